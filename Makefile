@@ -1,0 +1,65 @@
+# Portcullis: streaming risk scoring for customs and border agencies.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+RUN := .run
+PACKAGES := -e shared -e cli -e services/ingest -e services/scoring -e services/watchlist -e services/api-gateway
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install up down status test test-unit lint format bench broker-start broker-stop model clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml cli/pyproject.toml services/*/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## Install everything for development into .venv (the `portcullis` command included)
+
+up: install ## Start the broker, train the default model if missing, start the four services; wait until ready
+	$(BIN)/portcullis dev up
+
+down: ## Stop exactly what `make up` started (services and broker)
+	-$(BIN)/portcullis dev down
+
+status: install ## Show what is running and whether it is ready
+	$(BIN)/portcullis dev status
+
+broker-start: install ## Fetch (first time) and start the local Kafka broker, create the topics
+	$(BIN)/portcullis broker start
+	$(BIN)/portcullis broker topics
+
+broker-stop: install ## Stop the local Kafka broker
+	$(BIN)/portcullis broker stop
+
+model: install ## Train the default model into .run/models when there is none
+	$(BIN)/portcullis model ensure-default
+
+test: install ## Start what the tests need (broker, PostgreSQL) and run unit and integration tests
+	$(BIN)/portcullis broker start
+	$(BIN)/pytest -p no:cacheprovider
+
+test-unit: install ## Run the unit tests only (nothing needs to run)
+	$(BIN)/pytest -p no:cacheprovider tests/unit
+
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared cli services
+
+format: install ## Format the code with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Run the bounded benchmarks and write docs/benchmarks.md
+	$(BIN)/portcullis broker start
+	$(BIN)/python -m benchmarks.run
+
+clean: down ## Stop everything and delete .run/ (broker data, models, databases, logs)
+	rm -rf $(RUN)

@@ -1,0 +1,1 @@
+"""Portcullis shared library: what the services and the command line have in common."""

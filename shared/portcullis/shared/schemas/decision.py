@@ -1,0 +1,62 @@
+"""The lane decision that scoring produces for every item of every stream."""
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Stream(StrEnum):
+    """The kind of item a decision is about."""
+
+    DECLARATION = "declaration"
+    PASSENGER = "passenger"
+    CONTAINER = "container"
+
+
+class Lane(StrEnum):
+    """Selectivity lane: green releases, yellow checks documents (or questions, scans), red examines."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class ReasonKind(StrEnum):
+    """Where a reason comes from, in the order selectivity applies them."""
+
+    RULE = "rule"
+    WATCHLIST = "watchlist"
+    MODEL = "model"
+    RANDOM = "random"
+
+
+class Reason(BaseModel):
+    """One reason for a lane, in words an officer understands."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ReasonKind
+    text: str = Field(description="Plain-language reason shown to the officer")
+    code: str | None = Field(default=None, description="Rule id, watchlist entry id or model feature")
+    weight: float | None = Field(default=None, description="Contribution to the score, or the match score")
+
+
+class Decision(BaseModel):
+    """A lane decision with everything needed to trace it: versions, reasons, timestamps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stream: Stream
+    subject_id: str = Field(description="Declaration id, passenger record id or container event id")
+    lane: Lane
+    score: float = Field(ge=0, le=1, description="Risk score in 0..1 (model and rules combined)")
+    model_version: str | None = Field(description="Model that scored it (None for streams without a model)")
+    rules_version: str = Field(description="Version of the selectivity rules in force")
+    watchlist_version: str = Field(description="Version of the watchlists in force")
+    reasons: list[Reason] = Field(default_factory=list)
+    random_selection: bool = Field(default=False, description="Sent to inspection by random selection")
+    challenger_version: str | None = Field(default=None, description="Shadow model, when one is scored")
+    challenger_score: float | None = Field(default=None, description="Shadow model's score; never sets the lane")
+    submitted_at: AwareDatetime = Field(description="When the submitter lodged the item")
+    received_at: AwareDatetime = Field(description="When ingest accepted it (the broker's timestamp)")
+    decided_at: AwareDatetime = Field(description="When scoring decided")
