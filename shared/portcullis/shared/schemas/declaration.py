@@ -2,9 +2,8 @@
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-
 from portcullis.shared.schemas.codes import CountryCode, HS6Code, PartyId, ShortCode
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 DeclarationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,35}$")]
 
@@ -75,4 +74,3 @@ class Declaration(BaseModel):
     seller_id: PartyId = Field(description="Seller (foreign supplier) identifier")
     courier_id: PartyId | None = Field(default=None, description="Express courier, when there is one")
     items: list[DeclarationItem] = Field(min_length=1, max_length=999, description="Goods items, 1 to 999")
-

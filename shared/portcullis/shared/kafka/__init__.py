@@ -1,0 +1,18 @@
+"""Kafka helpers: topic layout, an acknowledged producer, a batch consumer with manual commits and dead letters."""
+
+from portcullis.shared.kafka.consumer import BatchConsumer, DeadLetter, Record
+from portcullis.shared.kafka.producer import Message, Publisher, PublishError
+from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX, TOPICS, TopicSpec, ensure_topics
+
+__all__ = [
+    "DEAD_LETTER_SUFFIX",
+    "TOPICS",
+    "BatchConsumer",
+    "DeadLetter",
+    "Message",
+    "PublishError",
+    "Publisher",
+    "Record",
+    "TopicSpec",
+    "ensure_topics",
+]

@@ -1,0 +1,187 @@
+"""A batch consumer: fetch a batch, let the handler make its effects durable, dead-letter, then commit."""
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from portcullis.shared.kafka.producer import Message, Publisher
+from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX
+from portcullis.shared.logging import get_logger
+from portcullis.shared.metrics import (
+    BATCH_FAILURES,
+    BATCH_SECONDS,
+    BATCH_SIZE,
+    CONSUMER_LAG,
+    MESSAGES_CONSUMED,
+    MESSAGES_DEAD_LETTERED,
+)
+from portcullis.shared.settings import KafkaSettings
+
+log = get_logger(__name__)
+
+Record = ConsumerRecord  # type: ignore[type-arg]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record the handler refused, with the reason an operator reads in the dead-letter topic."""
+
+    record: Record
+    reason: str
+    error: str = "invalid"
+
+
+#: Processes a batch and makes its effects durable; returns the records it refuses. Raising means
+#: "could not process now" (broker or database down): the batch is retried, never skipped.
+BatchHandler = Callable[[list[Record]], Awaitable[list[DeadLetter]]]
+
+
+class BatchConsumer:
+    """Runs a consumer group member: at-least-once, manual commits after durable effects."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topics: list[str],
+        group_id: str,
+        handler: BatchHandler,
+        publisher: Publisher,
+        max_batch: int = 1000,
+        poll_timeout_ms: int = 100,
+        retry_backoff_s: float = 1.0,
+    ) -> None:
+        self._settings = settings
+        self._topics = topics
+        self._group_id = group_id
+        self._handler = handler
+        self._publisher = publisher
+        self._max_batch = max_batch
+        self._poll_timeout_ms = poll_timeout_ms
+        self._retry_backoff_s = retry_backoff_s
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self.running = False
+
+    async def run(self) -> None:
+        """Consume until stop() is called; then finish the batch in hand, commit and leave the group."""
+        while not self._stopping.is_set():
+            consumer = AIOKafkaConsumer(
+                *self._topics,
+                **self._settings.client_options(),
+                group_id=self._group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_partition_fetch_bytes=4 * 1024 * 1024,
+                isolation_level="read_committed",
+            )
+            try:
+                await consumer.start()
+            except (KafkaError, OSError) as error:
+                log.warning("consumer_start_failed", group=self._group_id, error=type(error).__name__)
+                await _quietly_stop(consumer)
+                await self._sleep(self._retry_backoff_s)
+                continue
+            self._consumer = consumer
+            self.running = True
+            log.info("consumer_started", group=self._group_id, topics=self._topics)
+            try:
+                await self._loop(consumer)
+            finally:
+                self.running = False
+                await _quietly_stop(consumer)
+                self._consumer = None
+                log.info("consumer_stopped", group=self._group_id)
+
+    def stop(self) -> None:
+        """Ask the loop to stop after the batch in hand."""
+        self._stopping.set()
+
+    async def _loop(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            fetched = await consumer.getmany(timeout_ms=self._poll_timeout_ms, max_records=self._max_batch)
+            records = [record for partition_records in fetched.values() for record in partition_records]
+            if not records:
+                continue
+            started = time.perf_counter()
+            try:
+                dead = await self._handler(records)
+                await self._dead_letter(dead)
+            except Exception as error:
+                # Infrastructure trouble: rewind to the batch's first offsets and try again; never skip.
+                BATCH_FAILURES.labels(self._group_id).inc()
+                log.exception(
+                    "batch_failed", group=self._group_id, records=len(records), error=type(error).__name__
+                )
+                for partition, partition_records in fetched.items():
+                    consumer.seek(partition, partition_records[0].offset)
+                await self._sleep(self._retry_backoff_s)
+                continue
+            await self._commit(consumer, fetched)
+            BATCH_SECONDS.labels(self._group_id).observe(time.perf_counter() - started)
+            BATCH_SIZE.labels(self._group_id).observe(len(records))
+            for topic, count in Counter(record.topic for record in records).items():
+                MESSAGES_CONSUMED.labels(topic).inc(count)
+            self._record_lag(consumer, fetched)
+
+    async def _dead_letter(self, dead: list[DeadLetter]) -> None:
+        if not dead:
+            return
+        messages = [
+            Message(
+                topic=letter.record.topic + DEAD_LETTER_SUFFIX,
+                key=letter.record.key,
+                value=letter.record.value,
+                headers=[
+                    ("error", letter.error.encode()),
+                    ("reason", letter.reason.encode()[:4096]),
+                    ("source.topic", letter.record.topic.encode()),
+                    ("source.partition", str(letter.record.partition).encode()),
+                    ("source.offset", str(letter.record.offset).encode()),
+                    ("consumer.group", self._group_id.encode()),
+                ],
+            )
+            for letter in dead
+        ]
+        await self._publisher.publish(messages)
+        for letter in dead:
+            MESSAGES_DEAD_LETTERED.labels(letter.record.topic, letter.error).inc()
+            log.warning(
+                "dead_lettered",
+                topic=letter.record.topic,
+                partition=letter.record.partition,
+                offset=letter.record.offset,
+                error=letter.error,
+            )
+
+    async def _commit(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Record]]) -> None:
+        offsets = {partition: records[-1].offset + 1 for partition, records in fetched.items()}
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError:
+            # The group rebalanced: the new owner re-processes these records, and every write is idempotent.
+            log.warning("commit_failed_rebalance", group=self._group_id)
+
+    def _record_lag(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Record]]) -> None:
+        for partition, records in fetched.items():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                CONSUMER_LAG.labels(self._group_id, partition.topic, str(partition.partition)).set(
+                    max(0, highwater - records[-1].offset - 1)
+                )
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            pass
+
+
+async def _quietly_stop(consumer: AIOKafkaConsumer) -> None:
+    try:
+        await asyncio.wait_for(consumer.stop(), 10)
+    except (KafkaError, TimeoutError, OSError):
+        pass

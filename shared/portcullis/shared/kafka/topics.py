@@ -1,0 +1,78 @@
+"""The topics Portcullis uses, with explicit settings, and their creation."""
+
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from portcullis.shared.logging import get_logger
+from portcullis.shared.settings import KafkaSettings
+
+DEAD_LETTER_SUFFIX = ".dlq"
+_WEEK_MS = 7 * 24 * 3600 * 1000
+_MONTH_MS = 30 * 24 * 3600 * 1000
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A logical topic with its partition count and configuration."""
+
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def _stream(name: str, partitions: int = 6) -> TopicSpec:
+    return TopicSpec(name, partitions, {"retention.ms": str(_WEEK_MS), "min.insync.replicas": "1"})
+
+
+def _dead_letters(name: str) -> TopicSpec:
+    # Dead letters are kept a month: long enough for an operator to inspect and replay them.
+    return TopicSpec(name + DEAD_LETTER_SUFFIX, 1, {"retention.ms": str(_MONTH_MS)})
+
+
+#: Every topic, keyed by its logical name. Input topics and decisions are keyed by subject id.
+TOPICS: dict[str, TopicSpec] = {
+    spec.name: spec
+    for spec in [
+        _stream("declarations"),
+        _stream("passengers"),
+        _stream("containers"),
+        _stream("decisions"),
+        _stream("outcomes", partitions=3),
+        # The watchlist is state, not events: compacted, one partition so a rebuild reads it in order.
+        TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+        _dead_letters("declarations"),
+        _dead_letters("passengers"),
+        _dead_letters("containers"),
+        _dead_letters("decisions"),
+        _dead_letters("watchlist"),
+    ]
+}
+
+
+async def ensure_topics(settings: KafkaSettings, replication_factor: int = 1) -> list[str]:
+    """Create every missing topic with its settings; return the names of those created."""
+    admin = AIOKafkaAdminClient(**settings.client_options())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                settings.topic(spec.name), spec.partitions, replication_factor, topic_configs=spec.config
+            )
+            for spec in TOPICS.values()
+            if settings.topic(spec.name) not in existing
+        ]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                # Another process created some of them between our listing and our request.
+                pass
+        created = [topic.name for topic in missing]
+        log.info("topics_ensured", created=len(created), total=len(TOPICS))
+        return created
+    finally:
+        await admin.close()

@@ -1,0 +1,43 @@
+"""Prometheus metrics every service shares, and the `/metrics` response."""
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_SIZE_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500)
+
+HTTP_REQUESTS = Counter(
+    "portcullis_http_requests_total", "HTTP requests answered", ["service", "route", "method", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "portcullis_http_request_seconds",
+    "HTTP request latency",
+    ["service", "route", "method"],
+    buckets=_LATENCY_BUCKETS,
+)
+MESSAGES_CONSUMED = Counter("portcullis_messages_consumed_total", "Kafka messages consumed", ["topic"])
+MESSAGES_PRODUCED = Counter(
+    "portcullis_messages_produced_total", "Kafka messages produced and acknowledged", ["topic"]
+)
+MESSAGES_DEAD_LETTERED = Counter(
+    "portcullis_messages_dead_lettered_total", "Messages sent to a dead-letter topic", ["topic", "reason"]
+)
+BATCH_SIZE = Histogram(
+    "portcullis_batch_size", "Records per consumed batch", ["group"], buckets=_SIZE_BUCKETS
+)
+BATCH_SECONDS = Histogram(
+    "portcullis_batch_seconds",
+    "Time to process one consumed batch, effects included",
+    ["group"],
+    buckets=_LATENCY_BUCKETS,
+)
+CONSUMER_LAG = Gauge(
+    "portcullis_consumer_lag", "Messages behind the partition's end", ["group", "topic", "partition"]
+)
+BATCH_FAILURES = Counter(
+    "portcullis_batch_failures_total", "Batches that failed and will be retried", ["group"]
+)
+
+
+def metrics_payload() -> tuple[bytes, str]:
+    """The current metrics in the Prometheus text format, with its content type."""
+    return generate_latest(), CONTENT_TYPE_LATEST
