@@ -1,0 +1,60 @@
+"""Check digits of the identifiers that decide a match on their own: ISO 6346 containers and IMO ships."""
+
+import re
+
+_CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")
+_IMO_RE = re.compile(r"^[0-9]{7}$")
+# ISO 6346 letter values: A=10 upwards, skipping the multiples of 11 (11, 22, 33).
+_LETTER_VALUES: dict[str, int] = {}
+_value = 10
+for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    if _value % 11 == 0:
+        _value += 1
+    _LETTER_VALUES[_letter] = _value
+    _value += 1
+
+
+def normalize_container_number(text: str) -> str:
+    """Upper-case a container number and drop spaces, dashes and slashes (`CSQU 305438-3` -> `CSQU3054383`)."""
+    return re.sub(r"[\s\-/.]", "", text).upper()
+
+
+def container_check_digit(first_ten: str) -> int:
+    """The ISO 6346 check digit of owner code, category and serial number (10 characters)."""
+    total = 0
+    for position, char in enumerate(first_ten.upper()):
+        value = _LETTER_VALUES[char] if char.isalpha() else int(char)
+        total += value << position
+    return total % 11 % 10
+
+
+def is_valid_container_number(text: str) -> bool:
+    """Whether `text` is an ISO 6346 container number (owner code, U/J/Z, 6 digits) with a right check digit."""
+    number = normalize_container_number(text)
+    if not _CONTAINER_RE.match(number):
+        return False
+    return container_check_digit(number[:10]) == int(number[10])
+
+
+def normalize_imo_number(text: str) -> str:
+    """The seven digits of an IMO ship number (`IMO 9074729`, `imo9074729` -> `9074729`)."""
+    cleaned = re.sub(r"[\s\-.:]", "", text).upper()
+    return cleaned.removeprefix("IMO")
+
+
+def imo_check_digit(first_six: str) -> int:
+    """The IMO check digit of the first six digits (weights 7 down to 2, last digit of the sum)."""
+    return sum(int(digit) * weight for digit, weight in zip(first_six, range(7, 1, -1), strict=True)) % 10
+
+
+def is_valid_imo_number(text: str) -> bool:
+    """Whether `text` is an IMO ship number (seven digits, optionally prefixed `IMO`) with a right check digit."""
+    number = normalize_imo_number(text)
+    if not _IMO_RE.match(number):
+        return False
+    return imo_check_digit(number[:6]) == int(number[6])
+
+
+def normalize_document_number(text: str) -> str:
+    """A passport or id number reduced to upper-case letters and digits, for exact comparison."""
+    return re.sub(r"[^0-9A-Za-z]", "", text).upper()

@@ -1,0 +1,315 @@
+"""The watchlist index: blocking on name tokens, rapidfuzz scoring, identifiers and corroborating facts."""
+
+from array import array
+from collections.abc import Iterable
+from itertools import combinations
+
+import numpy as np
+from portcullis.shared.logging import get_logger
+from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, ScreeningQuery, WatchlistEntry
+from portcullis.shared.screening.identifiers import (
+    normalize_container_number,
+    normalize_document_number,
+    normalize_imo_number,
+)
+from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
+from portcullis.shared.screening.scoring import name_similarity
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+log = get_logger(__name__)
+
+#: The default decision threshold, chosen on tests/data/name_pairs.csv (see docs/screening.md).
+DEFAULT_MATCH_THRESHOLD = 0.85
+
+_KIND_CODES = {"person": 0, "organization": 1, "vessel": 2, "aircraft": 3, "container": 4}
+_DEAD = 255
+# Corroborating (+) and contradicting (-) evidence, added to the name score.
+_DOB_EXACT_BONUS = 0.08
+_DOB_YEAR_BONUS = 0.04
+_DOB_CONFLICT_PENALTY = 0.15
+_COUNTRY_BONUS = 0.03
+_COUNTRY_CONFLICT_PENALTY = 0.05
+_IDENTIFIER_CONFLICT_PENALTY = 0.3
+
+
+def blocking_keys(name: NormalizedName) -> set[str]:
+    """The inverted-index keys of a name: words, sound keys, 4-letter prefixes, pairs of sound keys."""
+    words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
+    keys: set[str] = set()
+    for word in words:
+        keys.add("w" + word)
+        keys.add("p" + phonetic_key(word))
+        if len(word) >= 6:
+            keys.add("f" + word[:4])
+    codes = sorted({phonetic_key(w) for w in words[:6]})
+    keys.update("b" + a + "|" + b for a, b in combinations(codes, 2))
+    return keys
+
+
+class WatchlistIndex:
+    """Screen names and identifiers against watchlist entries; cheap to update one entry at a time."""
+
+    def __init__(
+        self,
+        match_threshold: float = DEFAULT_MATCH_THRESHOLD,
+        max_candidates: int = 64,
+        posting_budget: int = 2000,
+        max_rescored: int = 6,
+    ) -> None:
+        self.match_threshold = match_threshold
+        self.version = 0
+        self._max_candidates = max_candidates
+        self._posting_budget = posting_budget
+        self._max_rescored = max_rescored
+        self._entries: dict[str, WatchlistEntry] = {}
+        self._entry_slots: dict[str, list[int]] = {}
+        # One slot per (entry, distinct normalised name); slots of removed entries are dead until compaction.
+        self._slot_entry: list[str] = []
+        self._slot_name: list[str] = []
+        self._slot_ordered: list[str] = []
+        self._slot_sorted: list[str] = []
+        self._slot_kind = bytearray()
+        self._dead_slots = 0
+        self._postings: dict[str, array[int]] = {}
+        self._by_imo: dict[str, set[str]] = {}
+        self._by_container: dict[str, set[str]] = {}
+        self._by_document: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._entries
+
+    def get(self, entry_id: str) -> WatchlistEntry | None:
+        """The entry with this id, if indexed."""
+        return self._entries.get(entry_id)
+
+    @property
+    def name_count(self) -> int:
+        """How many distinct (entry, name) pairs are searchable."""
+        return len(self._slot_entry) - self._dead_slots
+
+    def upsert(self, entry: WatchlistEntry) -> None:
+        """Add an entry, or replace the entry with the same id."""
+        self._remove(entry.entry_id)
+        self._add(entry)
+        self.version += 1
+
+    def extend(self, entries: Iterable[WatchlistEntry]) -> None:
+        """Upsert many entries (one version step)."""
+        for entry in entries:
+            self._remove(entry.entry_id)
+            self._add(entry)
+        self.version += 1
+
+    def remove(self, entry_id: str) -> bool:
+        """Remove an entry; whether it was there."""
+        removed = self._remove(entry_id)
+        self.version += 1
+        if self._dead_slots > max(1024, len(self._slot_entry) // 4):
+            self._compact()
+        return removed
+
+    def _add(self, entry: WatchlistEntry) -> None:
+        entry_id = entry.entry_id
+        self._entries[entry_id] = entry
+        slots: list[int] = []
+        seen: set[tuple[str, ...]] = set()
+        kind = _KIND_CODES[entry.kind]
+        for display in entry.names:
+            normalized = normalize_name(display)
+            if not normalized.tokens or normalized.tokens in seen:
+                continue
+            seen.add(normalized.tokens)
+            slot = len(self._slot_entry)
+            slots.append(slot)
+            self._slot_entry.append(entry_id)
+            self._slot_name.append(display)
+            self._slot_ordered.append(normalized.ordered)
+            self._slot_sorted.append(normalized.sorted)
+            self._slot_kind.append(kind)
+            for key in blocking_keys(normalized):
+                posting = self._postings.get(key)
+                if posting is None:
+                    self._postings[key] = array("i", (slot,))
+                else:
+                    posting.append(slot)
+        self._entry_slots[entry_id] = slots
+        if entry.imo_number:
+            self._by_imo.setdefault(entry.imo_number, set()).add(entry_id)
+        if entry.container_number:
+            self._by_container.setdefault(entry.container_number, set()).add(entry_id)
+        for document in entry.documents:
+            number = normalize_document_number(document.number)
+            if number:
+                self._by_document.setdefault(number, set()).add(entry_id)
+
+    def _remove(self, entry_id: str) -> bool:
+        entry = self._entries.pop(entry_id, None)
+        if entry is None:
+            return False
+        for slot in self._entry_slots.pop(entry_id):
+            self._slot_kind[slot] = _DEAD
+            self._dead_slots += 1
+        if entry.imo_number:
+            self._discard(self._by_imo, entry.imo_number, entry_id)
+        if entry.container_number:
+            self._discard(self._by_container, entry.container_number, entry_id)
+        for document in entry.documents:
+            self._discard(self._by_document, normalize_document_number(document.number), entry_id)
+        return True
+
+    @staticmethod
+    def _discard(table: dict[str, set[str]], key: str, entry_id: str) -> None:
+        ids = table.get(key)
+        if ids is not None:
+            ids.discard(entry_id)
+            if not ids:
+                del table[key]
+
+    def _compact(self) -> None:
+        """Rebuild the name slots without the dead ones (amortised: runs after many removals)."""
+        entries = list(self._entries.values())
+        dead = self._dead_slots
+        self._entries.clear()
+        self._entry_slots.clear()
+        self._slot_entry, self._slot_name, self._slot_ordered, self._slot_sorted = [], [], [], []
+        self._slot_kind = bytearray()
+        self._dead_slots = 0
+        self._postings.clear()
+        self._by_imo.clear()
+        self._by_container.clear()
+        self._by_document.clear()
+        for entry in entries:
+            self._add(entry)
+        log.info("watchlist_index_compacted", dead_slots=dead, entries=len(entries))
+
+    def _candidates(self, name: NormalizedName, kinds: frozenset[int] | None) -> list[int]:
+        """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`."""
+        postings = [p for key in blocking_keys(name) if (p := self._postings.get(key)) is not None]
+        if not postings:
+            return []
+        postings.sort(key=len)
+        arrays: list[np.ndarray] = []
+        budget = self._posting_budget
+        for posting in postings:
+            # The rarest keys come first; very common keys ("MOHAMMAD") are skipped once the budget is spent.
+            if budget <= 0:
+                break
+            view = np.frombuffer(posting, dtype=np.int32)
+            arrays.append(view[:budget])
+            budget -= len(view)
+        slots, votes = np.unique(np.concatenate(arrays), return_counts=True)
+        kind_codes = np.frombuffer(self._slot_kind, dtype=np.uint8)[slots]
+        wanted = np.fromiter(kinds, dtype=np.uint8) if kinds is not None else None
+        keep = kind_codes != _DEAD if wanted is None else np.isin(kind_codes, wanted)
+        slots, votes = slots[keep], votes[keep]
+        if len(slots) > self._max_candidates:
+            slots = slots[np.argpartition(-votes, self._max_candidates)[: self._max_candidates]]
+        return slots.tolist()  # type: ignore[no-any-return]
+
+    def screen(self, query: ScreeningQuery, limit: int = 10, threshold: float | None = None) -> list[Match]:
+        """Entries matching the query, best first, with a score in 0..1 of at least `threshold`."""
+        cutoff = self.match_threshold if threshold is None else threshold
+        kind_names = SCHEMA_KINDS.get(query.schema) if query.schema else None
+        kinds = frozenset(_KIND_CODES[k] for k in kind_names) if kind_names else None
+        found: dict[str, tuple[float, str, list[str]]] = {}
+        self._screen_identifiers(query, found)
+        if query.name:
+            self._screen_name(query, kinds, cutoff, found)
+        matches = [
+            Match(entry=self._entries[entry_id], matched_name=name, score=round(score, 4), evidence=evidence)
+            for entry_id, (score, name, evidence) in found.items()
+            if score >= cutoff
+        ]
+        matches.sort(key=lambda m: (-m.score, m.entry.entry_id))
+        return matches[:limit]
+
+    def _screen_identifiers(self, query: ScreeningQuery, found: dict[str, tuple[float, str, list[str]]]) -> None:
+        lookups = (
+            (query.imo, normalize_imo_number, self._by_imo, "IMO number matches"),
+            (query.container_number, normalize_container_number, self._by_container, "container number matches"),
+            (query.document_number, normalize_document_number, self._by_document, "document number matches"),
+        )
+        for value, normalizer, table, reason in lookups:
+            if not value:
+                continue
+            for entry_id in table.get(normalizer(value), ()):
+                previous = found.get(entry_id)
+                evidence = [*previous[2], reason] if previous else [reason]
+                found[entry_id] = (1.0, self._entries[entry_id].name, evidence)
+
+    def _screen_name(
+        self,
+        query: ScreeningQuery,
+        kinds: frozenset[int] | None,
+        cutoff: float,
+        found: dict[str, tuple[float, str, list[str]]],
+    ) -> None:
+        name = normalize_name(query.name)
+        if not name.tokens:
+            return
+        slots = self._candidates(name, kinds)
+        if not slots:
+            return
+        # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only.
+        choices = [self._slot_sorted[s] for s in slots]
+        query_sorted = name.sorted
+        pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
+        floor = max(0.0, cutoff - 0.2) * 100
+        order = np.argsort(-pre, kind="stable")
+        rescored: dict[str, tuple[float, int]] = {}
+        for position in order[: self._max_rescored].tolist():
+            if pre[position] < floor:
+                break
+            slot = slots[position]
+            entry_id = self._slot_entry[slot]
+            score = name_similarity(name, NormalizedName(tuple(self._slot_ordered[slot].split())))
+            best = rescored.get(entry_id)
+            if best is None or score > best[0]:
+                rescored[entry_id] = (score, slot)
+        for entry_id, (name_score, slot) in rescored.items():
+            entry = self._entries[entry_id]
+            score, evidence = _weigh_evidence(entry, query, name_score)
+            previous = found.get(entry_id)
+            if previous is not None:
+                # An identifier already decided; keep its score and add what the name says.
+                found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
+            elif score >= cutoff - 0.2:
+                found[entry_id] = (score, self._slot_name[slot], evidence)
+
+
+def _weigh_evidence(entry: WatchlistEntry, query: ScreeningQuery, name_score: float) -> tuple[float, list[str]]:
+    """Raise or lower a name score with date of birth, nationality and identifiers."""
+    evidence = [f"name similarity {name_score:.2f}"]
+    score = name_score
+    if query.dob is not None and (entry.birth_dates or entry.birth_years):
+        if query.dob in entry.birth_dates:
+            score += _DOB_EXACT_BONUS
+            evidence.append("date of birth matches")
+        elif query.dob.year in entry.birth_years or any(d.year == query.dob.year for d in entry.birth_dates):
+            score += _DOB_YEAR_BONUS
+            evidence.append("year of birth matches")
+        else:
+            score -= _DOB_CONFLICT_PENALTY
+            evidence.append("date of birth differs")
+    if query.country and entry.nationalities:
+        if query.country.upper() in entry.nationalities:
+            score += _COUNTRY_BONUS
+            evidence.append("flag matches" if entry.kind == "vessel" else "nationality matches")
+        else:
+            score -= _COUNTRY_CONFLICT_PENALTY
+            evidence.append("flag differs" if entry.kind == "vessel" else "nationality differs")
+    if query.imo and entry.imo_number and normalize_imo_number(query.imo) != entry.imo_number:
+        score -= _IDENTIFIER_CONFLICT_PENALTY
+        evidence.append("IMO number differs")
+    if (
+        query.container_number
+        and entry.container_number
+        and normalize_container_number(query.container_number) != entry.container_number
+    ):
+        score -= _IDENTIFIER_CONFLICT_PENALTY
+        evidence.append("container number differs")
+    return min(max(score, 0.0), 1.0), evidence

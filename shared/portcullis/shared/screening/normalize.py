@@ -1,0 +1,301 @@
+"""Name normalisation: one canonical token form for listed names and screened names alike."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+
+# Legal forms, several words long; removed before the single-word forms below (transliterated Russian
+# and Ukrainian forms included, as they appear on sanctions lists).
+_LEGAL_PHRASES = (
+    "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU",
+    "OBSHCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU",
+    "OTKRYTOE AKTSIONERNOE OBSHCHESTVO",
+    "ZAKRYTOE AKTSIONERNOE OBSHCHESTVO",
+    "PUBLICHNOE AKTSIONERNOE OBSHCHESTVO",
+    "AKTSIONERNOE OBSHCHESTVO",
+    "PUBLIC JOINT STOCK COMPANY",
+    "PRIVATE JOINT STOCK COMPANY",
+    "CLOSED JOINT STOCK COMPANY",
+    "OPEN JOINT STOCK COMPANY",
+    "JOINT STOCK COMPANY",
+    "LIMITED LIABILITY COMPANY",
+    "LIMITED LIABILITY PARTNERSHIP",
+    "PUBLIC LIMITED COMPANY",
+    "PRIVATE LIMITED COMPANY",
+    "PRIVATE LIMITED",
+    "SOCIEDAD ANONIMA DE CAPITAL VARIABLE",
+    "SOCIEDAD DE RESPONSABILIDAD LIMITADA",
+    "SOCIEDAD ANONIMA",
+    "S DE RL DE CV",
+    "S DE R L DE C V",
+    "SA DE CV",
+    "S A DE C V",
+    "S DE RL",
+    "S DE R L",
+    "DE CV",
+    "S EN CS",
+    "S EN C",
+    "Y CIA",
+    "FREE ZONE ESTABLISHMENT",
+    "FREE ZONE COMPANY",
+)
+LEGAL_FORMS: frozenset[str] = frozenset(
+    [
+        "LLC",
+        "LTD",
+        "LTDA",
+        "LIMITED",
+        "CO",
+        "COMPANY",
+        "CORP",
+        "CORPORATION",
+        "INC",
+        "INCORPORATED",
+        "GMBH",
+        "MBH",
+        "SA",
+        "SAS",
+        "SARL",
+        "SAL",
+        "SPA",
+        "SRL",
+        "SL",
+        "BV",
+        "NV",
+        "AG",
+        "KG",
+        "KGAA",
+        "PLC",
+        "LLP",
+        "LP",
+        "OOO",
+        "ZAO",
+        "OAO",
+        "PAO",
+        "AO",
+        "TOO",
+        "PJSC",
+        "OJSC",
+        "CJSC",
+        "JSC",
+        "PAT",
+        "PRAT",
+        "TOV",
+        "FZE",
+        "FZCO",
+        "FZC",
+        "FZ",
+        "FZLLC",
+        "PTE",
+        "PVT",
+        "PTY",
+        "CIA",
+        "SAPI",
+        "EIRL",
+        "KFT",
+        "ZRT",
+        "OY",
+        "OYJ",
+        "EOOD",
+        "OOD",
+        "DOO",
+        "SDN",
+        "BHD",
+    ]
+)
+TITLES: frozenset[str] = frozenset(
+    [
+        "MR",
+        "MRS",
+        "MS",
+        "MISS",
+        "DR",
+        "PROF",
+        "SIR",
+        "LORD",
+        "SHEIKH",
+        "SHAYKH",
+        "SHAIKH",
+        "SHEIK",
+        "HAJI",
+        "HAJJI",
+        "HAJ",
+        "HAJJ",
+        "ALHAJI",
+        "ALHAJ",
+        "MULLAH",
+        "MAULANA",
+        "MAWLAWI",
+        "MAULAVI",
+        "MAWLAVI",
+        "MUFTI",
+        "QARI",
+        "USTADZ",
+        "USTAZ",
+        "COLONEL",
+        "COL",
+        "GENERAL",
+        "GEN",
+        "CAPTAIN",
+        "CAPT",
+        "MAJOR",
+    ]
+)
+VESSEL_PREFIXES: frozenset[str] = frozenset(["MV", "MT", "SS", "MY", "FV", "RV", "TS"])
+#: Name particles: kept, but they weigh little in the comparison.
+PARTICLES: frozenset[str] = frozenset(
+    [
+        "AL",
+        "EL",
+        "ABU",
+        "ABOU",
+        "BIN",
+        "BEN",
+        "IBN",
+        "BINT",
+        "DE",
+        "DEL",
+        "DA",
+        "DI",
+        "DOS",
+        "DAS",
+        "DU",
+        "LA",
+        "LE",
+        "VAN",
+        "VON",
+        "DER",
+        "Y",
+        "E",
+        "OF",
+        "THE",
+        "AND",
+        "FOR",
+        "ET",
+        "UL",
+        "UD",
+    ]
+)
+_ROMAN = {"II": "2", "III": "3", "IV": "4", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
+# Single letters are initials unless they end a longer name ("ANA I" is a ship, "ALI V" is not common).
+_ROMAN_LAST = {"I": "1", "V": "5", "X": "10"}
+
+_BRANCH_PAREN_RE = re.compile(r"\([^)]*\b(?:BRANCH|OFFICE|PORT)\b[^)]*\)")
+_BRANCH_TAIL_RE = re.compile(r"\s*(?:,|\s-\s)[^,]*\b(?:BRANCH|OFFICE)\s*$")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ORDINAL_RE = re.compile(r"\b(\d+)(?:ST|ND|RD|TH)\b")
+_DIGIT_EDGE_RE = re.compile(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])")
+_APOSTROPHE_RE = re.compile(r"['`\u2018\u2019\u02bc\u02bb.]")
+_NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
+_LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
+_VESSEL_PREFIX_RE = re.compile(r"^\s*(?:M\s*/\s*[VTY]|M\.\s*[VTY]\.)\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedName:
+    """A name as comparable tokens: upper-case ASCII, no punctuation, legal forms and titles removed."""
+
+    tokens: tuple[str, ...]
+
+    @property
+    def ordered(self) -> str:
+        """Tokens in their original order, space separated."""
+        return " ".join(self.tokens)
+
+    @property
+    def sorted(self) -> str:
+        """Tokens in alphabetical order, space separated (word order does not count)."""
+        return " ".join(sorted(self.tokens))
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The tokens that are not numbers."""
+        return tuple(token for token in self.tokens if not token.isdigit())
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The numbers in the name, sorted: names whose numbers differ name different parties."""
+        return tuple(sorted(token for token in self.tokens if token.isdigit()))
+
+
+def _strip_annotations(text: str) -> str:
+    text = _BRANCH_PAREN_RE.sub(" ", text)
+    return _BRANCH_TAIL_RE.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(name: str) -> NormalizedName:
+    """Normalise a person, organisation or vessel name to comparable tokens."""
+    text = name if name.isascii() else _CAMEL_RE.sub(" ", anyascii(name))
+    text = text.upper().replace("&", " AND ")
+    text = _strip_annotations(text)
+    text = _VESSEL_PREFIX_RE.sub(" ", text)
+    text = _APOSTROPHE_RE.sub("", text)
+    text = _ORDINAL_RE.sub(r"\1", text)
+    text = _DIGIT_EDGE_RE.sub(" ", text)
+    text = _NON_ALNUM_RE.sub(" ", text)
+    raw = text.split()
+    if not raw:
+        return NormalizedName(())
+    stripped = _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()
+    if stripped and stripped[0] in VESSEL_PREFIXES and len(stripped) > 1:
+        stripped = stripped[1:]
+    tokens = [token for token in stripped if token not in LEGAL_FORMS and token not in TITLES]
+    if not tokens:
+        # A name made only of removable words ("THE COMPANY") is still a name: keep it whole.
+        tokens = raw
+    last = len(tokens) - 1
+    numbered = [
+        _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
+        for index, token in enumerate(tokens)
+    ]
+    return NormalizedName(tuple(numbered))
+
+
+_PHONETIC_MAP = str.maketrans(
+    {
+        "P": "B",
+        "V": "F",
+        "W": None,
+        "C": "K",
+        "Q": "K",
+        "G": "K",
+        "Z": "S",
+        "X": "S",
+        "J": "S",
+        "D": "T",
+        "A": None,
+        "E": None,
+        "I": None,
+        "O": None,
+        "U": None,
+        "Y": None,
+    }
+)
+_DIGRAPHS = (
+    ("PH", "F"),
+    ("KH", "K"),
+    ("GH", "K"),
+    ("SH", "S"),
+    ("CH", "S"),
+    ("TH", "T"),
+    ("DH", "T"),
+    ("DJ", "J"),
+    ("X", "KS"),
+)
+
+
+@lru_cache(maxsize=262144)
+def phonetic_key(token: str) -> str:
+    """A coarse sound key (vowels dropped, similar consonants merged) so `MUHAMMAD` and `MOHAMMED` agree."""
+    for digraph, replacement in _DIGRAPHS:
+        token = token.replace(digraph, replacement)
+    # Vowels go entirely, the first one too: abjad scripts (Arabic, Hebrew) transliterate without them.
+    consonants = token.translate(_PHONETIC_MAP)
+    collapsed: list[str] = []
+    for char in consonants:
+        if not collapsed or char != collapsed[-1]:
+            collapsed.append(char)
+    return "".join(collapsed)[:6] or token[:1]

@@ -1,0 +1,88 @@
+"""The name scorer: one function for the index, the command line and the labelled evaluation."""
+
+from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
+from rapidfuzz.distance import Indel, JaroWinkler
+
+#: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
+NUMBER_MISMATCH_CAP = 0.5
+#: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
+ONE_SIDED_NUMBER_CAP = 0.7
+#: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
+PHONETIC_FLOOR = 0.85
+#: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
+COVERAGE_WEIGHT = 0.4
+
+
+def _token_weight(word: str) -> float:
+    return 1.0 if word in PARTICLES or len(word) == 1 else float(min(len(word), 10))
+
+
+def _vowelless(word_a: str, word_b: str) -> bool:
+    """Whether either word came from an abjad script (Arabic, Hebrew), transliterated without vowels."""
+    return not any(v in word_a for v in "AEIOU") or not any(v in word_b for v in "AEIOU")
+
+
+_pair_cache: dict[tuple[str, str], float] = {}
+_PAIR_CACHE_SIZE = 500_000
+
+
+def token_similarity(word_a: str, word_b: str) -> float:
+    """Similarity of two words in 0..1: spelling (Jaro-Winkler and Indel) with a floor for sound-alikes."""
+    if word_a == word_b:
+        return 1.0
+    cached = _pair_cache.get((word_a, word_b))
+    if cached is not None:
+        return cached
+    spelling = (JaroWinkler.normalized_similarity(word_a, word_b) + Indel.normalized_similarity(word_a, word_b)) * 0.5
+    # Rescale so that unrelated words of similar length (about 0.6) count as nothing.
+    sim = min(max((spelling - 0.6) / 0.35, 0.0), 1.0)
+    if sim < PHONETIC_FLOOR:
+        key_a = phonetic_key(word_a)
+        if key_a == phonetic_key(word_b) and (len(key_a) > 1 or word_a[0] == word_b[0] or _vowelless(word_a, word_b)):
+            sim = PHONETIC_FLOOR
+    if len(_pair_cache) >= _PAIR_CACHE_SIZE:
+        _pair_cache.clear()
+    _pair_cache[(word_a, word_b)] = sim
+    return sim
+
+
+def _token_score(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> float:
+    rows = [[token_similarity(a, b) for b in words_b] for a in words_a]
+    weights_a = [_token_weight(w) for w in words_a]
+    weights_b = [_token_weight(w) for w in words_b]
+    total_a, total_b = sum(weights_a), sum(weights_b)
+    matched_a: float = sum(w * max(row) for w, row in zip(weights_a, rows, strict=True))
+    matched_b: float = sum(w * max(column) for w, column in zip(weights_b, zip(*rows, strict=True), strict=True))
+    dice = (matched_a + matched_b) / (total_a + total_b)
+    substantive = min(sum(1 for w in words_a if w not in PARTICLES), sum(1 for w in words_b if w not in PARTICLES))
+    if substantive < 2:
+        return dice
+    coverage = max(matched_a / total_a, matched_b / total_b)
+    return (1.0 - COVERAGE_WEIGHT) * dice + COVERAGE_WEIGHT * coverage
+
+
+def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
+    """Similarity of two normalised names in 0..1 (1 = same name)."""
+    if not a.tokens or not b.tokens:
+        return 0.0
+    if a.tokens == b.tokens:
+        score = 1.0
+    else:
+        words_a, words_b = a.words, b.words
+        if words_a and words_b:
+            score = _token_score(words_a, words_b)
+            if len(words_a) != len(words_b):
+                # Words run together or split apart ("ZHUHAI ZHENRONG", "ZHU HAI ZHEN RONG").
+                score = max(score, Indel.normalized_similarity("".join(words_a), "".join(words_b)))
+        else:
+            score = Indel.normalized_similarity(a.ordered, b.ordered)
+    numbers_a, numbers_b = a.numbers, b.numbers
+    if numbers_a != numbers_b:
+        score = min(score, NUMBER_MISMATCH_CAP if numbers_a and numbers_b else ONE_SIDED_NUMBER_CAP)
+    return min(max(score, 0.0), 1.0)
+
+
+def compare_names(name1: str, name2: str, schema: str | None = None) -> float:
+    """Score two names in 0..1 with the screening scorer (the schema is accepted for symmetry)."""
+    del schema  # one normalisation serves every schema, so that screening without a schema is consistent
+    return name_similarity(normalize_name(name1), normalize_name(name2))
