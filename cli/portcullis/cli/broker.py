@@ -30,9 +30,7 @@ def start() -> None:
         started = broker.start()
     except BrokerError as error:
         raise typer.Exit(_fail(str(error))) from error
-    typer.echo(
-        f"kafka {'started' if started else 'already running'} on {broker.bootstrap} (log: {broker.log_file})"
-    )
+    typer.echo(f"kafka {'started' if started else 'already running'} on {broker.bootstrap} (log: {broker.log_file})")
 
 
 @app.command()
@@ -60,9 +58,7 @@ def topics(
     prefix: str = typer.Option(os.environ.get("PORTCULLIS_KAFKA_TOPIC_PREFIX", ""), help="Topic name prefix"),
 ) -> None:
     """Create every topic Portcullis uses, with its settings, where missing."""
-    created = asyncio.run(
-        ensure_topics(KafkaSettings(bootstrap_servers=bootstrap_servers, topic_prefix=prefix))
-    )
+    created = asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap_servers, topic_prefix=prefix)))
     typer.echo(f"topics created: {', '.join(created) if created else 'none (all present)'}")
 
 

@@ -1,5 +1,174 @@
-"""`portcullis dev` commands."""
+"""`portcullis dev`: the whole system on this machine (broker, default model, four services), and its teardown."""
 
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
 import typer
+from portcullis.cli.localbroker import BrokerError
+from portcullis.cli.paths import local_broker, run_dir
+from portcullis.shared.kafka import ensure_topics
+from portcullis.shared.settings import KafkaSettings
 
 app = typer.Typer(no_args_is_help=True)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service `make up` runs: its module and the port of its HTTP endpoints."""
+
+    name: str
+    module: str
+    port_variable: str
+    default_port: int
+
+    @property
+    def port(self) -> int:
+        return int(os.environ.get(self.port_variable, self.default_port))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = [
+    Service("watchlist", "portcullis.watchlist", "PORTCULLIS_WATCHLIST_PORT", 8003),
+    Service("api-gateway", "portcullis.gateway", "PORTCULLIS_GATEWAY_PORT", 8000),
+    Service("scoring", "portcullis.scoring", "PORTCULLIS_SCORING_PORT", 8002),
+    Service("ingest", "portcullis.ingest", "PORTCULLIS_INGEST_PORT", 8001),
+]
+
+
+def _state_file() -> Path:
+    return run_dir() / "up.json"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _load_state() -> dict[str, object]:
+    try:
+        state: dict[str, object] = json.loads(_state_file().read_text())
+        return state
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _ready(service: Service) -> bool:
+    try:
+        return httpx.get(f"{service.url}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@app.command()
+def up(timeout_s: float = typer.Option(180, help="How long to wait for every service to be ready")) -> None:
+    """Start the broker (unless PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS names another Kafka), train the default
+    model if there is none, start the four services and wait until all are ready."""
+    state = _load_state()
+    pids: dict[str, int] = {k: int(v) for k, v in dict(state.get("pids", {})).items()}  # type: ignore[call-overload]
+    started_broker = bool(state.get("started_broker", False))
+    external = os.environ.get("PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS")
+    if external is None:
+        broker = local_broker()
+        try:
+            started_broker = broker.start() or started_broker
+        except BrokerError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(1) from error
+        typer.echo(f"kafka      {broker.bootstrap}")
+    bootstrap = external or local_broker().bootstrap
+    asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap)))
+    subprocess.run([str(Path(sys.executable).parent / "portcullis"), "model", "ensure-default"], check=True)
+
+    logs = run_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    for service in SERVICES:
+        if service.name in pids and _pid_alive(pids[service.name]):
+            continue
+        with (logs / f"{service.name}.log").open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", service.module],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=environment,
+                start_new_session=True,
+            )
+        pids[service.name] = process.pid
+    _state_file().write_text(json.dumps({"pids": pids, "started_broker": started_broker}))
+
+    deadline = time.monotonic() + timeout_s
+    waiting = list(SERVICES)
+    while waiting and time.monotonic() < deadline:
+        waiting = [s for s in waiting if not _ready(s)]
+        for service in waiting:
+            if not _pid_alive(pids[service.name]):
+                typer.echo(f"{service.name} exited; see {logs / (service.name + '.log')}", err=True)
+                raise typer.Exit(1)
+        time.sleep(0.5)
+    if waiting:
+        typer.echo(
+            f"not ready after {timeout_s:.0f} s: {', '.join(s.name for s in waiting)} (logs in {logs})", err=True
+        )
+        raise typer.Exit(1)
+    for service in SERVICES:
+        typer.echo(f"{service.name:<10} {service.url}  (docs {service.url}/docs, log {logs / service.name}.log)")
+    typer.echo("ready. `make down` stops everything `make up` started.")
+
+
+@app.command()
+def down() -> None:
+    """Stop the services `up` started (SIGTERM: each finishes its batch and commits), then the broker if `up`
+    started it."""
+    state = _load_state()
+    pids = {k: int(v) for k, v in dict(state.get("pids", {})).items()}  # type: ignore[call-overload]
+    for name in reversed([s.name for s in SERVICES]):
+        pid = pids.get(name)
+        if pid is None or not _pid_alive(pid):
+            continue
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            _reap(pid)
+            time.sleep(0.2)
+        if _pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        typer.echo(f"stopped {name}")
+    if state.get("started_broker"):
+        local_broker().stop()
+        typer.echo("stopped kafka")
+    _state_file().unlink(missing_ok=True)
+
+
+@app.command()
+def status() -> None:
+    """Say which services run and are ready."""
+    pids = {k: int(v) for k, v in dict(_load_state().get("pids", {})).items()}  # type: ignore[call-overload]
+    all_ready = True
+    for service in SERVICES:
+        pid = pids.get(service.name)
+        ready = _ready(service)
+        all_ready &= ready
+        typer.echo(f"{service.name:<10} pid={pid} {service.url} ready={ready}")
+    raise typer.Exit(0 if all_ready else 1)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

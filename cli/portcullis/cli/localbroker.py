@@ -98,9 +98,7 @@ class LocalBroker:
             return
         mvn = shutil.which("mvn")
         if mvn is None:
-            raise BrokerError(
-                "Maven (mvn) is not installed: `apt-get install maven` or set KAFKA bootstrap servers"
-            )
+            raise BrokerError("Maven (mvn) is not installed: `apt-get install maven` or set KAFKA bootstrap servers")
         self.home.mkdir(parents=True, exist_ok=True)
         pom = self.home / "pom.xml"
         pom.write_text(_POM.format(kafka=self.version, log4j=LOG4J_VERSION))
@@ -122,9 +120,7 @@ class LocalBroker:
             check=False,
         )
         if result.returncode != 0:
-            raise BrokerError(
-                f"Maven could not resolve Kafka {self.version}:\n{result.stdout}\n{result.stderr}"
-            )
+            raise BrokerError(f"Maven could not resolve Kafka {self.version}:\n{result.stdout}\n{result.stderr}")
         staging.rename(self.libs)
 
     def configure(self) -> Path:
@@ -195,9 +191,7 @@ class LocalBroker:
             check=False,
         )
         if result.returncode != 0:
-            raise BrokerError(
-                f"formatting KRaft storage failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-            )
+            raise BrokerError(f"formatting KRaft storage failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
 
     def pid(self) -> int | None:
         """The broker's process id when it is running."""

@@ -64,7 +64,22 @@ class BatchConsumer:
         self._retry_backoff_s = retry_backoff_s
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
         self.running = False
+
+    def start(self) -> None:
+        """Run the consumer loop in a background task."""
+        self._task = asyncio.create_task(self.run(), name=f"consumer-{self._group_id}")
+
+    async def close(self, timeout_s: float = 30.0) -> None:
+        """Stop fetching, finish and commit the batch in hand, leave the group (what SIGTERM leads to)."""
+        self.stop()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(self._task, timeout_s)
+        except TimeoutError:
+            log.error("consumer_stop_timeout", group=self._group_id)
 
     async def run(self) -> None:
         """Consume until stop() is called; then finish the batch in hand, commit and leave the group."""
@@ -113,9 +128,7 @@ class BatchConsumer:
             except Exception as error:
                 # Infrastructure trouble: rewind to the batch's first offsets and try again; never skip.
                 BATCH_FAILURES.labels(self._group_id).inc()
-                log.exception(
-                    "batch_failed", group=self._group_id, records=len(records), error=type(error).__name__
-                )
+                log.exception("batch_failed", group=self._group_id, records=len(records), error=type(error).__name__)
                 for partition, partition_records in fetched.items():
                     consumer.seek(partition, partition_records[0].offset)
                 await self._sleep(self._retry_backoff_s)

@@ -78,8 +78,7 @@ class Publisher:
         try:
             async with asyncio.timeout(self._timeout_s):
                 pending = [
-                    await producer.send(m.topic, m.value, key=m.key, headers=m.headers or None)
-                    for m in messages
+                    await producer.send(m.topic, m.value, key=m.key, headers=m.headers or None) for m in messages
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError, OSError) as error:

@@ -59,9 +59,7 @@ async def ensure_topics(settings: KafkaSettings, replication_factor: int = 1) ->
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(
-                settings.topic(spec.name), spec.partitions, replication_factor, topic_configs=spec.config
-            )
+            NewTopic(settings.topic(spec.name), spec.partitions, replication_factor, topic_configs=spec.config)
             for spec in TOPICS.values()
             if settings.topic(spec.name) not in existing
         ]

@@ -1,0 +1,78 @@
+"""The scoring service: consumes declarations in batches and produces lane decisions; serves health and metrics."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from portcullis.scoring.models import ModelHolder
+from portcullis.scoring.pipeline import DeclarationPipeline
+from portcullis.scoring.settings import ScoringSettings
+from portcullis.shared.http import install_common
+from portcullis.shared.kafka import BatchConsumer, Publisher
+from portcullis.shared.logging import get_logger
+from portcullis.shared.schemas import Declaration
+
+log = get_logger(__name__)
+
+
+def create_app(settings: ScoringSettings) -> FastAPI:
+    """Build the scoring application; model, producer and consumer open in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            publisher = Publisher(settings.kafka)
+            stack.push_async_callback(publisher.close)
+            models = ModelHolder(
+                settings.model_registry,
+                settings.expected_red_rate,
+                settings.expected_yellow_rate,
+                warm_up=_warm_up_declaration(),
+            )
+            await models.refresh()
+            if models.current is None:
+                log.warning("no_model_published", registry=str(settings.model_registry))
+            pipeline = DeclarationPipeline(settings, models, publisher)
+            consumer = BatchConsumer(
+                settings.kafka,
+                [settings.kafka.topic("declarations")],
+                settings.group_id,
+                pipeline.handle,
+                publisher,
+                max_batch=settings.max_batch,
+            )
+            watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
+            stack.push_async_callback(_cancel, watcher)
+            consumer.start()
+            stack.push_async_callback(consumer.close)
+            app.state.models = models
+            app.state.consumer = consumer
+            app.state.publisher = publisher
+            yield
+
+    app = FastAPI(
+        title="Portcullis scoring",
+        version="0.1.0",
+        lifespan=lifespan,
+        summary="Scores declarations with the risk model; health and metrics only over HTTP.",
+    )
+
+    async def ready() -> dict[str, bool]:
+        return {
+            "model": app.state.models.current is not None,
+            "kafka": app.state.consumer.running and await app.state.publisher.start(),
+        }
+
+    install_common(app, "scoring", ready)
+    return app
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def _warm_up_declaration() -> Declaration:
+    example = Declaration.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    return Declaration.model_validate(example)

@@ -1,0 +1,9 @@
+"""Alembic environment for the watchlist service's tables; the connection comes from portcullis.shared.db.migrate."""
+
+from alembic import context
+from portcullis.watchlist.store import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

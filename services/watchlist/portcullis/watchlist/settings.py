@@ -1,0 +1,21 @@
+"""Watchlist settings (env PORTCULLIS_WATCHLIST_*)."""
+
+from portcullis.shared.settings import KafkaSettings
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WatchlistSettings(BaseSettings):
+    """Where the watchlist service listens, stores and publishes."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTCULLIS_WATCHLIST_", frozen=True, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8003
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite+aiosqlite:///.run/watchlist.db"),
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB",
+    )
+    migrate_on_start: bool = Field(default=True, description="Apply migrations at start (off when a Job does it)")
+    log_level: str = "INFO"
