@@ -1,5 +1,180 @@
-"""`portcullis model` commands."""
+"""`portcullis model` commands: train, evaluate, score with and publish risk models."""
+
+import csv
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from portcullis.shared.riskmodel import (
+    ArtifactError,
+    CsvFormatError,
+    ModelRegistry,
+    RegistryError,
+    RiskModel,
+    TrainingConfig,
+    load_model,
+    read_items_csv,
+    train_model,
+)
+from portcullis.shared.riskmodel.evaluation import INSPECTION_RATES, evaluate
+from portcullis.shared.riskmodel.lanes import DEFAULT_RED_RATE, DEFAULT_YELLOW_RATE
 
 app = typer.Typer(no_args_is_help=True)
+
+DATA_DIR = Path("data/customs-declarations-kr")
+TRAIN_CSV = "df_syn_train_eng.csv"
+VALID_CSV = "df_syn_valid_eng.csv"
+DEFAULT_REGISTRY = Path(".run/models")
+
+
+def repo_root() -> Path:
+    """The repository root: the nearest parent of cwd (or of this package) that holds the vendored data."""
+    candidates = [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]
+    for candidate in candidates:
+        if (candidate / DATA_DIR).is_dir() and (candidate / "Makefile").is_file():
+            return candidate
+    return Path.cwd()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _load(model_dir: Path) -> RiskModel:
+    try:
+        return load_model(model_dir)
+    except (ArtifactError, OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _summary(metrics: dict[str, object]) -> str:
+    parts = [f"AUC {metrics['auc']:.4f}"]
+    parts += [f"P@{r * 100:g}% {metrics[f'precision_at_{r * 100:g}pct']:.3f}" for r in INSPECTION_RATES]
+    return ", ".join(parts)
+
+
+@app.command()
+def train(
+    train_csv: Annotated[Path, typer.Option("--train", help="Labelled training CSV (data set layout)")],
+    valid_csv: Annotated[Path, typer.Option("--valid", help="Labelled validation CSV (sets lanes, model card)")],
+    out: Annotated[Path, typer.Option("--out", help="Artifact directory to write")],
+    red_rate: Annotated[float, typer.Option(help="Expected share of red lanes")] = DEFAULT_RED_RATE,
+    yellow_rate: Annotated[float, typer.Option(help="Expected share of yellow lanes")] = DEFAULT_YELLOW_RATE,
+) -> None:
+    """Train a model and write its artifact directory."""
+    if not (0 <= red_rate <= 1 and 0 <= yellow_rate <= 1 and red_rate + yellow_rate <= 1):
+        raise _fail("--red-rate and --yellow-rate must be in 0..1 and sum to at most 1")
+    try:
+        model = train_model(train_csv, valid_csv, out, TrainingConfig(red_rate=red_rate, yellow_rate=yellow_rate))
+    except (CsvFormatError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"version {model.version}")
+    typer.echo(f"artifact {out}")
+    typer.echo(f"validation: {_summary(model.card['metrics_valid'])}")
+    typer.echo(f"lanes: red >= {model.thresholds.red:.4f}, yellow >= {model.thresholds.yellow:.4f}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    model_dir: Annotated[Path, typer.Option("--model", help="Model artifact directory")],
+    data: Annotated[Path, typer.Option("--data", help="Labelled CSV to evaluate on")],
+    report: Annotated[Path | None, typer.Option("--report", help="Write report.md and PNG plots here")] = None,
+) -> None:
+    """Precision and recall at inspection rates, AUC, critical-fraud recall and calibration."""
+    model = _load(model_dir)
+    try:
+        labelled = read_items_csv(data, require_labels=True)
+    except CsvFormatError as exc:
+        raise _fail(str(exc)) from exc
+    assert labelled.fraud is not None
+    scores = model.score_items(labelled.items)
+    metrics = evaluate(scores, labelled.fraud, labelled.critical)
+    typer.echo(f"model {model.version} on {data.name} ({metrics['rows']:,} rows)")
+    typer.echo(f"AUC {metrics['auc']:.4f}  Brier {metrics['brier']:.4f}")
+    for rate in INSPECTION_RATES:
+        label = f"{rate * 100:g}pct"
+        line = (
+            f"  top {rate * 100:>4g}%: precision {metrics[f'precision_at_{label}']:.3f}"
+            f"  recall {metrics[f'recall_at_{label}']:.3f}"
+        )
+        if f"critical_recall_at_{label}" in metrics:
+            line += f"  critical recall {metrics[f'critical_recall_at_{label}']:.3f}"
+        typer.echo(line)
+    if report is not None:
+        from portcullis.shared.riskmodel.report import write_report
+
+        importance = dict(
+            zip(
+                model.feature_names,
+                (float(g) for g in model.booster.feature_importance(importance_type="gain")),
+                strict=True,
+            )
+        )
+        title = f"Model {model.version} on {data.name}"
+        path = write_report(report, metrics, scores, labelled.fraud, importance, title)
+        (report / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        typer.echo(f"report {path}")
+
+
+@app.command()
+def score(
+    model_dir: Annotated[Path, typer.Option("--model", help="Model artifact directory")],
+    input_csv: Annotated[Path, typer.Option("--input", help="Declarations CSV (data set layout)")],
+    output_csv: Annotated[Path, typer.Option("--output", help="Where to write declaration_id,score,lane")],
+) -> None:
+    """Score a declarations CSV: one row per declaration, its score the max over its items."""
+    model = _load(model_dir)
+    try:
+        items = read_items_csv(input_csv).items
+    except CsvFormatError as exc:
+        raise _fail(str(exc)) from exc
+    items = items.assign(score=model.score_items(items))
+    per_declaration = items.groupby("declaration_id", sort=False)["score"].max()
+    output_csv.parent.mkdir(parents=True, exist_ok=True)
+    with output_csv.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["declaration_id", "score", "lane"])
+        for declaration_id, value in per_declaration.items():
+            writer.writerow([declaration_id, f"{value:.6f}", model.thresholds.lane_for(float(value)).value])
+    typer.echo(f"scored {len(per_declaration):,} declarations with {model.version} into {output_csv}")
+
+
+@app.command()
+def publish(
+    artifact_dir: Annotated[Path, typer.Argument(help="Model artifact directory to publish")],
+    registry: Annotated[Path, typer.Option("--registry", help="Registry root")] = DEFAULT_REGISTRY,
+) -> None:
+    """Copy an artifact into the registry and make it the current model."""
+    try:
+        version = ModelRegistry(registry).publish(artifact_dir)
+    except (ArtifactError, RegistryError, OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"published {version}; CURRENT -> {version}")
+
+
+@app.command("ensure-default")
+def ensure_default(
+    registry: Annotated[Path, typer.Option("--registry", help="Registry root")] = DEFAULT_REGISTRY,
+) -> None:
+    """Train and publish the default model from the vendored data when the registry has no current one."""
+    root = repo_root()
+    registry_root = registry if registry.is_absolute() else root / registry
+    models = ModelRegistry(registry_root)
+    current = models.current_version()
+    if current is not None:
+        typer.echo(f"current model {current}")
+        return
+    data_dir = root / DATA_DIR
+    with tempfile.TemporaryDirectory(prefix="portcullis-model-") as scratch:
+        artifact = Path(scratch) / "artifact"
+        try:
+            model = train_model(data_dir / TRAIN_CSV, data_dir / VALID_CSV, artifact)
+        except (CsvFormatError, ValueError) as exc:
+            raise _fail(str(exc)) from exc
+        version = models.publish(artifact)
+        shutil.rmtree(artifact, ignore_errors=True)
+    typer.echo(f"trained and published {version} ({_summary(model.card['metrics_valid'])})")

@@ -1,0 +1,186 @@
+"""Officer-readable reasons from per-feature contributions (LightGBM TreeSHAP)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from portcullis.shared.riskmodel.features import ENCODED_KEYS, FeatureStats, derived_columns, history_counts
+from portcullis.shared.schemas import Reason, ReasonKind
+
+MAX_REASONS = 3
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+_CATEGORY_LABELS: dict[str, str] = {
+    "office_id": "customs office",
+    "process_type": "process type",
+    "import_type": "import type",
+    "import_use": "import use",
+    "payment_type": "payment type",
+    "transport_mode": "transport mode",
+    "origin_indicator": "origin indicator",
+    "tax_type": "duty regime",
+    "importer_id": "importer",
+    "declarant_id": "declarant",
+    "seller_id": "seller",
+    "courier_id": "courier",
+    "hs6": "HS",
+    "hs4": "HS heading",
+    "hs2": "HS chapter",
+    "origin_country": "origin",
+    "departure_country": "departure country",
+}
+
+
+def _history_subject(name: str, row: dict[str, Any]) -> str:
+    subjects: dict[str, Callable[[dict[str, Any]], str]] = {
+        "importer": lambda r: "the importer",
+        "declarant": lambda r: "the declarant",
+        "seller": lambda r: "the seller",
+        "courier": lambda r: "the courier",
+        "office": lambda r: f"customs office {r['office_id']}",
+        "hs6": lambda r: f"HS {r['hs6_code']}",
+        "importer_hs6": lambda r: f"the importer with HS {r['hs6_code']}",
+        "declarant_importer": lambda r: "this declarant with this importer",
+        "seller_importer": lambda r: "this seller with this importer",
+        "hs6_origin": lambda r: f"HS {r['hs6_code']} from {r['origin_country']}",
+        "declarant_hs6": lambda r: f"the declarant with HS {r['hs6_code']}",
+    }
+    return subjects[name](row)
+
+
+def _times(count: int) -> str:
+    return {0: "0 times", 1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _percent_off(log_ratio: float) -> str:
+    ratio = math.exp(log_ratio)
+    if abs(ratio - 1) < 0.005:
+        return "in line with"
+    if ratio >= 1:
+        return f"{(ratio - 1) * 100:.0f}% above" if ratio < 10 else f"{ratio:.0f} times"
+    return f"{(1 - ratio) * 100:.0f}% below"
+
+
+def reason_text(feature: str, row: dict[str, Any], value: float, history: tuple[float, float] | None) -> str:
+    """A sentence an officer understands for one feature of one item (`history`: inspections, frauds)."""
+    if feature.startswith("cat_"):
+        column = feature.removeprefix("cat_")
+        if column.startswith("hs"):
+            shown = str(row["hs6_code"])[: {"hs6": 6, "hs4": 4, "hs2": 2}[column]]
+        else:
+            shown = str(row[column])
+        if not shown:
+            return f"no {_CATEGORY_LABELS[column]} given"
+        return f"{_CATEGORY_LABELS[column]} {shown} is often found irregular"
+    if feature.startswith(("fraud_rate_", "history_")):
+        name = feature.removeprefix("fraud_rate_").removeprefix("history_")
+        subject = _history_subject(name, row)
+        inspections, frauds = history if history is not None else (0.0, 0.0)
+        if inspections == 0:
+            return f"no inspection history for {subject}"
+        found = _times(int(frauds))
+        if subject.startswith("the ") and " with " not in subject:
+            return f"{subject.removeprefix('the ')}'s inspections found fraud {found} in {inspections:.0f}"
+        return f"inspections of {subject} found fraud {found} in {inspections:.0f}"
+    if feature == "unit_value_vs_hs6":
+        if math.isnan(value):
+            return f"unusual HS {row['hs6_code']}: no usual unit value known"
+        return f"unit value {_percent_off(value)} the usual for HS {row['hs6_code']}"
+    if feature == "unit_value_vs_hs6_origin":
+        where = f"HS {row['hs6_code']} from {row['origin_country']}"
+        if math.isnan(value):
+            return f"no usual unit value known for {where}"
+        return f"unit value {_percent_off(value)} the usual for {where}"
+    if feature == "log_unit_value":
+        return f"unit value of {row['item_price'] / max(row['net_mass_kg'], 0.01):,.2f} per kg"
+    if feature == "log_item_price":
+        return f"declared value of {row['item_price']:,.0f}"
+    if feature == "log_net_mass":
+        return f"net mass of {row['net_mass_kg']:,.1f} kg"
+    if feature == "tax_rate":
+        return f"duty rate of {row['tax_rate']:g}%"
+    if feature == "tax_rate_vs_hs6":
+        if math.isnan(value):
+            return f"duty rate {row['tax_rate']:g}% for an unusual HS {row['hs6_code']}"
+        usual = row["tax_rate"] - value
+        return f"duty rate {row['tax_rate']:g}% where {usual:g}% is usual for HS {row['hs6_code']}"
+    if feature == "weekday":
+        return f"lodged on a {_WEEKDAYS[int(value)]}"
+    if feature == "month":
+        return f"lodged in {_MONTHS[int(value) - 1]}"
+    return feature
+
+
+def explain_rows(
+    items: pd.DataFrame,
+    features: pd.DataFrame,
+    contributions: np.ndarray,
+    stats: FeatureStats,
+    max_reasons: int = MAX_REASONS,
+) -> list[list[Reason]]:
+    """Top reasons (the features that raised the score most) for each item, with its contribution matrix."""
+    names = list(features.columns)
+    # Last column of pred_contrib is the expected value (bias), not a feature.
+    feature_contributions = contributions[:, : len(names)]
+    records = items.to_dict("records")
+    values = features.to_numpy(dtype=np.float64)
+    histories = _histories_for(items, names, stats)
+    reasons: list[list[Reason]] = []
+    for row_number, row_contrib in enumerate(feature_contributions):
+        order = np.argsort(-row_contrib, kind="stable")[:max_reasons]
+        row_reasons: list[Reason] = []
+        for column in order:
+            weight = float(row_contrib[column])
+            if weight <= 0:
+                break
+            feature = names[column]
+            history = histories.get(_history_name(feature))
+            row_reasons.append(
+                Reason(
+                    kind=ReasonKind.MODEL,
+                    text=reason_text(
+                        feature,
+                        records[row_number],
+                        float(values[row_number, column]),
+                        None if history is None else (history[row_number, 0], history[row_number, 1]),
+                    ),
+                    code=feature,
+                    weight=round(weight, 4),
+                )
+            )
+        reasons.append(_merge_same_text(row_reasons))
+    return reasons
+
+
+def _merge_same_text(reasons: list[Reason]) -> list[Reason]:
+    """One reason per sentence: a rate and its history count can say the same thing; add their weights."""
+    merged: dict[str, Reason] = {}
+    for reason in reasons:
+        seen = merged.get(reason.text)
+        if seen is None:
+            merged[reason.text] = reason
+        else:
+            weight = round((seen.weight or 0.0) + (reason.weight or 0.0), 4)
+            merged[reason.text] = seen.model_copy(update={"weight": weight})
+    return list(merged.values())
+
+
+def _history_name(feature: str) -> str:
+    return feature.removeprefix("fraud_rate_").removeprefix("history_")
+
+
+def _histories_for(items: pd.DataFrame, names: list[str], stats: FeatureStats) -> dict[str, np.ndarray]:
+    """[inspections, frauds] per item for every history key the model uses, looked up once per batch."""
+    keys = {_history_name(n) for n in names if n.startswith(("fraud_rate_", "history_"))}
+    if not keys:
+        return {}
+    frame = derived_columns(items)
+    return {name: history_counts(frame, name, stats) for name in keys if name in ENCODED_KEYS}

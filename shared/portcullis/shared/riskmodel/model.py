@@ -1,0 +1,182 @@
+"""The scoring side: a loaded model artifact that assesses batches of declarations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from portcullis.shared.logging import get_logger
+from portcullis.shared.riskmodel.explain import explain_rows
+from portcullis.shared.riskmodel.features import FeatureSpec, FeatureStats, build_features
+from portcullis.shared.riskmodel.frame import declarations_to_items
+from portcullis.shared.riskmodel.lanes import LaneThresholds
+from portcullis.shared.schemas import Declaration, Lane, Reason
+
+log = get_logger(__name__)
+
+MODEL_FILE = "model.txt"
+FEATURES_FILE = "features.json"
+STATS_FILE = "stats.json"
+LANES_FILE = "lanes.json"
+CARD_FILE = "model_card.json"
+ARTIFACT_FILES = (MODEL_FILE, FEATURES_FILE, STATS_FILE, LANES_FILE, CARD_FILE)
+
+_LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
+
+
+class ArtifactError(ValueError):
+    """A model artifact directory is missing files or is inconsistent."""
+
+
+@dataclass(frozen=True)
+class ModelAssessment:
+    """The model's view of one declaration: score (max over items), lane and the top item's reasons."""
+
+    declaration_id: str
+    score: float
+    lane: Lane
+    reasons: list[Reason] = field(default_factory=list)
+    #: Position of the highest-scoring item in the declaration (the one the reasons describe).
+    item_index: int = 0
+
+
+@dataclass
+class RiskModel:
+    """A trained risk model with its feature statistics, lane thresholds and model card."""
+
+    booster: lgb.Booster
+    spec: FeatureSpec
+    stats: FeatureStats
+    thresholds: LaneThresholds
+    card: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        """The artifact's unique, readable version string."""
+        return str(self.card["version"])
+
+    @property
+    def reference_quantiles(self) -> tuple[float, ...]:
+        """1001 quantiles of the reference (validation) score distribution, for drift (PSI) monitoring."""
+        return self.thresholds.quantiles
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The model's features, in matrix order."""
+        return list(self.booster.feature_name())
+
+    def features(self, items: pd.DataFrame) -> pd.DataFrame:
+        """The feature matrix for an item frame."""
+        return build_features(items, self.stats, self.spec)[self.feature_names]
+
+    def score_items(self, items: pd.DataFrame) -> np.ndarray:
+        """Fraud probability of each item of an item frame (one vectorised predict)."""
+        if len(items) == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(self.features(items)), dtype=np.float64)
+
+    def contributions(self, features: pd.DataFrame) -> np.ndarray:
+        """Exact TreeSHAP contributions (log-odds) per feature, plus the bias as the last column."""
+        return np.asarray(self.booster.predict(features, pred_contrib=True), dtype=np.float64)
+
+    def assess(
+        self,
+        declarations: Sequence[Declaration],
+        explain_min_lane: Lane = Lane.YELLOW,
+        thresholds: LaneThresholds | None = None,
+    ) -> list[ModelAssessment]:
+        """Score, lane and (for lanes at or above `explain_min_lane`) reasons for each declaration.
+
+        `thresholds` overrides the artifact's lane thresholds (a deployment's own lane rates).
+        """
+        if not declarations:
+            return []
+        items = declarations_to_items(declarations)
+        features = self.features(items)
+        item_scores = np.asarray(self.booster.predict(features), dtype=np.float64)
+        counts = np.array([len(d.items) for d in declarations])
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        scores = np.maximum.reduceat(item_scores, starts)
+        top_items = [int(np.argmax(item_scores[s : s + n])) for s, n in zip(starts, counts, strict=True)]
+        lanes = (thresholds or self.thresholds).lanes_for(scores)
+        threshold = _LANE_ORDER[explain_min_lane]
+        to_explain = [i for i, lane in enumerate(lanes) if _LANE_ORDER[lane] >= threshold]
+        reasons: dict[int, list[Reason]] = {}
+        if to_explain:
+            rows = np.array([starts[i] + top_items[i] for i in to_explain])
+            explained = features.iloc[rows]
+            explained_reasons = explain_rows(items.iloc[rows], explained, self.contributions(explained), self.stats)
+            reasons = dict(zip(to_explain, explained_reasons, strict=True))
+        return [
+            ModelAssessment(
+                declaration_id=declaration.declaration_id,
+                score=float(scores[i]),
+                lane=lanes[i],
+                reasons=reasons.get(i, []),
+                item_index=top_items[i],
+            )
+            for i, declaration in enumerate(declarations)
+        ]
+
+    def with_rates(self, red_rate: float, yellow_rate: float) -> RiskModel:
+        """The same model with lane thresholds recomputed for other inspection capacities."""
+        return RiskModel(
+            self.booster, self.spec, self.stats, self.thresholds.with_rates(red_rate, yellow_rate), self.card
+        )
+
+    def save(self, directory: Path) -> Path:
+        """Write the artifact directory (model text, feature spec, statistics, lanes, model card)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(directory / MODEL_FILE))
+        _write_json(
+            directory / FEATURES_FILE,
+            {
+                "spec": self.spec.to_json(),
+                "feature_names": self.feature_names,
+                "categorical_features": self.spec.categorical_features(),
+            },
+        )
+        _write_json(directory / STATS_FILE, self.stats.to_json())
+        _write_json(
+            directory / LANES_FILE,
+            {**self.thresholds.to_json(), "reference_quantiles": list(self.thresholds.quantiles)},
+        )
+        _write_json(directory / CARD_FILE, self.card, indent=2)
+        return directory
+
+
+def load_model(path: Path | str) -> RiskModel:
+    """Load a model artifact directory."""
+    directory = Path(path)
+    missing = [name for name in ARTIFACT_FILES if not (directory / name).is_file()]
+    if missing:
+        raise ArtifactError(f"{directory} is not a model artifact: missing {', '.join(missing)}")
+    features = _read_json(directory / FEATURES_FILE)
+    lanes = _read_json(directory / LANES_FILE)
+    booster = lgb.Booster(model_file=str(directory / MODEL_FILE))
+    if list(booster.feature_name()) != list(features["feature_names"]):
+        raise ArtifactError(f"{directory}: model features do not match {FEATURES_FILE}")
+    thresholds = LaneThresholds.from_quantiles(lanes["reference_quantiles"], lanes["red_rate"], lanes["yellow_rate"])
+    model = RiskModel(
+        booster=booster,
+        spec=FeatureSpec.from_json(features["spec"]),
+        stats=FeatureStats.from_json(_read_json(directory / STATS_FILE)),
+        thresholds=thresholds,
+        card=_read_json(directory / CARD_FILE),
+    )
+    log.info("model_loaded", version=model.version, path=str(directory))
+    return model
+
+
+def _write_json(path: Path, data: Any, indent: int | None = None) -> None:
+    path.write_text(json.dumps(data, indent=indent, separators=None if indent else (",", ":")))
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
