@@ -2,6 +2,7 @@
 
 from array import array
 from collections.abc import Iterable
+from functools import cache
 from itertools import combinations
 
 import numpy as np
@@ -31,6 +32,9 @@ _DOB_CONFLICT_PENALTY = 0.15
 _COUNTRY_BONUS = 0.03
 _COUNTRY_CONFLICT_PENALTY = 0.05
 _IDENTIFIER_CONFLICT_PENALTY = 0.3
+# Candidates whose quick token-set score is this far below the threshold are not scored in full; the
+# margin covers what corroborating facts can add and where the quick score underrates the full one.
+_PRESCORE_MARGIN = 0.2
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
@@ -53,9 +57,9 @@ class WatchlistIndex:
     def __init__(
         self,
         match_threshold: float = DEFAULT_MATCH_THRESHOLD,
-        max_candidates: int = 64,
-        posting_budget: int = 2000,
-        max_rescored: int = 6,
+        max_candidates: int = 32,
+        posting_budget: int = 800,
+        max_rescored: int = 4,
     ) -> None:
         self.match_threshold = match_threshold
         self.version = 0
@@ -72,6 +76,9 @@ class WatchlistIndex:
         self._slot_kind = bytearray()
         self._dead_slots = 0
         self._postings: dict[str, array[int]] = {}
+        # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
+        self._posting_arrays: dict[str, np.ndarray] = {}
+        self._kind_codes: np.ndarray | None = None
         self._by_imo: dict[str, set[str]] = {}
         self._by_container: dict[str, set[str]] = {}
         self._by_document: dict[str, set[str]] = {}
@@ -131,6 +138,7 @@ class WatchlistIndex:
             self._slot_sorted.append(normalized.sorted)
             self._slot_kind.append(kind)
             for key in blocking_keys(normalized):
+                self._posting_arrays.pop(key, None)
                 posting = self._postings.get(key)
                 if posting is None:
                     self._postings[key] = array("i", (slot,))
@@ -152,6 +160,7 @@ class WatchlistIndex:
             return False
         for slot in self._entry_slots.pop(entry_id):
             self._slot_kind[slot] = _DEAD
+            self._kind_codes = None
             self._dead_slots += 1
         if entry.imo_number:
             self._discard(self._by_imo, entry.imo_number, entry_id)
@@ -179,6 +188,8 @@ class WatchlistIndex:
         self._slot_kind = bytearray()
         self._dead_slots = 0
         self._postings.clear()
+        self._posting_arrays.clear()
+        self._kind_codes = None
         self._by_imo.clear()
         self._by_container.clear()
         self._by_document.clear()
@@ -186,29 +197,46 @@ class WatchlistIndex:
             self._add(entry)
         log.info("watchlist_index_compacted", dead_slots=dead, entries=len(entries))
 
-    def _candidates(self, name: NormalizedName, kinds: frozenset[int] | None) -> list[int]:
+    def _posting_array(self, key: str) -> np.ndarray | None:
+        cached = self._posting_arrays.get(key)
+        if cached is None:
+            posting = self._postings.get(key)
+            if posting is None:
+                return None
+            cached = self._posting_arrays[key] = np.array(posting, dtype=np.int32)
+        return cached
+
+    def _candidates(self, name: NormalizedName, kinds: frozenset[int] | None) -> np.ndarray:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`."""
-        postings = [p for key in blocking_keys(name) if (p := self._postings.get(key)) is not None]
+        postings = [p for key in blocking_keys(name) if (p := self._posting_array(key)) is not None]
         if not postings:
-            return []
+            return np.empty(0, dtype=np.int32)
         postings.sort(key=len)
-        arrays: list[np.ndarray] = []
+        chosen: list[np.ndarray] = []
         budget = self._posting_budget
         for posting in postings:
             # The rarest keys come first; very common keys ("MOHAMMAD") are skipped once the budget is spent.
             if budget <= 0:
                 break
-            view = np.frombuffer(posting, dtype=np.int32)
-            arrays.append(view[:budget])
-            budget -= len(view)
-        slots, votes = np.unique(np.concatenate(arrays), return_counts=True)
-        kind_codes = np.frombuffer(self._slot_kind, dtype=np.uint8)[slots]
-        wanted = np.fromiter(kinds, dtype=np.uint8) if kinds is not None else None
-        keep = kind_codes != _DEAD if wanted is None else np.isin(kind_codes, wanted)
+            chosen.append(posting[:budget])
+            budget -= len(posting)
+        slots, votes = np.unique(np.concatenate(chosen), return_counts=True)
+        kind_codes = self._kind_array()[slots]
+        keep = kind_codes != _DEAD if kinds is None else np.isin(kind_codes, self._kind_filter(kinds))
         slots, votes = slots[keep], votes[keep]
         if len(slots) > self._max_candidates:
             slots = slots[np.argpartition(-votes, self._max_candidates)[: self._max_candidates]]
-        return slots.tolist()  # type: ignore[no-any-return]
+        return slots
+
+    def _kind_array(self) -> np.ndarray:
+        if self._kind_codes is None or len(self._kind_codes) != len(self._slot_kind):
+            self._kind_codes = np.frombuffer(bytes(self._slot_kind), dtype=np.uint8)
+        return self._kind_codes
+
+    @staticmethod
+    @cache
+    def _kind_filter(kinds: frozenset[int]) -> np.ndarray:
+        return np.fromiter(sorted(kinds), dtype=np.uint8)
 
     def screen(self, query: ScreeningQuery, limit: int = 10, threshold: float | None = None) -> list[Match]:
         """Entries matching the query, best first, with a score in 0..1 of at least `threshold`."""
@@ -251,19 +279,20 @@ class WatchlistIndex:
         name = normalize_name(query.name)
         if not name.tokens:
             return
-        slots = self._candidates(name, kinds)
+        slots = self._candidates(name, kinds).tolist()
         if not slots:
             return
         # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only.
         choices = [self._slot_sorted[s] for s in slots]
-        query_sorted = name.sorted
-        pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
-        floor = max(0.0, cutoff - 0.2) * 100
-        order = np.argsort(-pre, kind="stable")
+        floor = max(0.0, cutoff - _PRESCORE_MARGIN) * 100
+        pre = cdist([name.sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
+        passing = np.flatnonzero(pre)
+        if len(passing) == 0:
+            return
+        if len(passing) > self._max_rescored:
+            passing = passing[np.argsort(-pre[passing], kind="stable")[: self._max_rescored]]
         rescored: dict[str, tuple[float, int]] = {}
-        for position in order[: self._max_rescored].tolist():
-            if pre[position] < floor:
-                break
+        for position in passing.tolist():
             slot = slots[position]
             entry_id = self._slot_entry[slot]
             score = name_similarity(name, NormalizedName(tuple(self._slot_ordered[slot].split())))

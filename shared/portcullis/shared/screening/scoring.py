@@ -1,7 +1,7 @@
 """The name scorer: one function for the index, the command line and the labelled evaluation."""
 
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
-from rapidfuzz.distance import Indel, JaroWinkler
+from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
@@ -9,8 +9,11 @@ NUMBER_MISMATCH_CAP = 0.5
 ONE_SIDED_NUMBER_CAP = 0.7
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
 PHONETIC_FLOOR = 0.85
+#: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
+ONE_EDIT_FLOOR = 0.85
+TWO_EDIT_FLOOR = 0.7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
-COVERAGE_WEIGHT = 0.4
+COVERAGE_WEIGHT = 0.5
 
 
 def _token_weight(word: str) -> float:
@@ -36,6 +39,14 @@ def token_similarity(word_a: str, word_b: str) -> float:
     spelling = (JaroWinkler.normalized_similarity(word_a, word_b) + Indel.normalized_similarity(word_a, word_b)) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing.
     sim = min(max((spelling - 0.6) / 0.35, 0.0), 1.0)
+    if sim < ONE_EDIT_FLOOR:
+        # Typing errors: one edit (transpositions included) in a word of four letters or more, two in seven.
+        edits = OSA.distance(word_a, word_b, score_cutoff=2)
+        shortest = min(len(word_a), len(word_b))
+        if edits == 1 and shortest >= 4:
+            sim = ONE_EDIT_FLOOR
+        elif edits == 2 and shortest >= 7:
+            sim = max(sim, TWO_EDIT_FLOOR)
     if sim < PHONETIC_FLOOR:
         key_a = phonetic_key(word_a)
         if key_a == phonetic_key(word_b) and (len(key_a) > 1 or word_a[0] == word_b[0] or _vowelless(word_a, word_b)):

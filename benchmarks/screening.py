@@ -1,0 +1,212 @@
+"""Screening benchmark: throughput and latency against the OFAC SDN list and a synthetic 1,000,000-name index.
+
+`python -m benchmarks.screening [SECONDS]` runs it alone; `make bench` calls `run(seconds_budget)`.
+"""
+
+import gc
+import json
+import os
+import platform
+import random
+import string
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex, load_ofac_sdn
+from portcullis.shared.screening.entries import EntryKind
+from portcullis.shared.screening.pairs import _accents, _cyrillic, _surname_first, _typo
+
+SDN_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "ofac-sdn"
+SYNTHETIC_NAMES = 1_000_000
+SEED = 7
+
+_GIVEN = ["Anna", "Peter", "Maria", "John", "Lena", "Carlos", "Yuki", "Priya", "Omar", "Chen", "Sofia", "Lukas"]
+_FAMILY = ["Lindqvist", "Okafor", "Moreau", "Tanaka", "Fischer", "Kowalski", "Haddad", "Novak", "Silva", "Byrne"]
+_COMPANY_WORDS = ["Nordic", "Atlas", "Harbor", "Summit", "Blue", "Granite", "Pioneer", "Delta", "Apex", "Crescent"]
+_COMPANY_KINDS = ["Logistics", "Trading", "Foods", "Textiles", "Machinery", "Shipping", "Pharma", "Electronics"]
+_LEGAL = ["GmbH", "Ltd", "LLC", "S.A.", "BV", "Inc.", "Oy", "AB"]
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _machine() -> dict[str, object]:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def _clean_name(rng: random.Random) -> tuple[str, str]:
+    """A realistic name that is not on the list (traders and travellers screened every day)."""
+    if rng.random() < 0.5:
+        return f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}", "Person"
+    words = rng.sample(_COMPANY_WORDS, 2)
+    return f"{words[0]} {words[1]} {rng.choice(_COMPANY_KINDS)} {rng.choice(_LEGAL)}", "Organization"
+
+
+def _variant(rng: random.Random, name: str) -> str:
+    makers: list[Callable[[str], str]] = [
+        lambda n: n,
+        lambda n: _typo(rng, n, 1),
+        lambda n: _typo(rng, n, 2) if len(n) > 10 else n,
+        lambda n: _accents(rng, n),
+        _surname_first,
+        lambda n: n.lower(),
+        _cyrillic,
+    ]
+    return rng.choice(makers)(name)
+
+
+def _queries(entries: Sequence[WatchlistEntry], count: int, seed: int) -> list[tuple[ScreeningQuery, str | None]]:
+    """Half listed names (with realistic variants), half clean names; with the entry each should find."""
+    rng = random.Random(seed)
+    named = [e for e in entries if e.kind in ("person", "organization", "vessel") and e.name]
+    schemas = {"person": "Person", "organization": "Organization", "vessel": "Vessel"}
+    queries: list[tuple[ScreeningQuery, str | None]] = []
+    for _ in range(count):
+        if rng.random() < 0.5:
+            entry = rng.choice(named)
+            schema = schemas[entry.kind] if rng.random() < 0.5 else None
+            queries.append((ScreeningQuery(name=_variant(rng, entry.name), schema=schema), entry.entry_id))  # type: ignore[arg-type]
+        else:
+            name, schema = _clean_name(rng)
+            queries.append((ScreeningQuery(name=name, schema=schema if rng.random() < 0.5 else None), None))  # type: ignore[arg-type]
+    return queries
+
+
+def _measure(
+    index: WatchlistIndex, queries: list[tuple[ScreeningQuery, str | None]], seconds: float
+) -> dict[str, float]:
+    """Screen queries one by one until they or the time run out; latency percentiles and quality."""
+    latencies: list[int] = []
+    found = expected = alerts = clean = 0
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    deadline = wall_start + seconds
+    for query, entry_id in queries:
+        start = time.perf_counter_ns()
+        matches = index.screen(query)
+        latencies.append(time.perf_counter_ns() - start)
+        if entry_id is None:
+            clean += 1
+            alerts += bool(matches)
+        else:
+            expected += 1
+            found += any(m.entry.entry_id == entry_id for m in matches)
+        if len(latencies) % 256 == 0 and time.perf_counter() > deadline:
+            break
+    wall = time.perf_counter() - wall_start
+    cpu = time.process_time() - cpu_start
+    micros = np.array(latencies) / 1000.0
+    return {
+        "queries": len(latencies),
+        "throughput_per_s": round(len(latencies) / wall, 1),
+        "throughput_per_cpu_s": round(len(latencies) / cpu, 1),
+        "p50_ms": round(float(np.percentile(micros, 50)) / 1000, 3),
+        "p95_ms": round(float(np.percentile(micros, 95)) / 1000, 3),
+        "p99_ms": round(float(np.percentile(micros, 99)) / 1000, 3),
+        "listed_found_rate": round(found / max(expected, 1), 4),
+        "clean_alert_rate": round(alerts / max(clean, 1), 4),
+    }
+
+
+def _synthetic_entries(names: int, seed: int) -> list[WatchlistEntry]:
+    """Entries with four names each (a name and three aliases), drawn from a large random vocabulary."""
+    rng = random.Random(seed)
+    syllables = [
+        "".join(p) for p in zip(rng.choices(string.ascii_uppercase, k=3000), rng.choices("AEIOU", k=3000), strict=True)
+    ]
+    vocabulary = list({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(200_000)})
+    entries = []
+    for number in range(names // 4):
+        kind: EntryKind = "person" if number % 3 else "organization"
+        base = rng.sample(vocabulary, 3)
+        variants = [" ".join(base), " ".join(reversed(base)), " ".join(base[:2]), " ".join([base[0], base[2]])]
+        entries.append(
+            WatchlistEntry(
+                entry_id=f"synthetic:{number}",
+                list_name="synthetic",
+                kind=kind,
+                name=variants[0],
+                aliases=tuple(variants[1:]),
+            )
+        )
+    return entries
+
+
+def _sdn_part(seconds: float) -> dict[str, object]:
+    entries = load_ofac_sdn(SDN_DIRECTORY)
+    gc.collect()
+    rss_before = _rss_bytes()
+    start = time.perf_counter()
+    index = WatchlistIndex()
+    index.extend(entries)
+    build = time.perf_counter() - start
+    gc.collect()
+    memory = _rss_bytes() - rss_before
+    queries = _queries(entries, 200_000, SEED)
+    index.screen(queries[0][0])  # warm caches of the first call
+    return {
+        "entries": len(index),
+        "names": index.name_count,
+        "build_s": round(build, 3),
+        "index_memory_mb": round(memory / 2**20, 1),
+        "threshold": index.match_threshold,
+        **_measure(index, queries, seconds),
+    }
+
+
+def _large_part(seconds: float, target_names: int) -> dict[str, object]:
+    """Build a synthetic index of up to `target_names` names within half the time, then screen against it."""
+    deadline = time.perf_counter() + seconds * 0.6
+    entries = _synthetic_entries(target_names, SEED)
+    gc.collect()
+    rss_before = _rss_bytes()
+    start = time.perf_counter()
+    index = WatchlistIndex()
+    for offset in range(0, len(entries), 10_000):
+        index.extend(entries[offset : offset + 10_000])
+        if time.perf_counter() > deadline:
+            break
+    build = time.perf_counter() - start
+    gc.collect()
+    memory = _rss_bytes() - rss_before
+    indexed = [e for e in entries if e.entry_id in index]
+    queries = _queries(indexed, 100_000, SEED + 1)
+    start = time.perf_counter()
+    probe = indexed[len(indexed) // 2]
+    index.upsert(probe.model_copy(update={"aliases": (*probe.aliases, "EXTRA ALIAS NAME")}))
+    index.remove(indexed[0].entry_id)
+    update_ms = (time.perf_counter() - start) / 2 * 1000
+    return {
+        "names": index.name_count,
+        "build_s": round(build, 1),
+        "index_memory_mb": round(memory / 2**20, 1),
+        "single_update_ms": round(update_ms, 3),
+        **_measure(index, queries, seconds * 0.3),
+    }
+
+
+def run(seconds_budget: float = 60.0) -> dict[str, object]:
+    """Run the screening benchmark within about `seconds_budget` seconds; figures for docs/benchmarks.md."""
+    sdn = _sdn_part(seconds_budget * 0.25)
+    large = _large_part(seconds_budget * 0.7, SYNTHETIC_NAMES)
+    return {"machine": _machine(), "sdn": sdn, "synthetic_1m": large}
+
+
+if __name__ == "__main__":
+    budget = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    print(json.dumps(run(budget), indent=2))

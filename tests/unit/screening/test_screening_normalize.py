@@ -1,0 +1,51 @@
+import pytest
+from portcullis.shared.screening.normalize import normalize_name, phonetic_key
+
+
+@pytest.mark.parametrize(
+    ("name", "tokens"),
+    [
+        ("José Müller", ("JOSE", "MULLER")),
+        ("Сергей Иванов", ("SERGEY", "IVANOV")),
+        ("Ἀλέξανδρος", ("ALEXANDROS",)),
+        ("张伟", ("ZHANG", "WEI")),
+        ("ANGLO-CARIBBEAN CO., LTD.", ("ANGLO", "CARIBBEAN")),
+        ("ACTIVOS ISLA BLANCA S.A. DE C.V.", ("ACTIVOS", "ISLA", "BLANCA")),
+        ("OOO Yuzhny Proekt", ("YUZHNY", "PROEKT")),
+        ("Abar Petroleum FZE", ("ABAR", "PETROLEUM")),
+        ("Dr. Ayman AL-ZAWAHIRI", ("AYMAN", "AL", "ZAWAHIRI")),
+        ("Sheikh Haji Sa'id", ("SAID",)),
+        ("M/V OCEAN STAR", ("OCEAN", "STAR")),
+        ("MT Ocean Star", ("OCEAN", "STAR")),
+        ("BANK MELLI IRAN (DUBAI BRANCH)", ("BANK", "MELLI", "IRAN")),
+        ("Bank Melli Iran, Abu Dhabi Branch", ("BANK", "MELLI", "IRAN")),
+        ("OCEAN STAR II", ("OCEAN", "STAR", "2")),
+        ("7TH OF TIR INDUSTRIES", ("7", "OF", "TIR", "INDUSTRIES")),
+    ],
+)
+def test_names_normalise_to_comparable_tokens(name: str, tokens: tuple[str, ...]) -> None:
+    assert normalize_name(name).tokens == tokens
+
+
+def test_a_name_made_only_of_legal_words_is_kept() -> None:
+    assert normalize_name("Company Ltd").tokens == ("COMPANY", "LTD")
+
+
+def test_word_order_does_not_change_the_sorted_form() -> None:
+    assert normalize_name("AL ZAWAHIRI, Ayman").sorted == normalize_name("Ayman AL-ZAWAHIRI").sorted
+
+
+def test_numbers_are_kept_apart_from_words() -> None:
+    name = normalize_name("YARD NO.2655 HYUNDAI")
+    assert name.numbers == ("2655",)
+    assert "YARD" in name.words
+
+
+@pytest.mark.parametrize(("first", "second"), [("MUHAMMAD", "MOHAMMED"), ("YUSUF", "YOUSSEF"), ("MUHAMMAD", "MHMD")])
+def test_transliteration_variants_share_a_sound_key(first: str, second: str) -> None:
+    assert phonetic_key(first) == phonetic_key(second)
+
+
+def test_different_names_have_different_sound_keys() -> None:
+    assert phonetic_key("MELLI") != phonetic_key("MELLAT")
+    assert phonetic_key("TRADING") != phonetic_key("SHIPPING")

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD, compare_names
+from portcullis.shared.screening.pairs import evaluate, read_name_pairs, recall_by_variant
+
+PAIRS = Path(__file__).resolve().parents[2] / "data" / "name_pairs.csv"
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("Ayman al-Zawahiri", "Dr. Aiman AL ZAWAHRI"),
+        ("AL ZAWAHIRI, Ayman", "Ayman AL-ZAWAHIRI"),
+        ("Sergei Ivanov", "Сергей Иванов"),
+        ("BANCO NACIONAL DE CUBA", "Banco Nacional de Cuba, S.A."),
+        ("BANK MELLI IRAN", "BANK MELLI IRAN (HAMBURG BRANCH)"),
+        ("ARTAVIL", "M/T ARTAVIL"),
+        ("Manuel Antonio NORIEGA", "NORIEGA, Manuel"),
+        ("Abu Musab ABDELWADOUD", "Abou Mossaab ABDELOUADOUD"),
+        ("Luis Eduardo LOPEZ MENDEZ", "Luis Edaurdo LOPEZ MENDEZ"),
+    ],
+)
+def test_variants_of_one_name_match(name1: str, name2: str) -> None:
+    assert compare_names(name1, name2) >= DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("OCEAN STAR 1", "OCEAN STAR 2"),
+        ("M/V OCEAN STAR", "OCEAN STAR 2"),
+        ("YONA STAR TRADING", "YONA STAR SHIPPING"),
+        ("Asma AKHRAS", "Fawwaz AKHRAS"),
+        ("John Smith", "HIZBALLAH"),
+        ("PETROCHEMICAL COMPANY 12", "PETROCHEMICAL COMPANY 21"),
+    ],
+)
+def test_different_parties_do_not_match(name1: str, name2: str) -> None:
+    assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
+
+
+def test_scores_are_symmetric_and_bounded() -> None:
+    pairs = [("Ayman al-Zawahiri", "Ahmad Fuad SALIM"), ("OCEAN STAR 1", "ocean star"), ("", "X")]
+    for first, second in pairs:
+        score = compare_names(first, second)
+        assert 0.0 <= score <= 1.0
+        assert score == pytest.approx(compare_names(second, first))
+
+
+def test_identical_names_score_one() -> None:
+    assert compare_names("Banco Nacional de Cuba", "BANCO NACIONAL DE CUBA") == 1.0
+
+
+def test_labelled_set_recall_and_false_positive_rate_at_the_default_threshold() -> None:
+    pairs = read_name_pairs(PAIRS)
+    assert len(pairs) > 3000
+    (row,) = evaluate(pairs, [DEFAULT_MATCH_THRESHOLD])
+    assert row.recall >= 0.92
+    assert row.false_positive_rate <= 0.03
+
+
+def test_hard_non_matches_stay_below_the_threshold() -> None:
+    by_variant = recall_by_variant(read_name_pairs(PAIRS), DEFAULT_MATCH_THRESHOLD)
+    assert by_variant["numbered"][1] == 1.0
+    assert by_variant["sibling_company"][1] >= 0.9
+    assert by_variant["same_surname"][1] >= 0.95
