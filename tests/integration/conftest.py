@@ -1,0 +1,228 @@
+"""Integration fixtures: the real Kafka broker and PostgreSQL that `make test` starts, services as processes.
+
+Each test gets its own topic prefix (so its own topics) and its own consumer group ids.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from portcullis.shared.kafka import TOPICS, ensure_topics
+from portcullis.shared.riskmodel import ModelRegistry, TrainingConfig, train_model
+from portcullis.shared.settings import KafkaSettings
+
+BOOTSTRAP = os.environ.get("PORTCULLIS_TEST_KAFKA", "127.0.0.1:9092")
+POSTGRES_URL = os.environ.get(
+    "PORTCULLIS_TEST_POSTGRES_URL", "postgresql+asyncpg://portcullis:portcullis@127.0.0.1:55432/portcullis"
+)
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def kafka() -> KafkaSettings:
+    """Kafka settings with a fresh topic prefix; every topic exists."""
+    settings = KafkaSettings(bootstrap_servers=BOOTSTRAP, topic_prefix=f"t{uuid.uuid4().hex[:10]}.")
+    await ensure_topics(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def model_registry(tmp_path_factory: pytest.TempPathFactory, train_csv: Path, valid_csv: Path) -> Path:
+    """A registry with one published model, trained on the vendored data with fewer rounds (faster)."""
+    root = tmp_path_factory.mktemp("models")
+    artifact = tmp_path_factory.mktemp("artifact") / "model"
+    train_model(train_csv, valid_csv, artifact, TrainingConfig(rounds=120))
+    ModelRegistry(root).publish(artifact)
+    return root
+
+
+@dataclass
+class ServiceProcess:
+    """A service run as its own process, as in production (so a test can SIGKILL it)."""
+
+    module: str
+    env: dict[str, str]
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+    _logs: list[Path] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait_ready: bool = True, timeout_s: float = 60) -> "ServiceProcess":
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.module],
+            env={**os.environ, **self.env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        if wait_ready:
+            self.wait_ready(timeout_s)
+        return self
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.module} exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{self.module} not ready in {timeout_s} s: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no commit, as when a pod dies."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM: the graceful path."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@pytest.fixture
+def services(tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> Iterator["ServiceFactory"]:
+    factory = ServiceFactory(tmp_path, kafka, model_registry)
+    yield factory
+    for service in reversed(factory.started):
+        service.stop()
+
+
+class ServiceFactory:
+    """Builds service processes wired to this test's topics, database and model registry."""
+
+    def __init__(self, tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> None:
+        self.tmp_path = tmp_path
+        self.kafka = kafka
+        self.model_registry = model_registry
+        self.started: list[ServiceProcess] = []
+        self.group_suffix = uuid.uuid4().hex[:8]
+        self.gateway_database_url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+
+    def _env(self, prefix: str, port: int, extra: dict[str, str]) -> dict[str, str]:
+        return {
+            "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
+            "PORTCULLIS_KAFKA_TOPIC_PREFIX": self.kafka.topic_prefix,
+            f"PORTCULLIS_{prefix}_PORT": str(port),
+            f"PORTCULLIS_{prefix}_LOG_LEVEL": "INFO",
+            **extra,
+        }
+
+    def make(self, name: str, extra: dict[str, str] | None = None) -> ServiceProcess:
+        module, prefix, defaults = {
+            "ingest": ("portcullis.ingest", "INGEST", {}),
+            "scoring": (
+                "portcullis.scoring",
+                "SCORING",
+                {
+                    "PORTCULLIS_SCORING_MODEL_REGISTRY": str(self.model_registry),
+                    "PORTCULLIS_SCORING_GROUP_ID": f"scoring-{self.group_suffix}",
+                },
+            ),
+            "gateway": (
+                "portcullis.gateway",
+                "GATEWAY",
+                {
+                    "PORTCULLIS_GATEWAY_DATABASE_URL": self.gateway_database_url,
+                    "PORTCULLIS_GATEWAY_GROUP_ID": f"gateway-{self.group_suffix}",
+                },
+            ),
+            "watchlist": (
+                "portcullis.watchlist",
+                "WATCHLIST",
+                {"PORTCULLIS_WATCHLIST_DATABASE_URL": f"sqlite+aiosqlite:///{self.tmp_path / 'watchlist.db'}"},
+            ),
+        }[name]
+        port = free_port()
+        service = ServiceProcess(
+            module, self._env(prefix, port, {**defaults, **(extra or {})}), port, self.tmp_path / f"{name}.log"
+        )
+        self.started.append(service)
+        return service
+
+    def start(self, name: str, extra: dict[str, str] | None = None) -> ServiceProcess:
+        return self.make(name, extra).start()
+
+
+async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 3.0) -> list[object]:
+    """Every record currently in a topic (all partitions, from the beginning)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        logical = topic.removeprefix(settings.topic_prefix)
+        partitions = [TopicPartition(topic, p) for p in range(TOPICS[logical].partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: list[object] = []
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            positions = {tp: await consumer.position(tp) for tp in partitions}
+            if all(positions[tp] >= end[tp] for tp in partitions):
+                break
+            batch = await consumer.getmany(timeout_ms=200)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def wait_for(predicate, timeout_s: float, interval_s: float = 0.1):  # type: ignore[no-untyped-def]
+    """Poll an async predicate until it returns something truthy; return that, or fail."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = await predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(interval_s)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def sample_declarations(valid_csv: Path) -> list[dict[str, object]]:
+    """Real declarations of the validation quarter as port systems would POST them (JSON documents)."""
+    from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
+
+    items = read_items_csv(valid_csv).items
+    return [d.model_dump(mode="json") for d in items_to_declarations(items)]
