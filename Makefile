@@ -43,7 +43,8 @@ model: install ## Train the default model into .run/models when there is none
 
 test: install ## Start what the tests need (broker, PostgreSQL) and run unit and integration tests
 	$(BIN)/portcullis broker start
-	$(BIN)/pytest -p no:cacheprovider
+	scripts/local-postgres.sh start
+	PORTCULLIS_TEST_POSTGRES_URL=$$(scripts/local-postgres.sh url) $(BIN)/pytest -p no:cacheprovider
 
 test-unit: install ## Run the unit tests only (nothing needs to run)
 	$(BIN)/pytest -p no:cacheprovider tests/unit

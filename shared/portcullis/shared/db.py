@@ -73,6 +73,8 @@ async def insert_ignoring_duplicates(
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    key_column = table.c[keys[0]]
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(key_column)
+    # RETURNING yields only the rows actually inserted (drivers disagree on executemany rowcounts).
     result = await session.execute(statement, list(rows))
-    return max(0, int(getattr(result, "rowcount", 0) or 0))
+    return len(result.all())
