@@ -2,7 +2,6 @@
 
 from array import array
 from collections.abc import Iterable
-from functools import cache
 from itertools import combinations
 
 import numpy as np
@@ -25,6 +24,18 @@ DEFAULT_MATCH_THRESHOLD = 0.85
 
 _KIND_CODES = {"person": 0, "organization": 1, "vessel": 2, "aircraft": 3, "container": 4}
 _DEAD = 255
+
+
+def _kind_mask(kinds: Iterable[str]) -> np.ndarray:
+    """A lookup table from slot kind code to whether a query searches it (removed slots never)."""
+    mask = np.zeros(256, dtype=bool)
+    mask[[_KIND_CODES[kind] for kind in kinds]] = True
+    return mask
+
+
+_ALL_KINDS = _kind_mask(_KIND_CODES)
+_SCHEMA_MASKS = {schema: _kind_mask(kinds) for schema, kinds in SCHEMA_KINDS.items()}
+_NO_SLOTS = np.empty(0, dtype=np.int32)
 # Corroborating (+) and contradicting (-) evidence, added to the name score.
 _DOB_EXACT_BONUS = 0.08
 _DOB_YEAR_BONUS = 0.04
@@ -198,19 +209,26 @@ class WatchlistIndex:
         log.info("watchlist_index_compacted", dead_slots=dead, entries=len(entries))
 
     def _posting_array(self, key: str) -> np.ndarray | None:
-        cached = self._posting_arrays.get(key)
-        if cached is None:
-            posting = self._postings.get(key)
-            if posting is None:
-                return None
-            cached = self._posting_arrays[key] = np.array(posting, dtype=np.int32)
-        return cached
+        posting = self._postings.get(key)
+        if posting is None:
+            return None
+        frozen = np.array(posting, dtype=np.int32)
+        self._posting_arrays[key] = frozen
+        return frozen
 
-    def _candidates(self, name: NormalizedName, kinds: frozenset[int] | None) -> np.ndarray:
+    def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> np.ndarray:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`."""
-        postings = [p for key in blocking_keys(name) if (p := self._posting_array(key)) is not None]
+        arrays = self._posting_arrays
+        postings = []
+        for key in blocking_keys(name):
+            posting = arrays.get(key)
+            if posting is None:
+                posting = self._posting_array(key)
+                if posting is None:
+                    continue
+            postings.append(posting)
         if not postings:
-            return np.empty(0, dtype=np.int32)
+            return _NO_SLOTS
         postings.sort(key=len)
         chosen: list[np.ndarray] = []
         budget = self._posting_budget
@@ -220,11 +238,20 @@ class WatchlistIndex:
                 break
             chosen.append(posting[:budget])
             budget -= len(posting)
-        slots, votes = np.unique(np.concatenate(chosen), return_counts=True)
-        kind_codes = self._kind_array()[slots]
-        keep = kind_codes != _DEAD if kinds is None else np.isin(kind_codes, self._kind_filter(kinds))
-        slots, votes = slots[keep], votes[keep]
+        merged = np.concatenate(chosen)
+        merged.sort()
+        first = np.empty(len(merged), dtype=bool)
+        first[0] = True
+        np.not_equal(merged[1:], merged[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        slots: np.ndarray = merged[starts]
+        keep: np.ndarray = kind_mask[self._kind_array()[slots]]
+        slots = slots[keep]
         if len(slots) > self._max_candidates:
+            ends = np.empty_like(starts)
+            ends[:-1] = starts[1:]
+            ends[-1] = len(merged)
+            votes = (ends - starts)[keep]
             slots = slots[np.argpartition(-votes, self._max_candidates)[: self._max_candidates]]
         return slots
 
@@ -233,20 +260,15 @@ class WatchlistIndex:
             self._kind_codes = np.frombuffer(bytes(self._slot_kind), dtype=np.uint8)
         return self._kind_codes
 
-    @staticmethod
-    @cache
-    def _kind_filter(kinds: frozenset[int]) -> np.ndarray:
-        return np.fromiter(sorted(kinds), dtype=np.uint8)
-
     def screen(self, query: ScreeningQuery, limit: int = 10, threshold: float | None = None) -> list[Match]:
         """Entries matching the query, best first, with a score in 0..1 of at least `threshold`."""
         cutoff = self.match_threshold if threshold is None else threshold
-        kind_names = SCHEMA_KINDS.get(query.schema) if query.schema else None
-        kinds = frozenset(_KIND_CODES[k] for k in kind_names) if kind_names else None
+        kind_mask = _SCHEMA_MASKS.get(query.schema, _ALL_KINDS) if query.schema else _ALL_KINDS
         found: dict[str, tuple[float, str, list[str]]] = {}
-        self._screen_identifiers(query, found)
+        if query.imo or query.container_number or query.document_number:
+            self._screen_identifiers(query, found)
         if query.name:
-            self._screen_name(query, kinds, cutoff, found)
+            self._screen_name(query, kind_mask, cutoff, found)
         matches = [
             Match(entry=self._entries[entry_id], matched_name=name, score=round(score, 4), evidence=evidence)
             for entry_id, (score, name, evidence) in found.items()
@@ -272,14 +294,14 @@ class WatchlistIndex:
     def _screen_name(
         self,
         query: ScreeningQuery,
-        kinds: frozenset[int] | None,
+        kind_mask: np.ndarray,
         cutoff: float,
         found: dict[str, tuple[float, str, list[str]]],
     ) -> None:
         name = normalize_name(query.name)
         if not name.tokens:
             return
-        slots = self._candidates(name, kinds).tolist()
+        slots = self._candidates(name, kind_mask).tolist()
         if not slots:
             return
         # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only.
