@@ -2,7 +2,6 @@
 
 from array import array
 from collections.abc import Iterable
-from itertools import combinations
 
 import numpy as np
 from portcullis.shared.logging import get_logger
@@ -49,7 +48,7 @@ _PRESCORE_MARGIN = 0.2
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
-    """The inverted-index keys of a name: words, sound keys, 4-letter prefixes, pairs of sound keys."""
+    """The inverted-index keys of a name: its words, their sound keys and their 4-letter prefixes."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
@@ -57,8 +56,6 @@ def blocking_keys(name: NormalizedName) -> set[str]:
         keys.add("p" + phonetic_key(word))
         if len(word) >= 6:
             keys.add("f" + word[:4])
-    codes = sorted({phonetic_key(w) for w in words[:6]})
-    keys.update("b" + a + "|" + b for a, b in combinations(codes, 2))
     return keys
 
 
