@@ -5,19 +5,16 @@ Each test gets its own topic prefix (so its own topics) and its own consumer gro
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import TOPICS, ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry, TrainingConfig, train_model
 from portcullis.shared.settings import KafkaSettings
@@ -28,12 +25,6 @@ POSTGRES_URL = os.environ.get(
 )
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -54,127 +45,15 @@ def model_registry(tmp_path_factory: pytest.TempPathFactory, train_csv: Path, va
     return root
 
 
-@dataclass
-class ServiceProcess:
-    """A service run as its own process, as in production (so a test can SIGKILL it)."""
-
-    module: str
-    env: dict[str, str]
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-    _logs: list[Path] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, wait_ready: bool = True, timeout_s: float = 60) -> "ServiceProcess":
-        handle = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", self.module],
-            env={**os.environ, **self.env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        if wait_ready:
-            self.wait_ready(timeout_s)
-        return self
-
-    def wait_ready(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.module} exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{self.module} not ready in {timeout_s} s: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no commit, as when a pod dies."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        """SIGTERM: the graceful path."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
 @pytest.fixture
-def services(tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> Iterator["ServiceFactory"]:
-    factory = ServiceFactory(tmp_path, kafka, model_registry)
-    yield factory
-    for service in reversed(factory.started):
-        service.stop()
+def services(tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> Iterator[ServiceSet]:
+    """Services as processes on this test's topics, with their databases in the test's folder."""
+    service_set = ServiceSet(tmp_path, kafka, model_registry)
+    yield service_set
+    service_set.stop_all()
 
 
-class ServiceFactory:
-    """Builds service processes wired to this test's topics, database and model registry."""
-
-    def __init__(self, tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> None:
-        self.tmp_path = tmp_path
-        self.kafka = kafka
-        self.model_registry = model_registry
-        self.started: list[ServiceProcess] = []
-        self.group_suffix = uuid.uuid4().hex[:8]
-        self.gateway_database_url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
-
-    def _env(self, prefix: str, port: int, extra: dict[str, str]) -> dict[str, str]:
-        return {
-            "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
-            "PORTCULLIS_KAFKA_TOPIC_PREFIX": self.kafka.topic_prefix,
-            f"PORTCULLIS_{prefix}_PORT": str(port),
-            f"PORTCULLIS_{prefix}_LOG_LEVEL": "INFO",
-            **extra,
-        }
-
-    def make(self, name: str, extra: dict[str, str] | None = None) -> ServiceProcess:
-        module, prefix, defaults = {
-            "ingest": ("portcullis.ingest", "INGEST", {}),
-            "scoring": (
-                "portcullis.scoring",
-                "SCORING",
-                {
-                    "PORTCULLIS_SCORING_MODEL_REGISTRY": str(self.model_registry),
-                    "PORTCULLIS_SCORING_GROUP_ID": f"scoring-{self.group_suffix}",
-                },
-            ),
-            "gateway": (
-                "portcullis.gateway",
-                "GATEWAY",
-                {
-                    "PORTCULLIS_GATEWAY_DATABASE_URL": self.gateway_database_url,
-                    "PORTCULLIS_GATEWAY_GROUP_ID": f"gateway-{self.group_suffix}",
-                },
-            ),
-            "watchlist": (
-                "portcullis.watchlist",
-                "WATCHLIST",
-                {"PORTCULLIS_WATCHLIST_DATABASE_URL": f"sqlite+aiosqlite:///{self.tmp_path / 'watchlist.db'}"},
-            ),
-        }[name]
-        port = free_port()
-        service = ServiceProcess(
-            module, self._env(prefix, port, {**defaults, **(extra or {})}), port, self.tmp_path / f"{name}.log"
-        )
-        self.started.append(service)
-        return service
-
-    def start(self, name: str, extra: dict[str, str] | None = None) -> ServiceProcess:
-        return self.make(name, extra).start()
+ServiceFactory = ServiceSet  # the name the tests use
 
 
 async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 3.0) -> list[object]:

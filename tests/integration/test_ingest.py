@@ -8,10 +8,11 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from portcullis.cli.localbroker import LocalBroker
-from portcullis.shared.settings import KafkaSettings
 
-from tests.integration.conftest import ServiceFactory, free_port, read_topic
+from portcullis.cli.localbroker import LocalBroker
+from portcullis.cli.processes import free_port
+from portcullis.shared.settings import KafkaSettings
+from tests.integration.conftest import ServiceFactory, read_topic
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,10 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
-from portcullis.shared.db import create_engine
-from portcullis.shared.settings import KafkaSettings
 from sqlalchemy import text
 
+from portcullis.shared.db import create_engine
+from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import ServiceFactory, read_topic, wait_for
 from tests.integration.test_ingest import README_EXAMPLE
 
@@ -36,7 +36,8 @@ async def test_a_posted_declaration_has_its_decision_within_two_seconds(
     assert found["lane"] in {"green", "yellow", "red"}
     assert 0.0 <= found["score"] <= 1.0
     assert str(found["model_version"]).startswith("dm-")
-    assert found["reasons"] and found["reasons"][0]["text"]
+    assert found["reasons"]
+    assert found["reasons"][0]["text"]
     assert (await http.get(f"{gateway.url}/v1/decisions/does-not-exist")).status_code == 404
 
 
