@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from portcullis.shared.screening import WatchlistEntry, WatchlistIndex, load_ofac_sdn
 
 REPOSITORY = Path(__file__).resolve().parents[3]

@@ -1,9 +1,15 @@
 import csv
 from pathlib import Path
 
-from portcullis.cli.main import app
-from portcullis.shared.screening import compare_names
+import typer
 from typer.testing import CliRunner
+
+from portcullis.cli import watchlist
+from portcullis.shared.screening import compare_names
+
+# The `watchlist` group as `portcullis` mounts it (without importing every other command group).
+app = typer.Typer()
+app.add_typer(watchlist.app, name="watchlist")
 
 
 def test_compare_scores_every_pair_with_the_matcher(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 import pytest
+
 from portcullis.shared.screening.identifiers import (
     container_check_digit,
     imo_check_digit,

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from portcullis.shared.screening import IdentityDocument, ScreeningQuery, WatchlistEntry, WatchlistIndex
 
 

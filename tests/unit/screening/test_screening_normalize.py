@@ -1,4 +1,5 @@
 import pytest
+
 from portcullis.shared.screening.normalize import normalize_name, phonetic_key
 
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD, compare_names
 from portcullis.shared.screening.pairs import evaluate, read_name_pairs, recall_by_variant
 
