@@ -1,0 +1,97 @@
+"""Rendering benchmark results as docs/benchmarks.md, with each goal and whether this run met it."""
+
+import json
+from typing import Any
+
+
+def _goal(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    """The report: machine, figures, goals."""
+    kafka = results["kafka"]
+    services = results["services"]
+    e2e = services["end_to_end"]
+    at_1000 = next((row for row in e2e if row["offered_per_s"] == 1000), None)
+    memory = services["memory_mb"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"One real run of `make bench` on {results['run_at']} (commit {results['git_commit']}, "
+        f"{results['seconds']:.0f} s in all).",
+        "",
+        f"- Machine: {results['machine']}",
+        f"- Broker: {results['broker']}",
+        f"- Model: {results['model_version']} (the default training, full training year)",
+        "- Everything (broker, services, load generator) shares the same 2 cores; load goes to 127.0.0.1 only.",
+        "",
+        "## Kafka paths (messages a second)",
+        "",
+        "| what | per second |",
+        "|---|---|",
+        f"| (a) the limit: the same client consuming and producing, decoding each message, no scoring "
+        f"({kafka['messages']:,} messages) | {kafka['limit_per_s']:,.0f} |",
+        f"| (b) scoring: batches of up to 1,000, real model, lanes, reasons, decisions produced | "
+        f"{kafka['scoring_per_s']:,.0f} |",
+        f"| (c) naive baseline: the same scoring, one message per batch ({kafka['naive_messages']:,} messages) | "
+        f"{kafka['naive_per_s']:,.0f} |",
+        "",
+        "## Ingest over HTTP (16 concurrent clients)",
+        "",
+        "| POST body | declarations/s | requests/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, key in (("one declaration", "ingest_single"), ("batch of 100", "ingest_batch_100")):
+        row = services[key]
+        lines.append(
+            f"| {label} | {row['declarations_per_s']:,.0f} | {row['requests_per_s']:,.0f} | {row['p50_ms']:.1f} | "
+            f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} |"
+        )
+    lines += [
+        "",
+        "## End to end: POST to stored decision (POSTs of 10 declarations, 10 s per rate)",
+        "",
+        "| offered/s | achieved/s | declarations | missing | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in e2e:
+        lines.append(
+            f"| {row['offered_per_s']:,.0f} | {row['achieved_per_s']:,.0f} | {row['declarations']:,} | "
+            f"{row['missing']} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['p99_ms']:.0f} |"
+        )
+    lines += [
+        "",
+        "## Memory (resident, after the end-to-end runs)",
+        "",
+        "| service | MB |",
+        "|---|---|",
+        *[f"| {name} | {mb:.0f} |" for name, mb in memory.items()],
+        "",
+        "## Goals (issue 7)",
+        "",
+        "| goal | this run | |",
+        "|---|---|---|",
+        f"| scoring at least 10,000 declarations/s | {kafka['scoring_per_s']:,.0f} | "
+        f"{_goal(kafka['scoring_per_s'] >= 10_000)} |",
+        f"| scoring at least half of the limit (a) | {kafka['scoring_per_s'] / kafka['limit_per_s']:.0%} | "
+        f"{_goal(kafka['scoring_per_s'] >= kafka['limit_per_s'] / 2)} |",
+        f"| scoring at least 10x the naive baseline (c) | {kafka['scoring_per_s'] / kafka['naive_per_s']:.0f}x | "
+        f"{_goal(kafka['scoring_per_s'] >= 10 * kafka['naive_per_s'])} |",
+    ]
+    if at_1000:
+        lines.append(
+            f"| end-to-end p99 at most 100 ms at 1,000/s | {at_1000['p99_ms']:.0f} ms | "
+            f"{_goal(at_1000['p99_ms'] <= 100 and at_1000['missing'] == 0)} |"
+        )
+    lines.append(f"| scoring under 500 MB resident | {memory['scoring']:.0f} MB | {_goal(memory['scoring'] < 500)} |")
+    lines += [
+        "",
+        "## Screening",
+        "",
+        "```json",
+        json.dumps(results.get("screening", {}), indent=2),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
