@@ -36,4 +36,4 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     """A structured logger; log events as `log.info("event_name", key=value)`."""
-    return structlog.stdlib.get_logger(name)  # type: ignore[no-any-return]
+    return structlog.stdlib.get_logger(name)

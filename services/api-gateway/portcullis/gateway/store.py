@@ -42,7 +42,7 @@ class DecisionRow(Base):
         return Decision(
             stream=Stream(self.stream),
             subject_id=self.subject_id,
-            lane=self.lane,  # type: ignore[arg-type]
+            lane=self.lane,
             score=self.score,
             model_version=self.model_version,
             rules_version=self.rules_version,

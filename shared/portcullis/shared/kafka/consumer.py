@@ -3,10 +3,11 @@
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from portcullis.shared.kafka.producer import Message, Publisher
 from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX
@@ -23,7 +24,16 @@ from portcullis.shared.settings import KafkaSettings
 
 log = get_logger(__name__)
 
-Record = ConsumerRecord  # type: ignore[type-arg]
+class Record(Protocol):
+    """What a handler sees of a consumed message (aiokafka's ConsumerRecord)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
