@@ -3,11 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from portcullis.gateway.app import MIGRATIONS
 from portcullis.gateway.store import get_decision, store_decisions
 from portcullis.shared.db import create_engine, migrate
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 pytestmark = pytest.mark.integration
 

@@ -4,6 +4,7 @@ import asyncio
 import os
 
 import typer
+
 from portcullis.cli.localbroker import BrokerError, answers
 from portcullis.cli.paths import local_broker
 from portcullis.shared.kafka import ensure_topics

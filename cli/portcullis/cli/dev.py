@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import typer
+
 from portcullis.cli.localbroker import BrokerError
 from portcullis.cli.paths import local_broker, run_dir
 from portcullis.shared.kafka import ensure_topics

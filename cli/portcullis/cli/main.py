@@ -1,6 +1,7 @@
 """The `portcullis` command line: one entry point, a sub-command group per concern."""
 
 import typer
+
 from portcullis.cli import broker, dev, model, replay, watchlist
 
 app = typer.Typer(no_args_is_help=True, help="Portcullis: streaming risk scoring for customs and border agencies.")

@@ -7,9 +7,10 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from portcullis.shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, metrics_payload
 from pydantic import BaseModel, ValidationError
 from starlette.routing import Match
+
+from portcullis.shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, metrics_payload
 
 
 class JSONBody(Response):

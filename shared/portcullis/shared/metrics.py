@@ -15,27 +15,19 @@ HTTP_LATENCY = Histogram(
     buckets=_LATENCY_BUCKETS,
 )
 MESSAGES_CONSUMED = Counter("portcullis_messages_consumed_total", "Kafka messages consumed", ["topic"])
-MESSAGES_PRODUCED = Counter(
-    "portcullis_messages_produced_total", "Kafka messages produced and acknowledged", ["topic"]
-)
+MESSAGES_PRODUCED = Counter("portcullis_messages_produced_total", "Kafka messages produced and acknowledged", ["topic"])
 MESSAGES_DEAD_LETTERED = Counter(
     "portcullis_messages_dead_lettered_total", "Messages sent to a dead-letter topic", ["topic", "reason"]
 )
-BATCH_SIZE = Histogram(
-    "portcullis_batch_size", "Records per consumed batch", ["group"], buckets=_SIZE_BUCKETS
-)
+BATCH_SIZE = Histogram("portcullis_batch_size", "Records per consumed batch", ["group"], buckets=_SIZE_BUCKETS)
 BATCH_SECONDS = Histogram(
     "portcullis_batch_seconds",
     "Time to process one consumed batch, effects included",
     ["group"],
     buckets=_LATENCY_BUCKETS,
 )
-CONSUMER_LAG = Gauge(
-    "portcullis_consumer_lag", "Messages behind the partition's end", ["group", "topic", "partition"]
-)
-BATCH_FAILURES = Counter(
-    "portcullis_batch_failures_total", "Batches that failed and will be retried", ["group"]
-)
+CONSUMER_LAG = Gauge("portcullis_consumer_lag", "Messages behind the partition's end", ["group", "topic", "partition"])
+BATCH_FAILURES = Counter("portcullis_batch_failures_total", "Batches that failed and will be retried", ["group"])
 
 
 def metrics_payload() -> tuple[bytes, str]:

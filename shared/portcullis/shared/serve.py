@@ -5,6 +5,7 @@ from typing import Protocol, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+
 from portcullis.shared.logging import configure_logging
 
 

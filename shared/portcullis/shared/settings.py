@@ -13,13 +13,9 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PORTCULLIS_KAFKA_", frozen=True, extra="ignore")
 
     bootstrap_servers: str = Field(default="127.0.0.1:9092", description="Comma-separated host:port list")
-    topic_prefix: str = Field(
-        default="", description="Prepended to every topic name (isolates tests, tenants)"
-    )
+    topic_prefix: str = Field(default="", description="Prepended to every topic name (isolates tests, tenants)")
     client_id: str = "portcullis"
-    security_protocol: str = Field(
-        default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
-    )
+    security_protocol: str = Field(default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL")
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
@@ -40,7 +36,5 @@ class KafkaSettings(BaseSettings):
         if self.sasl_mechanism:
             options["sasl_mechanism"] = self.sasl_mechanism
             options["sasl_plain_username"] = self.sasl_username
-            options["sasl_plain_password"] = (
-                self.sasl_password.get_secret_value() if self.sasl_password else None
-            )
+            options["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
         return options

@@ -2,6 +2,7 @@
 
 import orjson
 import pytest
+
 from portcullis.ingest.publishing import InvalidSubmissionError, parse_submission, to_messages
 from portcullis.shared.schemas import Declaration
 

@@ -5,9 +5,10 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from portcullis.shared.schemas import Declaration
 from portcullis.shared.schemas.codes import COUNTRY_CODES
-from pydantic import ValidationError
 
 EXAMPLE = Declaration.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
 

@@ -5,6 +5,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from portcullis.gateway.consumer import DecisionSink
 from portcullis.gateway.settings import GatewaySettings
 from portcullis.gateway.store import get_decision
@@ -13,7 +15,6 @@ from portcullis.shared.http import ErrorBody, install_common
 from portcullis.shared.kafka import BatchConsumer, Publisher
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Decision, Stream
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 log = get_logger(__name__)
 MIGRATIONS = "portcullis.gateway:migrations"

@@ -1,12 +1,13 @@
 """Consuming decisions into the store: one transaction per batch, committed before the offsets."""
 
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from portcullis.gateway.store import store_decisions
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Decision
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = get_logger(__name__)
 

@@ -1,8 +1,9 @@
 """Gateway settings (env PORTCULLIS_GATEWAY_*)."""
 
-from portcullis.shared.settings import KafkaSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portcullis.shared.settings import KafkaSettings
 
 
 class GatewaySettings(BaseSettings):

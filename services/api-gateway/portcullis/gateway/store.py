@@ -3,11 +3,12 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from portcullis.shared.db import insert_ignoring_duplicates
-from portcullis.shared.schemas import Decision, Reason, Stream
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portcullis.shared.db import insert_ignoring_duplicates
+from portcullis.shared.schemas import Decision, Reason, Stream
 
 
 class Base(DeclarativeBase):

@@ -5,13 +5,14 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
+from pydantic import BaseModel
+
 from portcullis.ingest.publishing import InvalidSubmissionError, parse_submission, read_body, to_messages
 from portcullis.ingest.settings import IngestSettings
 from portcullis.shared.http import ErrorBody, JSONBody, install_common
 from portcullis.shared.kafka import Publisher, PublishError
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Declaration
-from pydantic import BaseModel
 
 log = get_logger(__name__)
 

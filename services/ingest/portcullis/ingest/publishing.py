@@ -5,9 +5,10 @@ from typing import TypeVar
 
 import orjson
 from fastapi import HTTPException, Request
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
 from portcullis.shared.http import FieldError, field_errors
 from portcullis.shared.kafka import Message
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 Item = TypeVar("Item", bound=BaseModel)
 T = TypeVar("T")

@@ -1,8 +1,9 @@
 """Ingest settings (env PORTCULLIS_INGEST_*)."""
 
-from portcullis.shared.settings import KafkaSettings
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portcullis.shared.settings import KafkaSettings
 
 
 class IngestSettings(BaseSettings):

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+
 from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings

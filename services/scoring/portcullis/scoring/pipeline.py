@@ -5,6 +5,8 @@ import time
 from datetime import UTC, datetime
 
 import orjson
+from pydantic import ValidationError
+
 from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORE, SCORING_SECONDS
 from portcullis.scoring.models import ActiveModel, ModelHolder
 from portcullis.scoring.random_selection import is_randomly_selected
@@ -12,7 +14,6 @@ from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.schemas import Decision, Declaration, Lane, Reason, ReasonKind, Stream
-from pydantic import ValidationError
 
 #: Versions recorded until the watchlist and rules streams feed scoring.
 NO_RULES_VERSION = "none"

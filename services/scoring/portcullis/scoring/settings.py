@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from portcullis.shared.schemas import Lane
-from portcullis.shared.settings import KafkaSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portcullis.shared.schemas import Lane
+from portcullis.shared.settings import KafkaSettings
 
 
 class ScoringSettings(BaseSettings):

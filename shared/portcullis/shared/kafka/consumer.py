@@ -9,6 +9,7 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+
 from portcullis.shared.kafka.producer import Message, Publisher
 from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX
 from portcullis.shared.logging import get_logger
@@ -23,6 +24,7 @@ from portcullis.shared.metrics import (
 from portcullis.shared.settings import KafkaSettings
 
 log = get_logger(__name__)
+
 
 class Record(Protocol):
     """What a handler sees of a consumed message (aiokafka's ConsumerRecord)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+
 from portcullis.shared.logging import get_logger
 from portcullis.shared.metrics import MESSAGES_PRODUCED
 from portcullis.shared.settings import KafkaSettings

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from portcullis.shared.logging import get_logger
 from portcullis.shared.settings import KafkaSettings
 

@@ -56,9 +56,7 @@ class Decision(BaseModel):
     reasons: list[Reason] = Field(default_factory=list)
     random_selection: bool = Field(default=False, description="Sent to inspection by random selection")
     challenger_version: str | None = Field(default=None, description="Shadow model, when one is scored")
-    challenger_score: float | None = Field(
-        default=None, description="Shadow model's score; never sets the lane"
-    )
+    challenger_score: float | None = Field(default=None, description="Shadow model's score; never sets the lane")
     submitted_at: AwareDatetime = Field(description="When the submitter lodged the item")
     received_at: AwareDatetime = Field(description="When ingest accepted it (the broker's timestamp)")
     decided_at: AwareDatetime = Field(description="When scoring decided")

@@ -2,8 +2,9 @@
 
 from typing import Annotated
 
-from portcullis.shared.schemas.codes import CountryCode, HS6Code, PartyId, ShortCode
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from portcullis.shared.schemas.codes import CountryCode, HS6Code, PartyId, ShortCode
 
 DeclarationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,35}$")]
 

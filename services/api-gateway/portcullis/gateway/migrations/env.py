@@ -1,6 +1,7 @@
 """Alembic environment for the gateway's tables; the connection comes from portcullis.shared.db.migrate."""
 
 from alembic import context
+
 from portcullis.gateway.store import Base
 
 connection = context.config.attributes["connection"]
