@@ -19,7 +19,7 @@ import numpy as np
 from portcullis.shared.logging import configure_logging
 from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex, load_ofac_sdn
 from portcullis.shared.screening.entries import EntryKind
-from portcullis.shared.screening.pairs import _accents, _cyrillic, _surname_first, _typo
+from portcullis.shared.screening.pairs import in_cyrillic, surname_first, with_accents, with_typos
 
 SDN_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "ofac-sdn"
 SYNTHETIC_NAMES = 1_000_000
@@ -74,12 +74,12 @@ def _clean_name(rng: random.Random) -> tuple[str, str]:
 def _variant(rng: random.Random, name: str) -> str:
     makers: list[Callable[[str], str]] = [
         lambda n: n,
-        lambda n: _typo(rng, n, 1),
-        lambda n: _typo(rng, n, 2) if len(n) > 10 else n,
-        lambda n: _accents(rng, n),
-        _surname_first,
+        lambda n: with_typos(rng, n, 1),
+        lambda n: with_typos(rng, n, 2) if len(n) > 10 else n,
+        lambda n: with_accents(rng, n),
+        surname_first,
         lambda n: n.lower(),
-        _cyrillic,
+        in_cyrillic,
     ]
     return rng.choice(makers)(name)
 

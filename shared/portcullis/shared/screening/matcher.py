@@ -4,6 +4,9 @@ from array import array
 from collections.abc import Iterable
 
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
 from portcullis.shared.logging import get_logger
 from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, ScreeningQuery, WatchlistEntry
 from portcullis.shared.screening.identifiers import (
@@ -13,8 +16,6 @@ from portcullis.shared.screening.identifiers import (
 )
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
 from portcullis.shared.screening.scoring import name_similarity
-from rapidfuzz import fuzz
-from rapidfuzz.process import cdist
 
 log = get_logger(__name__)
 
@@ -325,7 +326,7 @@ class WatchlistIndex:
             if previous is not None:
                 # An identifier already decided; keep its score and add what the name says.
                 found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
-            elif score >= cutoff - 0.2:
+            else:
                 found[entry_id] = (score, self._slot_name[slot], evidence)
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pycountry
+
 from portcullis.shared.logging import get_logger
 from portcullis.shared.screening.entries import EntryKind, IdentityDocument, WatchlistEntry
 from portcullis.shared.screening.identifiers import normalize_imo_number

@@ -75,7 +75,8 @@ class NamePair:
     variant: str
 
 
-def _typo(rng: random.Random, name: str, edits: int) -> str:
+def with_typos(rng: random.Random, name: str, edits: int) -> str:
+    """The name with `edits` random typing errors (substitution, deletion, insertion, transposition)."""
     chars = list(name)
     for _ in range(edits):
         positions = [i for i, c in enumerate(chars) if c.isalpha()]
@@ -96,7 +97,8 @@ def _typo(rng: random.Random, name: str, edits: int) -> str:
     return "".join(chars)
 
 
-def _accents(rng: random.Random, name: str) -> str:
+def with_accents(rng: random.Random, name: str) -> str:
+    """The name with up to three letters accented (`JOSE` -> `JOSÉ`)."""
     chars = list(name)
     positions = [i for i, c in enumerate(chars) if c.upper() in _ACCENTS]
     for i in rng.sample(positions, min(len(positions), 3)):
@@ -105,7 +107,8 @@ def _accents(rng: random.Random, name: str) -> str:
     return "".join(chars)
 
 
-def _cyrillic(name: str) -> str:
+def in_cyrillic(name: str) -> str:
+    """The name written in Cyrillic letters, as a Russian document would spell it (roughly)."""
     text = name.upper()
     for latin, cyrillic in _CYRILLIC:
         text = text.replace(latin, cyrillic)
@@ -140,7 +143,8 @@ def _arabic(tokens: Sequence[str]) -> str | None:
     return " ".join(_ARABIC[t] for t in tokens)
 
 
-def _surname_first(name: str) -> str:
+def surname_first(name: str) -> str:
+    """`Given Names SURNAME` as `SURNAME, Given Names`."""
     words = name.split()
     return f"{words[-1]}, {' '.join(words[:-1])}" if len(words) > 1 else name
 
@@ -167,12 +171,12 @@ def _positive_pairs(rng: random.Random, entries: Sequence[WatchlistEntry]) -> li
                 pairs.append(NamePair(entry.name, variant_name, schema, 1, variant))
                 made += 1
 
-    add(named, 200, "accents", lambda n: _accents(rng, n))
+    add(named, 200, "accents", lambda n: with_accents(rng, n))
     add(named, 200, "case_punctuation", lambda n: n.lower().replace(" ", "-", 1) if " " in n else n.lower() + ".")
-    add(persons, 150, "cyrillic", _cyrillic)
+    add(persons, 150, "cyrillic", in_cyrillic)
     add(persons, 150, "arabic_script", lambda n: _arabic(normalize_name(n).tokens))
     add(named, 60, "chinese_script", lambda n: _chinese(normalize_name(n).tokens))
-    add(persons, 200, "word_order", _surname_first)
+    add(persons, 200, "word_order", surname_first)
     add(orgs, 150, "word_order", lambda n: " ".join(reversed(n.split())) if len(n.split()) > 1 else None)
     add(
         orgs,
@@ -181,8 +185,8 @@ def _positive_pairs(rng: random.Random, entries: Sequence[WatchlistEntry]) -> li
         lambda n: rng.choice(_LEGAL_PREFIXES) + n if rng.random() < 0.2 else n + rng.choice(_LEGAL_VARIANTS),
     )
     add(persons, 150, "title", lambda n: f"{rng.choice(_TITLES)} {n}")
-    add(named, 300, "typo_1", lambda n: _typo(rng, n, 1))
-    add(named, 200, "typo_2", lambda n: _typo(rng, n, 2) if len(n) >= 10 else None)
+    add(named, 300, "typo_1", lambda n: with_typos(rng, n, 1))
+    add(named, 200, "typo_2", lambda n: with_typos(rng, n, 2) if len(n) >= 10 else None)
     add(vessels, 150, "vessel_prefix", lambda n: rng.choice(_VESSEL_PREFIXES) + n)
     add(orgs, 100, "branch", lambda n: n + rng.choice(_BRANCHES))
     # Real spelling variants from the list itself: aliases that sound like the primary name.

@@ -1,7 +1,8 @@
 """The name scorer: one function for the index, the command line and the labelled evaluation."""
 
-from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
+
+from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
