@@ -57,6 +57,10 @@ class Decision(BaseModel):
     random_selection: bool = Field(default=False, description="Sent to inspection by random selection")
     challenger_version: str | None = Field(default=None, description="Shadow model, when one is scored")
     challenger_score: float | None = Field(default=None, description="Shadow model's score; never sets the lane")
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Facts of the subject that clients filter on (office_id, importer_id ...); no personal data",
+    )
     submitted_at: AwareDatetime = Field(description="When the submitter lodged the item")
     received_at: AwareDatetime = Field(description="When ingest accepted it (the broker's timestamp)")
     decided_at: AwareDatetime = Field(description="When scoring decided")
