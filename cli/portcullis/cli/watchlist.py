@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from portcullis.shared.screening import compare_names
 
 app = typer.Typer(no_args_is_help=True)

@@ -6,7 +6,7 @@ from portcullis.shared.screening import IdentityDocument, ScreeningQuery, Watchl
 
 
 def _person(entry_id: str, name: str, **fields: object) -> WatchlistEntry:
-    return WatchlistEntry(entry_id=entry_id, list_name="test", kind="person", name=name, **fields)  # type: ignore[arg-type]
+    return WatchlistEntry(entry_id=entry_id, list_name="test", kind="person", name=name, **fields)
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_removing_many_entries_compacts_and_keeps_the_rest_searchable() -> None:
     index.upsert(_person("keep", "Ayman AL ZAWAHIRI"))
     for i in range(3000):
         index.remove(f"bulk{i}")
-    assert index.name_count < 3000  # compaction dropped the dead names
+    assert index.name_count == 1
     assert [m.entry.entry_id for m in index.screen(ScreeningQuery(name="Ayman Zawahiri"))] == ["keep"]
 
 
