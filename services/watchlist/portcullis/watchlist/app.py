@@ -1,20 +1,27 @@
 """The watchlist service: analysts' watchlists and selectivity rules, published to the compacted topic."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from portcullis.shared.db import create_engine, migrate, ping
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import Publisher
+from portcullis.watchlist.entries.routes import router as entries_router
+from portcullis.watchlist.entries.screening import ScreeningIndex
+from portcullis.watchlist.errors import install_errors
+from portcullis.watchlist.publishing import Outbox
+from portcullis.watchlist.rules.routes import router as rules_router
 from portcullis.watchlist.settings import WatchlistSettings
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 MIGRATIONS = "portcullis.watchlist:migrations"
 
 
 def create_app(settings: WatchlistSettings) -> FastAPI:
-    """Build the watchlist service; engine, migrations and producer open in the lifespan."""
+    """Build the watchlist service; engine, migrations, producer, relay and screening index open in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -23,18 +30,27 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
             stack.push_async_callback(engine.dispose)
             if settings.migrate_on_start:
                 await migrate(engine, MIGRATIONS)
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
             publisher = Publisher(settings.kafka)
             stack.push_async_callback(publisher.close)
             await publisher.start()
+            screening = ScreeningIndex()
+            await screening.load(sessions)
+            outbox = Outbox(sessions, publisher, settings.kafka.topic("watchlist"))
+            # The relay first republishes whatever a previous run committed but could not publish.
+            relay = asyncio.create_task(outbox.relay(settings.republish_interval_s), name="watchlist-relay")
+            stack.push_async_callback(_cancel, relay)
             app.state.engine = engine
-            app.state.sessions = async_sessionmaker(engine, expire_on_commit=False)
+            app.state.sessions = sessions
             app.state.publisher = publisher
+            app.state.outbox = outbox
+            app.state.screening = screening
             yield
 
     app = FastAPI(
         title="Portcullis watchlist",
-        version="0.1.0",
-        summary="Watchlists and selectivity rules for the risk analysts.",
+        version="0.2.0",
+        summary="Watchlists and selectivity rules for the risk analysts, published live to scoring.",
         lifespan=lifespan,
     )
 
@@ -42,4 +58,12 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
         return {"database": await ping(app.state.engine), "kafka": await app.state.publisher.start()}
 
     install_common(app, "watchlist", ready)
+    install_errors(app)
+    app.include_router(entries_router)
+    app.include_router(rules_router)
     return app
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -1,8 +1,9 @@
 """Watchlist settings (env PORTCULLIS_WATCHLIST_*)."""
 
-from portcullis.shared.settings import KafkaSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portcullis.shared.settings import KafkaSettings
 
 
 class WatchlistSettings(BaseSettings):
@@ -18,4 +19,7 @@ class WatchlistSettings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB",
     )
     migrate_on_start: bool = Field(default=True, description="Apply migrations at start (off when a Job does it)")
+    republish_interval_s: float = Field(
+        default=5.0, gt=0, description="How often changes whose publication failed are retried"
+    )
     log_level: str = "INFO"

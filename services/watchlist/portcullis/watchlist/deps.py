@@ -1,0 +1,61 @@
+"""Request dependencies: who changes, the unit of work (commit, publish, refresh the screening index)."""
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcullis.shared.schemas.watchlist import EntryDocument, RuleDocument
+from portcullis.watchlist.db import SessionDep
+from portcullis.watchlist.entries.screening import ScreeningIndex
+from portcullis.watchlist.publishing import Outbox
+
+#: Who makes a change, recorded in the audit trail (API keys replace this header in a later issue).
+UserDep = Annotated[
+    str,
+    Header(
+        alias="X-Portcullis-User",
+        min_length=1,
+        max_length=80,
+        pattern=r"^[\w.@:+-][\w .@:+-]*$",
+        description="Who makes the change (recorded in the audit trail)",
+    ),
+]
+
+
+class UnitOfWork:
+    """A request's writes: commit them, then refresh the screening index and publish to the topic."""
+
+    def __init__(self, session: AsyncSession, outbox: Outbox, screening: ScreeningIndex) -> None:
+        self.session = session
+        self._outbox = outbox
+        self._screening = screening
+
+    async def commit_entries(self, documents: Sequence[EntryDocument]) -> None:
+        """Commit; then the in-memory index follows and the topic gets the new versions."""
+        await self.session.commit()
+        if documents:
+            await self._screening.apply(documents)
+            await self._outbox.publish_after_commit("entry", [d.id for d in documents])
+
+    async def commit_rules(self, documents: Sequence[RuleDocument]) -> None:
+        """Commit; then the topic gets the new versions."""
+        await self.session.commit()
+        if documents:
+            await self._outbox.publish_after_commit("rule", [d.id for d in documents])
+
+
+def get_unit_of_work(request: Request, session: SessionDep) -> UnitOfWork:
+    """The unit of work of this request."""
+    return UnitOfWork(session, request.app.state.outbox, request.app.state.screening)
+
+
+def get_screening(request: Request) -> ScreeningIndex:
+    """The in-memory screening index."""
+    screening: ScreeningIndex = request.app.state.screening
+    return screening
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+ScreeningDep = Annotated[ScreeningIndex, Depends(get_screening)]

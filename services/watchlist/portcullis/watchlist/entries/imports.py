@@ -1,0 +1,235 @@
+"""Importing the OFAC SDN list: additions, changes and removals against what is stored; unchanged data is a no-op."""
+
+import asyncio
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcullis.shared.logging import get_logger
+from portcullis.shared.schemas.watchlist import (
+    Action,
+    AircraftEntry,
+    EntrySpec,
+    IdDocument,
+    OrganizationEntry,
+    PersonEntry,
+    VesselEntry,
+)
+from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
+from portcullis.shared.screening.ofac import LIST_NAME
+from portcullis.watchlist.audit import AuditRow, ChangeAction, audit_values
+from portcullis.watchlist.entries.models import EntryRow
+from portcullis.watchlist.entries.schemas import ImportResult
+
+log = get_logger(__name__)
+
+_CHUNK = 1000
+_UPDATED_COLUMNS = ("body", "kind", "version", "deleted_at", "changed_by", "changed_at")
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """The counts, and the ids whose rows changed (to publish and re-index)."""
+
+    result: ImportResult
+    changed_ids: list[str]
+
+
+def parse_ofac_sdn(sdn_csv: str, alt_csv: str) -> list[WatchlistEntry]:
+    """Parse the two files' contents with the shared OFAC parser."""
+    with tempfile.TemporaryDirectory(prefix="ofac-") as directory:
+        Path(directory, "sdn.csv").write_text(sdn_csv, encoding="utf-8")
+        Path(directory, "alt.csv").write_text(alt_csv, encoding="utf-8")
+        return load_ofac_sdn(Path(directory))
+
+
+def to_spec(entry: WatchlistEntry, action: Action) -> EntrySpec:
+    """The stored form of a parsed SDN party."""
+    common: dict[str, Any] = {
+        "list_name": entry.list_name,
+        "reason": entry.reason or entry.list_name,
+        "action": action,
+        "name": entry.name,
+        "aliases": list(entry.aliases),
+    }
+    documents = [IdDocument(kind=d.kind, number=d.number, country=d.country) for d in entry.documents]
+    if entry.kind == "person":
+        return PersonEntry(
+            kind="person",
+            birth_dates=list(entry.birth_dates),
+            birth_years=list(entry.birth_years),
+            nationalities=list(entry.nationalities),
+            documents=documents,
+            **common,
+        )
+    if entry.kind == "vessel":
+        flag = entry.nationalities[0] if entry.nationalities else None
+        return VesselEntry(kind="vessel", imo_number=entry.imo_number, flag=flag, **common)
+    if entry.kind == "aircraft":
+        return AircraftEntry(kind="aircraft", **common)
+    return OrganizationEntry(
+        kind="organization",
+        countries=list(entry.nationalities),
+        identifiers=documents,
+        imo_number=entry.imo_number,
+        **common,
+    )
+
+
+async def import_ofac_sdn(
+    session: AsyncSession, sdn_csv: str, alt_csv: str, action: Action, changed_by: str
+) -> ImportOutcome:
+    """Bring the stored OFAC SDN list in line with the files (no commit: the caller's unit of work commits)."""
+    entries = await asyncio.to_thread(parse_ofac_sdn, sdn_csv, alt_csv)
+    wanted = {f"ofac-sdn:{e.entry_id.removeprefix('ofac-sdn:')}": to_spec(e, action) for e in entries}
+    stored = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(
+                    EntryRow.id,
+                    EntryRow.body,
+                    EntryRow.version,
+                    EntryRow.deleted_at,
+                    EntryRow.changed_by,
+                    EntryRow.changed_at,
+                    EntryRow.kind,
+                    EntryRow.list_name,
+                ).where(EntryRow.list_name == LIST_NAME)
+            )
+        ).all()
+    }
+    now = datetime.now(UTC)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    unchanged = changed = 0
+    for entry_id, spec in wanted.items():
+        body = spec.model_dump(mode="json")
+        row = stored.get(entry_id)
+        if row is None:
+            values = _row_values(entry_id, spec.kind, body, 1, None, changed_by, now)
+            inserts.append({**values, "published_version": 0})
+            audits.append(audit_values("entry", entry_id, 1, "create", None, _document(values), changed_by, now))
+        elif row.deleted_at is None and row.body == body:
+            unchanged += 1
+        else:
+            values = _row_values(entry_id, spec.kind, body, row.version + 1, None, changed_by, now)
+            updates.append(values)
+            action_name: ChangeAction = "restore" if row.deleted_at is not None else "update"
+            changed += row.deleted_at is None
+            audits.append(
+                audit_values(
+                    "entry",
+                    entry_id,
+                    row.version + 1,
+                    action_name,
+                    _stored_document(row),
+                    _document(values),
+                    changed_by,
+                    now,
+                )
+            )
+    removed = 0
+    for entry_id, row in stored.items():
+        if entry_id not in wanted and row.deleted_at is None:
+            values = _row_values(entry_id, row.kind, row.body, row.version + 1, now, changed_by, now)
+            updates.append(values)
+            audits.append(
+                audit_values(
+                    "entry",
+                    entry_id,
+                    row.version + 1,
+                    "delete",
+                    _stored_document(row),
+                    _document(values),
+                    changed_by,
+                    now,
+                )
+            )
+            removed += 1
+    await _write(session, inserts, updates, audits)
+    added = len(wanted) - unchanged - changed
+    result = ImportResult(
+        list_name=LIST_NAME,
+        parties=len(entries),
+        aliases=sum(len(e.aliases) for e in entries),
+        added=added,
+        changed=changed,
+        removed=removed,
+        unchanged=unchanged,
+    )
+    log.info("ofac_sdn_imported", **result.model_dump(exclude={"list_name"}))
+    return ImportOutcome(result, [v["id"] for v in inserts] + [v["id"] for v in updates])
+
+
+def _row_values(
+    entry_id: str,
+    kind: str,
+    body: dict[str, Any],
+    version: int,
+    deleted_at: datetime | None,
+    changed_by: str,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "kind": kind,
+        "list_name": LIST_NAME,
+        "body": body,
+        "version": version,
+        "deleted_at": deleted_at,
+        "changed_by": changed_by,
+        "changed_at": now,
+    }
+
+
+def _document(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "entry",
+        "id": values["id"],
+        "version": values["version"],
+        "deleted": values["deleted_at"] is not None,
+        "changed_by": values["changed_by"],
+        "changed_at": values["changed_at"].isoformat(),
+        "entry": values["body"],
+    }
+
+
+def _stored_document(row: Any) -> dict[str, Any]:
+    return EntryRow(
+        id=row.id,
+        kind=row.kind,
+        list_name=row.list_name,
+        body=row.body,
+        version=row.version,
+        deleted_at=row.deleted_at,
+        changed_by=row.changed_by,
+        changed_at=row.changed_at,
+    ).document_dict()
+
+
+async def _write(
+    session: AsyncSession, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], audits: list[dict[str, Any]]
+) -> None:
+    table = cast(Table, EntryRow.__table__)
+    for start in range(0, len(inserts), _CHUNK):
+        await session.execute(insert(table), inserts[start : start + _CHUNK])
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in _UPDATED_COLUMNS})
+    )
+    for start in range(0, len(updates), _CHUNK):
+        chunk = [
+            {"row_id": u["id"], **{f"new_{name}": u[name] for name in _UPDATED_COLUMNS}}
+            for u in updates[start : start + _CHUNK]
+        ]
+        await session.execute(statement, chunk)
+    for start in range(0, len(audits), _CHUNK):
+        await session.execute(insert(cast(Table, AuditRow.__table__)), audits[start : start + _CHUNK])

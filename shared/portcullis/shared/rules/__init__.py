@@ -1,0 +1,26 @@
+"""Selectivity rules as data: the field catalogue per stream, validation, compilation and batch evaluation."""
+
+from portcullis.shared.rules.engine import (
+    CompiledRule,
+    RuleHit,
+    RuleProblem,
+    RuleValidationError,
+    compile_rule,
+    evaluate,
+    validate_rule,
+)
+from portcullis.shared.rules.fields import OPERATORS, STREAM_FIELDS, FieldSpec, FieldType
+
+__all__ = [
+    "OPERATORS",
+    "STREAM_FIELDS",
+    "CompiledRule",
+    "FieldSpec",
+    "FieldType",
+    "RuleHit",
+    "RuleProblem",
+    "RuleValidationError",
+    "compile_rule",
+    "evaluate",
+    "validate_rule",
+]

@@ -1,0 +1,197 @@
+"""Compiling selectivity rules into predicates (validating them on the way) and evaluating them over batches.
+
+A rule is checked item by item: every item-level test in one rule looks at the same goods item, so
+`hs6_code prefix 93 and origin_country in (..)` needs one item that is both. Header fields read the
+declaration itself. A rule matches a declaration when it holds for at least one item.
+"""
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from portcullis.shared.rules.fields import OPERATORS, STREAM_FIELDS, FieldSpec, FieldType
+from portcullis.shared.schemas.watchlist import LIST_COUNTRY_CODES, Comparison, RuleSpec
+
+Predicate = Callable[[Any, Any], bool]
+
+_ORDERING: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """Where a rule is wrong (dotted path such as `condition.all.0.op`) and why."""
+
+    field: str
+    reason: str
+
+
+class RuleValidationError(ValueError):
+    """A rule that cannot be compiled: unknown field, operator that does not fit the type, bad value."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.reason}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A validated rule ready to evaluate, with its identity for reasons and versions."""
+
+    rule_id: str
+    version: int
+    spec: RuleSpec
+    predicate: Predicate
+    item_level: bool
+
+    def in_force(self, at: datetime) -> bool:
+        """Whether the rule is enabled and inside its validity window."""
+        return self.spec.enabled and self.spec.in_force(at)
+
+    def matching_items(self, subject: Any) -> tuple[int, ...]:
+        """1-based numbers of the items the rule holds for; `(0,)` for a match on header fields only."""
+        if not self.item_level:
+            return (0,) if self.predicate(subject, None) else ()
+        predicate = self.predicate
+        return tuple(number for number, item in enumerate(subject.items, start=1) if predicate(subject, item))
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A rule that matched a subject, and on which items."""
+
+    rule: CompiledRule
+    items: tuple[int, ...]
+
+
+def compile_rule(rule_id: str, version: int, spec: RuleSpec) -> CompiledRule:
+    """Validate a rule against its stream's fields and compile it; raise RuleValidationError naming each problem."""
+    fields = STREAM_FIELDS[spec.stream]
+    problems: list[RuleProblem] = []
+    if not fields:
+        problems.append(RuleProblem("stream", f"rules on the {spec.stream} stream are not supported yet"))
+        raise RuleValidationError(problems)
+    uses_items: list[bool] = []
+    predicate = _compile(spec.condition, "condition", fields, problems, uses_items)
+    if problems:
+        raise RuleValidationError(problems)
+    return CompiledRule(rule_id, version, spec, predicate, any(uses_items))
+
+
+def validate_rule(spec: RuleSpec) -> list[RuleProblem]:
+    """The problems of a rule (empty when it compiles)."""
+    try:
+        compile_rule("validation", 1, spec)
+    except RuleValidationError as error:
+        return error.problems
+    return []
+
+
+def evaluate(rules: Sequence[CompiledRule], subjects: Sequence[Any], at: datetime) -> list[list[RuleHit]]:
+    """The hits of the rules in force at `at`, for every subject of a batch."""
+    active = [rule for rule in rules if rule.in_force(at)]
+    results: list[list[RuleHit]] = []
+    for subject in subjects:
+        hits = []
+        for rule in active:
+            items = rule.matching_items(subject)
+            if items:
+                hits.append(RuleHit(rule, items))
+        results.append(hits)
+    return results
+
+
+def _compile(
+    condition: Comparison, path: str, fields: dict[str, FieldSpec], problems: list[RuleProblem], uses_items: list[bool]
+) -> Predicate:
+    for group_name in ("all", "any", "none"):
+        group = getattr(condition, group_name)
+        if group is not None:
+            parts = tuple(
+                _compile(part, f"{path}.{group_name}.{n}", fields, problems, uses_items) for n, part in enumerate(group)
+            )
+            if group_name == "all":
+                return lambda subject, item: all(p(subject, item) for p in parts)
+            if group_name == "any":
+                return lambda subject, item: any(p(subject, item) for p in parts)
+            return lambda subject, item: not any(p(subject, item) for p in parts)
+    assert condition.field is not None
+    assert condition.op is not None
+    spec = fields.get(condition.field)
+    if spec is None:
+        problems.append(RuleProblem(f"{path}.field", f"unknown field {condition.field!r}; known: {', '.join(fields)}"))
+        return _never
+    uses_items.append(spec.item_level)
+    if condition.op not in OPERATORS[spec.type]:
+        allowed = ", ".join(sorted(OPERATORS[spec.type]))
+        reason = f"operator {condition.op!r} does not apply to {spec.type} field {spec.name!r}; use one of {allowed}"
+        problems.append(RuleProblem(f"{path}.op", reason))
+        return _never
+    value = _check_value(spec, condition.op, condition.value, f"{path}.value", problems)
+    if value is None:
+        return _never
+    return _test(spec, condition.op, value)
+
+
+def _never(_subject: Any, _item: Any) -> bool:
+    return False
+
+
+def _check_value(spec: FieldSpec, op: str, value: Any, path: str, problems: list[RuleProblem]) -> Any:
+    """The value in the form the test needs, or None after recording a problem."""
+    is_list = isinstance(value, list)
+    wants_list = op in {"in", "not_in", "between"}
+    if wants_list != is_list:
+        shape = "a list" if wants_list else "a single value"
+        problems.append(RuleProblem(path, f"operator {op!r} needs {shape}"))
+        return None
+    values = value if is_list else [value]
+    if spec.type is FieldType.NUMBER:
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            problems.append(RuleProblem(path, f"{spec.name} is a number; compare it with numbers"))
+            return None
+        numbers = [float(v) for v in values]
+        if op == "between" and (len(numbers) != 2 or numbers[0] > numbers[1]):
+            problems.append(RuleProblem(path, "between needs [low, high] with low <= high"))
+            return None
+        return numbers if is_list else numbers[0]
+    if not all(isinstance(v, str) for v in values):
+        problems.append(RuleProblem(path, f"{spec.name} is a {spec.type}; compare it with text values"))
+        return None
+    texts = [v.strip() for v in values]
+    if spec.type is FieldType.COUNTRY:
+        texts = [t.upper() for t in texts]
+        unknown = [t for t in texts if t not in LIST_COUNTRY_CODES]
+        if unknown:
+            problems.append(RuleProblem(path, f"unknown ISO 3166-1 alpha-2 country code(s): {', '.join(unknown)}"))
+            return None
+    if not all(texts):
+        problems.append(RuleProblem(path, "empty value"))
+        return None
+    return texts if is_list else texts[0]
+
+
+def _test(spec: FieldSpec, op: str, value: Any) -> Predicate:
+    get = spec.get
+    if op == "eq":
+        return lambda subject, item: bool(get(subject, item) == value)
+    if op == "ne":
+        return lambda subject, item: bool(get(subject, item) != value)
+    if op in {"in", "not_in"}:
+        members = frozenset(value)
+        if op == "in":
+            return lambda subject, item: get(subject, item) in members
+        return lambda subject, item: get(subject, item) not in members
+    if op == "prefix":
+        return lambda subject, item: str(get(subject, item) or "").startswith(value)
+    if op == "between":
+        low, high = value
+        return lambda subject, item: bool(low <= get(subject, item) <= high)
+    compare = _ORDERING[op]
+    return lambda subject, item: compare(get(subject, item), value)
