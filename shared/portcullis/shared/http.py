@@ -1,5 +1,6 @@
 """HTTP pieces every service shares: error format, request metrics, health and metrics routes."""
 
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -8,7 +9,6 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from starlette.routing import Match
 
 from portcullis.shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, metrics_payload
 
@@ -62,8 +62,8 @@ def install_common(app: FastAPI, service: str, ready: Callable[[], Awaitable[dic
     @app.middleware("http")
     async def _record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
-        route = _route_template(app, request)
         response = await call_next(request)
+        route = route_template(request)
         HTTP_REQUESTS.labels(service, route, request.method, str(response.status_code)).inc()
         HTTP_LATENCY.labels(service, route, request.method).observe(time.perf_counter() - started)
         return response
@@ -88,10 +88,37 @@ def install_common(app: FastAPI, service: str, ready: Callable[[], Awaitable[dic
     app.include_router(router)
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
+def route_template(request: Request) -> str:
+    """The template of the route that served a request (`/v1/decisions/{subject_id}`), or `unmatched`."""
     # Label by route template, never by raw path: raw paths carry ids and would explode cardinality.
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    return str(getattr(request.scope.get("route"), "path", "unmatched"))
+
+
+class RouteTable:
+    """Finds the route template of a request before routing, from the app's OpenAPI paths (public API only)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._table: list[tuple[re.Pattern[str], str, frozenset[str]]] | None = None
+
+    def _build(self) -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+        table = []
+        for template, operations in self._app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\{[^}:]+:path\\}", ".+", re.escape(template))
+            pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", pattern)
+            table.append((re.compile(f"^{pattern}$"), template, frozenset(m.upper() for m in operations)))
+        # Literal segments beat parameters: `/v1/decisions/stream` before `/v1/decisions/{subject_id}`.
+        table.sort(key=lambda row: (row[1].count("{"), -len(row[1])))
+        return table
+
+    def template_for(self, method: str, path: str) -> str | None:
+        """The template that `method path` would be routed to, or None."""
+        if self._table is None:
+            self._table = self._build()
+        for pattern, template, methods in self._table:
+            if method in methods and pattern.match(path):
+                return template
+        for pattern, template, _ in self._table:
+            if pattern.match(path):
+                return template
+        return None

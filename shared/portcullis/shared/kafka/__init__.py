@@ -1,6 +1,7 @@
 """Kafka helpers: topic layout, an acknowledged producer, a batch consumer with manual commits and dead letters."""
 
 from portcullis.shared.kafka.consumer import BatchConsumer, DeadLetter, Record
+from portcullis.shared.kafka.follower import CompactedTopicFollower
 from portcullis.shared.kafka.producer import Message, Publisher, PublishError
 from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX, TOPICS, TopicSpec, ensure_topics
 
@@ -8,6 +9,7 @@ __all__ = [
     "DEAD_LETTER_SUFFIX",
     "TOPICS",
     "BatchConsumer",
+    "CompactedTopicFollower",
     "DeadLetter",
     "Message",
     "PublishError",

@@ -49,6 +49,8 @@ TOPICS: dict[str, TopicSpec] = {
         _dead_letters("containers"),
         _dead_letters("decisions"),
         _dead_letters("watchlist"),
+        # API keys (hashes and roles only, never the keys): compacted state every service follows.
+        TopicSpec("apikeys", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
     ]
 }
 

@@ -1,0 +1,92 @@
+"""API keys: roles, how keys look, how they are stored (hashed), and the in-memory key ring every service holds."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from portcullis.shared.kafka.consumer import Record
+
+KEY_PREFIX = "pck"
+
+
+class Role(StrEnum):
+    """What a key may do; each key has exactly one role."""
+
+    SUBMITTER = "submitter"  # post declarations, passengers, containers to ingest
+    READER = "reader"  # read decisions and statistics
+    INSPECTOR = "inspector"  # report inspection outcomes
+    ANALYST = "analyst"  # maintain watchlists and rules
+    ADMIN = "admin"  # manage keys
+
+
+class ApiKeyRecord(BaseModel):
+    """A key as stored and published: never the key itself, only the SHA-256 of its secret part."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key_id: str = Field(pattern=r"^[a-f0-9]{12}$")
+    name: str = Field(min_length=1, max_length=80, description="Who or what uses it, e.g. `port-of-busan-pcs`")
+    role: Role
+    secret_sha256: str = Field(pattern=r"^[a-f0-9]{64}$")
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None = None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_key(name: str, role: Role) -> tuple[str, ApiKeyRecord]:
+    """A new key (`pck_<id>_<secret>`, shown once) and the record to store.
+
+    The secret has 256 bits of entropy, so a plain SHA-256 is a sound verifier (a slow password hash guards
+    low-entropy secrets, which these are not) and keeps every request's check in microseconds.
+    """
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    record = ApiKeyRecord(
+        key_id=key_id, name=name, role=role, secret_sha256=_digest(secret), created_at=datetime.now(UTC)
+    )
+    return f"{KEY_PREFIX}_{key_id}_{secret}", record
+
+
+class KeyRing:
+    """The keys a service accepts, kept in step with the `apikeys` topic."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, ApiKeyRecord] = {}
+
+    def apply(self, records: list[Record]) -> None:
+        """Apply records of the `apikeys` topic (a tombstone or a revoked record removes the key)."""
+        for record in records:
+            key_id = (record.key or b"").decode()
+            if record.value is None:
+                self._records.pop(key_id, None)
+                continue
+            stored = ApiKeyRecord.model_validate(orjson.loads(record.value))
+            if stored.revoked_at is not None:
+                self._records.pop(stored.key_id, None)
+            else:
+                self._records[stored.key_id] = stored
+
+    def add(self, record: ApiKeyRecord) -> None:
+        """Accept a key directly (tests, bootstrap)."""
+        self._records[record.key_id] = record
+
+    def verify(self, presented: str) -> ApiKeyRecord | None:
+        """The record of a valid, unrevoked key, or None."""
+        parts = presented.split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+            return None
+        record = self._records.get(parts[1])
+        if record is None or not hmac.compare_digest(record.secret_sha256, _digest(parts[2])):
+            return None
+        return record
+
+    def __len__(self) -> int:
+        return len(self._records)

@@ -1,0 +1,149 @@
+"""Who may call what: bearer API keys checked against a per-service policy, with per-key rate limits.
+
+Health, readiness, metrics and the API documentation stay open (they carry no data); every other route needs
+a key whose role its policy names. A route the policy does not name is refused (deny by default).
+"""
+
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request, Response
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portcullis.shared.auth.keys import KeyRing, Role
+from portcullis.shared.http import ErrorBody, JSONBody, RouteTable
+from portcullis.shared.logging import get_logger
+
+log = get_logger(__name__)
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+
+class AuthSettings(BaseSettings):
+    """Authentication settings, the same for every service (env PORTCULLIS_AUTH_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTCULLIS_AUTH_", frozen=True, extra="ignore")
+
+    required: bool = True  # False only for feature tests that exercise something else; logged loudly
+    requests_per_second: float = 200.0  # per key, sustained
+    burst: int = 400  # per key, momentary
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Methods on routes under a path prefix that keys of these roles may call."""
+
+    prefix: str
+    roles: frozenset[Role]
+    methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per key: `rate` requests a second sustained, `burst` at once."""
+
+    rate: float
+    burst: int
+    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+
+    def wait_seconds(self, key_id: str) -> float:
+        """0 when the request may go now; otherwise how long until it may."""
+        now = time.monotonic()
+        bucket = self._buckets.setdefault(key_id, _Bucket(float(self.burst), now))
+        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / self.rate
+
+
+def _deny(status: int, reason: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONBody(ErrorBody(detail=reason).model_dump(), status_code=status, headers=headers)
+
+
+def install_auth(
+    app: FastAPI, service: str, grants: Sequence[Grant], keyring: Callable[[], KeyRing], settings: AuthSettings
+) -> None:
+    """Require a key of the right role on every route but the open ones; document it in the OpenAPI.
+
+    Call it before `install_common`, so that request metrics also count the refused requests.
+    """
+    limiter = RateLimiter(settings.requests_per_second, settings.burst)
+    routes = RouteTable(app)
+    if not settings.required:
+        log.warning("authentication_disabled", service=service)
+
+    @app.middleware("http")
+    async def _authorise(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        if not settings.required or path in OPEN_PATHS:
+            return await call_next(request)
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        record = keyring().verify(token.strip()) if scheme.lower() == "bearer" else None
+        if record is None:
+            return _deny(
+                401,
+                "a valid API key is required (Authorization: Bearer <key>)",
+                {"WWW-Authenticate": 'Bearer realm="portcullis"'},
+            )
+        template = routes.template_for(request.method, path)
+        if template is None:  # no such route: the app answers 404 or 405, and only to a valid key
+            return await call_next(request)
+        grant = next((g for g in grants if template.startswith(g.prefix) and request.method in g.methods), None)
+        if grant is None or record.role not in grant.roles:
+            log.info("access_denied", service=service, key_id=record.key_id, role=record.role, route=template)
+            return _deny(403, f"a key of role {record.role.value} may not {request.method} {template}")
+        wait = limiter.wait_seconds(record.key_id)
+        if wait > 0:
+            return _deny(429, "rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
+        request.state.api_key = record
+        return await call_next(request)
+
+    _document(app, grants)
+
+
+def _document(app: FastAPI, grants: Sequence[Grant]) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["apiKey"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key: `Authorization: Bearer pck_<id>_<secret>`",
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if path in OPEN_PATHS:
+                continue
+            for method, operation in operations.items():
+                grant = next((g for g in grants if path.startswith(g.prefix) and method.upper() in g.methods), None)
+                operation["security"] = [{"apiKey": []}]
+                roles = ", ".join(sorted(r.value for r in grant.roles)) if grant else "none"
+                operation["description"] = (operation.get("description") or "") + f"\n\nRoles: {roles}."
+                operation.setdefault("responses", {}).update(
+                    {
+                        "401": {"description": "No valid API key", "content": _error_content()},
+                        "403": {"description": "The key's role may not do this", "content": _error_content()},
+                        "429": {"description": "Rate limit exceeded; see Retry-After", "content": _error_content()},
+                    }
+                )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _error_content() -> dict[str, object]:
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}

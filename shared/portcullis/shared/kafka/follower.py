@@ -1,0 +1,89 @@
+"""Following a compacted topic as state: read it from the beginning to its end, then apply changes live.
+
+Every replica holds the whole state (no consumer group, no committed offsets): a restarted replica rebuilds
+it from the topic, which is what makes the services stateless.
+"""
+
+import asyncio
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from portcullis.shared.kafka.consumer import Record
+from portcullis.shared.kafka.topics import TOPICS
+from portcullis.shared.logging import get_logger
+from portcullis.shared.settings import KafkaSettings
+
+log = get_logger(__name__)
+
+
+class CompactedTopicFollower:
+    """Applies every record of a topic to a callback, in order, forever; `caught_up` once the start is read.
+
+    `topic` is the logical name (a key of TOPICS); the settings' prefix applies.
+    """
+
+    def __init__(
+        self, settings: KafkaSettings, topic: str, apply: Callable[[list[Record]], None], retry_backoff_s: float = 1.0
+    ) -> None:
+        self._settings = settings
+        self._topic = topic
+        self._apply = apply
+        self._retry_backoff_s = retry_backoff_s
+        self._task: asyncio.Task[None] | None = None
+        self.caught_up = asyncio.Event()
+        self._positions: dict[int, int] = {}
+
+    def start(self) -> None:
+        """Follow in a background task."""
+        self._task = asyncio.create_task(self._run(), name=f"follow-{self._topic}")
+
+    async def close(self) -> None:
+        """Stop following."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            consumer = AIOKafkaConsumer(
+                **self._settings.client_options(), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+            )
+            try:
+                await consumer.start()
+                await self._follow(consumer)
+            except (KafkaError, OSError) as error:
+                log.warning("follow_failed", topic=self._topic, error=type(error).__name__)
+                await asyncio.sleep(self._retry_backoff_s)
+            finally:
+                await consumer.stop()
+
+    async def _follow(self, consumer: AIOKafkaConsumer) -> None:
+        partitions = [
+            TopicPartition(self._settings.topic(self._topic), p) for p in range(TOPICS[self._topic].partitions)
+        ]
+        consumer.assign(partitions)
+        for partition in partitions:
+            if partition.partition in self._positions:  # a reconnect resumes where it was
+                consumer.seek(partition, self._positions[partition.partition])
+            else:
+                await consumer.seek_to_beginning(partition)
+        end = await consumer.end_offsets(partitions)
+        while True:
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            records = [record for partition_records in batch.values() for record in partition_records]
+            if records:
+                self._apply(records)
+                for record in records:
+                    self._positions[record.partition] = record.offset + 1
+            if not self.caught_up.is_set() and all(
+                self._positions.get(tp.partition, 0) >= end[tp] for tp in partitions
+            ):
+                self.caught_up.set()
+                log.info("topic_caught_up", topic=self._topic, version=self.version)
+
+    @property
+    def version(self) -> str:
+        """How far the state has got: the next offset of each partition (`0` for an empty topic)."""
+        return ".".join(str(self._positions.get(p, 0)) for p in range(TOPICS[self._topic].partitions))
