@@ -13,8 +13,10 @@ from pathlib import Path
 import httpx
 import typer
 
+from portcullis.cli.keys import create_key
 from portcullis.cli.localbroker import BrokerError
 from portcullis.cli.paths import local_broker, run_dir
+from portcullis.shared.auth import Role
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.settings import KafkaSettings
 
@@ -93,6 +95,7 @@ def up(timeout_s: float = typer.Option(180, help="How long to wait for every ser
     bootstrap = external or local_broker().bootstrap
     asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap)))
     subprocess.run([str(Path(sys.executable).parent / "portcullis"), "model", "ensure-default"], check=True)
+    _ensure_dev_keys(KafkaSettings(bootstrap_servers=bootstrap))
 
     logs = run_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -128,7 +131,7 @@ def up(timeout_s: float = typer.Option(180, help="How long to wait for every ser
         raise typer.Exit(1)
     for service in SERVICES:
         typer.echo(f"{service.name:<10} {service.url}  (docs {service.url}/docs, log {logs / service.name}.log)")
-    typer.echo("ready. `make down` stops everything `make up` started.")
+    typer.echo(f"ready. API keys: {run_dir() / 'dev-keys.env'}. `make down` stops everything `make up` started.")
 
 
 @app.command()
@@ -166,6 +169,17 @@ def status() -> None:
         all_ready &= ready
         typer.echo(f"{service.name:<10} pid={pid} {service.url} ready={ready}")
     raise typer.Exit(0 if all_ready else 1)
+
+
+def _ensure_dev_keys(kafka: KafkaSettings) -> None:
+    """One development key per role in .run/dev-keys.env (NAME=value lines), created once."""
+    target = run_dir() / "dev-keys.env"
+    if target.exists():
+        return
+    lines = [f"PORTCULLIS_{role.name}_KEY={create_key(kafka, f'dev-{role.value}', role)}" for role in Role]
+    target.write_text("\n".join(lines) + "\n")
+    target.chmod(0o600)
+    typer.echo(f"development API keys (one per role) written to {target}")
 
 
 def _reap(pid: int) -> None:

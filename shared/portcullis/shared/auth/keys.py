@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -10,6 +11,8 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from portcullis.shared.kafka.consumer import Record
+from portcullis.shared.kafka.follower import CompactedTopicFollower
+from portcullis.shared.settings import KafkaSettings
 
 KEY_PREFIX = "pck"
 
@@ -90,3 +93,12 @@ class KeyRing:
 
     def __len__(self) -> int:
         return len(self._records)
+
+
+async def open_keyring(stack: AsyncExitStack, kafka: KafkaSettings) -> tuple[KeyRing, CompactedTopicFollower]:
+    """A key ring that follows the `apikeys` topic for as long as the stack is open (a service's lifespan)."""
+    keyring = KeyRing()
+    follower = CompactedTopicFollower(kafka, "apikeys", keyring.apply)
+    follower.start()
+    stack.push_async_callback(follower.close)
+    return keyring, follower

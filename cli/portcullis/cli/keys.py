@@ -1,0 +1,81 @@
+"""`portcullis keys`: create, list and revoke API keys (published, hashed, to the `apikeys` topic)."""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+import orjson
+import typer
+
+from portcullis.shared.auth import ApiKeyRecord, Role, new_key
+from portcullis.shared.kafka import CompactedTopicFollower, Message, Publisher
+from portcullis.shared.settings import KafkaSettings
+
+app = typer.Typer(no_args_is_help=True)
+
+
+async def publish_key(settings: KafkaSettings, record: ApiKeyRecord) -> None:
+    """Publish a key record; every service applies it within moments."""
+    publisher = Publisher(settings)
+    try:
+        value = orjson.dumps(record.model_dump(mode="json"))
+        await publisher.publish([Message(settings.topic("apikeys"), record.key_id.encode(), value)])
+    finally:
+        await publisher.close()
+
+
+async def read_keys(settings: KafkaSettings) -> dict[str, ApiKeyRecord]:
+    """Every key record on the topic (revoked ones included), by key id."""
+    records: dict[str, ApiKeyRecord] = {}
+
+    def apply(batch: list[object]) -> None:
+        for record in batch:
+            if record.value is not None:  # type: ignore[attr-defined]
+                stored = ApiKeyRecord.model_validate(orjson.loads(record.value))  # type: ignore[attr-defined]
+                records[stored.key_id] = stored
+
+    follower = CompactedTopicFollower(settings, "apikeys", apply)  # type: ignore[arg-type]
+    follower.start()
+    try:
+        await asyncio.wait_for(follower.caught_up.wait(), 30)
+    finally:
+        await follower.close()
+    return records
+
+
+def create_key(settings: KafkaSettings, name: str, role: Role) -> str:
+    """Create and publish a key; return it (the only time it is ever shown)."""
+    key, record = new_key(name, role)
+    asyncio.run(publish_key(settings, record))
+    return key
+
+
+@app.command()
+def create(
+    name: Annotated[str, typer.Option(help="Who uses it, e.g. port-of-busan-pcs")],
+    role: Annotated[Role, typer.Option(help="What it may do")],
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    typer.echo(create_key(KafkaSettings(), name, role))
+
+
+@app.command("list")
+def list_keys() -> None:
+    """List keys: id, role, name, created, revoked."""
+    for record in sorted(asyncio.run(read_keys(KafkaSettings())).values(), key=lambda r: r.created_at):
+        revoked = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "active"
+        typer.echo(
+            f"{record.key_id}  {record.role.value:<9}  {record.name:<30}  {record.created_at:%Y-%m-%d}  {revoked}"
+        )
+
+
+@app.command()
+def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part after pck_)")]) -> None:
+    """Revoke a key; services refuse it from the moment they apply the change."""
+    settings = KafkaSettings()
+    records = asyncio.run(read_keys(settings))
+    if key_id not in records:
+        typer.echo(f"no key {key_id}", err=True)
+        raise typer.Exit(1)
+    asyncio.run(publish_key(settings, records[key_id].model_copy(update={"revoked_at": datetime.now(UTC)})))
+    typer.echo(f"revoked {key_id}")
