@@ -1,0 +1,13 @@
+"""Reference code lists: IATA airports and UN/LOCODE locations and ports, from the vendored `data/reference/`."""
+
+from portcullis.shared.reference.codes import (
+    Airport,
+    Port,
+    airports,
+    is_known_airport,
+    is_known_locode,
+    ports,
+    reference_dir,
+)
+
+__all__ = ["Airport", "Port", "airports", "is_known_airport", "is_known_locode", "ports", "reference_dir"]
