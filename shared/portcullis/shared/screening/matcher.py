@@ -1,5 +1,6 @@
 """The watchlist index: blocking on name tokens, rapidfuzz scoring, identifiers and corroborating facts."""
 
+import math
 from array import array
 from collections.abc import Iterable
 
@@ -49,14 +50,15 @@ _PRESCORE_MARGIN = 0.2
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
-    """The inverted-index keys of a name: its words, their sound keys and their 4-letter prefixes."""
+    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
         keys.add("w" + word)
         keys.add("p" + phonetic_key(word))
-        if len(word) >= 6:
+        if len(word) >= 5:
             keys.add("f" + word[:4])
+            keys.add("s" + word[-4:])
     return keys
 
 
@@ -67,7 +69,7 @@ class WatchlistIndex:
         self,
         match_threshold: float = DEFAULT_MATCH_THRESHOLD,
         max_candidates: int = 32,
-        posting_budget: int = 800,
+        posting_budget: int = 500,
         max_rescored: int = 4,
     ) -> None:
         self.match_threshold = match_threshold
@@ -214,12 +216,25 @@ class WatchlistIndex:
         self._posting_arrays[key] = frozen
         return frozen
 
+    def _query_keys(self, name: NormalizedName) -> list[str]:
+        """Blocking keys of a query: the prefix key only for words the index does not hold as such."""
+        words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
+        keys = []
+        for word in words:
+            word_key = "w" + word
+            keys.append(word_key)
+            keys.append("p" + phonetic_key(word))
+            # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
+            if len(word) >= 5 and word_key not in self._postings:
+                keys.append("f" + word[:4])
+                keys.append("s" + word[-4:])
+        return list(dict.fromkeys(keys))
+
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> np.ndarray:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`."""
-        arrays = self._posting_arrays
         postings = []
-        for key in blocking_keys(name):
-            posting = arrays.get(key)
+        for key in self._query_keys(name):
+            posting = self._posting_arrays.get(key)
             if posting is None:
                 posting = self._posting_array(key)
                 if posting is None:
@@ -229,15 +244,19 @@ class WatchlistIndex:
             return _NO_SLOTS
         postings.sort(key=len)
         chosen: list[np.ndarray] = []
+        weights: list[float] = []
         budget = self._posting_budget
         for posting in postings:
             # The rarest keys come first; very common keys ("MOHAMMAD") are skipped once the budget is spent.
             if budget <= 0:
                 break
             chosen.append(posting[:budget])
+            # A shared rare key says more than a shared common one: votes weigh 1 / log2(2 + posting length).
+            weights.append(1.0 / math.log2(2 + len(posting)))
             budget -= len(posting)
         merged = np.concatenate(chosen)
-        merged.sort()
+        order = np.argsort(merged, kind="stable")
+        merged = merged[order]
         first = np.empty(len(merged), dtype=bool)
         first[0] = True
         np.not_equal(merged[1:], merged[:-1], out=first[1:])
@@ -246,10 +265,8 @@ class WatchlistIndex:
         keep: np.ndarray = kind_mask[self._kind_array()[slots]]
         slots = slots[keep]
         if len(slots) > self._max_candidates:
-            ends = np.empty_like(starts)
-            ends[:-1] = starts[1:]
-            ends[-1] = len(merged)
-            votes = (ends - starts)[keep]
+            vote_weights = np.repeat(np.array(weights), [len(c) for c in chosen])[order]
+            votes = np.add.reduceat(vote_weights, starts)[keep]
             slots = slots[np.argpartition(-votes, self._max_candidates)[: self._max_candidates]]
         return slots
 
@@ -310,7 +327,11 @@ class WatchlistIndex:
         if len(passing) == 0:
             return
         if len(passing) > self._max_rescored:
-            passing = passing[np.argsort(-pre[passing], kind="stable")[: self._max_rescored]]
+            # Token-set scores tie at 100 for every name containing the query; whole-name similarity
+            # breaks the tie (`AST` before `AST GROUP HOLDING`).
+            whole = cdist([name.sorted], [choices[i] for i in passing.tolist()], scorer=fuzz.ratio, dtype=np.uint8)[0]
+            rank = pre[passing].astype(np.int32) + whole
+            passing = passing[np.argsort(-rank, kind="stable")[: self._max_rescored]]
         rescored: dict[str, tuple[float, int]] = {}
         for position in passing.tolist():
             slot = slots[position]

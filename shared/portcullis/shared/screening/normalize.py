@@ -274,9 +274,12 @@ _PHONETIC_MAP = str.maketrans(
         "Y": None,
     }
 )
+# Cyrillic HA and the Arabic letters HAA and KHAA all come out as H or KH, so KH and H sound alike here.
 _DIGRAPHS = (
+    ("DZH", "J"),
+    ("ZH", "J"),
     ("PH", "F"),
-    ("KH", "K"),
+    ("KH", "H"),
     ("GH", "K"),
     ("SH", "S"),
     ("CH", "S"),
