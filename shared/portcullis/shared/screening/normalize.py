@@ -1,7 +1,7 @@
 """Name normalisation: one canonical token form for listed names and screened names alike."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -198,6 +198,15 @@ class NormalizedName:
     """A name as comparable tokens: upper-case ASCII, no punctuation, legal forms and titles removed."""
 
     tokens: tuple[str, ...]
+    #: The tokens that are not numbers.
+    words: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    #: The numbers in the name, sorted: names whose numbers differ name different parties.
+    numbers: tuple[str, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Computed once: the scorer reads them for every candidate.
+        object.__setattr__(self, "words", tuple(t for t in self.tokens if not t.isdigit()))
+        object.__setattr__(self, "numbers", tuple(sorted(t for t in self.tokens if t.isdigit())))
 
     @property
     def ordered(self) -> str:
@@ -208,16 +217,6 @@ class NormalizedName:
     def sorted(self) -> str:
         """Tokens in alphabetical order, space separated (word order does not count)."""
         return " ".join(sorted(self.tokens))
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        """The tokens that are not numbers."""
-        return tuple(token for token in self.tokens if not token.isdigit())
-
-    @property
-    def numbers(self) -> tuple[str, ...]:
-        """The numbers in the name, sorted: names whose numbers differ name different parties."""
-        return tuple(sorted(token for token in self.tokens if token.isdigit()))
 
 
 def _strip_annotations(text: str) -> str:
