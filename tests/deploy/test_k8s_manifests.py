@@ -1,0 +1,371 @@
+"""The Kubernetes manifests: every overlay renders with kustomize, core objects pass the Kubernetes JSON schemas
+(kubernetes-validate, strict: unknown fields fail), custom resources have what their operators require, and the
+workloads are hardened as the platform demands."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from portcullis.shared.kafka.topics import TOPICS
+from tests.deploy.promql import REPO
+
+K8S = REPO / "deploy" / "k8s"
+OVERLAYS = ["dev", "prod"]
+SERVICES = {"ingest": 8001, "scoring": 8002, "watchlist": 8003, "api-gateway": 8000}
+KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]  # the oldest supported upstream at writing, and the newest schemas
+MEMORY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
+
+
+def kustomize_command() -> list[str] | None:
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+NEEDS_KUSTOMIZE = pytest.mark.skipif(
+    kustomize_command() is None, reason="neither kustomize nor kubectl: run scripts/install-deploy-tools.sh as root"
+)
+
+
+@cache
+def render(overlay: str) -> tuple[dict[str, Any], ...]:
+    command = kustomize_command()
+    assert command is not None
+    result = subprocess.run(
+        [*command, str(K8S / "overlays" / overlay)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def of_kind(docs: tuple[dict[str, Any], ...], kind: str) -> list[dict[str, Any]]:
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+def named(docs: tuple[dict[str, Any], ...], kind: str, name: str) -> dict[str, Any]:
+    matches = [doc for doc in of_kind(docs, kind) if doc["metadata"]["name"] == name]
+    assert len(matches) == 1, f"{kind}/{name}: {len(matches)} found"
+    return matches[0]
+
+
+def memory_bytes(quantity: str) -> int:
+    for suffix, factor in MEMORY_UNITS.items():
+        if quantity.endswith(suffix):
+            return int(float(quantity.removesuffix(suffix)) * factor)
+    return int(quantity)
+
+
+pytestmark = NEEDS_KUSTOMIZE
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_core_object_passes_the_kubernetes_schema_strictly(overlay: str) -> None:
+    validation = pytest.importorskip(
+        "kubernetes_validate.utils", reason="kubernetes-validate missing: it belongs in requirements-dev.txt"
+    )
+    checked = 0
+    for doc in render(overlay):
+        for version in KUBERNETES_VERSIONS:
+            try:
+                validation.validate(doc, version, strict=True)
+            except validation.SchemaNotFoundError:
+                assert "." in doc["apiVersion"].split("/")[0], f"no schema for core kind {doc['kind']}"
+                continue
+            except validation.ValidationError as error:
+                pytest.fail(f"{overlay}: {doc['kind']}/{doc['metadata']['name']} on {version}: {error}")
+            checked += 1
+    kinds = {doc["kind"] for doc in render(overlay)}
+    assert {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "ConfigMap", "Job"} <= kinds
+    assert {"PersistentVolumeClaim"} <= kinds
+    assert checked >= 20 * len(KUBERNETES_VERSIONS)
+
+
+def test_the_schema_check_rejects_a_misspelled_field() -> None:
+    validation = pytest.importorskip("kubernetes_validate.utils", reason="kubernetes-validate missing")
+    deployment = yaml.safe_load(yaml.safe_dump(named(render("dev"), "Deployment", "ingest")))
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {"httpGet": {"port": 8001}}
+    with pytest.raises(validation.ValidationError):
+        validation.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_has_a_name_and_lands_in_the_overlay_namespace(overlay: str) -> None:
+    namespace = {"dev": "portcullis-dev", "prod": "portcullis"}[overlay]
+    seen = set()
+    for doc in render(overlay):
+        key = (doc["kind"], doc["metadata"]["name"])
+        assert key not in seen, f"duplicate {key}"
+        seen.add(key)
+        assert doc["metadata"]["namespace"] == namespace, key
+        assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "portcullis", key
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_runs_hardened_with_probes_and_limits(overlay: str) -> None:
+    docs = render(overlay)
+    deployments = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    assert set(deployments) == set(SERVICES)
+    pods = [(name, d["spec"]["template"]) for name, d in deployments.items()]
+    pods += [(j["metadata"]["name"], j["spec"]["template"]) for j in of_kind(docs, "Job")]
+    for name, template in pods:
+        spec = template["spec"]
+        assert spec["automountServiceAccountToken"] is False, name
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        assert spec["securityContext"]["runAsUser"] == 10001, name
+        assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        for container in spec["containers"]:
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True, name
+            assert security["allowPrivilegeEscalation"] is False, name
+            assert security["capabilities"]["drop"] == ["ALL"], name
+            assert security.get("runAsUser", 10001) == 10001, name
+            limits, requests = container["resources"]["limits"], container["resources"]["requests"]
+            assert {"cpu", "memory"} <= set(limits), name
+            assert {"cpu", "memory"} <= set(requests), name
+            assert memory_bytes(requests["memory"]) <= memory_bytes(limits["memory"]), name
+            tmp = [m for m in container["volumeMounts"] if m["mountPath"] == "/tmp"]
+            assert tmp, f"{name}: nothing mounted at /tmp"
+            assert "emptyDir" in volumes[tmp[0]["name"]], f"{name}: /tmp is not an emptyDir"
+    for name, port in SERVICES.items():
+        container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports == {"http": port}, name
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, name
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        prefix = "GATEWAY" if name == "api-gateway" else name.upper()
+        assert env[f"PORTCULLIS_{prefix}_HOST"] == "0.0.0.0", name
+        assert env[f"PORTCULLIS_{prefix}_PORT"] == str(port), name
+    scoring = deployments["scoring"]["spec"]["template"]["spec"]["containers"][0]
+    assert memory_bytes(scoring["resources"]["limits"]["memory"]) < 500 * 10**6
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_secrets_come_from_secret_references_and_databases_are_migrated_by_jobs(overlay: str) -> None:
+    docs = render(overlay)
+    assert not of_kind(docs, "Secret"), "no Secret is committed: they are created in the cluster"
+    [config] = of_kind(docs, "ConfigMap")
+    assert config["data"]["PORTCULLIS_GATEWAY_MIGRATE_ON_START"] == "false"
+    assert config["data"]["PORTCULLIS_WATCHLIST_MIGRATE_ON_START"] == "false"
+    assert not [key for key in config["data"] if "DATABASE_URL" in key or "SECRET" in key or "PASSWORD" in key]
+    expected = {
+        "api-gateway": ("PORTCULLIS_GATEWAY_DATABASE_URL", "portcullis-database", "gateway-database-url"),
+        "watchlist": ("PORTCULLIS_WATCHLIST_DATABASE_URL", "portcullis-database", "watchlist-database-url"),
+        "scoring": ("PORTCULLIS_SCORING_RANDOM_SELECTION_SECRET", "portcullis-scoring", "random-selection-secret"),
+        "migrate-api-gateway": ("PORTCULLIS_GATEWAY_DATABASE_URL", "portcullis-database", "gateway-database-url"),
+        "migrate-watchlist": ("PORTCULLIS_WATCHLIST_DATABASE_URL", "portcullis-database", "watchlist-database-url"),
+    }
+    workloads = {d["metadata"]["name"]: d for d in [*of_kind(docs, "Deployment"), *of_kind(docs, "Job")]}
+    for name, (variable, secret, key) in expected.items():
+        container = workloads[name]["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e for e in container["env"]}
+        assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": secret, "key": key}, name
+    for name in SERVICES:
+        container = workloads[name]["spec"]["template"]["spec"]["containers"][0]
+        assert container["envFrom"] == [{"configMapRef": {"name": config["metadata"]["name"]}}], name
+
+
+def test_the_migration_jobs_command_migrates_a_database(tmp_path: Path) -> None:
+    for job in of_kind(render("dev"), "Job"):
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"][:2] == ["python", "-c"]
+        variable = next(e["name"] for e in container["env"] if e["name"].endswith("_DATABASE_URL"))
+        database = tmp_path / f"{job['metadata']['name']}.db"
+        result = subprocess.run(
+            [sys.executable, "-c", container["command"][2]],
+            env={**os.environ, variable: f"sqlite+aiosqlite:///{database}"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        with sqlite3.connect(database) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "alembic_version" in tables, (job["metadata"]["name"], tables)
+        assert len(tables) >= 2, (job["metadata"]["name"], tables)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_pdbs_and_service_monitors_point_at_the_pods(overlay: str) -> None:
+    docs = render(overlay)
+    for name, port in SERVICES.items():
+        pod_labels = named(docs, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+        service = named(docs, "Service", name)
+        assert service["spec"]["selector"].items() <= pod_labels.items(), name
+        assert service["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}]
+        pdb = named(docs, "PodDisruptionBudget", name)
+        assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items(), name
+        monitor = named(docs, "ServiceMonitor", name)
+        assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+        assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items(), name
+        assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["http"], name
+        assert monitor["spec"]["endpoints"][0]["path"] == "/metrics", name
+    rule = named(docs, "PrometheusRule", "portcullis")
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    for group in rule["spec"]["groups"]:
+        assert group["name"]
+        assert group["rules"]
+        for item in group["rules"]:
+            assert item["expr"]
+            assert ("alert" in item) != ("record" in item)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_deny_by_default_and_open_only_dns_kafka_and_postgres(overlay: str) -> None:
+    docs = render(overlay)
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(docs, "NetworkPolicy")}
+    deny_ingress = policies["default-deny-ingress"]
+    assert deny_ingress == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    workloads = {*SERVICES, "migrate-api-gateway", "migrate-watchlist"}
+
+    def selected(spec: dict[str, Any]) -> set[str]:
+        selector = spec["podSelector"]
+        if "matchLabels" in selector:
+            return {selector["matchLabels"]["app.kubernetes.io/name"]}
+        [expression] = selector["matchExpressions"]
+        assert expression["key"] == "app.kubernetes.io/name"
+        assert expression["operator"] == "In"
+        return set(expression["values"])
+
+    deny_egress = policies["portcullis-default-deny-egress"]
+    assert "egress" not in deny_egress
+    assert selected(deny_egress) == workloads
+    egress_ports: dict[str, set[int]] = {name: set() for name in workloads}
+    for spec in policies.values():
+        for rule in spec.get("egress", []):
+            for name in selected(spec):
+                egress_ports[name] |= {p["port"] for p in rule["ports"]}
+    for name in workloads:
+        assert 53 in egress_ports[name], name
+    for name in SERVICES:
+        assert {9092, 9093} <= egress_ports[name], name
+    assert 5432 in egress_ports["api-gateway"]
+    assert 5432 in egress_ports["watchlist"]
+    assert 5432 not in egress_ports["ingest"]
+    assert 5432 not in egress_ports["scoring"]
+    assert {9092, 9093, 5432, 53} >= set().union(*egress_ports.values())
+    open_to_ingress = {name for spec in policies.values() if spec.get("ingress") for name in selected(spec)}
+    assert open_to_ingress == set(SERVICES)
+    # The HTTP port of the pods is named `http`: the ingress policies open exactly that.
+    for spec in policies.values():
+        for rule in spec.get("ingress", []):
+            assert [p["port"] for p in rule["ports"]] == ["http"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kafka_topics_are_those_of_topics_py(overlay: str) -> None:
+    docs = render(overlay)
+    topics = {t["spec"]["topicName"]: t for t in of_kind(docs, "KafkaTopic")}
+    assert set(topics) == set(TOPICS)
+    replicas = {"dev": 1, "prod": 3}[overlay]
+    for name, spec in TOPICS.items():
+        topic = topics[name]
+        assert topic["apiVersion"] == "kafka.strimzi.io/v1beta2"
+        assert topic["metadata"]["labels"]["strimzi.io/cluster"] == "portcullis"
+        assert topic["spec"]["partitions"] == spec.partitions, name
+        assert topic["spec"]["replicas"] == replicas, name
+        config = dict(topic["spec"]["config"])
+        if overlay == "prod":
+            # Three replicas: a write needs two, so an acknowledged declaration survives one broker's loss.
+            assert config.pop("min.insync.replicas") == "2", name
+            expected = {k: v for k, v in spec.config.items() if k != "min.insync.replicas"}
+        else:
+            expected = dict(spec.config)
+        assert config == expected, name
+        assert all(isinstance(value, str) for value in topic["spec"]["config"].values()), name
+    assert topics["watchlist"]["spec"]["config"]["cleanup.policy"] == "compact"
+    dead_letter_topics = [name for name in topics if name.endswith(".dlq")]
+    assert dead_letter_topics
+    assert all(name.removesuffix(".dlq") in topics for name in dead_letter_topics)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_kafka_cluster_runs_in_kraft_mode_with_node_pools(overlay: str) -> None:
+    docs = render(overlay)
+    kafka = named(docs, "Kafka", "portcullis")
+    assert kafka["apiVersion"] == "kafka.strimzi.io/v1beta2"
+    assert kafka["metadata"]["annotations"] == {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}
+    assert "zookeeper" not in kafka["spec"]
+    listeners = {listener["name"]: listener for listener in kafka["spec"]["kafka"]["listeners"]}
+    assert listeners["plain"]["port"] == 9092
+    assert listeners["plain"]["type"] == "internal"
+    assert kafka["spec"]["kafka"]["config"]["auto.create.topics.enable"] is False
+    pools = of_kind(docs, "KafkaNodePool")
+    for pool in pools:
+        assert pool["metadata"]["labels"]["strimzi.io/cluster"] == "portcullis"
+        assert pool["spec"]["replicas"] >= 1
+        assert set(pool["spec"]["roles"]) <= {"controller", "broker"}
+        assert pool["spec"]["storage"]["type"] in {"jbod", "persistent-claim", "ephemeral"}
+    controllers = sum(p["spec"]["replicas"] for p in pools if "controller" in p["spec"]["roles"])
+    brokers = sum(p["spec"]["replicas"] for p in pools if "broker" in p["spec"]["roles"])
+    if overlay == "prod":
+        assert controllers == 3
+        assert brokers == 3
+        assert all(len(p["spec"]["roles"]) == 1 for p in pools), "prod keeps controllers and brokers apart"
+        assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
+    else:
+        assert controllers == brokers == 1
+        assert kafka["spec"]["kafka"]["config"]["offsets.topic.replication.factor"] == 1
+    # Every client reaches the bootstrap Service that Strimzi creates for this cluster.
+    [config] = of_kind(docs, "ConfigMap")
+    assert config["data"]["PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS"] == "portcullis-kafka-bootstrap:9092"
+
+
+def test_prod_scales_scoring_on_consumer_lag_and_dev_on_cpu() -> None:
+    prod, dev = render("prod"), render("dev")
+    [config] = of_kind(prod, "ConfigMap")
+    [scaled] = of_kind(prod, "ScaledObject")
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1"
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "scoring"
+    kafka_trigger = next(t for t in scaled["spec"]["triggers"] if t["type"] == "kafka")
+    assert kafka_trigger["metadata"]["consumerGroup"] == config["data"]["PORTCULLIS_SCORING_GROUP_ID"]
+    assert kafka_trigger["metadata"]["consumerGroup"] == "portcullis-scoring"
+    assert kafka_trigger["metadata"]["topic"] == "declarations"
+    assert kafka_trigger["metadata"]["bootstrapServers"] == config["data"]["PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS"]
+    assert all(isinstance(v, str) for t in scaled["spec"]["triggers"] for v in t["metadata"].values())
+    assert 2 <= scaled["spec"]["minReplicaCount"] <= scaled["spec"]["maxReplicaCount"]
+    assert scaled["spec"]["maxReplicaCount"] <= TOPICS["declarations"].partitions
+    assert not of_kind(prod, "HorizontalPodAutoscaler")
+    [hpa] = of_kind(dev, "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "scoring"}
+    assert hpa["spec"]["maxReplicas"] <= TOPICS["declarations"].partitions
+    assert not of_kind(dev, "ScaledObject")
+    # The autoscaler owns scoring's replica count: the Deployment does not set one.
+    for docs in (prod, dev):
+        assert "replicas" not in named(docs, "Deployment", "scoring")["spec"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_scoring_reads_models_from_a_read_only_shared_volume(overlay: str) -> None:
+    docs = render(overlay)
+    claim = named(docs, "PersistentVolumeClaim", "portcullis-models")
+    assert "ReadOnlyMany" in claim["spec"]["accessModes"]
+    pod = named(docs, "Deployment", "scoring")["spec"]["template"]["spec"]
+    [volume] = [v for v in pod["volumes"] if "persistentVolumeClaim" in v]
+    assert volume["persistentVolumeClaim"] == {"claimName": "portcullis-models", "readOnly": True}
+    [mount] = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+    [config] = of_kind(docs, "ConfigMap")
+    assert mount["mountPath"] == config["data"]["PORTCULLIS_SCORING_MODEL_REGISTRY"]
+    assert mount["readOnly"] is True
+
+
+def test_the_model_publisher_mounts_the_same_volume_read_write() -> None:
+    publisher = yaml.safe_load((K8S / "tools" / "model-publisher.yaml").read_text())
+    spec = publisher["spec"]
+    [volume] = [v for v in spec["volumes"] if "persistentVolumeClaim" in v]
+    assert volume["persistentVolumeClaim"]["claimName"] == "portcullis-models"
+    assert not volume["persistentVolumeClaim"].get("readOnly", False)
+    assert spec["securityContext"]["runAsUser"] == 10001
+    assert spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
