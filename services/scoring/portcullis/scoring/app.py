@@ -6,6 +6,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from portcullis.scoring.list_follower import ListFollower
+from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
@@ -34,7 +36,11 @@ def create_app(settings: ScoringSettings) -> FastAPI:
             await models.refresh()
             if models.current is None:
                 log.warning("no_model_published", registry=str(settings.model_registry))
-            pipeline = DeclarationPipeline(settings, models, publisher)
+            lists = ListState()
+            follower = ListFollower(settings.kafka, lists)
+            following = asyncio.create_task(follower.run(), name="watchlist-follower")
+            stack.push_async_callback(_cancel, following)
+            pipeline = DeclarationPipeline(settings, models, lists, publisher)
             consumer = BatchConsumer(
                 settings.kafka,
                 [settings.kafka.topic("declarations")],
@@ -45,9 +51,12 @@ def create_app(settings: ScoringSettings) -> FastAPI:
             )
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
-            consumer.start()
+            # Declarations wait until the watchlists and rules are read to the topic's end.
+            starter = asyncio.create_task(_start_when_ready(follower, consumer), name="consumer-starter")
             stack.push_async_callback(consumer.close)
+            stack.push_async_callback(_cancel, starter)
             app.state.models = models
+            app.state.follower = follower
             app.state.consumer = consumer
             app.state.publisher = publisher
             yield
@@ -56,17 +65,23 @@ def create_app(settings: ScoringSettings) -> FastAPI:
         title="Portcullis scoring",
         version="0.1.0",
         lifespan=lifespan,
-        summary="Scores declarations with the risk model; health and metrics only over HTTP.",
+        summary="Scores declarations with rules, watchlists and the risk model; health and metrics only over HTTP.",
     )
 
     async def ready() -> dict[str, bool]:
         return {
             "model": app.state.models.current is not None,
+            "watchlist": app.state.follower.ready.is_set(),
             "kafka": app.state.consumer.running and await app.state.publisher.start(),
         }
 
     install_common(app, "scoring", ready)
     return app
+
+
+async def _start_when_ready(follower: ListFollower, consumer: BatchConsumer) -> None:
+    await follower.ready.wait()
+    consumer.start()
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

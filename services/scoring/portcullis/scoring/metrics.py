@@ -23,3 +23,16 @@ SCORE = Histogram(
     ["model_version"],
     buckets=tuple(i / 20 for i in range(1, 21)),
 )
+LIST_MESSAGES = Counter(
+    "portcullis_watchlist_messages_applied_total",
+    "Watchlist topic messages applied (entry, rule) or rejected",
+    ["kind"],
+)
+LIST_APPLY_LAG = Histogram(
+    "portcullis_watchlist_apply_lag_seconds",
+    "From a watchlist or rule change's publication (broker timestamp) to scoring applying it",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0),
+)
+SELECTIVITY_HITS = Counter(
+    "portcullis_selectivity_hits_total", "Rule and watchlist hits on scored items", ["stream", "kind"]
+)

@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from portcullis.scoring.metrics import MODEL_INFO
 from portcullis.shared.logging import get_logger
 from portcullis.shared.riskmodel import LaneThresholds, ModelRegistry, RiskModel
 from portcullis.shared.schemas import Declaration
@@ -54,6 +55,8 @@ class ModelHolder:
         active = await asyncio.to_thread(self._load, version)
         previous = self.current.version if self.current else None
         self.current = active
+        MODEL_INFO.clear()
+        MODEL_INFO.labels(version).set(1)
         log.info("model_activated", version=version, previous=previous)
         return True
 

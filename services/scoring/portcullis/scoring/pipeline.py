@@ -1,4 +1,8 @@
-"""Scoring a batch of declarations: decode, one model call, lanes, reasons, decisions published, dead letters."""
+"""Scoring a batch of declarations: decode, rules and watchlists, one model call, lanes, reasons, decisions published.
+
+Selectivity order: rules, watchlist hits, the model's lane, random selection. A forced lane wins over the
+model's when stricter (red beats yellow beats green); score additions add to the model score, clipped to 1.
+"""
 
 import asyncio
 import time
@@ -7,17 +11,15 @@ from datetime import UTC, datetime
 import orjson
 from pydantic import ValidationError
 
+from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORE, SCORING_SECONDS
 from portcullis.scoring.models import ActiveModel, ModelHolder
 from portcullis.scoring.random_selection import is_randomly_selected
+from portcullis.scoring.selectivity import Selection, select_declarations, stricter
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.schemas import Decision, Declaration, Lane, Reason, ReasonKind, Stream
-
-#: Versions recorded until the watchlist and rules streams feed scoring.
-NO_RULES_VERSION = "none"
-NO_WATCHLIST_VERSION = "none"
 
 
 class ModelUnavailableError(RuntimeError):
@@ -27,9 +29,10 @@ class ModelUnavailableError(RuntimeError):
 class DeclarationPipeline:
     """Turns a batch of declaration records into published decisions."""
 
-    def __init__(self, settings: ScoringSettings, models: ModelHolder, publisher: Publisher) -> None:
+    def __init__(self, settings: ScoringSettings, models: ModelHolder, lists: ListState, publisher: Publisher) -> None:
         self._settings = settings
         self._models = models
+        self._lists = lists
         self._publisher = publisher
         self._decisions_topic = settings.kafka.topic("decisions")
         self._secret = settings.random_selection_secret.get_secret_value().encode()
@@ -42,7 +45,11 @@ class DeclarationPipeline:
         declarations, received, dead = _decode(records)
         if declarations:
             started = time.perf_counter()
-            decisions = await asyncio.to_thread(self._decide, active, declarations, received)
+            # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
+            async with self._lists.lock:
+                selections = select_declarations(self._lists, declarations, datetime.now(UTC))
+                versions = (self._lists.rules_version, self._lists.watchlist_version)
+            decisions = await asyncio.to_thread(self._decide, active, declarations, received, selections, versions)
             SCORING_SECONDS.labels(Stream.DECLARATION).observe(time.perf_counter() - started)
             await self._publisher.publish(
                 [
@@ -53,14 +60,31 @@ class DeclarationPipeline:
             self._observe(decisions, active)
         return dead
 
-    def _decide(self, active: ActiveModel, declarations: list[Declaration], received: list[datetime]) -> list[Decision]:
+    def _decide(
+        self,
+        active: ActiveModel,
+        declarations: list[Declaration],
+        received: list[datetime],
+        selections: list[Selection],
+        versions: tuple[str, str],
+    ) -> list[Decision]:
         assessments = active.model.assess(declarations)
         thresholds = active.thresholds
         decided_at = datetime.now(UTC)
+        rules_version, watchlist_version = versions
         decisions = []
-        for declaration, received_at, assessment in zip(declarations, received, assessments, strict=True):
-            lane = thresholds.lane_for(assessment.score)
-            reasons = [_score_reason(assessment.score, lane, thresholds.red, thresholds.yellow), *assessment.reasons]
+        for declaration, received_at, assessment, selection in zip(
+            declarations, received, assessments, selections, strict=True
+        ):
+            model_score = float(assessment.score)
+            score = min(1.0, model_score + selection.score_added)
+            model_lane = thresholds.lane_for(score)
+            lane = stricter(selection.lane, model_lane) or model_lane
+            reasons = [
+                *selection.reasons,
+                _score_reason(score, model_score, model_lane, thresholds.red, thresholds.yellow),
+                *assessment.reasons,
+            ]
             random_selection = lane is Lane.GREEN and is_randomly_selected(
                 declaration.declaration_id, self._settings.random_selection_rate, self._secret
             )
@@ -78,10 +102,10 @@ class DeclarationPipeline:
                     stream=Stream.DECLARATION,
                     subject_id=declaration.declaration_id,
                     lane=lane,
-                    score=round(float(assessment.score), 6),
+                    score=round(score, 6),
                     model_version=active.version,
-                    rules_version=NO_RULES_VERSION,
-                    watchlist_version=NO_WATCHLIST_VERSION,
+                    rules_version=rules_version,
+                    watchlist_version=watchlist_version,
                     reasons=reasons,
                     random_selection=random_selection,
                     submitted_at=declaration.submitted_at,
@@ -120,11 +144,14 @@ def _decode(records: list[Record]) -> tuple[list[Declaration], list[datetime], l
     return declarations, received, dead
 
 
-def _score_reason(score: float, lane: Lane, red: float, yellow: float) -> Reason:
+def _score_reason(score: float, model_score: float, lane: Lane, red: float, yellow: float) -> Reason:
+    described = f"risk score {score:.2f}"
+    if score != model_score:
+        described += f" (model {model_score:.2f} plus {score - model_score:.2f} from rules and watchlists)"
     if lane is Lane.RED:
-        text = f"risk score {score:.2f} is at or above the red threshold {red:.2f}"
+        text = f"{described} is at or above the red threshold {red:.2f}"
     elif lane is Lane.YELLOW:
-        text = f"risk score {score:.2f} is at or above the yellow threshold {yellow:.2f}"
+        text = f"{described} is at or above the yellow threshold {yellow:.2f}"
     else:
-        text = f"risk score {score:.2f} is below the yellow threshold {yellow:.2f}"
+        text = f"{described} is below the yellow threshold {yellow:.2f}"
     return Reason(kind=ReasonKind.MODEL, text=text, code="score", weight=score)

@@ -1,0 +1,55 @@
+"""`portcullis watchlist import`: send a sanctions list export to the watchlist service, which applies the changes."""
+
+import getpass
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+
+class ListFormat(StrEnum):
+    """The list formats the watchlist service imports."""
+
+    OFAC_SDN = "ofac-sdn"
+
+
+def import_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(exists=True, file_okay=False, readable=True, help="Folder with sdn.csv and alt.csv"),
+    ],
+    list_format: Annotated[ListFormat, typer.Option("--format", help="Layout of the files")] = ListFormat.OFAC_SDN,
+    url: Annotated[str, typer.Option(help="The watchlist service's base URL")] = "http://127.0.0.1:8003",
+    user: Annotated[str | None, typer.Option(help="Recorded as who made the change (default: your login name)")] = None,
+    lane: Annotated[str, typer.Option(help="Lane a hit forces: red or yellow")] = "red",
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the service")] = 300.0,
+) -> None:
+    """Import a list export; additions, changes and removals are applied, unchanged data changes nothing."""
+    sdn = directory / "sdn.csv"
+    if not sdn.is_file():
+        raise typer.BadParameter(f"{sdn} is missing", param_hint="DIRECTORY")
+    alt = directory / "alt.csv"
+    body = {
+        "sdn_csv": sdn.read_text(encoding="utf-8"),
+        "alt_csv": alt.read_text(encoding="utf-8") if alt.is_file() else "",
+        "action": {"lane": lane},
+    }
+    who = user or os.environ.get("PORTCULLIS_USER") or getpass.getuser()
+    endpoint = f"{url.rstrip('/')}/v1/watchlist/imports/{list_format.value}"
+    try:
+        response = httpx.post(endpoint, json=body, headers={"X-Portcullis-User": who}, timeout=timeout_s)
+    except httpx.HTTPError as error:
+        typer.echo(f"could not reach the watchlist service at {url}: {error}", err=True)
+        raise typer.Exit(2) from error
+    if response.status_code != 200:
+        typer.echo(f"import refused ({response.status_code}): {response.text[:2000]}", err=True)
+        raise typer.Exit(1)
+    result = response.json()
+    typer.echo(
+        f"{result['list_name']}: {result['parties']} parties, {result['aliases']} aliases; "
+        f"added {result['added']}, changed {result['changed']}, removed {result['removed']}, "
+        f"unchanged {result['unchanged']}"
+    )
