@@ -1,36 +1,54 @@
 """The API gateway: stores decisions from Kafka and serves them to API clients."""
 
+import asyncio
+import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Annotated
+from types import FrameType
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from portcullis.gateway.consumer import DecisionSink
+from portcullis.gateway.decisions.live import Broadcaster
+from portcullis.gateway.decisions.routes import router as decisions_router
+from portcullis.gateway.outcomes.outbox import Outbox
+from portcullis.gateway.outcomes.routes import router as outcomes_router
 from portcullis.gateway.settings import GatewaySettings
-from portcullis.gateway.store import get_decision
+from portcullis.gateway.statistics.routes import router as statistics_router
 from portcullis.shared.db import create_engine, migrate, ping
-from portcullis.shared.http import ErrorBody, install_common
+from portcullis.shared.http import install_common
 from portcullis.shared.kafka import BatchConsumer, Publisher
 from portcullis.shared.logging import get_logger
-from portcullis.shared.schemas import Decision, Stream
 
 log = get_logger(__name__)
 MIGRATIONS = "portcullis.gateway:migrations"
 
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session:
-        yield session
+#: The API's routers, one per domain (a router-level dependency such as authentication is added here).
+ROUTERS = (decisions_router, outcomes_router, statistics_router)
 
 
-SessionDep = Annotated[AsyncSession, Depends(_session)]
+def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack) -> None:
+    # Uvicorn waits for open responses before it runs the lifespan's shutdown; live streams never end on
+    # their own, so SIGTERM first closes them (with a reason), then goes on to uvicorn's own handler.
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(broadcaster.close, "server shutting down")
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    stack.callback(signal.signal, signal.SIGTERM, previous)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
-    """Build the gateway; engine, migrations, producer and consumer open in the lifespan."""
+    """Build the gateway; engine, migrations, producers, consumer and outbox open in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,27 +58,40 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             if settings.migrate_on_start:
                 await migrate(engine, MIGRATIONS)
             sessions = async_sessionmaker(engine, expire_on_commit=False)
+            broadcaster = Broadcaster(settings.live_queue_size)
+            stack.callback(broadcaster.close, "server shutting down")
+            _end_live_streams_on_signal(broadcaster, stack)
             publisher = Publisher(settings.kafka)
             stack.push_async_callback(publisher.close)
+            outcome_publisher = Publisher(settings.kafka, timeout_s=settings.publish_timeout_s)
+            stack.push_async_callback(outcome_publisher.close)
+            outbox = Outbox(sessions, outcome_publisher, settings.kafka.topic("outcomes"))
+            stopping = asyncio.Event()
+            relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
+            stack.push_async_callback(_finish, relay, stopping)
             consumer = BatchConsumer(
                 settings.kafka,
                 [settings.kafka.topic("decisions")],
                 settings.group_id,
-                DecisionSink(sessions).handle,
+                DecisionSink(sessions, broadcaster).handle,
                 publisher,
                 max_batch=settings.max_batch,
             )
             consumer.start()
             stack.push_async_callback(consumer.close)
+            app.state.settings = settings
             app.state.engine = engine
             app.state.sessions = sessions
             app.state.consumer = consumer
+            app.state.broadcaster = broadcaster
+            app.state.publisher = outcome_publisher
+            app.state.outbox = outbox
             yield
 
     app = FastAPI(
         title="Portcullis API gateway",
-        version="0.1.0",
-        summary="Lane decisions for declarations, passengers and containers, with their reasons.",
+        version="0.2.0",
+        summary="Lane decisions for declarations, passengers and containers, their inspection outcomes, statistics.",
         lifespan=lifespan,
     )
 
@@ -69,22 +100,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         return {"database": await ping(engine), "kafka": app.state.consumer.running}
 
     install_common(app, "api-gateway", ready)
-
-    @app.get(
-        "/v1/decisions/{subject_id}",
-        response_model=Decision,
-        responses={404: {"model": ErrorBody, "description": "No decision (yet) for this subject"}},
-        tags=["decisions"],
-        summary="The lane decision about one declaration (or passenger record, container event)",
-    )
-    async def read_decision(
-        session: SessionDep,
-        subject_id: Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])],
-        stream: Annotated[Stream, Query(description="Which stream the id belongs to")] = Stream.DECLARATION,
-    ) -> Decision:
-        decision = await get_decision(session, stream, subject_id)
-        if decision is None:
-            raise HTTPException(404, f"no decision for {stream.value} {subject_id}")
-        return decision
-
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+async def _finish(task: "asyncio.Task[Any]", stopping: asyncio.Event) -> None:
+    stopping.set()
+    try:
+        await asyncio.wait_for(task, 10)
+    except TimeoutError:
+        log.warning("outbox_stop_timeout")

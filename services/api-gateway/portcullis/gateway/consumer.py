@@ -1,9 +1,14 @@
-"""Consuming decisions into the store: one transaction per batch, committed before the offsets."""
+"""Consuming decisions into the store: one transaction per batch, committed before the offsets, then broadcast."""
+
+from collections import Counter
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from portcullis.gateway.store import store_decisions
+from portcullis.gateway.decisions.live import Broadcaster, LiveDecision
+from portcullis.gateway.decisions.service import NewDecision, insert_decisions
+from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.logging import get_logger
@@ -13,10 +18,11 @@ log = get_logger(__name__)
 
 
 class DecisionSink:
-    """The batch handler that stores decisions exactly once."""
+    """The batch handler that stores decisions exactly once and tells live clients about the new ones."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], broadcaster: Broadcaster | None = None) -> None:
         self._sessions = sessions
+        self._broadcaster = broadcaster
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Store the batch's decisions in one transaction; return the records that are not decisions."""
@@ -31,6 +37,19 @@ class DecisionSink:
         # The same subject can appear twice in one batch after a redelivery: keep the first.
         unique = list({(d.stream, d.subject_id): d for d in reversed(decisions)}.values())[::-1]
         async with self._sessions.begin() as session:
-            new = await store_decisions(session, unique)
-        log.debug("decisions_stored", received=len(decisions), new=new)
+            new = await insert_decisions(session, unique)
+        # Only after the commit: live clients never see a decision that a rollback could take back.
+        self._after_commit(new)
+        log.debug("decisions_stored", received=len(decisions), new=len(new))
         return dead
+
+    def _after_commit(self, new: list[NewDecision]) -> None:
+        committed = datetime.now(UTC)
+        for (stream, lane), count in Counter((n.decision.stream.value, n.decision.lane.value) for n in new).items():
+            DECISIONS_STORED.labels(stream, lane).inc(count)
+        for item in new:
+            RECEIPT_TO_STORAGE.labels(item.decision.stream.value).observe(
+                max(0.0, (committed - item.decision.received_at).total_seconds())
+            )
+        if self._broadcaster is not None:
+            self._broadcaster.publish(LiveDecision.of(item.id, item.decision) for item in new)

@@ -21,4 +21,10 @@ class GatewaySettings(BaseSettings):
     )
     migrate_on_start: bool = Field(default=True, description="Apply migrations at start (off when a Job does it)")
     max_batch: int = Field(default=1000, ge=1)
+    live_heartbeat_s: float = Field(default=15.0, gt=0, description="Heartbeat comment interval of live streams")
+    live_queue_size: int = Field(
+        default=10_000, ge=1, description="Decisions a live client may fall behind before it is disconnected"
+    )
+    outbox_retry_s: float = Field(default=10.0, gt=0, description="How often unpublished outcomes are retried")
+    publish_timeout_s: float = Field(default=5.0, gt=0, description="Wait for Kafka's acknowledgement of an outcome")
     log_level: str = "INFO"

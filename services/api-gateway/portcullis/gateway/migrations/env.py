@@ -2,7 +2,9 @@
 
 from alembic import context
 
-from portcullis.gateway.store import Base
+import portcullis.gateway.decisions.models
+import portcullis.gateway.outcomes.models  # noqa: F401  (registers the tables on the metadata)
+from portcullis.gateway.db import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

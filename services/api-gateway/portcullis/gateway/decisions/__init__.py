@@ -1,0 +1,1 @@
+"""Decisions: the store fed from Kafka, queries, cursor pagination and the live stream."""

@@ -1,0 +1,187 @@
+"""Following decisions live: an in-process broadcaster fed after each DB commit, and the SSE event stream."""
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from portcullis.gateway.decisions.models import DecisionRow
+from portcullis.gateway.decisions.schemas import DecisionFilter
+from portcullis.gateway.decisions.service import decisions_after
+from portcullis.gateway.metrics import LIVE_CLIENTS, LIVE_DISCONNECTS
+from portcullis.shared.logging import get_logger
+from portcullis.shared.schemas import Decision
+
+log = get_logger(__name__)
+REPLAY_PAGE = 500
+
+
+@dataclass(frozen=True)
+class LiveDecision:
+    """A newly stored decision, serialised once for every client."""
+
+    id: int
+    stream: str
+    lane: str
+    data: str
+
+    @classmethod
+    def of(cls, row_id: int, decision: Decision) -> "LiveDecision":
+        """The live event of a decision stored under `row_id`."""
+        return cls(row_id, decision.stream.value, decision.lane.value, decision.model_dump_json())
+
+    @classmethod
+    def of_row(cls, row: DecisionRow) -> "LiveDecision":
+        """The live event of a stored row (replay)."""
+        return cls.of(row.id, row.to_decision())
+
+    def matches(self, criteria: DecisionFilter) -> bool:
+        """Whether the event passes a client's stream and lane filters."""
+        if criteria.stream is not None and criteria.stream.value != self.stream:
+            return False
+        return not criteria.lanes or self.lane in {lane.value for lane in criteria.lanes}
+
+
+class Subscription:
+    """One client's bounded queue; overflowing marks it as fallen behind instead of blocking the consumer."""
+
+    def __init__(self, criteria: DecisionFilter, capacity: int) -> None:
+        self.criteria = criteria
+        self._capacity = capacity
+        self._events: deque[LiveDecision] = deque()
+        self._wake = asyncio.Event()
+        self.overflowed = False
+        self.closed_reason: str | None = None
+
+    def offer(self, event: LiveDecision) -> None:
+        """Queue an event if it matches; never blocks."""
+        if self.overflowed or self.closed_reason or not event.matches(self.criteria):
+            return
+        if len(self._events) >= self._capacity:
+            self.overflowed = True
+        else:
+            self._events.append(event)
+        self._wake.set()
+
+    def close(self, reason: str) -> None:
+        """End the subscription (server shutting down)."""
+        self.closed_reason = reason
+        self._wake.set()
+
+    async def take(self, timeout_s: float) -> list[LiveDecision]:
+        """Every queued event, waiting up to `timeout_s` for one (an empty list on timeout or close)."""
+        if not self._events and not self.overflowed and not self.closed_reason:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout_s)
+            except TimeoutError:
+                pass
+        self._wake.clear()
+        events = list(self._events)
+        self._events.clear()
+        return events
+
+
+class Broadcaster:
+    """Fans newly stored decisions out to the live clients of this process."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._subscriptions: set[Subscription] = set()
+
+    def subscribe(self, criteria: DecisionFilter) -> Subscription:
+        """A new client's subscription."""
+        subscription = Subscription(criteria, self.capacity)
+        self._subscriptions.add(subscription)
+        LIVE_CLIENTS.set(len(self._subscriptions))
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget a client."""
+        self._subscriptions.discard(subscription)
+        LIVE_CLIENTS.set(len(self._subscriptions))
+
+    def publish(self, events: Iterable[LiveDecision]) -> None:
+        """Offer committed decisions (in id order) to every client; called by the consumer after the commit."""
+        batch = list(events)
+        if not batch:
+            return
+        for subscription in list(self._subscriptions):
+            for event in batch:
+                subscription.offer(event)
+
+    def close(self, reason: str) -> None:
+        """End every client's stream (the server is shutting down)."""
+        for subscription in list(self._subscriptions):
+            subscription.close(reason)
+
+
+def _event(event: LiveDecision) -> str:
+    return f"id: {event.id}\nevent: decision\ndata: {event.data}\n\n"
+
+
+def _closing(reason: str) -> str:
+    return f"event: close\ndata: {orjson.dumps({'reason': reason}).decode()}\n\n"
+
+
+async def _replay(
+    sessions: async_sessionmaker[AsyncSession], after_id: int, criteria: DecisionFilter
+) -> AsyncIterator[LiveDecision]:
+    while True:
+        async with sessions() as session:
+            rows = await decisions_after(session, after_id, criteria, REPLAY_PAGE)
+        for row in rows:
+            yield LiveDecision.of_row(row)
+        if len(rows) < REPLAY_PAGE:
+            return
+        after_id = rows[-1].id
+
+
+async def event_stream(
+    broadcaster: Broadcaster,
+    sessions: async_sessionmaker[AsyncSession],
+    criteria: DecisionFilter,
+    last_event_id: int | None,
+    heartbeat_s: float,
+) -> AsyncIterator[str]:
+    """SSE text: stored decisions after `last_event_id`, then new ones live, with heartbeats; each once, in order."""
+    subscription = broadcaster.subscribe(criteria)
+    reason = "client disconnected"
+    try:
+        yield f"retry: 2000\n: following decisions, heartbeat every {heartbeat_s:g} s\n\n"
+        sent = last_event_id
+        if sent is not None:
+            # Subscribed before reading the store: what commits meanwhile is in the queue too, and skipped by id.
+            while True:
+                async for event in _replay(sessions, sent, criteria):
+                    sent = event.id
+                    yield _event(event)
+                if not subscription.overflowed:
+                    break
+                # The replay outran the queue: start a fresh subscription and read the store again.
+                broadcaster.unsubscribe(subscription)
+                subscription = broadcaster.subscribe(criteria)
+        while True:
+            events = await subscription.take(heartbeat_s)
+            for event in events:
+                if sent is None or event.id > sent:
+                    sent = event.id
+                    yield _event(event)
+            if subscription.overflowed:
+                reason = "fell behind"
+                LIVE_DISCONNECTS.labels(reason).inc()
+                log.warning("live_client_fell_behind", capacity=broadcaster.capacity, last_event_id=sent)
+                yield _closing(f"client fell behind by more than {broadcaster.capacity} decisions; reconnect")
+                return
+            if subscription.closed_reason:
+                reason = subscription.closed_reason
+                LIVE_DISCONNECTS.labels(reason).inc()
+                yield _closing(subscription.closed_reason)
+                return
+            if not events:
+                yield ": heartbeat\n\n"
+    finally:
+        broadcaster.unsubscribe(subscription)
+        log.debug("live_client_left", reason=reason)

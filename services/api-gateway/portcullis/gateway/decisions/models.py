@@ -1,0 +1,76 @@
+"""Decision tables: one row per (stream, subject), and the rules that fired for it."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portcullis.gateway.db import Base, RowId
+from portcullis.shared.schemas import Decision, Reason, Stream
+
+
+class DecisionRow(Base):
+    """A stored decision; `id` grows with every insert and is the live stream's event id."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("stream", "subject_id", name="uq_decisions_stream_subject"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[str] = mapped_column(String(8))
+    score: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(80))
+    rules_version: Mapped[str] = mapped_column(String(80))
+    watchlist_version: Mapped[str] = mapped_column(String(80))
+    random_selection: Mapped[bool] = mapped_column(Boolean)
+    challenger_version: Mapped[str | None] = mapped_column(String(80))
+    challenger_score: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    attributes: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    office_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    importer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def to_decision(self) -> Decision:
+        """The stored row as the wire-format Decision."""
+        return Decision(
+            stream=Stream(self.stream),
+            subject_id=self.subject_id,
+            lane=self.lane,
+            score=self.score,
+            model_version=self.model_version,
+            rules_version=self.rules_version,
+            watchlist_version=self.watchlist_version,
+            reasons=[Reason.model_validate(reason) for reason in self.reasons],
+            random_selection=self.random_selection,
+            challenger_version=self.challenger_version,
+            challenger_score=self.challenger_score,
+            attributes=self.attributes or {},
+            submitted_at=aware(self.submitted_at),
+            received_at=aware(self.received_at),
+            decided_at=aware(self.decided_at),
+        )
+
+
+class DecisionRuleRow(Base):
+    """A selectivity rule that gave a reason for a decision (for statistics per rule)."""
+
+    __tablename__ = "decision_rules"
+
+    decision_id: Mapped[int] = mapped_column(RowId, ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones; everything is stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def utc(moment: datetime) -> datetime:
+    """A time converted to UTC, as stored and as compared in SQL (SQLite compares the text)."""
+    return moment.astimezone(UTC)

@@ -1,0 +1,27 @@
+"""The gateway's Prometheus metrics (the shared HTTP and consumer metrics come from portcullis.shared)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_STORAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+DECISIONS_STORED = Counter(
+    "portcullis_gateway_decisions_stored_total", "Decisions stored for the first time", ["stream", "lane"]
+)
+RECEIPT_TO_STORAGE = Histogram(
+    "portcullis_gateway_receipt_to_storage_seconds",
+    "Time from ingest's receipt of an item to its decision being committed in the store",
+    ["stream"],
+    buckets=_STORAGE_BUCKETS,
+)
+OUTCOMES_RECORDED = Counter(
+    "portcullis_gateway_outcomes_total",
+    "Inspection outcomes recorded, by the decision's lane and the result",
+    ["lane", "result"],
+)
+OUTCOMES_UNPUBLISHED = Gauge(
+    "portcullis_gateway_outcomes_unpublished", "Outcomes stored but not yet acknowledged by Kafka"
+)
+LIVE_CLIENTS = Gauge("portcullis_gateway_live_clients", "Clients following decisions live (this process)")
+LIVE_DISCONNECTS = Counter(
+    "portcullis_gateway_live_disconnects_total", "Live streams the server ended, by reason", ["reason"]
+)

@@ -1,0 +1,1 @@
+"""Inspection outcomes: what officers found, stored and published to the `outcomes` topic."""

@@ -1,0 +1,70 @@
+"""Outcome routes: an inspection app reports what the inspection of a decided subject found."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+
+from portcullis.gateway.deps import INVALID, SessionDep
+from portcullis.gateway.metrics import OUTCOMES_RECORDED
+from portcullis.gateway.outcomes.outbox import Outbox
+from portcullis.gateway.outcomes.schemas import RecordedOutcome
+from portcullis.gateway.outcomes.service import (
+    DecisionNotFoundError,
+    OutcomeConflictError,
+    record_outcome,
+    recorded,
+    result_label,
+)
+from portcullis.shared.http import ErrorBody
+from portcullis.shared.logging import get_logger
+from portcullis.shared.schemas import Stream
+from portcullis.shared.schemas.outcome import InspectionOutcome
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/v1/decisions", tags=["outcomes"])
+
+
+def _outbox(request: Request) -> Outbox:
+    outbox: Outbox = request.app.state.outbox
+    return outbox
+
+
+OutboxDep = Annotated[Outbox, Depends(_outbox)]
+
+
+@router.post(
+    "/{subject_id}/outcome",
+    response_model=RecordedOutcome,
+    status_code=201,
+    responses={
+        200: {"model": RecordedOutcome, "description": "The same report was recorded before (nothing changed)"},
+        404: {"model": ErrorBody, "description": "No decision (yet) for this subject"},
+        409: {"model": ErrorBody, "description": "A different outcome is already recorded for this subject"},
+        **INVALID,
+    },
+    summary="Report what the inspection of a decided declaration (passenger, container) found",
+)
+async def report_outcome(
+    session: SessionDep,
+    outbox: OutboxDep,
+    response: Response,
+    subject_id: Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])],
+    report: InspectionOutcome,
+    stream: Annotated[Stream, Query(description="Which stream the id belongs to")] = Stream.DECLARATION,
+) -> RecordedOutcome:
+    """Store the outcome, then publish it to the `outcomes` topic (retried until Kafka acknowledges it)."""
+    try:
+        result = await record_outcome(session, stream, subject_id, report)
+    except DecisionNotFoundError as error:
+        raise HTTPException(404, f"no decision for {stream.value} {subject_id}") from error
+    except OutcomeConflictError as error:
+        raise HTTPException(409, "a different outcome is already recorded for this subject") from error
+    if not result.created:
+        response.status_code = 200
+        return recorded(result.outcome, result.decision)
+    await session.commit()
+    OUTCOMES_RECORDED.labels(result.decision.lane, result_label(report)).inc()
+    log.info("outcome_recorded", stream=stream.value, lane=result.decision.lane, result=result_label(report))
+    if await outbox.publish([result.outcome.id]):
+        await session.refresh(result.outcome)
+    return recorded(result.outcome, result.decision)

@@ -1,0 +1,1 @@
+"""Statistics: lane mix, hit rates and decision latencies over a time range."""
