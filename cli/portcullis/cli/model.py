@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from portcullis.shared.riskmodel import (
     ArtifactError,
     CsvFormatError,
@@ -21,6 +22,7 @@ from portcullis.shared.riskmodel import (
 )
 from portcullis.shared.riskmodel.evaluation import INSPECTION_RATES, evaluate
 from portcullis.shared.riskmodel.lanes import DEFAULT_RED_RATE, DEFAULT_YELLOW_RATE
+from portcullis.shared.riskmodel.training import DEFAULT_ROUNDS
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -64,12 +66,15 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Artifact directory to write")],
     red_rate: Annotated[float, typer.Option(help="Expected share of red lanes")] = DEFAULT_RED_RATE,
     yellow_rate: Annotated[float, typer.Option(help="Expected share of yellow lanes")] = DEFAULT_YELLOW_RATE,
+    rounds: Annotated[int, typer.Option(min=1, help="Boosting rounds (trees)")] = DEFAULT_ROUNDS,
 ) -> None:
     """Train a model and write its artifact directory."""
     if not (0 <= red_rate <= 1 and 0 <= yellow_rate <= 1 and red_rate + yellow_rate <= 1):
         raise _fail("--red-rate and --yellow-rate must be in 0..1 and sum to at most 1")
     try:
-        model = train_model(train_csv, valid_csv, out, TrainingConfig(red_rate=red_rate, yellow_rate=yellow_rate))
+        model = train_model(
+            train_csv, valid_csv, out, TrainingConfig(rounds=rounds, red_rate=red_rate, yellow_rate=yellow_rate)
+        )
     except (CsvFormatError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"version {model.version}")

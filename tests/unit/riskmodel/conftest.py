@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from portcullis.shared.riskmodel import RiskModel, read_items_csv
 from portcullis.shared.riskmodel.csvdata import LabelledItems
-from portcullis.shared.riskmodel.training import TrainingConfig, fit
+from portcullis.shared.riskmodel.training import DEFAULT_PARAMS, TrainingConfig, fit
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "customs-declarations-kr"
 TRAIN_CSV = DATA_DIR / "df_syn_train_eng.csv"
@@ -38,7 +39,11 @@ def valid_items(small_valid_csv: Path) -> LabelledItems:
 @pytest.fixture(scope="session")
 def small_model(small_train_csv: Path, valid_items: LabelledItems) -> RiskModel:
     """A quick model: 6,000 training rows, 60 trees."""
-    return fit(read_items_csv(small_train_csv), valid_items, TrainingConfig(rounds=60))
+    return fit(
+        read_items_csv(small_train_csv),
+        valid_items,
+        TrainingConfig(rounds=60, params={**DEFAULT_PARAMS, "num_threads": 1}),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+
 from portcullis.shared.riskmodel.features import (
     FeatureSpec,
     build_features,
@@ -38,7 +39,7 @@ def _items(rows: list[dict[str, object]]) -> pd.DataFrame:
     return normalise_items(pd.DataFrame([{**base, "declaration_id": f"D{i}", **row} for i, row in enumerate(rows)]))
 
 
-SPEC = FeatureSpec(smoothing=10.0, folds=2)
+SPEC = FeatureSpec(smoothing=10.0, folds=2, history_keys=("importer", "hs6", "hs6_origin"))
 
 
 def test_importer_fraud_rate_is_smoothed_history_and_unknown_importer_gets_the_prior() -> None:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+
 from portcullis.shared.riskmodel import RiskModel
 from portcullis.shared.riskmodel.csvdata import LabelledItems, items_to_declarations
 from portcullis.shared.riskmodel.frame import declarations_to_items
@@ -86,8 +87,8 @@ def test_unseen_traders_and_codes_still_score(small_model: RiskModel) -> None:
     (assessment,) = small_model.assess([declaration], explain_min_lane=Lane.GREEN)
     assert 0.0 < assessment.score < 1.0
     features = small_model.features(declarations_to_items([declaration]))
-    assert features.loc[0, "fraud_rate_importer"] == pytest.approx(small_model.stats.prior)
-    assert features.loc[0, "history_importer"] == 0
+    assert features.loc[0, "fraud_rate_hs6"] == pytest.approx(small_model.stats.prior)
+    assert features.loc[0, "history_hs6"] == 0
     assert np.isnan(features.loc[0, "cat_hs6"])
 
 

@@ -2,11 +2,13 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from portcullis.shared.riskmodel.frame import normalise_items
 from portcullis.shared.schemas import Declaration, DeclarationItem
 
@@ -86,12 +88,15 @@ def _labels(raw: pd.DataFrame, column: str, path: Path) -> np.ndarray | None:
 
 def items_to_declarations(items: pd.DataFrame) -> Iterator[Declaration]:
     """Rebuild `Declaration` objects from an item frame (items grouped by declaration id, in order)."""
-    for declaration_id, group in items.groupby("declaration_id", sort=False):
-        first = group.iloc[0]
-        submitted: datetime = first["submitted_at"].to_pydatetime().astimezone(UTC)
+    records = items.to_dict("records")
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        grouped.setdefault(str(record["declaration_id"]), []).append(record)
+    for declaration_id, rows in grouped.items():
+        first = rows[0]
         yield Declaration(
-            declaration_id=str(declaration_id),
-            submitted_at=submitted,
+            declaration_id=declaration_id,
+            submitted_at=first["submitted_at"].to_pydatetime().astimezone(UTC),
             office_id=first["office_id"],
             process_type=first["process_type"],
             import_type=first["import_type"],
@@ -104,15 +109,15 @@ def items_to_declarations(items: pd.DataFrame) -> Iterator[Declaration]:
             courier_id=first["courier_id"] or None,
             items=[
                 DeclarationItem(
-                    hs6_code=row.hs6_code,
-                    origin_country=row.origin_country,
-                    departure_country=row.departure_country,
-                    origin_indicator=row.origin_indicator,
-                    tax_type=row.tax_type,
-                    tax_rate=float(row.tax_rate),
-                    net_mass_kg=float(row.net_mass_kg),
-                    item_price=float(row.item_price),
+                    hs6_code=row["hs6_code"],
+                    origin_country=row["origin_country"],
+                    departure_country=row["departure_country"],
+                    origin_indicator=row["origin_indicator"],
+                    tax_type=row["tax_type"],
+                    tax_rate=float(row["tax_rate"]),
+                    net_mass_kg=float(row["net_mass_kg"]),
+                    item_price=float(row["item_price"]),
                 )
-                for row in group.itertuples(index=False)
+                for row in rows
             ],
         )

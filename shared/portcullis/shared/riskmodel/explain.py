@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from portcullis.shared.riskmodel.features import ENCODED_KEYS, FeatureStats, derived_columns, history_counts
 from portcullis.shared.schemas import Reason, ReasonKind
 

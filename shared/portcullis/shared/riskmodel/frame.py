@@ -5,6 +5,7 @@ from datetime import UTC
 
 import numpy as np
 import pandas as pd
+
 from portcullis.shared.schemas import Declaration
 
 #: Placeholder for a party the source did not name (the data set has declarations without a seller).

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from portcullis.shared.schemas import Lane
 
 DEFAULT_RED_RATE = 0.05

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from portcullis.shared.riskmodel.evaluation import INSPECTION_RATES, precision_at, recall_at
 
 PLOT_RATES = np.linspace(0.005, 0.30, 60)

@@ -11,6 +11,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+
 from portcullis.shared.logging import get_logger
 from portcullis.shared.riskmodel.csvdata import LabelledItems, read_items_csv
 from portcullis.shared.riskmodel.evaluation import evaluate
