@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from portcullis.ingest.publishing import InvalidSubmissionError, parse_submission, read_body, to_messages
 from portcullis.ingest.settings import IngestSettings
+from portcullis.ingest.streams import CONTAINERS, DECLARATIONS, PASSENGERS, Item, StreamEndpoint
 from portcullis.shared.http import ErrorBody, JSONBody, install_common
 from portcullis.shared.kafka import Publisher, PublishError
 from portcullis.shared.logging import get_logger
-from portcullis.shared.schemas import Declaration
 
 log = get_logger(__name__)
 
@@ -22,10 +22,6 @@ class Accepted(BaseModel):
 
     accepted: list[str]
     count: int
-
-
-def _declaration_key(declaration: Declaration) -> str:
-    return declaration.declaration_id
 
 
 def _publisher(request: Request) -> Publisher:
@@ -43,6 +39,10 @@ _SUBMISSION_RESPONSES: dict[int | str, dict[str, object]] = {
     },
     503: {"model": ErrorBody, "description": "Kafka did not acknowledge; retry later (nothing was accepted)"},
 }
+_ONE_OR_MANY = (
+    "The body is one object or an array of them. The answer is 202 only once Kafka acknowledged every item; "
+    "if any item is invalid, nothing is published and 422 lists each bad field with its reason."
+)
 
 
 def create_app(settings: IngestSettings) -> FastAPI:
@@ -62,7 +62,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
     app = FastAPI(
         title="Portcullis ingest",
         version="0.1.0",
-        summary="Receives goods declarations (and later passengers and containers) and publishes them to Kafka.",
+        summary="Receives goods declarations, passenger records and container events and publishes them to Kafka.",
         lifespan=lifespan,
     )
 
@@ -70,15 +70,41 @@ def create_app(settings: IngestSettings) -> FastAPI:
         return {"kafka": await app.state.publisher.start()}
 
     install_common(app, "ingest", ready)
-    declarations_topic = settings.kafka.topic("declarations")
+    _add_submission_route(app, settings, DECLARATIONS)
+    _add_submission_route(app, settings, PASSENGERS)
+    _add_submission_route(app, settings, CONTAINERS)
+    return app
 
-    @app.post(
-        "/v1/declarations",
+
+def _add_submission_route(app: FastAPI, settings: IngestSettings, endpoint: StreamEndpoint[Item]) -> None:
+    """`POST /v1/<path>`: validate one item or a batch whole, publish keyed, answer 202 after the acks."""
+    topic = settings.kafka.topic(endpoint.topic)
+    schema_ref = {"$ref": f"#/components/schemas/{endpoint.model.__name__}"}
+
+    async def submit(request: Request, publisher: PublisherDep) -> Response:
+        body = await read_body(request, settings.max_body_bytes)
+        try:
+            items = parse_submission(body, endpoint.model, settings.max_batch, endpoint.subject_id)
+        except InvalidSubmissionError as invalid:
+            return JSONBody(ErrorBody(detail=invalid.errors).model_dump(), status_code=422)
+        try:
+            await publisher.publish(to_messages(items, topic, endpoint.partition_key))
+        except PublishError as error:
+            return JSONBody(ErrorBody(detail=str(error)).model_dump(), status_code=503, headers={"Retry-After": "5"})
+        ids = [endpoint.subject_id(item) for item in items]
+        return JSONBody(Accepted(accepted=ids, count=len(ids)).model_dump(), status_code=202)
+
+    app.add_api_route(
+        f"/v1/{endpoint.path}",
+        submit,
+        methods=["POST"],
+        name=f"submit_{endpoint.path}",
         status_code=202,
         response_model=Accepted,
         responses=_SUBMISSION_RESPONSES,
-        tags=["declarations"],
-        summary="Submit one goods declaration or a batch of up to 1,000",
+        tags=[endpoint.path],
+        summary=endpoint.summary.format(max_batch=settings.max_batch),
+        description=f"Accepted items are published to the `{endpoint.topic}` topic. {_ONE_OR_MANY}",
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -86,13 +112,8 @@ def create_app(settings: IngestSettings) -> FastAPI:
                     "application/json": {
                         "schema": {
                             "oneOf": [
-                                {"$ref": "#/components/schemas/Declaration"},
-                                {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Declaration"},
-                                    "minItems": 1,
-                                    "maxItems": settings.max_batch,
-                                },
+                                schema_ref,
+                                {"type": "array", "items": schema_ref, "minItems": 1, "maxItems": settings.max_batch},
                             ]
                         }
                     }
@@ -100,21 +121,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
             }
         },
     )
-    async def submit_declarations(request: Request, publisher: PublisherDep) -> Response:
-        body = await read_body(request, settings.max_body_bytes)
-        try:
-            declarations = parse_submission(body, Declaration, settings.max_batch, _declaration_key)
-        except InvalidSubmissionError as invalid:
-            return JSONBody(ErrorBody(detail=invalid.errors).model_dump(), status_code=422)
-        try:
-            await publisher.publish(to_messages(declarations, declarations_topic, _declaration_key))
-        except PublishError as error:
-            return JSONBody(ErrorBody(detail=str(error)).model_dump(), status_code=503, headers={"Retry-After": "5"})
-        ids = [d.declaration_id for d in declarations]
-        return JSONBody(Accepted(accepted=ids, count=len(ids)).model_dump(), status_code=202)
-
-    _register_schema(app, Declaration)
-    return app
+    _register_schema(app, endpoint.model)
 
 
 def _register_schema(app: FastAPI, model: type[BaseModel]) -> None:
