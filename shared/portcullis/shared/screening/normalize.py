@@ -301,3 +301,12 @@ def phonetic_key(token: str) -> str:
         if not collapsed or char != collapsed[-1]:
             collapsed.append(char)
     return "".join(collapsed)[:6] or token[:1]
+
+
+@lru_cache(maxsize=262144)
+def sound_onset(token: str) -> str:
+    """The first sound of a word: digraphs merged (`DZH` = `J`, `KH` = `H`), any vowel as `A`."""
+    head = token[:3]
+    for digraph, replacement in _DIGRAPHS:
+        head = head.replace(digraph, replacement)
+    return "A" if head[0] in "AEIOUY" else head[0]

@@ -2,7 +2,7 @@
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
-from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
+from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key, sound_onset
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
@@ -19,6 +19,11 @@ COVERAGE_WEIGHT = 0.5
 
 def _token_weight(word: str) -> float:
     return 1.0 if word in PARTICLES or len(word) == 1 else float(min(len(word), 10))
+
+
+def _same_onset(word_a: str, word_b: str) -> bool:
+    """Same first sound (`OMAR`/`UMAR`, `JUAN`/`DZHUAN`): short sound keys need it to count."""
+    return sound_onset(word_a) == sound_onset(word_b)
 
 
 def _vowelless(word_a: str, word_b: str) -> bool:
@@ -50,7 +55,9 @@ def token_similarity(word_a: str, word_b: str) -> float:
             sim = max(sim, TWO_EDIT_FLOOR)
     if sim < PHONETIC_FLOOR:
         key_a = phonetic_key(word_a)
-        if key_a == phonetic_key(word_b) and (len(key_a) > 1 or word_a[0] == word_b[0] or _vowelless(word_a, word_b)):
+        if key_a == phonetic_key(word_b) and (
+            len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b)
+        ):
             sim = PHONETIC_FLOOR
     if len(_pair_cache) >= _PAIR_CACHE_SIZE:
         _pair_cache.clear()
