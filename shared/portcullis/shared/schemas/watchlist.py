@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
+    TypeAdapter,
     model_serializer,
     model_validator,
 )
@@ -262,8 +263,7 @@ class RuleDocument(DocumentMeta):
 TopicDocument = Annotated[EntryDocument | RuleDocument, Field(discriminator="type")]
 
 
-class _Envelope(BaseModel):
-    document: TopicDocument
+_TOPIC_DOCUMENT: TypeAdapter[EntryDocument | RuleDocument] = TypeAdapter(TopicDocument)
 
 
 def topic_key(document: EntryDocument | RuleDocument) -> bytes:
@@ -278,7 +278,7 @@ def encode_document(document: EntryDocument | RuleDocument) -> bytes:
 
 def decode_document(value: bytes) -> EntryDocument | RuleDocument:
     """Parse a message value (raises pydantic.ValidationError on a malformed one)."""
-    return _Envelope.model_validate({"document": orjson.loads(value)}).document
+    return _TOPIC_DOCUMENT.validate_json(value)
 
 
 def to_screening_entry(document: EntryDocument) -> WatchlistEntry | None:
