@@ -130,3 +130,32 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+# --- api-gateway -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gateway_set(tmp_path: Path, kafka: KafkaSettings) -> Iterator[ServiceSet]:
+    """Services on this test's topics without a model registry (enough for the gateway alone)."""
+    service_set = ServiceSet(tmp_path, kafka, tmp_path / "no-models")
+    yield service_set
+    service_set.stop_all()
+
+
+async def publish_decisions(settings: KafkaSettings, decisions: list[dict[str, object]]) -> None:
+    """Put decision documents on the test's `decisions` topic as scoring would (keyed by subject id)."""
+    import orjson
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        topic = settings.topic("decisions")
+        futures = [
+            await producer.send(topic, orjson.dumps(decision), key=str(decision["subject_id"]).encode())
+            for decision in decisions
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
