@@ -85,4 +85,21 @@ async def test_the_sdn_list_loads_completely_and_importing_it_again_changes_noth
     assert "ofac-sdn:306" not in [m["entry_id"] for m in screened.json()["matches"]]
     assert (await http.get(f"{watchlist.url}/v1/watchlist/entries/ofac-sdn:306")).status_code == 404
     assert len(await read_topic(kafka, kafka.topic("watchlist"), timeout_s=20)) == 8978
-    print(f"first import {first_import_s:.1f} s, unchanged re-import {second_import_s:.1f} s")
+
+    # Scoring rebuilds the lists from the topic before it reports ready.
+    started = time.monotonic()
+    scoring = services.start("scoring")
+    ready_s = time.monotonic() - started
+    readiness = (await http.get(f"{scoring.url}/readyz")).json()
+    assert readiness["checks"]["watchlist"] is True
+    metrics = (await http.get(f"{scoring.url}/metrics")).text
+    applied = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('portcullis_watchlist_messages_applied_total{kind="entry"}')
+    ]
+    assert applied == ['portcullis_watchlist_messages_applied_total{kind="entry"} 8978.0']
+    print(
+        f"first import {first_import_s:.1f} s, unchanged re-import {second_import_s:.1f} s, "
+        f"scoring ready with the list {ready_s:.1f} s after start"
+    )
