@@ -215,6 +215,7 @@ def _large_part(seconds: float, target_names: int) -> dict[str, object]:
     index.remove(indexed[0].entry_id)
     update_ms = (time.perf_counter() - start) / 2 * 1000
     return {
+        "entries": len(index),
         "names": index.name_count,
         "build_s": round(build, 1),
         "build_cpu_s": round(build_cpu, 1),
