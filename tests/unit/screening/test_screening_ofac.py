@@ -1,6 +1,6 @@
 from datetime import date
 
-from portcullis.shared.screening import WatchlistEntry
+from portcullis.shared.screening import WatchlistEntry, is_valid_imo_number
 from portcullis.shared.screening.ofac import country_code, natural_person_name, parse_birth_dates
 
 
@@ -42,6 +42,18 @@ def test_a_vessel_has_its_imo_number_and_flag(sdn_entries: list[WatchlistEntry])
     assert artavil.imo_number == "9187629"
     assert "IR" in artavil.nationalities
     assert set(artavil.aliases) >= {"ABADAN", "SHONA"}
+
+
+def test_every_listed_ship_has_an_imo_number_with_a_valid_check_digit(sdn_entries: list[WatchlistEntry]) -> None:
+    ships = [entry for entry in sdn_entries if entry.imo_number]
+    assert len(ships) == 399
+    assert all(entry.kind == "vessel" and is_valid_imo_number(entry.imo_number or "") for entry in ships)
+
+
+def test_company_imo_numbers_are_documents_not_ship_numbers(sdn_entries: list[WatchlistEntry]) -> None:
+    companies = [e for e in sdn_entries if any(d.kind == "imo_company" for d in e.documents)]
+    assert len(companies) == 78
+    assert all(entry.kind == "organization" for entry in companies)
 
 
 def test_entries_survive_a_json_round_trip(sdn_entries: list[WatchlistEntry]) -> None:

@@ -170,6 +170,13 @@ def load_ofac_sdn(directory: Path) -> list[WatchlistEntry]:
         if flag and flag not in nationalities:
             nationalities = (flag, *nationalities)
         imo = _IMO_RE.search(remarks)
+        documents = parse_documents(remarks)
+        ship_imo = None
+        if imo and kind == "vessel":
+            ship_imo = normalize_imo_number(imo.group(1))
+        elif imo:
+            # Shipping companies carry an IMO company number: an identifier, but not a ship's.
+            documents = (*documents, IdentityDocument(kind="imo_company", number=imo.group(1)))
         reason = f"OFAC SDN, programme {program}" + (f"; {title}" if title else "")
         entries.append(
             WatchlistEntry(
@@ -182,8 +189,8 @@ def load_ofac_sdn(directory: Path) -> list[WatchlistEntry]:
                 birth_dates=birth_dates,
                 birth_years=birth_years,
                 nationalities=nationalities,
-                documents=parse_documents(remarks),
-                imo_number=normalize_imo_number(imo.group(1)) if imo else None,
+                documents=documents,
+                imo_number=ship_imo,
             )
         )
     log.info("ofac_sdn_loaded", parties=len(entries), aliases=len(alias_rows))
