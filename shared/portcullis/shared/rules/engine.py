@@ -59,7 +59,10 @@ class CompiledRule:
         if not self.item_level:
             return (0,) if self.predicate(subject, None) else ()
         predicate = self.predicate
-        return tuple(number for number, item in enumerate(subject.items, start=1) if predicate(subject, item))
+        items = subject.items
+        if len(items) == 1:  # most declarations: no generator, no enumerate
+            return (1,) if predicate(subject, items[0]) else ()
+        return tuple(number for number, item in enumerate(items, start=1) if predicate(subject, item))
 
 
 @dataclass(frozen=True)
@@ -117,10 +120,8 @@ def _compile(
                 _compile(part, f"{path}.{group_name}.{n}", fields, problems, uses_items) for n, part in enumerate(group)
             )
             if group_name == "all":
-                return lambda subject, item: all(p(subject, item) for p in parts)
-            if group_name == "any":
-                return lambda subject, item: any(p(subject, item) for p in parts)
-            return lambda subject, item: not any(p(subject, item) for p in parts)
+                return _all_of(parts)
+            return _any_of(parts) if group_name == "any" else _none_of(_any_of(parts))
     assert condition.field is not None
     assert condition.op is not None
     spec = fields.get(condition.field)
@@ -177,21 +178,50 @@ def _check_value(spec: FieldSpec, op: str, value: Any, path: str, problems: list
     return texts if is_list else texts[0]
 
 
+def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
+    # Nested two-way closures: no generator per evaluation (this runs for every item of every batch).
+    if len(parts) == 1:
+        return parts[0]
+    first, rest = parts[0], _all_of(parts[1:])
+    return lambda subject, item: first(subject, item) and rest(subject, item)
+
+
+def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    first, rest = parts[0], _any_of(parts[1:])
+    return lambda subject, item: first(subject, item) or rest(subject, item)
+
+
+def _none_of(either: Predicate) -> Predicate:
+    return lambda subject, item: not either(subject, item)
+
+
 def _test(spec: FieldSpec, op: str, value: Any) -> Predicate:
-    get = spec.get
+    value_of = _reader(spec)
     if op == "eq":
-        return lambda subject, item: bool(get(subject, item) == value)
+        return lambda subject, item: bool(value_of(subject, item) == value)
     if op == "ne":
-        return lambda subject, item: bool(get(subject, item) != value)
+        return lambda subject, item: bool(value_of(subject, item) != value)
     if op in {"in", "not_in"}:
         members = frozenset(value)
         if op == "in":
-            return lambda subject, item: get(subject, item) in members
-        return lambda subject, item: get(subject, item) not in members
+            return lambda subject, item: value_of(subject, item) in members
+        return lambda subject, item: value_of(subject, item) not in members
     if op == "prefix":
-        return lambda subject, item: str(get(subject, item) or "").startswith(value)
+        return lambda subject, item: (value_of(subject, item) or "").startswith(value)
     if op == "between":
         low, high = value
-        return lambda subject, item: bool(low <= get(subject, item) <= high)
+        return lambda subject, item: bool(low <= value_of(subject, item) <= high)
     compare = _ORDERING[op]
-    return lambda subject, item: compare(get(subject, item), value)
+    return lambda subject, item: bool(compare(value_of(subject, item), value))
+
+
+def _reader(spec: FieldSpec) -> Callable[[Any, Any], Any]:
+    """The field's reader; plain attributes are read with a C-level attrgetter instead of a Python call chain."""
+    if spec.attribute is None:
+        return spec.get
+    read = operator.attrgetter(spec.attribute)
+    if spec.item_level:
+        return lambda _subject, item: read(item)
+    return lambda subject, _item: read(subject)

@@ -36,14 +36,15 @@ class FieldSpec:
     item_level: bool
     description: str
     get: Getter
+    attribute: str | None = None  # set when the field is a plain attribute of the subject or item
 
 
 def _header(name: str, field_type: FieldType, description: str) -> FieldSpec:
-    return FieldSpec(name, field_type, False, description, lambda subject, _item: getattr(subject, name))
+    return FieldSpec(name, field_type, False, description, lambda subject, _item: getattr(subject, name), name)
 
 
 def _item(name: str, field_type: FieldType, description: str) -> FieldSpec:
-    return FieldSpec(name, field_type, True, description, lambda _subject, item: getattr(item, name))
+    return FieldSpec(name, field_type, True, description, lambda _subject, item: getattr(item, name), name)
 
 
 def _value_per_kg(_subject: Any, item: Any) -> float:
