@@ -64,16 +64,17 @@ class ServiceProcess:
     def wait_ready(self, timeout_s: float = 60) -> None:
         """Wait until /readyz answers 200, or fail with the end of the log."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise ServiceFailedError(f"{self.module} exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        with httpx.Client(timeout=2) as client:
+            while time.monotonic() < deadline:
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    raise ServiceFailedError(f"{self.module} exited: {self.log.read_text()[-3000:]}")
+                try:
+                    if client.get(f"{self.url}/readyz").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
         raise ServiceFailedError(f"{self.module} not ready in {timeout_s} s: {self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:
