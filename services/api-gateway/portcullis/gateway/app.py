@@ -65,7 +65,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             stack.push_async_callback(publisher.close)
             outcome_publisher = Publisher(settings.kafka, timeout_s=settings.publish_timeout_s)
             stack.push_async_callback(outcome_publisher.close)
-            outbox = Outbox(sessions, outcome_publisher, settings.kafka.topic("outcomes"))
+            outbox = Outbox(
+                sessions, outcome_publisher, settings.kafka.topic("outcomes"), grace_s=2 * settings.publish_timeout_s
+            )
             stopping = asyncio.Event()
             relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
             stack.push_async_callback(_finish, relay, stopping)

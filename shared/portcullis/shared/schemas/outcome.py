@@ -62,13 +62,23 @@ class InspectionOutcome(BaseModel):
     inspected: bool = Field(description="Whether the goods (passenger, container) were actually inspected")
     irregularity_found: bool = Field(description="Whether the inspection found an irregularity (a hit)")
     severity: SeverityInput = Field(
-        default=Severity.NONE, description="none, minor, major, critical (or 0, 1, 2 as the data set's Critical Fraud)"
+        default=Severity.NONE,
+        validate_default=True,
+        description="none, minor, major, critical (or 0, 1, 2 as the data set's Critical Fraud)",
     )
     revenue_recovered: Decimal = Field(
-        default=Decimal(0), ge=0, max_digits=18, decimal_places=2, description="Duties and fines recovered"
+        default=Decimal(0),
+        ge=0,
+        max_digits=18,
+        decimal_places=2,
+        validate_default=True,
+        description="Duties and fines recovered",
     )
     currency: str | None = Field(
-        default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code of revenue_recovered (required when above 0)"
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        validate_default=True,
+        description="ISO 4217 code of revenue_recovered (required when above 0)",
     )
     officer_id: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", description="Service id of the inspecting officer (not a name)"

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,64 +21,62 @@ BATCH = 500
 class Outbox:
     """Publishes stored outcomes to the `outcomes` topic (keyed by subject id), at least once."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], publisher: Publisher, topic: str) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], publisher: Publisher, topic: str, grace_s: float
+    ) -> None:
         self._sessions = sessions
         self._publisher = publisher
         self._topic = topic
-        self._lock = asyncio.Lock()
+        self._grace = timedelta(seconds=grace_s)
 
-    async def publish(self, outcome_ids: Sequence[int]) -> bool:
-        """Publish these stored outcomes and mark them; False (and kept for the retry) when Kafka did not answer."""
-        if not outcome_ids:
+    async def publish(self, stored: Sequence[tuple[OutcomeRow, DecisionRow]]) -> bool:
+        """Publish stored outcomes and mark them; False (kept for the retry) when Kafka did not acknowledge."""
+        if not stored:
             return True
-        async with self._lock, self._sessions.begin() as session:
-            rows = (
-                await session.execute(
-                    select(OutcomeRow, DecisionRow)
-                    .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
-                    .where(OutcomeRow.id.in_(list(outcome_ids)), OutcomeRow.published_at.is_(None))
-                    .order_by(OutcomeRow.id)
-                )
-            ).all()
-            if not rows:
-                return True
-            messages = [
-                Message(
-                    self._topic,
-                    outcome.subject_id.encode(),
-                    event_of(outcome, decision).model_dump_json().encode(),
-                    [("stream", outcome.stream.encode())],
-                )
-                for outcome, decision in rows
-            ]
-            try:
-                await self._publisher.publish(messages)
-            except PublishError as error:
-                log.warning("outcomes_not_published", outcomes=len(messages), error=str(error))
-                return False
+        messages = [
+            Message(
+                self._topic,
+                outcome.subject_id.encode(),
+                event_of(outcome, decision).model_dump_json().encode(),
+                [("stream", outcome.stream.encode())],
+            )
+            for outcome, decision in stored
+        ]
+        try:
+            await self._publisher.publish(messages)
+        except PublishError as error:
+            log.warning("outcomes_not_published", outcomes=len(messages), error=str(error))
+            return False
+        async with self._sessions.begin() as session:
             await session.execute(
                 update(OutcomeRow)
-                .where(OutcomeRow.id.in_([outcome.id for outcome, _ in rows]))
+                .where(OutcomeRow.id.in_([outcome.id for outcome, _ in stored]), OutcomeRow.published_at.is_(None))
                 .values(published_at=datetime.now(UTC))
             )
-        log.info("outcomes_published", outcomes=len(messages))
         return True
 
     async def publish_pending(self) -> int:
         """Publish every stored outcome Kafka has not acknowledged yet; return how many remain unpublished."""
         while True:
+            # Outcomes younger than the grace period may still be in their request's own publish.
+            settled = datetime.now(UTC) - self._grace
             async with self._sessions() as session:
-                pending = list(
-                    (
-                        await session.scalars(
-                            select(OutcomeRow.id)
-                            .where(OutcomeRow.published_at.is_(None))
+                pending = [
+                    (outcome, decision)
+                    for outcome, decision in (
+                        await session.execute(
+                            select(OutcomeRow, DecisionRow)
+                            .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
+                            .where(OutcomeRow.published_at.is_(None), OutcomeRow.recorded_at < settled)
                             .order_by(OutcomeRow.id)
                             .limit(BATCH)
                         )
                     ).all()
-                )
-            if not pending or not await self.publish(pending) or len(pending) < BATCH:
+                ]
+            if not pending or not await self.publish(pending):
+                break
+            log.info("outcomes_republished", outcomes=len(pending))
+            if len(pending) < BATCH:
                 break
         async with self._sessions() as session:
             remaining = await session.scalar(

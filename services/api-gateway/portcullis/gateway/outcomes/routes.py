@@ -11,6 +11,7 @@ from portcullis.gateway.outcomes.schemas import RecordedOutcome
 from portcullis.gateway.outcomes.service import (
     DecisionNotFoundError,
     OutcomeConflictError,
+    get_outcome,
     record_outcome,
     recorded,
     result_label,
@@ -30,6 +31,8 @@ def _outbox(request: Request) -> Outbox:
 
 
 OutboxDep = Annotated[Outbox, Depends(_outbox)]
+SubjectId = Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])]
+StreamQuery = Annotated[Stream, Query(description="Which stream the id belongs to")]
 
 
 @router.post(
@@ -48,9 +51,9 @@ async def report_outcome(
     session: SessionDep,
     outbox: OutboxDep,
     response: Response,
-    subject_id: Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])],
+    subject_id: SubjectId,
     report: InspectionOutcome,
-    stream: Annotated[Stream, Query(description="Which stream the id belongs to")] = Stream.DECLARATION,
+    stream: StreamQuery = Stream.DECLARATION,
 ) -> RecordedOutcome:
     """Store the outcome, then publish it to the `outcomes` topic (retried until Kafka acknowledges it)."""
     try:
@@ -65,6 +68,21 @@ async def report_outcome(
     await session.commit()
     OUTCOMES_RECORDED.labels(result.decision.lane, result_label(report)).inc()
     log.info("outcome_recorded", stream=stream.value, lane=result.decision.lane, result=result_label(report))
-    if await outbox.publish([result.outcome.id]):
-        await session.refresh(result.outcome)
-    return recorded(result.outcome, result.decision)
+    published = await outbox.publish([(result.outcome, result.decision)])
+    return recorded(result.outcome, result.decision, published)
+
+
+@router.get(
+    "/{subject_id}/outcome",
+    response_model=RecordedOutcome,
+    responses={404: {"model": ErrorBody, "description": "No outcome reported (yet) for this subject"}, **INVALID},
+    summary="The reported inspection outcome of a decided subject",
+)
+async def read_outcome(
+    session: SessionDep, subject_id: SubjectId, stream: StreamQuery = Stream.DECLARATION
+) -> RecordedOutcome:
+    """One subject's outcome, with whether Kafka acknowledged it."""
+    found = await get_outcome(session, stream, subject_id)
+    if found is None:
+        raise HTTPException(404, f"no outcome for {stream.value} {subject_id}")
+    return recorded(*found)

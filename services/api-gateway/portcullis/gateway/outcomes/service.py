@@ -85,15 +85,27 @@ async def record_outcome(session: AsyncSession, stream: Stream, subject_id: str,
     return Recorded(outcome, decision, created=inserted is not None)
 
 
-def recorded(outcome: OutcomeRow, decision: DecisionRow) -> RecordedOutcome:
-    """The API view of a stored outcome."""
-    return RecordedOutcome(
-        **report_of(outcome).model_dump(),
+async def get_outcome(session: AsyncSession, stream: Stream, subject_id: str) -> tuple[OutcomeRow, DecisionRow] | None:
+    """The stored outcome of a subject with its decision, if reported."""
+    row = (
+        await session.execute(
+            select(OutcomeRow, DecisionRow)
+            .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
+            .where(OutcomeRow.stream == stream.value, OutcomeRow.subject_id == subject_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def recorded(outcome: OutcomeRow, decision: DecisionRow, published: bool | None = None) -> RecordedOutcome:
+    """The API view of a stored outcome (stored data is not validated again)."""
+    return RecordedOutcome.model_construct(
+        **dict(report_of(outcome)),
         stream=Stream(outcome.stream),
         subject_id=outcome.subject_id,
         lane=Lane(decision.lane),
         recorded_at=aware(outcome.recorded_at),
-        published=outcome.published_at is not None,
+        published=outcome.published_at is not None if published is None else published,
     )
 
 
