@@ -4,7 +4,10 @@ One ingest process serves the whole module (on topics of its own); each test use
 proves "nothing published" by finding none of its ids in the topic.
 """
 
+import asyncio
 import copy
+import csv
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -186,3 +189,34 @@ async def test_the_openapi_document_describes_both_streams(ingest: ServiceProces
         body = operation["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
         assert body[0] == {"$ref": f"#/components/schemas/{schema}"}
         assert document["components"]["schemas"][schema]["examples"]
+
+
+@pytest.mark.parametrize(("stream", "id_field", "key_field"), [
+    ("passengers", "record_id", "record_id"),
+    ("containers", "event_id", "container_number"),
+])  # fmt: skip
+async def test_replay_generates_sends_and_writes_the_truth(
+    ingest: ServiceProcess,
+    stream_kafka: KafkaSettings,
+    tmp_path: Path,
+    stream: str,
+    id_field: str,
+    key_field: str,
+) -> None:
+    suffix = f"-{uuid.uuid4().hex[:6]}"
+    truth = tmp_path / "truth.csv"
+    portcullis = str(Path(sys.executable).parent / "portcullis")
+    command = [portcullis, "replay", stream, "--url", ingest.url, "--rate", "0"]
+    options = ["--count", "150", "--seed", "21", "--planted-share", "0.2", "--truth", str(truth), "--id-suffix", suffix]
+    process = await asyncio.create_subprocess_exec(*command, *options, stdout=asyncio.subprocess.PIPE)
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output
+    assert b"accepted 150, failed 0" in output
+    rows = list(csv.DictReader(truth.open(encoding="utf-8")))
+    assert len(rows) == 150
+    assert all(row["subject_id"].endswith(suffix) for row in rows)
+    published = await _published(stream_kafka, stream, id_field, {row["subject_id"] for row in rows})
+    assert len(published) == 150
+    assert all(key.decode() == value[key_field] for key, value in published)
+    keys = {row["subject_id"]: row["partition_key"] for row in rows}
+    assert all(keys[value[id_field]] == key.decode() for key, value in published)
