@@ -4,7 +4,9 @@
 #                             end-to-end scrape test)
 #   kustomize                 when neither `kustomize` nor `kubectl kustomize` is on the machine: built from
 #                             the Go module proxy with the machine's Go (about four minutes on two cores)
-# The Kubernetes JSON schemas come with the Python package kubernetes-validate (requirements-dev.txt).
+#   /opt/portcullis-deploy-tools   a Python environment of its own (PORTCULLIS_DEPLOY_TOOLS) with the schemas:
+#                             kubernetes-validate (Kubernetes JSON schemas) and cloudcoil's models of the KEDA and
+#                             prometheus-operator CRDs. Kept out of .venv: cloudcoil brings a pytest plugin.
 set -euo pipefail
 
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.1}"   # v5.8 needs Go 1.27
@@ -31,6 +33,17 @@ else
   fi
   echo "building: kustomize ${KUSTOMIZE_VERSION}"
   GOBIN=/usr/local/bin GOTOOLCHAIN=local go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
+fi
+
+TOOLS="${PORTCULLIS_DEPLOY_TOOLS:-/opt/portcullis-deploy-tools}"
+SCHEMA_PACKAGES=(kubernetes-validate==1.37.0 cloudcoil==0.6.0 cloudcoil-models-keda==2.16.1.0
+                 cloudcoil-models-prometheus-operator==0.80.1.0 pyyaml==6.0.4 pydantic==2.14.3 httpx==0.28.1)
+if ! "$TOOLS/bin/python" -c "import kubernetes_validate, cloudcoil.models.keda, cloudcoil.models.prometheus_operator" \
+    >/dev/null 2>&1; then
+  echo "installing: schema packages into $TOOLS"
+  PYTHON="$(command -v python3.11 || command -v python3)"
+  "$PYTHON" -m venv "$TOOLS"
+  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check "${SCHEMA_PACKAGES[@]}"
 fi
 
 promtool --version | head -1
