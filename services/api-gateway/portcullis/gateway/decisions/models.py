@@ -38,7 +38,11 @@ class DecisionRow(Base):
 
     def to_decision(self) -> Decision:
         """The stored row as the wire-format Decision."""
-        return Decision(
+        return Decision(**self.decision_fields())
+
+    def decision_fields(self) -> dict[str, Any]:
+        """The Decision's fields of the row."""
+        return dict(
             stream=Stream(self.stream),
             subject_id=self.subject_id,
             lane=self.lane,
@@ -46,7 +50,7 @@ class DecisionRow(Base):
             model_version=self.model_version,
             rules_version=self.rules_version,
             watchlist_version=self.watchlist_version,
-            reasons=[Reason.model_validate(reason) for reason in self.reasons],
+            reasons=[Reason(**reason) for reason in self.reasons],
             random_selection=self.random_selection,
             challenger_version=self.challenger_version,
             challenger_score=self.challenger_score,

@@ -94,7 +94,7 @@ async def get_decision(session: AsyncSession, stream: Stream, subject_id: str) -
 
 def stored(row: DecisionRow) -> StoredDecision:
     """A row as the API shows it (the decision and its id)."""
-    return StoredDecision(**row.to_decision().model_dump(), id=row.id)
+    return StoredDecision(**row.decision_fields(), id=row.id)
 
 
 def filter_conditions(criteria: DecisionFilter) -> list[ColumnElement[bool]]:
