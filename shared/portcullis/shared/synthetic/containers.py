@@ -284,7 +284,7 @@ def _journey_events(
         detail = f"leg {leg + 1} on the listed vessel IMO {legs[leg][0].imo}"
     declared, verified, weight_detail = _weights(rng, journey)
     detail = detail or weight_detail
-    owner = journey.container_number[:2]
+    owner = CARRIERS[journey.carrier][0][0][:2]  # seals are the carrier's, whoever owns the box
     seals = [f"{owner}{rng.randint(0, 9_999_999):07d}"]
     if rng.random() < 0.2:
         seals.append(f"C{rng.randint(0, 99_999_999):08d}")  # a customs seal besides the carrier's
