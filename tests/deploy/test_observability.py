@@ -105,6 +105,13 @@ def test_the_dashboard_shows_what_operations_watch() -> None:
         assert panel["gridPos"]["x"] + panel["gridPos"]["w"] <= 24, panel["title"]
         for target in panel.get("targets", []):
             assert target["datasource"]["uid"] == "${datasource}", panel["title"]
+    cells = [
+        (panel["title"], x, y)
+        for panel in panels
+        for x in range(panel["gridPos"]["x"], panel["gridPos"]["x"] + panel["gridPos"]["w"])
+        for y in range(panel["gridPos"]["y"], panel["gridPos"]["y"] + panel["gridPos"]["h"])
+    ]
+    assert len({(x, y) for _, x, y in cells}) == len(cells), "panels overlap"
     used = set().union(*(metric_names(expr) for expr in dashboard_queries().values()))
     for needed in [
         "portcullis_messages_consumed_total",
@@ -116,5 +123,6 @@ def test_the_dashboard_shows_what_operations_watch() -> None:
         "portcullis_decisions_total",
         "portcullis_messages_dead_lettered_total",
         "portcullis_model_info",
+        "portcullis_gateway_receipt_to_storage_seconds_bucket",
     ]:
         assert needed in used, f"the dashboard has no panel on {needed}"
