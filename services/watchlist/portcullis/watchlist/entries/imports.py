@@ -86,21 +86,13 @@ async def import_ofac_sdn(
 ) -> ImportOutcome:
     """Bring the stored OFAC SDN list in line with the files (no commit: the caller's unit of work commits)."""
     entries = await asyncio.to_thread(parse_ofac_sdn, sdn_csv, alt_csv)
-    wanted = {f"ofac-sdn:{e.entry_id.removeprefix('ofac-sdn:')}": to_spec(e, action) for e in entries}
+    wanted = {entry.entry_id: to_spec(entry, action) for entry in entries}
+    columns = (EntryRow.id, EntryRow.kind, EntryRow.list_name, EntryRow.body, EntryRow.version, EntryRow.deleted_at)
     stored = {
         row.id: row
         for row in (
             await session.execute(
-                select(
-                    EntryRow.id,
-                    EntryRow.body,
-                    EntryRow.version,
-                    EntryRow.deleted_at,
-                    EntryRow.changed_by,
-                    EntryRow.changed_at,
-                    EntryRow.kind,
-                    EntryRow.list_name,
-                ).where(EntryRow.list_name == LIST_NAME)
+                select(*columns, EntryRow.changed_by, EntryRow.changed_at).where(EntryRow.list_name == LIST_NAME)
             )
         ).all()
     }
@@ -108,6 +100,16 @@ async def import_ofac_sdn(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
+
+    def change(row: Any, kind: str, body: dict[str, Any], deleted_at: datetime | None, what: ChangeAction) -> None:
+        values = _row_values(row.id, kind, body, row.version + 1, deleted_at, changed_by, now)
+        updates.append(values)
+        audits.append(
+            audit_values(
+                "entry", row.id, row.version + 1, what, _stored_document(row), _document(values), changed_by, now
+            )
+        )
+
     unchanged = changed = 0
     for entry_id, spec in wanted.items():
         body = spec.model_dump(mode="json")
@@ -116,42 +118,17 @@ async def import_ofac_sdn(
             values = _row_values(entry_id, spec.kind, body, 1, None, changed_by, now)
             inserts.append({**values, "published_version": 0})
             audits.append(audit_values("entry", entry_id, 1, "create", None, _document(values), changed_by, now))
-        elif row.deleted_at is None and row.body == body:
-            unchanged += 1
+        elif row.deleted_at is not None:
+            change(row, spec.kind, body, None, "restore")
+        elif row.body != body:
+            change(row, spec.kind, body, None, "update")
+            changed += 1
         else:
-            values = _row_values(entry_id, spec.kind, body, row.version + 1, None, changed_by, now)
-            updates.append(values)
-            action_name: ChangeAction = "restore" if row.deleted_at is not None else "update"
-            changed += row.deleted_at is None
-            audits.append(
-                audit_values(
-                    "entry",
-                    entry_id,
-                    row.version + 1,
-                    action_name,
-                    _stored_document(row),
-                    _document(values),
-                    changed_by,
-                    now,
-                )
-            )
+            unchanged += 1
     removed = 0
     for entry_id, row in stored.items():
         if entry_id not in wanted and row.deleted_at is None:
-            values = _row_values(entry_id, row.kind, row.body, row.version + 1, now, changed_by, now)
-            updates.append(values)
-            audits.append(
-                audit_values(
-                    "entry",
-                    entry_id,
-                    row.version + 1,
-                    "delete",
-                    _stored_document(row),
-                    _document(values),
-                    changed_by,
-                    now,
-                )
-            )
+            change(row, row.kind, row.body, now, "delete")
             removed += 1
     await _write(session, inserts, updates, audits)
     added = len(wanted) - unchanged - changed
