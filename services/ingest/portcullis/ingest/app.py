@@ -13,6 +13,7 @@ from portcullis.ingest.streams import CONTAINERS, DECLARATIONS, PASSENGERS, Item
 from portcullis.shared.http import ErrorBody, JSONBody, install_common
 from portcullis.shared.kafka import Publisher, PublishError
 from portcullis.shared.logging import get_logger
+from portcullis.shared.reference import airports, is_known_locode
 
 log = get_logger(__name__)
 
@@ -51,6 +52,9 @@ def create_app(settings: IngestSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            # Load the airport and UN/LOCODE lists now: a missing file fails the start, not the first request.
+            airports()
+            is_known_locode("NLRTM")
             publisher = Publisher(settings.kafka, timeout_s=settings.publish_timeout_s)
             stack.push_async_callback(publisher.close)
             # A broker that is down at start is not fatal: ingest answers 503 until it is back.
