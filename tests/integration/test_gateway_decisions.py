@@ -1,6 +1,7 @@
 """The decisions API on the real broker, SQLite and PostgreSQL: filters, sorts, cursor pages under inserts."""
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,23 @@ async def test_filters_and_cursor_pages_give_every_matching_decision_exactly_onc
     one = (await http.get(f"{gateway.url}/v1/decisions/D000009")).json()
     assert one["attributes"] == {"office_id": "14", "importer_id": "IMP2"}
     assert one["reasons"][1] == {"kind": "rule", "text": "HS 9302 from a listed origin", "code": "R-1", "weight": None}
+
+    since = {"decided_from": "2026-11-25T12:00:00Z"}
+    statistics = (await http.get(f"{gateway.url}/v1/statistics", params=since)).json()
+    assert statistics["decisions"] == COUNT
+    offices = Counter(d["attributes"]["office_id"] for d in decisions)
+    assert {office: group["decisions"] for office, group in statistics["offices"].items()} == dict(offices)
+    rules = {rule: sum(any(r.get("code") == rule for r in d["reasons"]) for d in decisions) for rule in ("R-0", "R-1")}
+    assert {rule: group["decisions"] for rule, group in statistics["rules"].items()} == rules
+    assert statistics["lanes"]["red"]["hit_rate"] is None  # nothing inspected yet
+    assert statistics["receipt_to_decision_s"] | {"p50": round(statistics["receipt_to_decision_s"]["p50"], 6)} == {
+        "count": COUNT,
+        "p50": 0.3,
+        "p95": pytest.approx(0.3),
+        "p99": pytest.approx(0.3),
+        "sampled": False,
+    }
+    assert statistics["submission_to_decision_s"]["p99"] == pytest.approx(2.0)
 
     # A walk stays exact while new decisions arrive in the middle of it.
     seen: list[str] = []
