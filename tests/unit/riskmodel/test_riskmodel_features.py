@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from portcullis.shared.riskmodel.features import (
+    ALL_GROUPS,
     FeatureSpec,
     build_features,
     build_training_features,
@@ -39,7 +40,7 @@ def _items(rows: list[dict[str, object]]) -> pd.DataFrame:
     return normalise_items(pd.DataFrame([{**base, "declaration_id": f"D{i}", **row} for i, row in enumerate(rows)]))
 
 
-SPEC = FeatureSpec(smoothing=10.0, folds=2, history_keys=("importer", "hs6", "hs6_origin"))
+SPEC = FeatureSpec(groups=ALL_GROUPS, smoothing=10.0, folds=2, history_keys=("importer", "hs6", "hs6_origin"))
 
 
 def test_importer_fraud_rate_is_smoothed_history_and_unknown_importer_gets_the_prior() -> None:

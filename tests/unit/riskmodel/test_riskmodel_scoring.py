@@ -88,7 +88,7 @@ def test_unseen_traders_and_codes_still_score(small_model: RiskModel) -> None:
     assert 0.0 < assessment.score < 1.0
     features = small_model.features(declarations_to_items([declaration]))
     assert features.loc[0, "fraud_rate_hs6"] == pytest.approx(small_model.stats.prior)
-    assert features.loc[0, "history_hs6"] == 0
+    assert features.loc[0, "fraud_rate_hs6_origin"] == pytest.approx(small_model.stats.prior)
     assert np.isnan(features.loc[0, "cat_hs6"])
 
 

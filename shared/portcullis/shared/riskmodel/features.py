@@ -53,10 +53,12 @@ ALL_GROUPS: tuple[str, ...] = (
 )
 #: Trader identifiers are left to their historical fraud rates: as raw categoricals (12,000 importers)
 #: they overfit badly (see the ablation in docs/model.md).
-DEFAULT_GROUPS: tuple[str, ...] = tuple(g for g in ALL_GROUPS if g != "traders_cat")
+#: The history counts did not help beside the rates either.
+DEFAULT_GROUPS: tuple[str, ...] = tuple(g for g in ALL_GROUPS if g not in ("traders_cat", "history_counts"))
 #: On this data set the traders' own histories carry no signal for the next quarter (ablation in
-#: docs/model.md); the HS code's, the HS code + origin's and the office's do. The others stay available.
-DEFAULT_HISTORY_KEYS: tuple[str, ...] = ("hs6", "hs6_origin", "declarant_hs6", "office")
+#: docs/model.md); the HS code's, the HS code + origin's and the declarant + HS code's do. The others
+#: stay available through `FeatureSpec.history_keys`.
+DEFAULT_HISTORY_KEYS: tuple[str, ...] = ("hs6", "hs6_origin", "declarant_hs6")
 MIN_GROUP_FOR_MEDIAN = 5
 KEY_SEPARATOR = "|"
 
@@ -103,7 +105,8 @@ class FeatureSpec:
         """Inverse of `to_json`."""
         return cls(
             groups=tuple(data["groups"]),
-            history_keys=tuple(data["history_keys"]),
+            # Artifacts written before history keys were configurable used every key.
+            history_keys=tuple(data.get("history_keys", ENCODED_KEYS)),
             smoothing=float(data["smoothing"]),
             min_category_count=int(data["min_category_count"]),
             folds=int(data["folds"]),
@@ -193,7 +196,7 @@ def derived_columns(items: pd.DataFrame) -> pd.DataFrame:
 
 def key_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     """The key strings of a historical-rate key, one per item (an object array)."""
-    columns = [frame[c].to_numpy(dtype=object) for c in ENCODED_KEYS[name]]
+    columns: list[np.ndarray] = [frame[c].to_numpy(dtype=object) for c in ENCODED_KEYS[name]]
     if len(columns) == 1:
         return columns[0]
     return np.array([KEY_SEPARATOR.join(parts) for parts in zip(*columns, strict=True)], dtype=object)
