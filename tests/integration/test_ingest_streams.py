@@ -128,7 +128,7 @@ async def test_a_single_object_is_accepted_too(
             "record_id",
             [_passenger(document={**PASSENGER["document"], "number": "AB 12<34"})],  # type: ignore[dict-item]
             "document.number",
-            "pattern",
+            "capital letters and digits",
         ),
         ("containers", "event_id", [_container(container_number="CSQU3054384")], "container_number", "check digit"),
         ("containers", "event_id", [_container(), _container(vessel_imo="9074720")], "1.vessel_imo", "check digit"),

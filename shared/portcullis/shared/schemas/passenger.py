@@ -6,6 +6,7 @@ arrival, an odd route): those are risk signals for scoring, not input errors.
 """
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -20,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -54,12 +56,29 @@ AirportCode = Annotated[
     AfterValidator(_known_airport),
 ]
 RecordId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,35}$")]
-#: Letters of any script, with the marks, spaces, hyphens, apostrophes and dots that names carry.
+_NAME_PUNCTUATION = frozenset(" '\u2019.-")
+
+
+def _person_name(name: str) -> str:
+    # Letters of any script with their combining marks (Nguyễn, محمد, 王), and the punctuation names carry.
+    if not name[:1].isalpha() or not all(
+        ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in _NAME_PUNCTUATION for ch in name
+    ):
+        raise ValueError("a name holds letters (any script), spaces, hyphens, apostrophes and dots only")
+    return name
+
+
+def _document_number(number: str) -> str:
+    if not re.fullmatch(r"[A-Z0-9]{1,20}", number):
+        raise ValueError("a document number holds 1-20 capital letters and digits only, as in the MRZ")
+    return number
+
+
 PersonName = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\p{L}\p{M}][\p{L}\p{M} '\u2019.-]*$"
-    ),
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_person_name)
+]
+DocumentNumber = Annotated[
+    str, AfterValidator(_document_number), WithJsonSchema({"type": "string", "pattern": "^[A-Z0-9]{1,20}$"})
 ]
 
 
@@ -89,8 +108,7 @@ class TravelDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: DocumentType = Field(description="P passport, I identity card, IP passport card, AC crew certificate ...")
-    number: str = Field(
-        pattern=r"^[A-Z0-9]{1,20}$",
+    number: DocumentNumber = Field(
         description="Document number: capital letters and digits only, as in the machine-readable zone",
         examples=["C01X00T47"],
     )
