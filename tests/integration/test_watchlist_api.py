@@ -2,15 +2,18 @@
 and publication to the topic that survives a lost publication."""
 
 import copy
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 from sqlalchemy import text
 
+from portcullis.cli.processes import ServiceSet
 from portcullis.shared.db import create_engine
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import ServiceFactory, read_topic, wait_for
+from tests.integration.conftest import read_topic, wait_for
 from tests.integration.test_ingest import README_EXAMPLE
 
 pytestmark = pytest.mark.integration
@@ -28,15 +31,23 @@ PERSON = {
 }
 
 
+@pytest.fixture
+def watchlist_services(tmp_path: Path, kafka: KafkaSettings) -> Iterator[ServiceSet]:
+    """Service processes for tests that need no model (the watchlist service alone)."""
+    service_set = ServiceSet(tmp_path, kafka, tmp_path / "no-models")
+    yield service_set
+    service_set.stop_all()
+
+
 def fields_of(response: httpx.Response) -> list[str]:
     assert response.status_code == 422, response.text
     return [error["field"] for error in response.json()["detail"]]
 
 
 async def test_validation_audit_soft_delete_dry_run_and_publication(
-    services: ServiceFactory, kafka: KafkaSettings, http: httpx.AsyncClient, database_url: str
+    watchlist_services: ServiceSet, kafka: KafkaSettings, http: httpx.AsyncClient, database_url: str
 ) -> None:
-    watchlist = services.start("watchlist", {"PORTCULLIS_WATCHLIST_DATABASE_URL": database_url})
+    watchlist = watchlist_services.start("watchlist", {"PORTCULLIS_WATCHLIST_DATABASE_URL": database_url})
     entries = f"{watchlist.url}/v1/watchlist/entries"
 
     # Validation names the field.

@@ -63,6 +63,7 @@ async def test_the_sdn_list_loads_completely_and_importing_it_again_changes_noth
     assert again.status_code == 200, again.text
     assert again.json() | {"list_name": None} == {
         "list_name": None, "parties": 8976, "aliases": 11910, "added": 0, "changed": 0, "removed": 0, "unchanged": 8976,
+        "rejected": 0, "rejections": [],
     }  # fmt: skip
     assert len(await read_topic(kafka, kafka.topic("watchlist"), timeout_s=20)) == 8976
     audit = (await http.get(f"{watchlist.url}/v1/watchlist/entries/ofac-sdn:306/audit")).json()

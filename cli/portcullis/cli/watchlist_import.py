@@ -53,3 +53,7 @@ def import_command(
         f"added {result['added']}, changed {result['changed']}, removed {result['removed']}, "
         f"unchanged {result['unchanged']}"
     )
+    if result.get("rejected"):
+        typer.echo(f"rejected {result['rejected']} parties (kept as stored):", err=True)
+        for rejection in result.get("rejections", [])[:20]:
+            typer.echo(f"  {rejection['entry_id']}: {rejection['field']}: {rejection['reason']}", err=True)

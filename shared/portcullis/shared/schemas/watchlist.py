@@ -115,7 +115,7 @@ class IdDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["passport", "national_id", "tax_id", "registration", "other"]
+    kind: Literal["passport", "national_id", "tax_id", "registration", "imo_company", "other"]
     number: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")
     country: Country | None = None
 
@@ -152,8 +152,9 @@ class OrganizationEntry(EntryBase):
     name: Name
     aliases: list[Name] = Field(default_factory=list, max_length=200)
     countries: list[Country] = Field(default_factory=list)
-    identifiers: list[IdDocument] = Field(default_factory=list)
-    imo_number: str | None = Field(default=None, pattern=r"^[0-9]{7}$", description="IMO company number")
+    identifiers: list[IdDocument] = Field(
+        default_factory=list, description="Registration, tax id, IMO company number (`imo_company`) ..."
+    )
 
 
 class VesselEntry(EntryBase):
@@ -306,7 +307,6 @@ def to_screening_entry(document: EntryDocument) -> WatchlistEntry | None:
             documents=tuple(
                 IdentityDocument(kind=d.kind, number=d.number, country=d.country) for d in spec.identifiers
             ),
-            imo_number=spec.imo_number,
         )
     if isinstance(spec, VesselEntry):
         flag = (spec.flag,) if spec.flag else ()

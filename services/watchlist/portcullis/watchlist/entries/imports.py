@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcullis.shared.http import field_errors
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas.watchlist import (
     Action,
@@ -24,7 +26,7 @@ from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
 from portcullis.shared.screening.ofac import LIST_NAME
 from portcullis.watchlist.audit import AuditRow, ChangeAction, audit_values
 from portcullis.watchlist.entries.models import EntryRow
-from portcullis.watchlist.entries.schemas import ImportResult
+from portcullis.watchlist.entries.schemas import ImportResult, Rejection
 
 log = get_logger(__name__)
 
@@ -76,7 +78,6 @@ def to_spec(entry: WatchlistEntry, action: Action) -> EntrySpec:
         kind="organization",
         countries=list(entry.nationalities),
         identifiers=documents,
-        imo_number=entry.imo_number,
         **common,
     )
 
@@ -86,7 +87,16 @@ async def import_ofac_sdn(
 ) -> ImportOutcome:
     """Bring the stored OFAC SDN list in line with the files (no commit: the caller's unit of work commits)."""
     entries = await asyncio.to_thread(parse_ofac_sdn, sdn_csv, alt_csv)
-    wanted = {entry.entry_id: to_spec(entry, action) for entry in entries}
+    wanted: dict[str, EntrySpec] = {}
+    rejections: list[Rejection] = []
+    for entry in entries:
+        try:
+            wanted[entry.entry_id] = to_spec(entry, action)
+        except ValidationError as error:
+            # One party the list gets wrong must not stop the import; it is reported and left as stored.
+            problem = field_errors(error.errors())[0]
+            rejections.append(Rejection(entry_id=entry.entry_id, field=problem.field, reason=problem.reason))
+    rejected_ids = {r.entry_id for r in rejections}
     columns = (EntryRow.id, EntryRow.kind, EntryRow.list_name, EntryRow.body, EntryRow.version, EntryRow.deleted_at)
     stored = {
         row.id: row
@@ -127,7 +137,7 @@ async def import_ofac_sdn(
             unchanged += 1
     removed = 0
     for entry_id, row in stored.items():
-        if entry_id not in wanted and row.deleted_at is None:
+        if entry_id not in wanted and entry_id not in rejected_ids and row.deleted_at is None:
             change(row, row.kind, row.body, now, "delete")
             removed += 1
     await _write(session, inserts, updates, audits)
@@ -140,8 +150,10 @@ async def import_ofac_sdn(
         changed=changed,
         removed=removed,
         unchanged=unchanged,
+        rejected=len(rejections),
+        rejections=rejections[:100],
     )
-    log.info("ofac_sdn_imported", **result.model_dump(exclude={"list_name"}))
+    log.info("ofac_sdn_imported", **result.model_dump(exclude={"list_name", "rejections"}))
     return ImportOutcome(result, [v["id"] for v in inserts] + [v["id"] for v in updates])
 
 

@@ -24,6 +24,14 @@ class OfacImportRequest(BaseModel):
     action: Action = Field(default_factory=lambda: Action(lane="red"), description="What a hit does")
 
 
+class Rejection(BaseModel):
+    """A party of the list that failed validation (kept as stored, not removed)."""
+
+    entry_id: str
+    field: str
+    reason: str
+
+
 class ImportResult(BaseModel):
     """What an import changed; importing unchanged data adds, changes and removes nothing."""
 
@@ -34,6 +42,8 @@ class ImportResult(BaseModel):
     changed: int
     removed: int
     unchanged: int
+    rejected: int = Field(default=0, description="Parties that failed validation")
+    rejections: list[Rejection] = Field(default_factory=list, description="The first 100 rejected parties")
 
 
 class ScreeningMatch(BaseModel):
