@@ -4,6 +4,7 @@ Each list is read once per process, on first use, and kept: nothing is read at i
 """
 
 import csv
+import gzip
 import math
 import os
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ class Airport:
     """An airport with an IATA location code."""
 
     iata: str
-    name: str
     country: str
     lat: float
     lon: float
@@ -59,7 +59,6 @@ def airports() -> dict[str, Airport]:
         return {
             row["iata"]: Airport(
                 iata=row["iata"],
-                name=row["name"],
                 country=row["country"],
                 lat=float(row["lat"]),
                 lon=float(row["lon"]),
@@ -89,7 +88,7 @@ def ports() -> dict[str, Port]:
 @cache
 def _locodes() -> frozenset[str]:
     codes: set[str] = set()
-    with (reference_dir() / "unlocode-codes.txt").open(encoding="utf-8") as file:
+    with gzip.open(reference_dir() / "unlocode-codes.txt.gz", "rt", encoding="utf-8") as file:
         for line in file:
             if line.startswith("#") or not line.strip():
                 continue
