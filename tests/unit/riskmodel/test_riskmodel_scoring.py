@@ -105,3 +105,17 @@ def test_lane_shares_follow_the_capacity_rates(
     # Thresholds come from this very sample, so the shares match up to ties.
     assert abs(lanes.count(Lane.RED) / len(lanes) - red_rate) < 0.01
     assert abs(lanes.count(Lane.YELLOW) / len(lanes) - yellow_rate) < 0.015
+
+
+def test_fast_contributions_add_up_to_the_score_like_treeshap(
+    small_model: RiskModel, valid_items: LabelledItems
+) -> None:
+    features = small_model.features(valid_items.items.iloc[:200])
+    raw = small_model.booster.predict(features, raw_score=True)
+    fast = small_model.contributions(features)
+    exact = small_model.contributions(features, exact=True)
+    np.testing.assert_allclose(fast.sum(axis=1), raw, atol=1e-9)
+    np.testing.assert_allclose(exact.sum(axis=1), raw, atol=1e-9)
+    # Both methods should mostly agree on which feature raised the score most.
+    agreement = np.mean(np.argmax(fast[:, :-1], axis=1) == np.argmax(exact[:, :-1], axis=1))
+    assert agreement > 0.4
