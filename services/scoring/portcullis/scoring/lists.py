@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from portcullis.scoring.metrics import LIST_APPLY_LAG, LIST_MESSAGES
+from portcullis.scoring.metrics import LIST_APPLY_LAG, LIST_MESSAGES, LIST_SIZE
 from portcullis.shared.kafka import Record
 from portcullis.shared.logging import get_logger
 from portcullis.shared.rules import CompiledRule, RuleValidationError, compile_rule
@@ -99,6 +99,8 @@ class ListState:
             self.index.extend(additions.values())
         if rules_changed:
             self.rules = tuple(self._rules[rule_id] for rule_id in sorted(self._rules))
+        LIST_SIZE.labels("entry").set(len(self._entries))
+        LIST_SIZE.labels("rule").set(len(self.rules))
 
     def _apply_rule(self, rule_id: str, document: RuleDocument | None, offset: int) -> None:
         self._rules_offset = offset

@@ -36,3 +36,4 @@ LIST_APPLY_LAG = Histogram(
 SELECTIVITY_HITS = Counter(
     "portcullis_selectivity_hits_total", "Rule and watchlist hits on scored items", ["stream", "kind"]
 )
+LIST_SIZE = Gauge("portcullis_watchlist_size", "Live watchlist entries and rules scoring holds", ["kind"])
