@@ -139,6 +139,14 @@ async def test_validation_audit_soft_delete_dry_run_and_publication(
     )
     assert fields == ["rule.condition.all.0.field", "rule.condition.all.1.op"]
 
+    fields = {f["name"]: f for f in (await http.get(f"{watchlist.url}/v1/rules/fields")).json()}
+    assert fields["hs6_code"]["level"] == "item"
+    assert "prefix" in fields["hs6_code"]["operators"]
+    assert "prefix" not in fields["tax_rate"]["operators"]
+    rule_audit = (await http.get(f"{watchlist.url}/v1/rules/R-ARMS/audit")).json()
+    assert [(a["action"], a["changed_by"]) for a in rule_audit] == [("create", "analyst.api")]
+    assert rule_audit[0]["after"]["rule"]["condition"] == rule["condition"]
+
     # Every version reached the topic, keyed by the stable id.
     messages = await read_topic(kafka, kafka.topic("watchlist"))
     published = [(r.key.decode(), orjson.loads(r.value)) for r in messages]  # type: ignore[attr-defined]
