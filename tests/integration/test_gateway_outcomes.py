@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from portcullis.cli.processes import ServiceSet
+from portcullis.gateway.db import WriteGate
 from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.service import record_outcome
 from portcullis.shared.db import create_engine
@@ -105,7 +106,7 @@ async def test_an_outcome_is_validated_stored_once_and_published_even_after_kafk
             stored = await record_outcome(session, Stream.DECLARATION, "D000001", InspectionOutcome(**REPORT))
         unreachable = Publisher(KafkaSettings(bootstrap_servers="127.0.0.1:1", request_timeout_ms=1000), timeout_s=1)
         try:
-            outbox = Outbox(sessions, unreachable, kafka.topic("outcomes"), grace_s=1)
+            outbox = Outbox(sessions, WriteGate(engine), unreachable, kafka.topic("outcomes"), grace_s=1)
             assert not await outbox.publish([(stored.outcome, stored.decision)])
         finally:
             await unreachable.close()

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from portcullis.gateway.consumer import DecisionSink
+from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import Broadcaster
 from portcullis.gateway.decisions.routes import router as decisions_router
 from portcullis.gateway.outcomes.outbox import Outbox
@@ -58,6 +59,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             if settings.migrate_on_start:
                 await migrate(engine, MIGRATIONS)
             sessions = async_sessionmaker(engine, expire_on_commit=False)
+            writes = WriteGate(engine)
             broadcaster = Broadcaster(settings.live_queue_size)
             stack.callback(broadcaster.close, "server shutting down")
             _end_live_streams_on_signal(broadcaster, stack)
@@ -66,7 +68,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             outcome_publisher = Publisher(settings.kafka, timeout_s=settings.publish_timeout_s)
             stack.push_async_callback(outcome_publisher.close)
             outbox = Outbox(
-                sessions, outcome_publisher, settings.kafka.topic("outcomes"), grace_s=2 * settings.publish_timeout_s
+                sessions,
+                writes,
+                outcome_publisher,
+                settings.kafka.topic("outcomes"),
+                grace_s=2 * settings.publish_timeout_s,
             )
             stopping = asyncio.Event()
             relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
@@ -75,7 +81,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 settings.kafka,
                 [settings.kafka.topic("decisions")],
                 settings.group_id,
-                DecisionSink(sessions, broadcaster).handle,
+                DecisionSink(sessions, writes, broadcaster).handle,
                 publisher,
                 max_batch=settings.max_batch,
             )
@@ -84,6 +90,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             app.state.settings = settings
             app.state.engine = engine
             app.state.sessions = sessions
+            app.state.writes = writes
             app.state.consumer = consumer
             app.state.broadcaster = broadcaster
             app.state.publisher = outcome_publisher

@@ -1,11 +1,13 @@
 """Consuming decisions into the store: one transaction per batch, committed before the offsets, then broadcast."""
 
 from collections import Counter
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import Broadcaster, LiveDecision
 from portcullis.gateway.decisions.service import NewDecision, insert_decisions
 from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
@@ -20,8 +22,14 @@ log = get_logger(__name__)
 class DecisionSink:
     """The batch handler that stores decisions exactly once and tells live clients about the new ones."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], broadcaster: Broadcaster | None = None) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: WriteGate | None = None,
+        broadcaster: Broadcaster | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._writes = writes
         self._broadcaster = broadcaster
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
@@ -36,7 +44,7 @@ class DecisionSink:
                 dead.append(DeadLetter(record, reason, "invalid_decision"))
         # The same subject can appear twice in one batch after a redelivery: keep the first.
         unique = list({(d.stream, d.subject_id): d for d in reversed(decisions)}.values())[::-1]
-        async with self._sessions.begin() as session:
+        async with self._writes or nullcontext(), self._sessions.begin() as session:
             new = await insert_decisions(session, unique)
         # Only after the commit: live clients never see a decision that a rollback could take back.
         self._after_commit(new)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.metrics import OUTCOMES_UNPUBLISHED
 from portcullis.gateway.outcomes.models import OutcomeRow
@@ -22,9 +23,15 @@ class Outbox:
     """Publishes stored outcomes to the `outcomes` topic (keyed by subject id), at least once."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], publisher: Publisher, topic: str, grace_s: float
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writes: WriteGate,
+        publisher: Publisher,
+        topic: str,
+        grace_s: float,
     ) -> None:
         self._sessions = sessions
+        self._writes = writes
         self._publisher = publisher
         self._topic = topic
         self._grace = timedelta(seconds=grace_s)
@@ -47,7 +54,7 @@ class Outbox:
         except PublishError as error:
             log.warning("outcomes_not_published", outcomes=len(messages), error=str(error))
             return False
-        async with self._sessions.begin() as session:
+        async with self._writes, self._sessions.begin() as session:
             await session.execute(
                 update(OutcomeRow)
                 .where(OutcomeRow.id.in_([outcome.id for outcome, _ in stored]), OutcomeRow.published_at.is_(None))

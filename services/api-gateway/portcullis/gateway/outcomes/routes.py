@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
+from portcullis.gateway.db import WritesDep
 from portcullis.gateway.deps import INVALID, SessionDep
 from portcullis.gateway.metrics import OUTCOMES_RECORDED
 from portcullis.gateway.outcomes.outbox import Outbox
@@ -49,6 +50,7 @@ StreamQuery = Annotated[Stream, Query(description="Which stream the id belongs t
 )
 async def report_outcome(
     session: SessionDep,
+    writes: WritesDep,
     outbox: OutboxDep,
     response: Response,
     subject_id: SubjectId,
@@ -56,16 +58,17 @@ async def report_outcome(
     stream: StreamQuery = Stream.DECLARATION,
 ) -> RecordedOutcome:
     """Store the outcome, then publish it to the `outcomes` topic (retried until Kafka acknowledges it)."""
-    try:
-        result = await record_outcome(session, stream, subject_id, report)
-    except DecisionNotFoundError as error:
-        raise HTTPException(404, f"no decision for {stream.value} {subject_id}") from error
-    except OutcomeConflictError as error:
-        raise HTTPException(409, "a different outcome is already recorded for this subject") from error
-    if not result.created:
-        response.status_code = 200
-        return recorded(result.outcome, result.decision)
-    await session.commit()
+    async with writes:
+        try:
+            result = await record_outcome(session, stream, subject_id, report)
+        except DecisionNotFoundError as error:
+            raise HTTPException(404, f"no decision for {stream.value} {subject_id}") from error
+        except OutcomeConflictError as error:
+            raise HTTPException(409, "a different outcome is already recorded for this subject") from error
+        if not result.created:
+            response.status_code = 200
+            return recorded(result.outcome, result.decision)
+        await session.commit()
     OUTCOMES_RECORDED.labels(result.decision.lane, result_label(report)).inc()
     log.info("outcome_recorded", stream=stream.value, lane=result.decision.lane, result=result_label(report))
     published = await outbox.publish([(result.outcome, result.decision)])

@@ -76,13 +76,16 @@ async def record_outcome(session: AsyncSession, stream: Stream, subject_id: str,
     }
     statement = insert(table).values(values).on_conflict_do_nothing(index_elements=["stream", "subject_id"])
     inserted = (await session.execute(statement.returning(table.c.id))).first()
+    if inserted is not None:
+        return Recorded(OutcomeRow(id=inserted[0], **values, published_at=None), decision, created=True)
+    # Reported before (or by a concurrent request that won the race): the same report is a harmless retry.
     outcome = await session.scalar(
         select(OutcomeRow).where(OutcomeRow.stream == stream.value, OutcomeRow.subject_id == subject_id)
     )
-    assert outcome is not None  # inserted now or before, in this transaction's view
-    if inserted is None and not _same(report_of(outcome), report):
+    assert outcome is not None
+    if not _same(report_of(outcome), report):
         raise OutcomeConflictError(subject_id)
-    return Recorded(outcome, decision, created=inserted is not None)
+    return Recorded(outcome, decision, created=False)
 
 
 async def get_outcome(session: AsyncSession, stream: Stream, subject_id: str) -> tuple[OutcomeRow, DecisionRow] | None:
