@@ -2,12 +2,13 @@
 
 import typer
 
-from portcullis.cli import broker, dev, keys, model, replay, watchlist
+from portcullis.cli import broker, dev, keys, model, replay, watchlist, watchlist_import
 
 app = typer.Typer(no_args_is_help=True, help="Portcullis: streaming risk scoring for customs and border agencies.")
 app.add_typer(model.app, name="model", help="Train, evaluate, score with and publish risk models.")
+watchlist.app.command("import")(watchlist_import.import_command)
 app.add_typer(watchlist.app, name="watchlist", help="Import watchlists and compare names with the matcher.")
-app.add_typer(replay.app, name="replay", help="Send declarations (CSV), passengers or containers (generated) to ingest at a chosen rate.")
+app.add_typer(replay.app, name="replay", help="Send declarations, passengers or containers to ingest at a rate.")
 app.add_typer(broker.app, name="broker", help="Fetch, start and stop the local Apache Kafka broker; create topics.")
 app.add_typer(dev.app, name="dev", help="Run the whole system locally (what `make up` and `make down` call).")
 app.add_typer(

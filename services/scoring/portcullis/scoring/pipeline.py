@@ -68,8 +68,8 @@ class DeclarationPipeline:
         selections: list[Selection],
         versions: tuple[str, str],
     ) -> list[Decision]:
-        assessments = active.model.assess(declarations)
         thresholds = active.thresholds
+        assessments = active.model.assess(declarations, thresholds=thresholds)
         decided_at = datetime.now(UTC)
         rules_version, watchlist_version = versions
         decisions = []
@@ -108,6 +108,7 @@ class DeclarationPipeline:
                     watchlist_version=watchlist_version,
                     reasons=reasons,
                     random_selection=random_selection,
+                    attributes=_attributes(declaration),
                     submitted_at=declaration.submitted_at,
                     received_at=received_at,
                     decided_at=decided_at,
@@ -124,6 +125,17 @@ class DeclarationPipeline:
             score_histogram.observe(decision.score)
             if decision.random_selection:
                 RANDOM_SELECTIONS.labels(decision.stream).inc()
+
+
+def _attributes(declaration: Declaration) -> dict[str, str]:
+    """What API clients filter decisions on: trader ids, office and origins (no personal data)."""
+    return {
+        "office_id": declaration.office_id,
+        "importer_id": declaration.importer_id,
+        "declarant_id": declaration.declarant_id,
+        "origin_countries": ",".join(sorted({item.origin_country for item in declaration.items})),
+        "hs_chapters": ",".join(sorted({item.hs6_code[:2] for item in declaration.items})),
+    }
 
 
 def _decode(records: list[Record]) -> tuple[list[Declaration], list[datetime], list[DeadLetter]]:
