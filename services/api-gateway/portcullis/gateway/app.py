@@ -19,6 +19,8 @@ from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.routes import router as outcomes_router
 from portcullis.gateway.settings import GatewaySettings
 from portcullis.gateway.statistics.routes import router as statistics_router
+from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
+from portcullis.shared.auth.routes import router as keys_router
 from portcullis.shared.db import create_engine, migrate, ping
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import BatchConsumer, Publisher
@@ -48,12 +50,22 @@ def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack)
     stack.callback(signal.signal, signal.SIGTERM, previous)
 
 
+#: Most specific first: inspectors report outcomes, readers and inspectors read, admins manage keys.
+GRANTS = [
+    Grant("/v1/decisions/{subject_id}/outcome", frozenset({Role.INSPECTOR}), frozenset({"POST"})),
+    Grant("/v1/decisions", frozenset({Role.READER, Role.INSPECTOR}), frozenset({"GET"})),
+    Grant("/v1/statistics", frozenset({Role.READER}), frozenset({"GET"})),
+    Grant("/v1/keys", frozenset({Role.ADMIN})),
+]
+
+
 def create_app(settings: GatewaySettings) -> FastAPI:
     """Build the gateway; engine, migrations, producers, consumer and outbox open in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            app.state.keyring, app.state.keys_follower = await open_keyring(stack, settings.kafka)
             engine = create_engine(settings.database_url.get_secret_value())
             stack.push_async_callback(engine.dispose)
             if settings.migrate_on_start:
@@ -95,6 +107,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             app.state.broadcaster = broadcaster
             app.state.publisher = outcome_publisher
             app.state.outbox = outbox
+            app.state.keys_publisher = publisher
+            app.state.keys_topic = settings.kafka.topic("apikeys")
             yield
 
     app = FastAPI(
@@ -106,10 +120,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     async def ready() -> dict[str, bool]:
         engine: AsyncEngine = app.state.engine
-        return {"database": await ping(engine), "kafka": app.state.consumer.running}
+        return {
+            "database": await ping(engine),
+            "kafka": app.state.consumer.running,
+            "api_keys": app.state.keys_follower.caught_up.is_set(),
+        }
 
+    install_auth(app, "api-gateway", GRANTS, lambda: app.state.keyring, settings.auth)
     install_common(app, "api-gateway", ready)
-    for router in ROUTERS:
+    for router in [*ROUTERS, keys_router]:
         app.include_router(router)
     return app
 

@@ -3,6 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portcullis.shared.auth import AuthSettings
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -14,6 +15,7 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     group_id: str = "portcullis-gateway"
     database_url: SecretStr = Field(
         default=SecretStr("sqlite+aiosqlite:///.run/gateway.db"),

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from portcullis.ingest.publishing import InvalidSubmissionError, parse_submission, read_body, to_messages
 from portcullis.ingest.settings import IngestSettings
 from portcullis.ingest.streams import CONTAINERS, DECLARATIONS, PASSENGERS, Item, StreamEndpoint
+from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.http import ErrorBody, JSONBody, install_common
 from portcullis.shared.kafka import Publisher, PublishError
 from portcullis.shared.logging import get_logger
@@ -46,12 +47,17 @@ _ONE_OR_MANY = (
 )
 
 
+#: Port systems submit; nobody else may.
+GRANTS = [Grant("/v1/", frozenset({Role.SUBMITTER}), frozenset({"POST"}))]
+
+
 def create_app(settings: IngestSettings) -> FastAPI:
     """Build the ingest application; the producer opens in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            app.state.keyring, app.state.keys_follower = await open_keyring(stack, settings.kafka)
             # Load the airport and UN/LOCODE lists now: a missing file fails the start, not the first request.
             airports()
             is_known_locode("NLRTM")
@@ -71,8 +77,9 @@ def create_app(settings: IngestSettings) -> FastAPI:
     )
 
     async def ready() -> dict[str, bool]:
-        return {"kafka": await app.state.publisher.start()}
+        return {"kafka": await app.state.publisher.start(), "api_keys": app.state.keys_follower.caught_up.is_set()}
 
+    install_auth(app, "ingest", GRANTS, lambda: app.state.keyring, settings.auth)
     install_common(app, "ingest", ready)
     _add_submission_route(app, settings, DECLARATIONS)
     _add_submission_route(app, settings, PASSENGERS)

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.db import create_engine, migrate, ping
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import Publisher
@@ -20,12 +21,17 @@ from portcullis.watchlist.settings import WatchlistSettings
 MIGRATIONS = "portcullis.watchlist:migrations"
 
 
+#: Watchlists, rules and screening are the risk analysts' work.
+GRANTS = [Grant("/v1/", frozenset({Role.ANALYST}))]
+
+
 def create_app(settings: WatchlistSettings) -> FastAPI:
     """Build the watchlist service; engine, migrations, producer, relay and screening index open in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            app.state.keyring, app.state.keys_follower = await open_keyring(stack, settings.kafka)
             engine = create_engine(settings.database_url.get_secret_value())
             stack.push_async_callback(engine.dispose)
             if settings.migrate_on_start:
@@ -55,8 +61,13 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
     )
 
     async def ready() -> dict[str, bool]:
-        return {"database": await ping(app.state.engine), "kafka": await app.state.publisher.start()}
+        return {
+            "database": await ping(app.state.engine),
+            "kafka": await app.state.publisher.start(),
+            "api_keys": app.state.keys_follower.caught_up.is_set(),
+        }
 
+    install_auth(app, "watchlist", GRANTS, lambda: app.state.keyring, settings.auth)
     install_common(app, "watchlist", ready)
     install_errors(app)
     app.include_router(entries_router)

@@ -3,25 +3,39 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcullis.shared.auth import ApiKeyRecord
 from portcullis.shared.schemas.watchlist import EntryDocument, RuleDocument
 from portcullis.watchlist.db import SessionDep
 from portcullis.watchlist.entries.screening import ScreeningIndex
 from portcullis.watchlist.publishing import Outbox
 
-#: Who makes a change, recorded in the audit trail (API keys replace this header in a later issue).
-UserDep = Annotated[
-    str,
+UserHeader = Annotated[
+    str | None,
     Header(
         alias="X-Portcullis-User",
         min_length=1,
         max_length=80,
         pattern=r"^[\w.@:+-][\w .@:+-]*$",
-        description="Who makes the change (recorded in the audit trail)",
+        description="The analyst making the change, recorded in the audit trail beside the API key's name",
     ),
 ]
+
+
+def get_user(request: Request, user: UserHeader = None) -> str:
+    """Who makes a change: the API key's name, with the analyst the client names (audit trail)."""
+    key: ApiKeyRecord | None = getattr(request.state, "api_key", None)
+    if key is not None:
+        return f"{key.name}:{user}"[:80] if user else key.name
+    if user is None:  # authentication is off (tests): the header is the only account of who it was
+        raise HTTPException(422, [{"field": "X-Portcullis-User", "reason": "Field required"}])
+    return user
+
+
+#: Who makes a change, recorded in the audit trail.
+UserDep = Annotated[str, Depends(get_user)]
 
 
 class UnitOfWork:

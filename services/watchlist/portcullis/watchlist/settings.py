@@ -3,6 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portcullis.shared.auth import AuthSettings
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -14,6 +15,7 @@ class WatchlistSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8003
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     database_url: SecretStr = Field(
         default=SecretStr("sqlite+aiosqlite:///.run/watchlist.db"),
         description="SQLAlchemy async URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB",

@@ -91,6 +91,14 @@ class KeyRing:
             return None
         return record
 
+    def records(self) -> list[ApiKeyRecord]:
+        """The active keys' records, oldest first."""
+        return sorted(self._records.values(), key=lambda record: record.created_at)
+
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        """An active key's record."""
+        return self._records.get(key_id)
+
     def __len__(self) -> int:
         return len(self._records)
 
