@@ -1,5 +1,6 @@
-"""The integration fixtures (broker topics, model registry, service processes) for the end-to-end scrape test."""
+"""The integration fixtures (broker topics, service processes) for the end-to-end scrape test; the model comes
+from tests/conftest.py, trained once per session."""
 
-from tests.integration.conftest import http, kafka, model_registry, sample_declarations, services
+from tests.integration.conftest import http, kafka, services
 
-__all__ = ["http", "kafka", "model_registry", "sample_declarations", "services"]
+__all__ = ["http", "kafka", "services"]

@@ -16,7 +16,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import TOPICS, ensure_topics
-from portcullis.shared.riskmodel import ModelRegistry, TrainingConfig, train_model
 from portcullis.shared.settings import KafkaSettings
 
 BOOTSTRAP = os.environ.get(
@@ -35,16 +34,6 @@ async def kafka() -> KafkaSettings:
     settings = KafkaSettings(bootstrap_servers=BOOTSTRAP, topic_prefix=f"t{uuid.uuid4().hex[:10]}.")
     await ensure_topics(settings)
     return settings
-
-
-@pytest.fixture(scope="session")
-def model_registry(tmp_path_factory: pytest.TempPathFactory, train_csv: Path, valid_csv: Path) -> Path:
-    """A registry with one published model, trained on the vendored data with fewer rounds (faster)."""
-    root = tmp_path_factory.mktemp("models")
-    artifact = tmp_path_factory.mktemp("artifact") / "model"
-    train_model(train_csv, valid_csv, artifact, TrainingConfig(rounds=120))
-    ModelRegistry(root).publish(artifact)
-    return root
 
 
 @pytest.fixture
@@ -98,15 +87,6 @@ async def wait_for(predicate, timeout_s: float, interval_s: float = 0.1):  # typ
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
-
-
-@pytest.fixture(scope="session")
-def sample_declarations(valid_csv: Path) -> list[dict[str, object]]:
-    """Real declarations of the validation quarter as port systems would POST them (JSON documents)."""
-    from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
-
-    items = read_items_csv(valid_csv).items
-    return [d.model_dump(mode="json") for d in items_to_declarations(items)]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
