@@ -8,16 +8,30 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
+from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import BatchConsumer, DeadLetter, Message, Publisher, Record, ensure_topics
-from portcullis.shared.schemas import Declaration
+from portcullis.shared.schemas import Declaration, Lane
+from portcullis.shared.schemas.watchlist import (
+    Action,
+    EntryDocument,
+    RuleDocument,
+    RuleSpec,
+    encode_document,
+    topic_key,
+)
+from portcullis.shared.screening import load_ofac_sdn
 from portcullis.shared.settings import KafkaSettings
+from portcullis.watchlist.entries.imports import to_spec
+
+SDN = Path(__file__).resolve().parent.parent / "data" / "ofac-sdn"
 
 
 async def _fresh_topics(bootstrap: str) -> KafkaSettings:
@@ -97,8 +111,45 @@ def _passthrough(
     return make
 
 
+class _Record:
+    """A watchlist topic record built in memory (the shape ListState applies)."""
+
+    def __init__(self, key: bytes, value: bytes, offset: int) -> None:
+        self.key, self.value, self.offset = key, value, offset
+        self.topic, self.partition, self.timestamp, self.headers = "watchlist", 0, 0, []
+
+
+def sanctions_and_rules(rule_count: int = 50) -> ListState:
+    """Scoring's list state with the whole OFAC SDN list and `rule_count` realistic rules loaded."""
+    now = datetime.now(UTC)
+    documents: list[EntryDocument | RuleDocument] = [
+        EntryDocument(
+            id=f"sdn-{i}", version=1, changed_by="bench", changed_at=now, entry=to_spec(entry, Action(lane=Lane.RED))
+        )
+        for i, entry in enumerate(load_ofac_sdn(SDN))
+    ]
+    origins = ["IR", "KP", "SY", "CN", "VN"]
+    for number in range(rule_count):
+        condition = {
+            "all": [
+                {"field": "hs6_code", "op": "prefix", "value": f"{1 + number % 97:02d}"},
+                {"field": "origin_country", "op": "in", "value": origins[: 1 + number % 5]},
+            ]
+        }
+        spec = {"name": f"rule {number}", "reason": "benchmark rule", "action": {"score": 0.1}, "condition": condition}
+        documents.append(
+            RuleDocument(
+                id=f"R-{number}", version=1, changed_by="bench", changed_at=now, rule=RuleSpec.model_validate(spec)
+            )
+        )
+    lists = ListState()
+    records = [_Record(topic_key(d), encode_document(d), offset) for offset, d in enumerate(documents)]
+    lists.apply(records, live=False)  # type: ignore[arg-type]
+    return lists
+
+
 def _scoring(
-    settings: KafkaSettings, registry: Path
+    settings: KafkaSettings, registry: Path, lists: ListState
 ) -> tuple[Callable[[Publisher], Callable[[list[Record]], Awaitable[list[DeadLetter]]]], Callable[[], Awaitable[None]]]:
     scoring_settings = ScoringSettings(kafka=settings, model_registry=registry)
     example = Declaration.model_validate(
@@ -107,7 +158,7 @@ def _scoring(
     models = ModelHolder(registry, None, None, warm_up=example)
 
     def make(publisher: Publisher) -> Callable[[list[Record]], Awaitable[list[DeadLetter]]]:
-        return DeclarationPipeline(scoring_settings, models, publisher).handle
+        return DeclarationPipeline(scoring_settings, models, lists, publisher).handle
 
     return make, models.refresh  # type: ignore[return-value]
 
@@ -121,13 +172,16 @@ async def run(bootstrap: str, registry: Path, documents: list[dict[str, object]]
 
     scoring_topics = await _fresh_topics(bootstrap)
     await _load(scoring_topics, documents)
-    make, warm = _scoring(scoring_topics, registry)
+    lists = sanctions_and_rules()
+    results["watchlist_entries"] = lists.entry_count
+    results["rules"] = len(lists.rules)
+    make, warm = _scoring(scoring_topics, registry, lists)
     await warm()
     results["scoring_per_s"] = await _drain(scoring_topics, len(documents), make, 1000, 300)
 
     naive_topics = await _fresh_topics(bootstrap)
     await _load(naive_topics, documents[:naive_count])
-    make, warm = _scoring(naive_topics, registry)
+    make, warm = _scoring(naive_topics, registry, lists)
     await warm()
     results["naive_per_s"] = await _drain(naive_topics, naive_count, make, 1, 300)
     results["messages"] = len(documents)

@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portcullis.shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, metrics_payload
 
@@ -59,14 +60,7 @@ def install_common(app: FastAPI, service: str, ready: Callable[[], Awaitable[dic
         # FastAPI prefixes locations with "body", "query" or "path"; the rest names the field.
         return validation_error_response(error, drop_prefix=1)
 
-    @app.middleware("http")
-    async def _record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = route_template(request)
-        HTTP_REQUESTS.labels(service, route, request.method, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(service, route, request.method).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics, service=service)
 
     router = APIRouter(tags=["operations"])
 
@@ -86,6 +80,35 @@ def install_common(app: FastAPI, service: str, ready: Callable[[], Awaitable[dic
         return Response(payload, media_type=content_type)
 
     app.include_router(router)
+
+
+class RequestMetrics:
+    """Counts requests and their latency per route template (plain ASGI: no per-request task group)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self._app = app
+        self._service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, sending)
+        finally:
+            # Routing records the matched route in the scope; raw paths would carry ids into the labels.
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
+            HTTP_REQUESTS.labels(self._service, route, scope["method"], str(status)).inc()
+            HTTP_LATENCY.labels(self._service, route, scope["method"]).observe(time.perf_counter() - started)
 
 
 def route_template(request: Request) -> str:

@@ -53,7 +53,7 @@ def parse_submission(body: bytes, model: type[Item], max_batch: int, key: Callab
         adapter: TypeAdapter[list[Item]] = _list_adapter(model)
         items = _validate(adapter, document)
     elif isinstance(document, dict):
-        items = [_validate(TypeAdapter(model), document)]
+        items = [_validate(_single_adapter(model), document)]
     else:
         raise InvalidSubmissionError([FieldError(field="body", reason="expected a JSON object or an array of objects")])
     seen: dict[str, int] = {}
@@ -75,6 +75,16 @@ def _list_adapter(model: type[Item]) -> TypeAdapter[list[Item]]:
     if model not in _ADAPTERS:
         _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
     return _ADAPTERS[model]  # type: ignore[return-value]
+
+
+_SINGLE_ADAPTERS: dict[type[BaseModel], TypeAdapter[BaseModel]] = {}
+
+
+def _single_adapter(model: type[Item]) -> TypeAdapter[Item]:
+    # Building an adapter compiles the schema (milliseconds): once per model, never per request.
+    if model not in _SINGLE_ADAPTERS:
+        _SINGLE_ADAPTERS[model] = TypeAdapter(model)
+    return _SINGLE_ADAPTERS[model]  # type: ignore[return-value]
 
 
 def _validate(adapter: TypeAdapter[T], document: object) -> T:

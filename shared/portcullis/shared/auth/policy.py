@@ -6,11 +6,13 @@ a key whose role its policy names. A route the policy does not name is refused (
 
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portcullis.shared.auth.keys import KeyRing, Role
 from portcullis.shared.http import ErrorBody, JSONBody, RouteTable
@@ -70,6 +72,60 @@ def _deny(status: int, reason: str, headers: dict[str, str] | None = None) -> Re
     return JSONBody(ErrorBody(detail=reason).model_dump(), status_code=status, headers=headers)
 
 
+class KeyCheck:
+    """The check itself, as plain ASGI middleware (no per-request task group)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        service: str,
+        grants: list[Grant],
+        keyring: Callable[[], KeyRing],
+        settings: AuthSettings,
+        routes: RouteTable,
+    ) -> None:
+        self._app = app
+        self._service = service
+        self._grants = grants
+        self._keyring = keyring
+        self._settings = settings
+        self._routes = routes
+        self._limiter = RateLimiter(settings.requests_per_second, settings.burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._settings.required or scope["path"] in OPEN_PATHS:
+            await self._app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        method, path = scope["method"], scope["path"]
+        header = Headers(scope=scope).get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        record = self._keyring().verify(token.strip()) if scheme.lower() == "bearer" else None
+        if record is None:
+            return _deny(
+                401,
+                "a valid API key is required (Authorization: Bearer <key>)",
+                {"WWW-Authenticate": 'Bearer realm="portcullis"'},
+            )
+        template = self._routes.template_for(method, path)
+        if template is not None:  # no such route: the app answers 404 or 405, and only to a valid key
+            grant = next((g for g in self._grants if template.startswith(g.prefix) and method in g.methods), None)
+            if grant is None or record.role not in grant.roles:
+                log.info("access_denied", service=self._service, key_id=record.key_id, role=record.role, route=template)
+                return _deny(403, f"a key of role {record.role.value} may not {method} {template}")
+            wait = self._limiter.wait_seconds(record.key_id)
+            if wait > 0:
+                return _deny(429, "rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
+        scope.setdefault("state", {})["api_key"] = record
+        return None
+
+
 def install_auth(
     app: FastAPI, service: str, grants: Sequence[Grant], keyring: Callable[[], KeyRing], settings: AuthSettings
 ) -> None:
@@ -77,38 +133,12 @@ def install_auth(
 
     Call it before `install_common`, so that request metrics also count the refused requests.
     """
-    limiter = RateLimiter(settings.requests_per_second, settings.burst)
-    routes = RouteTable(app)
     if not settings.required:
         log.warning("authentication_disabled", service=service)
 
-    @app.middleware("http")
-    async def _authorise(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        path = request.url.path
-        if not settings.required or path in OPEN_PATHS:
-            return await call_next(request)
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        record = keyring().verify(token.strip()) if scheme.lower() == "bearer" else None
-        if record is None:
-            return _deny(
-                401,
-                "a valid API key is required (Authorization: Bearer <key>)",
-                {"WWW-Authenticate": 'Bearer realm="portcullis"'},
-            )
-        template = routes.template_for(request.method, path)
-        if template is None:  # no such route: the app answers 404 or 405, and only to a valid key
-            return await call_next(request)
-        grant = next((g for g in grants if template.startswith(g.prefix) and request.method in g.methods), None)
-        if grant is None or record.role not in grant.roles:
-            log.info("access_denied", service=service, key_id=record.key_id, role=record.role, route=template)
-            return _deny(403, f"a key of role {record.role.value} may not {request.method} {template}")
-        wait = limiter.wait_seconds(record.key_id)
-        if wait > 0:
-            return _deny(429, "rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
-        request.state.api_key = record
-        return await call_next(request)
-
+    app.add_middleware(
+        KeyCheck, service=service, grants=list(grants), keyring=keyring, settings=settings, routes=RouteTable(app)
+    )
     _document(app, grants)
 
 
