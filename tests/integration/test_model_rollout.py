@@ -1,6 +1,8 @@
-"""Rolling out a model: the running scoring service switches without a restart, and decisions say which model."""
+"""Rolling out a model: the running scoring service switches without a restart, decisions say which model, and a
+challenger is scored in shadow."""
 
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -58,6 +60,23 @@ async def test_a_newly_published_model_scores_the_next_declarations_without_a_re
         after = sample_declarations[20:40]
         assert (await http.post(f"{ingest.url}/v1/declarations", json=after)).status_code == 202
         assert {d["model_version"] for d in await wait_for(lambda: decided(after), 20)} == {new_version}
+
+        # The old model as challenger: scored in shadow and recorded, while the published one sets the lane.
+        ModelRegistry(registry).set_challenger(first_version)
+
+        async def shadowing() -> bool:
+            probe = sample_declarations[40 + int(time.monotonic() * 10) % 1000 :][:1]
+            assert (await http.post(f"{ingest.url}/v1/declarations", json=probe)).status_code == 202
+            found = await wait_for(lambda: decided(probe), 20)
+            return found[0]["challenger_version"] == first_version
+
+        await wait_for(shadowing, 30, 0.5)
+        shadowed = sample_declarations[1100:1120]
+        assert (await http.post(f"{ingest.url}/v1/declarations", json=shadowed)).status_code == 202
+        for decision in await wait_for(lambda: decided(shadowed), 20):
+            assert decision["model_version"] == new_version
+            assert decision["challenger_version"] == first_version
+            assert 0.0 <= decision["challenger_score"] <= 1.0
         assert scoring.process is not None
         assert scoring.process.poll() is None  # the same process throughout
     finally:

@@ -35,6 +35,8 @@ class ModelHolder:
         self._yellow_rate = yellow_rate
         self._warm_up = warm_up
         self.current: ActiveModel | None = None
+        #: A shadow model: scored on every batch and recorded in the decision, never setting the lane.
+        self.challenger: ActiveModel | None = None
 
     def _load(self, version: str) -> ActiveModel:
         model = self._registry.load(version)
@@ -48,7 +50,8 @@ class ModelHolder:
         return ActiveModel(model, thresholds)
 
     async def refresh(self) -> bool:
-        """Load the published version if it differs from the one in use; return whether it changed."""
+        """Load the published (and challenger) version if either changed; return whether the current one did."""
+        await self._refresh_challenger()
         version = self._registry.current_version()
         if version is None or (self.current is not None and self.current.version == version):
             return False
@@ -59,6 +62,16 @@ class ModelHolder:
         MODEL_INFO.labels(version).set(1)
         log.info("model_activated", version=version, previous=previous)
         return True
+
+    async def _refresh_challenger(self) -> None:
+        version = self._registry.challenger_version()
+        if version is None:
+            if self.challenger is not None:
+                log.info("challenger_removed", version=self.challenger.version)
+            self.challenger = None
+        elif self.challenger is None or self.challenger.version != version:
+            self.challenger = await asyncio.to_thread(self._load, version)
+            log.info("challenger_activated", version=version)
 
     async def follow(self, poll_s: float) -> None:
         """Poll the registry until cancelled; a broken new version leaves the old one serving."""

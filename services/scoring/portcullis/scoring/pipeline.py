@@ -49,7 +49,10 @@ class DeclarationPipeline:
             async with self._lists.lock:
                 selections = select_declarations(self._lists, declarations, datetime.now(UTC))
                 versions = (self._lists.rules_version, self._lists.watchlist_version)
-            decisions = await asyncio.to_thread(self._decide, active, declarations, received, selections, versions)
+            challenger = self._models.challenger
+            decisions = await asyncio.to_thread(
+                self._decide, active, declarations, received, selections, versions, challenger
+            )
             SCORING_SECONDS.labels(Stream.DECLARATION).observe(time.perf_counter() - started)
             await self._publisher.publish(
                 [
@@ -67,14 +70,21 @@ class DeclarationPipeline:
         received: list[datetime],
         selections: list[Selection],
         versions: tuple[str, str],
+        challenger: ActiveModel | None = None,
     ) -> list[Decision]:
         thresholds = active.thresholds
         assessments = active.model.assess(declarations, thresholds=thresholds)
+        # The challenger is scored in shadow: no explanations, and its score never sets the lane.
+        shadow = (
+            [a.score for a in challenger.model.assess(declarations, explain_min_lane=None)]
+            if challenger is not None
+            else [None] * len(declarations)
+        )
         decided_at = datetime.now(UTC)
         rules_version, watchlist_version = versions
         decisions = []
-        for declaration, received_at, assessment, selection in zip(
-            declarations, received, assessments, selections, strict=True
+        for declaration, received_at, assessment, selection, shadow_score in zip(
+            declarations, received, assessments, selections, shadow, strict=True
         ):
             model_score = float(assessment.score)
             score = min(1.0, model_score + selection.score_added)
@@ -109,6 +119,8 @@ class DeclarationPipeline:
                     reasons=reasons,
                     random_selection=random_selection,
                     attributes=_attributes(declaration),
+                    challenger_version=challenger.version if challenger is not None else None,
+                    challenger_score=round(float(shadow_score), 6) if shadow_score is not None else None,
                     submitted_at=declaration.submitted_at,
                     received_at=received_at,
                     decided_at=decided_at,
