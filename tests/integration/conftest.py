@@ -18,9 +18,7 @@ from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import TOPICS, ensure_topics
 from portcullis.shared.settings import KafkaSettings
 
-BOOTSTRAP = os.environ.get(
-    "PORTCULLIS_TEST_KAFKA", f"127.0.0.1:{os.environ.get('PORTCULLIS_BROKER_PORT', '9092')}"
-)
+BOOTSTRAP = os.environ.get("PORTCULLIS_TEST_KAFKA", f"127.0.0.1:{os.environ.get('PORTCULLIS_BROKER_PORT', '9092')}")
 POSTGRES_URL = os.environ.get(
     "PORTCULLIS_TEST_POSTGRES_URL", "postgresql+asyncpg://portcullis:portcullis@127.0.0.1:55432/portcullis"
 )

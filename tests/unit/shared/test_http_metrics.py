@@ -25,7 +25,7 @@ def test_requests_are_counted_per_route_template_not_per_raw_path() -> None:
         assert client.get(f"/v1/things/{thing_id}").status_code == 200
     metrics = client.get("/metrics").text
     assert (
-        'portcullis_http_requests_total{method="GET",route="/v1/things/{thing_id}",service="metrics-test",status="200"} 3.0'
-        in metrics
+        'portcullis_http_requests_total{method="GET",route="/v1/things/{thing_id}",'
+        'service="metrics-test",status="200"} 3.0' in metrics
     )
     assert "A1" not in metrics
