@@ -11,6 +11,7 @@ import pytest
 
 from portcullis.cli.localbroker import LocalBroker
 from portcullis.cli.processes import free_port
+from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import ServiceFactory, read_topic
 
@@ -137,6 +138,7 @@ async def test_broker_down_gives_503_and_ingest_recovers_without_restart(
     shutil.copytree(shared.libs, own.libs)
     await asyncio.to_thread(own.start)
     try:
+        await ensure_topics(KafkaSettings(bootstrap_servers=own.bootstrap))
         ingest = services.start(
             "ingest",
             {
@@ -146,9 +148,6 @@ async def test_broker_down_gives_503_and_ingest_recovers_without_restart(
                 "PORTCULLIS_KAFKA_REQUEST_TIMEOUT_MS": "2000",
             },
         )
-        from portcullis.shared.kafka import ensure_topics
-
-        await ensure_topics(KafkaSettings(bootstrap_servers=own.bootstrap))
         assert (await http.post(f"{ingest.url}/v1/declarations", json=README_EXAMPLE)).status_code == 202
 
         await asyncio.to_thread(own.stop)
