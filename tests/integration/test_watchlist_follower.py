@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portcullis.scoring.list_follower import ListFollower
+from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
 from portcullis.shared.kafka import Message, Publisher
 from portcullis.shared.schemas.watchlist import EntryDocument, TraderRole, encode_document, topic_key
@@ -44,13 +44,12 @@ async def test_the_follower_is_ready_only_with_the_whole_topic_applied_and_then_
     publisher = Publisher(kafka)
     await publisher.start()
     state = ListState()
-    follower = ListFollower(kafka, state)
-    task: asyncio.Task[None] | None = None
+    follower = list_follower(kafka, state)
     try:
         await publisher.publish([message(kafka, trader(n)) for n in range(5000)])
         await publisher.publish([message(kafka, trader(n, version=2, deleted=True)) for n in range(0, 5000, 2)])
-        task = asyncio.create_task(follower.run())
-        await asyncio.wait_for(follower.ready.wait(), 30)
+        follower.start()
+        await asyncio.wait_for(follower.caught_up.wait(), 30)
         assert state.entry_count == 2500  # every message applied before ready, deletions included
         assert state.watchlist_version == "offset-7499"
         assert state.traders(TraderRole.IMPORTER, "IMP0") == ()
@@ -63,7 +62,5 @@ async def test_the_follower_is_ready_only_with_the_whole_topic_applied_and_then_
             await asyncio.sleep(0.01)
         assert state.watchlist_version == "offset-7500"
     finally:
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await follower.close()
         await publisher.close()

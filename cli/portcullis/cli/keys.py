@@ -8,7 +8,7 @@ import orjson
 import typer
 
 from portcullis.shared.auth import ApiKeyRecord, Role, new_key
-from portcullis.shared.kafka import CompactedTopicFollower, Message, Publisher
+from portcullis.shared.kafka import CompactedTopicFollower, Message, Publisher, Record
 from portcullis.shared.settings import KafkaSettings
 
 app = typer.Typer(no_args_is_help=True)
@@ -28,13 +28,13 @@ async def read_keys(settings: KafkaSettings) -> dict[str, ApiKeyRecord]:
     """Every key record on the topic (revoked ones included), by key id."""
     records: dict[str, ApiKeyRecord] = {}
 
-    def apply(batch: list[object]) -> None:
+    async def apply(batch: list[Record], _live: bool) -> None:
         for record in batch:
-            if record.value is not None:  # type: ignore[attr-defined]
-                stored = ApiKeyRecord.model_validate(orjson.loads(record.value))  # type: ignore[attr-defined]
+            if record.value is not None:
+                stored = ApiKeyRecord.model_validate(orjson.loads(record.value))
                 records[stored.key_id] = stored
 
-    follower = CompactedTopicFollower(settings, "apikeys", apply)  # type: ignore[arg-type]
+    follower = CompactedTopicFollower(settings, "apikeys", apply)
     follower.start()
     try:
         await asyncio.wait_for(follower.caught_up.wait(), 30)

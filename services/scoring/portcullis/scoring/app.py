@@ -6,13 +6,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from portcullis.scoring.list_follower import ListFollower
+from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import install_common
-from portcullis.shared.kafka import BatchConsumer, Publisher
+from portcullis.shared.kafka import BatchConsumer, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Declaration
 
@@ -37,9 +37,9 @@ def create_app(settings: ScoringSettings) -> FastAPI:
             if models.current is None:
                 log.warning("no_model_published", registry=str(settings.model_registry))
             lists = ListState()
-            follower = ListFollower(settings.kafka, lists)
-            following = asyncio.create_task(follower.run(), name="watchlist-follower")
-            stack.push_async_callback(_cancel, following)
+            follower = list_follower(settings.kafka, lists)
+            follower.start()
+            stack.push_async_callback(follower.close)
             pipeline = DeclarationPipeline(settings, models, lists, publisher)
             consumer = BatchConsumer(
                 settings.kafka,
@@ -71,7 +71,7 @@ def create_app(settings: ScoringSettings) -> FastAPI:
     async def ready() -> dict[str, bool]:
         return {
             "model": app.state.models.current is not None,
-            "watchlist": app.state.follower.ready.is_set(),
+            "watchlist": app.state.follower.caught_up.is_set(),
             "kafka": app.state.consumer.running and await app.state.publisher.start(),
         }
 
@@ -79,8 +79,8 @@ def create_app(settings: ScoringSettings) -> FastAPI:
     return app
 
 
-async def _start_when_ready(follower: ListFollower, consumer: BatchConsumer) -> None:
-    await follower.ready.wait()
+async def _start_when_ready(follower: CompactedTopicFollower, consumer: BatchConsumer) -> None:
+    await follower.caught_up.wait()
     consumer.start()
 
 

@@ -106,7 +106,11 @@ class KeyRing:
 async def open_keyring(stack: AsyncExitStack, kafka: KafkaSettings) -> tuple[KeyRing, CompactedTopicFollower]:
     """A key ring that follows the `apikeys` topic for as long as the stack is open (a service's lifespan)."""
     keyring = KeyRing()
-    follower = CompactedTopicFollower(kafka, "apikeys", keyring.apply)
+
+    async def apply(records: list[Record], _live: bool) -> None:
+        keyring.apply(records)
+
+    follower = CompactedTopicFollower(kafka, "apikeys", apply)
     follower.start()
     stack.push_async_callback(follower.close)
     return keyring, follower

@@ -5,7 +5,7 @@ it from the topic, which is what makes the services stateless.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -21,11 +21,16 @@ log = get_logger(__name__)
 class CompactedTopicFollower:
     """Applies every record of a topic to a callback, in order, forever; `caught_up` once the start is read.
 
-    `topic` is the logical name (a key of TOPICS); the settings' prefix applies.
+    `topic` is the logical name (a key of TOPICS); the settings' prefix applies. `apply(records, live)` gets the
+    records in order; `live` is false until the topic has been read to the end it had at start.
     """
 
     def __init__(
-        self, settings: KafkaSettings, topic: str, apply: Callable[[list[Record]], None], retry_backoff_s: float = 1.0
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        apply: Callable[[list[Record], bool], Awaitable[None]],
+        retry_backoff_s: float = 1.0,
     ) -> None:
         self._settings = settings
         self._topic = topic
@@ -74,12 +79,12 @@ class CompactedTopicFollower:
             batch = await consumer.getmany(timeout_ms=200, max_records=5000)
             records = [record for partition_records in batch.values() for record in partition_records]
             if records:
-                self._apply(records)
+                # `live` is false while catching up at start, when a record's age says nothing about propagation.
+                await self._apply(records, self.caught_up.is_set())
                 for record in records:
                     self._positions[record.partition] = record.offset + 1
-            if not self.caught_up.is_set() and all(
-                self._positions.get(tp.partition, 0) >= end[tp] for tp in partitions
-            ):
+            # The consumer's position, not the last record seen: records below the end may be compacted away.
+            if not self.caught_up.is_set() and all([await consumer.position(tp) >= end[tp] for tp in partitions]):
                 self.caught_up.set()
                 log.info("topic_caught_up", topic=self._topic, version=self.version)
 
