@@ -42,9 +42,6 @@ def services(tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> Iter
     service_set.stop_all()
 
 
-ServiceFactory = ServiceSet  # the name the tests use
-
-
 async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 3.0) -> list[object]:
     """Every record currently in a topic (all partitions, from the beginning)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)

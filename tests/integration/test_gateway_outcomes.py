@@ -21,7 +21,7 @@ from portcullis.shared.riskmodel.csvdata import read_items_csv
 from portcullis.shared.schemas import Stream
 from portcullis.shared.schemas.outcome import InspectionOutcome
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import ServiceFactory, publish_decisions, read_topic, wait_for
+from tests.integration.conftest import publish_decisions, read_topic, wait_for
 from tests.integration.test_gateway_decisions import make_decision, wait_stored, walk
 
 pytestmark = pytest.mark.integration
@@ -127,7 +127,7 @@ async def test_an_outcome_is_validated_stored_once_and_published_even_after_kafk
 
 
 async def test_hit_rates_per_lane_match_the_inspection_labels_of_the_replayed_declarations(
-    services: ServiceFactory,
+    services: ServiceSet,
     kafka: KafkaSettings,
     http: httpx.AsyncClient,
     sample_declarations: list[dict[str, object]],

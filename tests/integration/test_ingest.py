@@ -10,10 +10,10 @@ import orjson
 import pytest
 
 from portcullis.cli.localbroker import LocalBroker
-from portcullis.cli.processes import free_port
+from portcullis.cli.processes import ServiceSet, free_port
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import ServiceFactory, read_topic
+from tests.integration.conftest import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +82,7 @@ _MISSING = object()
     ],
 )
 async def test_bad_input_is_refused_naming_the_field_and_nothing_is_published(
-    services: ServiceFactory,
+    services: ServiceSet,
     kafka: KafkaSettings,
     http: httpx.AsyncClient,
     body: bytes,
@@ -100,7 +100,7 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_published(
 
 
 async def test_a_batch_is_accepted_after_the_broker_acknowledged_and_keyed_by_declaration_id(
-    services: ServiceFactory,
+    services: ServiceSet,
     kafka: KafkaSettings,
     http: httpx.AsyncClient,
     sample_declarations: list[dict[str, object]],
@@ -115,7 +115,7 @@ async def test_a_batch_is_accepted_after_the_broker_acknowledged_and_keyed_by_de
 
 
 async def test_over_1000_items_or_an_oversized_body_is_refused(
-    services: ServiceFactory,
+    services: ServiceSet,
     kafka: KafkaSettings,
     http: httpx.AsyncClient,
     sample_declarations: list[dict[str, object]],
@@ -129,7 +129,7 @@ async def test_over_1000_items_or_an_oversized_body_is_refused(
 
 
 async def test_broker_down_gives_503_and_ingest_recovers_without_restart(
-    tmp_path: Path, services: ServiceFactory, http: httpx.AsyncClient
+    tmp_path: Path, services: ServiceSet, http: httpx.AsyncClient
 ) -> None:
     # A broker of this test's own, so stopping it disturbs nobody; it reuses the jars `make test` fetched.
     shared = LocalBroker(run_dir=Path(".run"))

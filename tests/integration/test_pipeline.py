@@ -8,16 +8,17 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
+from portcullis.cli.processes import ServiceSet
 from portcullis.shared.db import create_engine
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import ServiceFactory, read_topic, wait_for
+from tests.integration.conftest import read_topic, wait_for
 from tests.integration.test_ingest import README_EXAMPLE
 
 pytestmark = pytest.mark.integration
 
 
 async def test_a_posted_declaration_has_its_decision_within_two_seconds(
-    services: ServiceFactory, http: httpx.AsyncClient
+    services: ServiceSet, http: httpx.AsyncClient
 ) -> None:
     gateway = services.start("gateway")
     services.start("scoring")
@@ -42,7 +43,7 @@ async def test_a_posted_declaration_has_its_decision_within_two_seconds(
 
 
 async def test_every_declaration_gets_exactly_one_decision_when_scoring_is_killed_mid_stream(
-    services: ServiceFactory,
+    services: ServiceSet,
     kafka: KafkaSettings,
     http: httpx.AsyncClient,
     sample_declarations: list[dict[str, object]],
@@ -86,7 +87,7 @@ async def test_every_declaration_gets_exactly_one_decision_when_scoring_is_kille
 
 
 async def test_a_message_that_is_not_a_declaration_goes_to_the_dead_letter_topic_and_the_rest_are_scored(
-    services: ServiceFactory,
+    services: ServiceSet,
     kafka: KafkaSettings,
     http: httpx.AsyncClient,
     sample_declarations: list[dict[str, object]],

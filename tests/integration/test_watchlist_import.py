@@ -11,10 +11,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from portcullis.cli.processes import ServiceSet
 from portcullis.cli.watchlist_import import import_command
 from portcullis.shared.settings import KafkaSettings
 from tests.conftest import REPO
-from tests.integration.conftest import ServiceFactory, read_topic
+from tests.integration.conftest import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ def stored_entries(database: Path) -> list[dict[str, object]]:
 
 
 async def test_the_sdn_list_loads_completely_and_importing_it_again_changes_nothing(
-    services: ServiceFactory, kafka: KafkaSettings, http: httpx.AsyncClient, tmp_path: Path
+    services: ServiceSet, kafka: KafkaSettings, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     watchlist = services.start("watchlist")
     cli = typer.Typer()

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from portcullis.cli.processes import ServiceProcess
-from tests.integration.conftest import ServiceFactory, wait_for
+from portcullis.cli.processes import ServiceProcess, ServiceSet
+from tests.integration.conftest import wait_for
 from tests.integration.test_ingest import README_EXAMPLE
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ def reasons_of(decision: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def system(services: ServiceFactory) -> tuple[ServiceProcess, ServiceProcess, ServiceProcess]:
+def system(services: ServiceSet) -> tuple[ServiceProcess, ServiceProcess, ServiceProcess]:
     watchlist = services.start("watchlist")
     gateway = services.start("gateway")
     services.start("scoring", {"PORTCULLIS_SCORING_RANDOM_SELECTION_RATE": "0"})

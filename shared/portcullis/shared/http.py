@@ -111,12 +111,6 @@ class RequestMetrics:
             HTTP_LATENCY.labels(self._service, route, scope["method"]).observe(time.perf_counter() - started)
 
 
-def route_template(request: Request) -> str:
-    """The template of the route that served a request (`/v1/decisions/{subject_id}`), or `unmatched`."""
-    # Label by route template, never by raw path: raw paths carry ids and would explode cardinality.
-    return str(getattr(request.scope.get("route"), "path", "unmatched"))
-
-
 class RouteTable:
     """Finds the route template of a request before routing, from the app's OpenAPI paths (public API only)."""
 
