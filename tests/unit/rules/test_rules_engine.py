@@ -114,10 +114,11 @@ def test_malformed_conditions_and_actions_are_refused_by_the_schema() -> None:
         rule(ARMS, valid_from="2026-02-01T00:00:00Z", valid_to="2026-01-01T00:00:00Z")
 
 
-def test_other_streams_have_no_rule_fields_yet() -> None:
+def test_a_declaration_field_is_unknown_on_another_stream() -> None:
     with pytest.raises(RuleValidationError) as error:
         compile_rule("R1", 1, rule(ARMS, stream="passenger"))
-    assert error.value.problems[0].field == "stream"
+    assert [p.field for p in error.value.problems] == ["condition.all.0.field", "condition.all.1.field"]
+    assert "unknown field 'hs6_code'" in error.value.problems[0].reason
 
 
 def test_a_stored_rule_round_trips_without_empty_keys() -> None:

@@ -1,4 +1,5 @@
-"""The scoring service: consumes declarations in batches and produces lane decisions; serves health and metrics."""
+"""The scoring service: consumes declarations, passenger records and container events in batches and produces lane
+decisions; serves health and metrics."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -6,9 +7,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from portcullis.scoring.containers import ContainerPipeline
 from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
+from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import install_common
@@ -49,15 +52,34 @@ def create_app(settings: ScoringSettings) -> FastAPI:
                 publisher,
                 max_batch=settings.max_batch,
             )
+            # Passengers and containers: each stream its own consumer group, so one stream's backlog or
+            # dead letters never hold up another's.
+            streams = [
+                BatchConsumer(
+                    settings.kafka,
+                    [settings.kafka.topic(topic)],
+                    group_id,
+                    handler,
+                    publisher,
+                    max_batch=settings.max_batch,
+                )
+                for topic, group_id, handler in (
+                    ("passengers", settings.passenger_group_id, PassengerPipeline(settings, lists, publisher).handle),
+                    ("containers", settings.container_group_id, ContainerPipeline(settings, lists, publisher).handle),
+                )
+            ]
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
-            # Declarations wait until the watchlists and rules are read to the topic's end.
-            starter = asyncio.create_task(_start_when_ready(follower, consumer), name="consumer-starter")
-            stack.push_async_callback(consumer.close)
+            # Every stream waits until the watchlists and rules are read to the topic's end.
+            consumers = [consumer, *streams]
+            starter = asyncio.create_task(_start_when_ready(follower, consumers), name="consumer-starter")
+            for each in consumers:
+                stack.push_async_callback(each.close)
             stack.push_async_callback(_cancel, starter)
             app.state.models = models
             app.state.follower = follower
             app.state.consumer = consumer
+            app.state.consumers = consumers
             app.state.publisher = publisher
             yield
 
@@ -65,23 +87,25 @@ def create_app(settings: ScoringSettings) -> FastAPI:
         title="Portcullis scoring",
         version="0.1.0",
         lifespan=lifespan,
-        summary="Scores declarations with rules, watchlists and the risk model; health and metrics only over HTTP.",
+        summary="Scores declarations, passenger records and container events with rules, watchlists and risk scores; "
+        "health and metrics only over HTTP.",
     )
 
     async def ready() -> dict[str, bool]:
         return {
             "model": app.state.models.current is not None,
             "watchlist": app.state.follower.caught_up.is_set(),
-            "kafka": app.state.consumer.running and await app.state.publisher.start(),
+            "kafka": all(each.running for each in app.state.consumers) and await app.state.publisher.start(),
         }
 
     install_common(app, "scoring", ready)
     return app
 
 
-async def _start_when_ready(follower: CompactedTopicFollower, consumer: BatchConsumer) -> None:
+async def _start_when_ready(follower: CompactedTopicFollower, consumers: list[BatchConsumer]) -> None:
     await follower.caught_up.wait()
-    consumer.start()
+    for consumer in consumers:
+        consumer.start()
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

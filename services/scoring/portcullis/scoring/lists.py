@@ -57,6 +57,10 @@ class ListState:
         """Live watchlist entries."""
         return len(self._entries)
 
+    def entry(self, entry_id: str) -> EntryDocument | None:
+        """The live watchlist entry with this id (its action and validity window), if any."""
+        return self._entries.get(entry_id)
+
     def traders(self, role: TraderRole, trader_id: str) -> Sequence[EntryDocument]:
         """The live entries listing this trader id for this role."""
         found = self._traders[role].get(trader_id)

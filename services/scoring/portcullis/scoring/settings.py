@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portcullis.shared.schemas import Lane
+from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -32,4 +33,39 @@ class ScoringSettings(BaseSettings):
     random_selection_secret: SecretStr = Field(
         default=SecretStr("change-me"), description="Keys the random draw so submitters cannot predict it"
     )
+    # Passenger records and container events: no model, a risk-indicator score (see docs/streams.md).
+    passenger_yellow_score: float = Field(default=0.4, gt=0, le=1, description="Indicator score for yellow")
+    passenger_red_score: float = Field(default=0.75, gt=0, le=1, description="Indicator score for red (hold)")
+    container_yellow_score: float = Field(default=0.4, gt=0, le=1, description="Indicator score for a scan")
+    container_red_score: float = Field(default=0.75, gt=0, le=1, description="Indicator score for examination")
+    passenger_random_selection_lane: Lane = Field(
+        default=Lane.YELLOW, description="Random passenger selections go to secondary questioning"
+    )
+    container_random_selection_lane: Lane = Field(default=Lane.YELLOW, description="Random containers get a scan")
+    screening_threshold: float = Field(
+        default=DEFAULT_MATCH_THRESHOLD, gt=0, le=1, description="Name match score at which a watchlist hit counts"
+    )
+    screening_strong_score: float = Field(
+        default=0.95,
+        gt=0,
+        le=1,
+        description="Name match score from which a hit takes the entry's action; weaker hits ask for a check (yellow)",
+    )
+    document_validity_min_days: int = Field(
+        default=90, ge=0, description="A document valid for fewer days after arrival is a (weak) risk indicator"
+    )
+    high_risk_port_countries: list[str] = Field(
+        default=["CU", "IR", "KP", "SY"],
+        description="Countries whose ports on a container's route are a risk indicator (comprehensive sanctions)",
+    )
     log_level: str = "INFO"
+
+    @property
+    def passenger_group_id(self) -> str:
+        """Consumer group of the passenger records."""
+        return f"{self.group_id}-passengers"
+
+    @property
+    def container_group_id(self) -> str:
+        """Consumer group of the container events."""
+        return f"{self.group_id}-containers"

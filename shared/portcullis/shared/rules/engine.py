@@ -2,7 +2,9 @@
 
 A rule is checked item by item: every item-level test in one rule looks at the same goods item, so
 `hs6_code prefix 93 and origin_country in (..)` needs one item that is both. Header fields read the
-declaration itself. A rule matches a declaration when it holds for at least one item.
+declaration itself. A rule matches a declaration when it holds for at least one item. Passenger records and
+container events have no items; a test on one of their many-valued fields holds when any value passes it
+(`ne` and `not_in`: when no value is the one named).
 """
 
 import operator
@@ -12,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from portcullis.shared.rules.fields import OPERATORS, STREAM_FIELDS, FieldSpec, FieldType
+from portcullis.shared.schemas.decision import Stream
 from portcullis.shared.schemas.watchlist import LIST_COUNTRY_CODES, Comparison, RuleSpec
 
 Predicate = Callable[[Any, Any], bool]
@@ -96,9 +99,11 @@ def validate_rule(spec: RuleSpec) -> list[RuleProblem]:
     return []
 
 
-def evaluate(rules: Sequence[CompiledRule], subjects: Sequence[Any], at: datetime) -> list[list[RuleHit]]:
-    """The hits of the rules in force at `at`, for every subject of a batch."""
-    active = [rule for rule in rules if rule.in_force(at)]
+def evaluate(
+    rules: Sequence[CompiledRule], subjects: Sequence[Any], at: datetime, stream: Stream = Stream.DECLARATION
+) -> list[list[RuleHit]]:
+    """The hits of the `stream`'s rules in force at `at`, for every subject of a batch (other streams' are skipped)."""
+    active = [rule for rule in rules if rule.spec.stream == stream and rule.in_force(at)]
     results: list[list[RuleHit]] = []
     for subject in subjects:
         hits = []
@@ -198,6 +203,8 @@ def _none_of(either: Predicate) -> Predicate:
 
 
 def _test(spec: FieldSpec, op: str, value: Any) -> Predicate:
+    if spec.many:
+        return _test_many(spec, op, value)
     value_of = _reader(spec)
     if op == "eq":
         return lambda subject, item: bool(value_of(subject, item) == value)
@@ -215,6 +222,21 @@ def _test(spec: FieldSpec, op: str, value: Any) -> Predicate:
         return lambda subject, item: bool(low <= value_of(subject, item) <= high)
     compare = _ORDERING[op]
     return lambda subject, item: bool(compare(value_of(subject, item), value))
+
+
+def _test_many(spec: FieldSpec, op: str, value: Any) -> Predicate:
+    """A test on a many-valued field: any value passes; `ne` / `not_in` pass when no value is the one(s) named."""
+    read = spec.get
+    if op in {"ne", "not_in"}:
+        positive = _test(_single(spec), "eq" if op == "ne" else "in", value)
+        return lambda subject, item: not any(positive(value, None) for value in read(subject, item))
+    one = _test(_single(spec), op, value)
+    return lambda subject, item: any(one(value, None) for value in read(subject, item))
+
+
+def _single(spec: FieldSpec) -> FieldSpec:
+    """A reader of one of the field's values (the value itself is passed as the subject)."""
+    return FieldSpec(spec.name, spec.type, False, spec.description, lambda value, _item: value)
 
 
 def _reader(spec: FieldSpec) -> Callable[[Any, Any], Any]:

@@ -1,10 +1,17 @@
-"""The fields rules can test, per stream, with their type (which decides the operators) and level."""
+"""The fields rules can test, per stream, with their type (which decides the operators) and level.
+
+Declarations have header and item fields. Passenger records and container events have no items; some of their
+fields hold several values (`itinerary_airport`, `transshipment_port`, `hs_code`): a test on such a field holds
+when it holds for any of the values, and `ne` / `not_in` hold when none of the values is the one(s) named.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
+from portcullis.shared.reference import airports
 from portcullis.shared.schemas.decision import Stream
 
 
@@ -37,6 +44,7 @@ class FieldSpec:
     description: str
     get: Getter
     attribute: str | None = None  # set when the field is a plain attribute of the subject or item
+    many: bool = False  # the getter returns a tuple of values; a test holds for any of them
 
 
 def _header(name: str, field_type: FieldType, description: str) -> FieldSpec:
@@ -76,9 +84,174 @@ _DECLARATION_FIELDS = [
     FieldSpec("value_per_kg", FieldType.NUMBER, True, "Declared value per kilogram", _value_per_kg),
 ]
 
-#: Field catalogue per stream; passenger and container fields join here when those streams get rules.
+
+def _fact(name: str, field_type: FieldType, description: str, get: Getter, many: bool = False) -> FieldSpec:
+    """A header-level field of a stream without items (passengers, containers), read by `get`."""
+    return FieldSpec(name, field_type, False, description, get, many=many)
+
+
+def _airport_country(code: str) -> str:
+    airport = airports().get(code)
+    return airport.country if airport is not None else ""
+
+
+def _age_years(record: Any) -> float:
+    """Age in whole years on the day of departure."""
+    born, day = record.date_of_birth, record.scheduled_departure.date()
+    return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
+
+
+def route_detour_ratio(codes: "list[str] | tuple[str, ...]") -> float:
+    """Distance flown over the itinerary divided by the direct distance from first to last airport (1 = direct)."""
+    table = airports()
+    legs = [(table.get(a), table.get(b)) for a, b in pairwise(codes)]
+    if any(a is None or b is None for a, b in legs) or len(codes) < 2:
+        return 1.0
+    flown = sum(a.distance_km(b) for a, b in legs if a is not None and b is not None)
+    first, last = table[codes[0]], table[codes[-1]]
+    return flown / max(first.distance_km(last), 1.0)
+
+
+def document_validity_days(record: Any) -> float:
+    """Days the travel document is still valid on the day of arrival (negative: expired before arrival)."""
+    return float((record.document.expiry_date - record.scheduled_arrival.date()).days)
+
+
+_PASSENGER_FIELDS = [
+    _header("carrier", FieldType.CODE, "IATA airline designator, e.g. LH"),
+    _fact("flight", FieldType.CODE, "Carrier and flight number, e.g. LH400", lambda r, _: r.carrier + r.flight_number),
+    _header("departure_airport", FieldType.CODE, "IATA airport of departure of this flight"),
+    _header("arrival_airport", FieldType.CODE, "IATA airport of arrival of this flight"),
+    _fact(
+        "departure_country",
+        FieldType.COUNTRY,
+        "Country of the airport of departure",
+        lambda r, _: _airport_country(r.departure_airport),
+    ),
+    _fact(
+        "arrival_country",
+        FieldType.COUNTRY,
+        "Country of the airport of arrival",
+        lambda r, _: _airport_country(r.arrival_airport),
+    ),
+    _fact(
+        "itinerary_airport",
+        FieldType.CODE,
+        "Any airport of the whole itinerary (every leg, first boarding to final destination)",
+        lambda r, _: tuple(r.itinerary),
+        many=True,
+    ),
+    _fact(
+        "itinerary_country",
+        FieldType.COUNTRY,
+        "Country of any airport of the itinerary",
+        lambda r, _: tuple(_airport_country(code) for code in r.itinerary),
+        many=True,
+    ),
+    _fact("itinerary_legs", FieldType.NUMBER, "Flights in the itinerary", lambda r, _: float(len(r.itinerary) - 1)),
+    _fact(
+        "route_detour_ratio",
+        FieldType.NUMBER,
+        "Distance flown over the itinerary divided by the direct distance (1 = direct; 2.5 = a long way round)",
+        lambda r, _: route_detour_ratio(r.itinerary),
+    ),
+    _header("nationality", FieldType.COUNTRY, "Nationality of the traveller"),
+    _header("sex", FieldType.CODE, "M, F, X or U as the document states it"),
+    _fact("age_years", FieldType.NUMBER, "Age in whole years on the day of departure", lambda r, _: _age_years(r)),
+    _fact(
+        "document_type", FieldType.CODE, "P passport, I identity card, IP, AC, M, F", lambda r, _: str(r.document.type)
+    ),
+    _fact(
+        "document_issuing_country",
+        FieldType.COUNTRY,
+        "State that issued the travel document",
+        lambda r, _: r.document.issuing_country,
+    ),
+    _fact(
+        "document_validity_days",
+        FieldType.NUMBER,
+        "Days the document is still valid on the day of arrival; negative when it expired before arrival",
+        lambda r, _: document_validity_days(r),
+    ),
+    _header("checked_bags", FieldType.NUMBER, "Checked bags"),
+]
+
+
+def _route_ports(event: Any) -> tuple[str, ...]:
+    return (event.port_of_loading, *event.transshipment_ports, event.port_of_discharge)
+
+
+_CONTAINER_FIELDS = [
+    _fact("event_type", FieldType.CODE, "gate-in, gate-out, loaded, discharged, ...", lambda e, _: str(e.event_type)),
+    _header("event_location", FieldType.CODE, "UN/LOCODE where the event happened"),
+    _header("container_number", FieldType.CODE, "ISO 6346 number (prefix `MSCU` = the owner code)"),
+    _header("size_type", FieldType.CODE, "ISO 6346 size and type code, e.g. 45G1 (prefix `45` = 40 ft high cube)"),
+    _header("vessel_imo", FieldType.CODE, "IMO number of the vessel"),
+    _header("port_of_loading", FieldType.CODE, "UN/LOCODE of the port of loading"),
+    _header("port_of_discharge", FieldType.CODE, "UN/LOCODE of the port of discharge"),
+    _fact(
+        "transshipment_port",
+        FieldType.CODE,
+        "Any port of transshipment (UN/LOCODE)",
+        lambda e, _: tuple(e.transshipment_ports),
+        many=True,
+    ),
+    _fact(
+        "route_port",
+        FieldType.CODE,
+        "Any port of the route: loading, transshipment or discharge (UN/LOCODE)",
+        lambda e, _: _route_ports(e),
+        many=True,
+    ),
+    _fact(
+        "route_country",
+        FieldType.COUNTRY,
+        "Country of any port of the route (the UN/LOCODE's country part)",
+        lambda e, _: tuple(code[:2] for code in _route_ports(e)),
+        many=True,
+    ),
+    _fact(
+        "transshipment_count",
+        FieldType.NUMBER,
+        "Number of transshipments",
+        lambda e, _: float(len(e.transshipment_ports)),
+    ),
+    _fact("shipper_country", FieldType.COUNTRY, "Country of the shipper", lambda e, _: e.shipper.country),
+    _fact("consignee_country", FieldType.COUNTRY, "Country of the consignee", lambda e, _: e.consignee.country),
+    _fact("shipper_id", FieldType.CODE, "Shipper's trader id (empty when none)", lambda e, _: e.shipper.party_id or ""),
+    _fact(
+        "consignee_id",
+        FieldType.CODE,
+        "Consignee's trader id, e.g. EORI (empty when none)",
+        lambda e, _: e.consignee.party_id or "",
+    ),
+    _fact(
+        "hs_code",
+        FieldType.CODE,
+        "Any declared HS subheading (prefix `93` = any code of chapter 93)",
+        lambda e, _: tuple(e.hs_codes),
+        many=True,
+    ),
+    _header("declared_gross_weight_kg", FieldType.NUMBER, "Gross weight declared by the shipper, kg"),
+    _header("verified_gross_mass_kg", FieldType.NUMBER, "SOLAS verified gross mass, kg"),
+    _fact(
+        "weight_discrepancy_pct",
+        FieldType.NUMBER,
+        "Difference between verified gross mass and declared gross weight, in percent of the declared weight",
+        lambda e, _: 100.0 * e.weight_discrepancy,
+    ),
+    _fact(
+        "seals_changed",
+        FieldType.NUMBER,
+        "1 when the seals differ from those reported at the previous event, else 0 (`eq 1` or `eq true`)",
+        lambda e, _: 1.0 if e.seals_changed else 0.0,
+    ),
+    _fact("seal_count", FieldType.NUMBER, "Seals on the container", lambda e, _: float(len(e.seal_numbers))),
+]
+
+#: Field catalogue per stream.
 STREAM_FIELDS: dict[Stream, dict[str, FieldSpec]] = {
     Stream.DECLARATION: {spec.name: spec for spec in _DECLARATION_FIELDS},
-    Stream.PASSENGER: {},
-    Stream.CONTAINER: {},
+    Stream.PASSENGER: {spec.name: spec for spec in _PASSENGER_FIELDS},
+    Stream.CONTAINER: {spec.name: spec for spec in _CONTAINER_FIELDS},
 }

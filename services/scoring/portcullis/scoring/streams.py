@@ -1,0 +1,239 @@
+"""Scoring streams without a trained model (passenger records, container events): the batch flow they share.
+
+There are no inspection outcomes for these streams, so no model can be trained or validated on them. Their score
+is a transparent risk-indicator score in the spirit of the WCO risk-indicator handbooks: each indicator that
+holds (a document expired before arrival, a verified mass far from the declared weight ...) has a fixed weight in
+0..1 and a sentence; the indicators combine as a noisy-or, `1 - prod(1 - weight)`, so the score stays in 0..1,
+grows with every further indicator and never depends on the order. Rule score additions add to it, clipped to 1.
+
+Selectivity order as for declarations: rules, watchlist hits, the score's lane, random selection; a forced lane
+wins when stricter.
+"""
+
+import asyncio
+import math
+import time
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from portcullis.scoring.lists import ListState
+from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORING_SECONDS, SELECTIVITY_HITS
+from portcullis.scoring.random_selection import is_randomly_selected
+from portcullis.scoring.selectivity import Selection, stricter
+from portcullis.scoring.settings import ScoringSettings
+from portcullis.shared.http import field_errors
+from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
+from portcullis.shared.rules import evaluate
+from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
+
+Subject = TypeVar("Subject", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A risk indicator that holds for a subject: its code, weight in 0..1 and the sentence an officer reads."""
+
+    code: str
+    weight: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLanes:
+    """The indicator score's thresholds: at or above `red` is red, at or above `yellow` is yellow."""
+
+    yellow: float
+    red: float
+
+    def lane_for(self, score: float) -> Lane:
+        """The lane the score alone gives."""
+        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
+
+
+def indicator_score(indicators: Sequence[Indicator]) -> float:
+    """Noisy-or of the indicators' weights: 0 with none, one weight alone is itself, more only raise it."""
+    return 1.0 - math.prod(1.0 - min(max(i.weight, 0.0), 1.0) for i in indicators)
+
+
+def match_text(score: float, evidence: Sequence[str]) -> str:
+    """`match score 0.93: name similarity 0.90, date of birth matches`."""
+    return f"match score {score:.2f}" + (f": {', '.join(evidence)}" if evidence else "")
+
+
+class StreamPipeline(ABC, Generic[Subject]):
+    """Turns a batch of one stream's records into published decisions (decode, select, score, lane, publish)."""
+
+    stream: Stream
+    schema: type[Subject]
+    #: Version of the indicator scheme, recorded as the decision's model version.
+    scheme_version: str
+
+    def __init__(
+        self,
+        settings: ScoringSettings,
+        lists: ListState,
+        publisher: Publisher,
+        lanes: ScoreLanes,
+        random_lane: Lane,
+    ) -> None:
+        self._settings = settings
+        self._lists = lists
+        self._publisher = publisher
+        self._lanes = lanes
+        self._random_lane = random_lane
+        self._decisions_topic = settings.kafka.topic("decisions")
+        self._secret = settings.random_selection_secret.get_secret_value().encode()
+
+    # --- what each stream says -----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def subject_id(self, subject: Subject) -> str:
+        """The decision's subject id."""
+
+    @abstractmethod
+    def submitted_at(self, subject: Subject, received_at: datetime) -> datetime:
+        """When the subject happened or was lodged (`received_at`: ingest's acceptance)."""
+
+    @abstractmethod
+    def screen(self, subject: Subject, at: datetime, selection: Selection) -> None:
+        """Add the subject's watchlist hits to `selection` (called under the lists' lock)."""
+
+    @abstractmethod
+    def indicators(self, subject: Subject) -> list[Indicator]:
+        """The risk indicators that hold for the subject."""
+
+    @abstractmethod
+    def attributes(self, subject: Subject) -> dict[str, str]:
+        """What API clients filter decisions on (no names, no document numbers)."""
+
+    # --- the shared flow -----------------------------------------------------------------------------------------
+
+    async def handle(self, records: list[Record]) -> list[DeadLetter]:
+        """Score the batch and publish its decisions; return the records that are not valid subjects."""
+        subjects, received, dead = self.decode(records)
+        if subjects:
+            started = time.perf_counter()
+            # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
+            async with self._lists.lock:
+                selections = await asyncio.to_thread(self.select, subjects, datetime.now(UTC))
+                versions = (self._lists.rules_version, self._lists.watchlist_version)
+            decisions = self.decide(subjects, received, selections, versions)
+            SCORING_SECONDS.labels(self.stream).observe(time.perf_counter() - started)
+            await self._publisher.publish(
+                [
+                    Message(self._decisions_topic, d.subject_id.encode(), orjson.dumps(d.model_dump(mode="json")))
+                    for d in decisions
+                ]
+            )
+            self._observe(decisions)
+        return dead
+
+    def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[DeadLetter]]:
+        """Valid subjects with their broker timestamps, and dead letters naming the fields of invalid ones."""
+        subjects: list[Subject] = []
+        received: list[datetime] = []
+        dead: list[DeadLetter] = []
+        for record in records:
+            if record.value is None:
+                dead.append(DeadLetter(record, "empty message (no value)", "empty"))
+                continue
+            try:
+                subjects.append(self.schema.model_validate_json(record.value))
+            except ValidationError as error:
+                reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(error.errors()))
+                dead.append(DeadLetter(record, reason, f"invalid_{self.stream}"))
+                continue
+            received.append(datetime.fromtimestamp(record.timestamp / 1000, UTC))
+        return subjects, received, dead
+
+    def select(self, subjects: Sequence[Subject], at: datetime) -> list[Selection]:
+        """Rules of this stream, then watchlist screening, for every subject of a batch."""
+        selections = []
+        for hits in evaluate(self._lists.rules, subjects, at, stream=self.stream):
+            selection = Selection()
+            for hit in hits:
+                spec = hit.rule.spec
+                reason = Reason(kind=ReasonKind.RULE, text=spec.reason, code=hit.rule.rule_id, weight=spec.action.score)
+                selection.add(spec.action, reason)
+            selections.append(selection)
+        for subject, selection in zip(subjects, selections, strict=True):
+            self.screen(subject, at, selection)
+            for reason in selection.reasons:
+                SELECTIVITY_HITS.labels(self.stream, reason.kind).inc()
+        return selections
+
+    def decide(
+        self,
+        subjects: Sequence[Subject],
+        received: Sequence[datetime],
+        selections: Sequence[Selection],
+        versions: tuple[str, str],
+    ) -> list[Decision]:
+        """Lanes, scores and reasons for every subject."""
+        decided_at = datetime.now(UTC)
+        rules_version, watchlist_version = versions
+        decisions = []
+        for subject, received_at, selection in zip(subjects, received, selections, strict=True):
+            indicators = sorted(self.indicators(subject), key=lambda i: -i.weight)
+            base = indicator_score(indicators)
+            score = min(1.0, base + selection.score_added)
+            score_lane = self._lanes.lane_for(score)
+            lane = stricter(selection.lane, score_lane) or score_lane
+            reasons = [
+                *selection.reasons,
+                self._score_reason(score, base, score_lane),
+                *(Reason(kind=ReasonKind.MODEL, text=i.text, code=i.code, weight=i.weight) for i in indicators),
+            ]
+            subject_id = self.subject_id(subject)
+            rate = self._settings.random_selection_rate
+            random_selection = lane is Lane.GREEN and is_randomly_selected(subject_id, rate, self._secret)
+            if random_selection:
+                lane = self._random_lane
+                text = f"selected at random for inspection ({rate:.1%} of would-be-green {self.stream} items)"
+                reasons.append(Reason(kind=ReasonKind.RANDOM, text=text))
+            decisions.append(
+                Decision(
+                    stream=self.stream,
+                    subject_id=subject_id,
+                    lane=lane,
+                    score=round(score, 6),
+                    model_version=self.scheme_version,
+                    rules_version=rules_version,
+                    watchlist_version=watchlist_version,
+                    reasons=reasons,
+                    random_selection=random_selection,
+                    attributes=self.attributes(subject),
+                    submitted_at=self.submitted_at(subject, received_at),
+                    received_at=received_at,
+                    decided_at=decided_at,
+                )
+            )
+        return decisions
+
+    def _score_reason(self, score: float, base: float, lane: Lane) -> Reason:
+        described = f"risk-indicator score {score:.2f}"
+        if score != base:
+            described += f" ({base:.2f} from indicators plus {score - base:.2f} from rules)"
+        if lane is Lane.RED:
+            text = f"{described} is at or above the red threshold {self._lanes.red:.2f}"
+        elif lane is Lane.YELLOW:
+            text = f"{described} is at or above the yellow threshold {self._lanes.yellow:.2f}"
+        else:
+            text = f"{described} is below the yellow threshold {self._lanes.yellow:.2f}"
+        return Reason(kind=ReasonKind.MODEL, text=text, code="score", weight=round(score, 6))
+
+    def _observe(self, decisions: list[Decision]) -> None:
+        now = time.time()
+        for lane, count in Counter(decision.lane for decision in decisions).items():
+            DECISIONS.labels(self.stream, lane).inc(count)
+        RANDOM_SELECTIONS.labels(self.stream).inc(sum(decision.random_selection for decision in decisions))
+        latency = DECISION_LATENCY.labels(self.stream)
+        for decision in decisions:
+            latency.observe(max(0.0, now - decision.received_at.timestamp()))

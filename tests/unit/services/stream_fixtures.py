@@ -1,0 +1,84 @@
+"""Helpers for scoring the passenger and container streams in process: topic records, lists, a capturing publisher."""
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from portcullis.scoring.lists import ListState
+from portcullis.scoring.settings import ScoringSettings
+from portcullis.shared.kafka import Message
+from portcullis.shared.schemas import Decision
+from portcullis.shared.schemas.container import ContainerEvent
+from portcullis.shared.schemas.passenger import PassengerRecord
+
+PASSENGER: dict[str, Any] = PassengerRecord.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+CONTAINER: dict[str, Any] = ContainerEvent.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+SETTINGS = ScoringSettings(random_selection_rate=0.0)
+
+
+@dataclass
+class FakeRecord:
+    """A consumed message as handlers see it."""
+
+    key: bytes | None
+    value: bytes | None
+    offset: int = 0
+    timestamp: int = 1_767_225_600_000  # 2026-01-01
+    topic: str = "t"
+    partition: int = 0
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class CapturingPublisher:
+    """Keeps what a pipeline publishes."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def publish(self, messages: list[Message]) -> None:
+        self.messages.extend(messages)
+
+    def decisions(self) -> dict[str, Decision]:
+        return {m.key.decode(): Decision.model_validate_json(m.value) for m in self.messages if m.key and m.value}
+
+
+def document_record(offset: int, kind: str, document_id: str, body: dict[str, Any]) -> FakeRecord:
+    """A watchlist topic message: an entry (`kind="entry"`) or a rule (`kind="rule"`)."""
+    document = {
+        "type": kind,
+        "id": document_id,
+        "version": 1,
+        "changed_by": "analyst",
+        "changed_at": "2026-01-01T00:00:00Z",
+        kind: body,
+    }
+    return FakeRecord(f"{kind}:{document_id}".encode(), orjson.dumps(document), offset)
+
+
+def lists_with(*documents: tuple[str, str, dict[str, Any]]) -> ListState:
+    """A ListState holding the given (kind, id, body) documents."""
+    state = ListState()
+    state.apply([document_record(n, *d) for n, d in enumerate(documents)], live=False)  # type: ignore[misc]
+    return state
+
+
+def passenger(**changes: Any) -> dict[str, Any]:
+    document = copy.deepcopy(PASSENGER)
+    document.update(changes)
+    return document
+
+
+def container(**changes: Any) -> dict[str, Any]:
+    document = copy.deepcopy(CONTAINER)
+    document.update(changes)
+    return document
+
+
+def records(documents: list[dict[str, Any]], id_field: str) -> list[FakeRecord]:
+    return [FakeRecord(str(d[id_field]).encode(), orjson.dumps(d), n) for n, d in enumerate(documents)]
+
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
