@@ -9,11 +9,12 @@ from portcullis.shared.schemas.watchlist import DocumentId, RuleDocument, RuleSp
 from portcullis.watchlist.audit import AuditRecord, audit_trail
 from portcullis.watchlist.db import SessionDep
 from portcullis.watchlist.deps import UnitOfWorkDep, UserDep
+from portcullis.watchlist.examples import CREATED_OR_REPLACED, NOT_FOUND, RULE_EXAMPLES
 from portcullis.watchlist.rules import service
 from portcullis.watchlist.rules.schemas import DryRunAnswer, DryRunRequest, FieldInfo, RulePage
 
 router = APIRouter(tags=["selectivity rules"])
-RuleBody = Annotated[RuleSpec, Body()]
+RuleBody = Annotated[RuleSpec, Body(openapi_examples=RULE_EXAMPLES)]
 
 
 @router.get("/v1/rules/fields", summary="Fields rules can test")
@@ -22,10 +23,10 @@ async def rule_fields(stream: Stream = Stream.DECLARATION) -> list[FieldInfo]:
     return service.field_catalogue(stream)
 
 
-@router.post("/v1/rules/dry-run", summary="Try a rule on sample declarations")
+@router.post("/v1/rules/dry-run", summary="Try a rule on sample declarations, passengers or containers")
 async def dry_run(request: DryRunRequest, session: SessionDep) -> DryRunAnswer:
-    """Evaluate a saved (`rule_id`) or unsaved (`rule`) rule on the declarations in the body; nothing is stored."""
-    return await service.dry_run(session, request.rule_id, request.rule, request.declarations)
+    """Evaluate a saved (`rule_id`) or unsaved (`rule`) rule on samples of its stream in the body; stores nothing."""
+    return await service.dry_run(session, request)
 
 
 @router.post("/v1/rules", status_code=status.HTTP_201_CREATED, summary="Create a rule")
@@ -48,13 +49,13 @@ async def list_rules(
     return RulePage(items=items, next_after=next_after)
 
 
-@router.get("/v1/rules/{rule_id}", summary="Get a rule")
+@router.get("/v1/rules/{rule_id}", responses=NOT_FOUND, summary="Get a rule")
 async def get_rule(rule_id: DocumentId, session: SessionDep, include_deleted: bool = False) -> RuleDocument:
     """One rule (404 once deleted, unless include_deleted)."""
     return await service.get_rule(session, rule_id, include_deleted)
 
 
-@router.put("/v1/rules/{rule_id}", summary="Create or replace a rule")
+@router.put("/v1/rules/{rule_id}", responses=CREATED_OR_REPLACED, summary="Create or replace a rule")
 async def put_rule(
     rule_id: DocumentId, spec: RuleBody, user: UserDep, work: UnitOfWorkDep, response: Response
 ) -> RuleDocument:
@@ -66,7 +67,7 @@ async def put_rule(
     return document
 
 
-@router.delete("/v1/rules/{rule_id}", summary="Delete a rule")
+@router.delete("/v1/rules/{rule_id}", responses=NOT_FOUND, summary="Delete a rule")
 async def delete_rule(rule_id: DocumentId, user: UserDep, work: UnitOfWorkDep) -> RuleDocument:
     """Soft-delete: the rule stops applying; it stays in the audit trail."""
     document = await service.delete_rule(work.session, rule_id, user)
@@ -74,7 +75,7 @@ async def delete_rule(rule_id: DocumentId, user: UserDep, work: UnitOfWorkDep) -
     return document
 
 
-@router.get("/v1/rules/{rule_id}/audit", summary="Audit trail of a rule")
+@router.get("/v1/rules/{rule_id}/audit", responses=NOT_FOUND, summary="Audit trail of a rule")
 async def rule_audit(rule_id: DocumentId, session: SessionDep) -> list[AuditRecord]:
     """Every change of the rule, oldest first, with the document before and after."""
     records = await audit_trail(session, "rule", rule_id)

@@ -4,7 +4,9 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from portcullis.shared.schemas import Declaration
+from portcullis.shared.schemas import Declaration, Stream
+from portcullis.shared.schemas.container import ContainerEvent
+from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import Action, DocumentId, RuleDocument, RuleSpec
 
 
@@ -26,25 +28,36 @@ class FieldInfo(BaseModel):
 
 
 class DryRunRequest(BaseModel):
-    """A saved rule (`rule_id`) or an unsaved one (`rule`), and sample declarations to evaluate it on."""
+    """A saved rule (`rule_id`) or an unsaved one (`rule`), and samples of the rule's stream to evaluate it on."""
 
     model_config = ConfigDict(extra="forbid")
 
     rule_id: DocumentId | None = None
     rule: RuleSpec | None = None
-    declarations: list[Declaration] = Field(min_length=1, max_length=1000)
+    declarations: list[Declaration] = Field(default_factory=list, max_length=1000)
+    passengers: list[PassengerRecord] = Field(default_factory=list, max_length=1000)
+    containers: list[ContainerEvent] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _one_rule(self) -> Self:
         if (self.rule_id is None) == (self.rule is None):
             raise ValueError("give either rule_id (a saved rule) or rule (an unsaved one)")
+        if not (self.declarations or self.passengers or self.containers):
+            raise ValueError("give samples: declarations, passengers or containers (the rule's stream)")
         return self
+
+    def samples(self, stream: Stream) -> list[Declaration] | list[PassengerRecord] | list[ContainerEvent]:
+        """The samples of the rule's stream."""
+        if stream is Stream.PASSENGER:
+            return self.passengers
+        return self.containers if stream is Stream.CONTAINER else self.declarations
 
 
 class DryRunResult(BaseModel):
-    """What the rule does to one declaration."""
+    """What the rule does to one sample."""
 
-    declaration_id: str
+    declaration_id: str | None = Field(default=None, description="Declarations only (also in `subject_id`)")
+    subject_id: str = Field(description="Declaration id, passenger record id or container event id")
     matched: bool
     items: list[int] = Field(description="1-based numbers of the matching items (0: header fields only)")
 

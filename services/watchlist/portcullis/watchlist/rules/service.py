@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcullis.shared.http import FieldError
 from portcullis.shared.rules import OPERATORS, STREAM_FIELDS, RuleValidationError, compile_rule
 from portcullis.shared.schemas import Declaration, Stream
+from portcullis.shared.schemas.container import ContainerEvent
+from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import RuleDocument, RuleSpec
 from portcullis.watchlist.audit import AuditRow, ChangeAction, audit_values
 from portcullis.watchlist.errors import InputError, NotFoundError
 from portcullis.watchlist.rules.models import RuleRow
-from portcullis.watchlist.rules.schemas import DryRunAnswer, DryRunResult, FieldInfo
+from portcullis.watchlist.rules.schemas import DryRunAnswer, DryRunRequest, DryRunResult, FieldInfo
 
 
 def new_rule_id() -> str:
@@ -112,10 +114,9 @@ async def delete_rule(session: AsyncSession, rule_id: str, changed_by: str) -> R
     return row.document()
 
 
-async def dry_run(
-    session: AsyncSession, rule_id: str | None, spec: RuleSpec | None, declarations: list[Declaration]
-) -> DryRunAnswer:
-    """Evaluate a saved or unsaved rule on sample declarations, ignoring its validity window."""
+async def dry_run(session: AsyncSession, request: DryRunRequest) -> DryRunAnswer:
+    """Evaluate a saved or unsaved rule on samples of its stream, ignoring its validity window."""
+    rule_id, spec = request.rule_id, request.rule
     if spec is None:
         assert rule_id is not None
         document = await get_rule(session, rule_id)
@@ -123,11 +124,19 @@ async def dry_run(
     else:
         check_rule(spec, prefix="rule.")
         version = 0
+    samples = request.samples(spec.stream)
+    if not samples:
+        field = {Stream.PASSENGER: "passengers", Stream.CONTAINER: "containers"}.get(spec.stream, "declarations")
+        raise InputError([FieldError(field=field, reason=f"the rule is on the {spec.stream} stream: give {field}")])
     compiled = compile_rule(rule_id or "unsaved", version, spec)
     results = []
-    for declaration in declarations:
-        items = compiled.matching_items(declaration)
-        results.append(DryRunResult(declaration_id=declaration.declaration_id, matched=bool(items), items=list(items)))
+    for sample in samples:
+        items = compiled.matching_items(sample)
+        declaration_id = sample.declaration_id if isinstance(sample, Declaration) else None
+        subject_id = _subject_id(sample)
+        results.append(
+            DryRunResult(declaration_id=declaration_id, subject_id=subject_id, matched=bool(items), items=list(items))
+        )
     return DryRunAnswer(
         rule_id=rule_id,
         in_force_now=compiled.in_force(datetime.now(UTC)),
@@ -137,6 +146,12 @@ async def dry_run(
         total=len(results),
         results=results,
     )
+
+
+def _subject_id(sample: Declaration | PassengerRecord | ContainerEvent) -> str:
+    if isinstance(sample, Declaration):
+        return sample.declaration_id
+    return sample.record_id if isinstance(sample, PassengerRecord) else sample.event_id
 
 
 def _bump(row: RuleRow, changed_by: str, now: datetime) -> None:
