@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from portcullis.shared.kafka.producer import Message, Publisher
@@ -65,6 +65,7 @@ class BatchConsumer:
         max_batch: int = 1000,
         poll_timeout_ms: int = 100,
         retry_backoff_s: float = 1.0,
+        lag_refresh_s: float = 5.0,
     ) -> None:
         self._settings = settings
         self._topics = topics
@@ -74,6 +75,9 @@ class BatchConsumer:
         self._max_batch = max_batch
         self._poll_timeout_ms = poll_timeout_ms
         self._retry_backoff_s = retry_backoff_s
+        self._lag_refresh_s = lag_refresh_s
+        #: Partitions this member exports a lag for: exactly those assigned to it, nothing stale after a rebalance.
+        self._lag_partitions: set[TopicPartition] = set()
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -97,14 +101,15 @@ class BatchConsumer:
         """Consume until stop() is called; then finish the batch in hand, commit and leave the group."""
         while not self._stopping.is_set():
             consumer = AIOKafkaConsumer(
-                *self._topics,
                 **self._settings.client_options(),
+                **self._settings.consumer_options(),
                 group_id=self._group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_partition_fetch_bytes=4 * 1024 * 1024,
                 isolation_level="read_committed",
             )
+            consumer.subscribe(self._topics, listener=_LagPruner(self))
             try:
                 await consumer.start()
             except (KafkaError, OSError) as error:
@@ -115,11 +120,16 @@ class BatchConsumer:
             self._consumer = consumer
             self.running = True
             log.info("consumer_started", group=self._group_id, topics=self._topics)
+            lag = asyncio.create_task(self._refresh_lag_periodically(consumer), name=f"lag-{self._group_id}")
             try:
                 await self._loop(consumer)
             finally:
                 self.running = False
+                lag.cancel()
+                await asyncio.gather(lag, return_exceptions=True)
                 await _quietly_stop(consumer)
+                # This member owns no partition any more: another member (or none) reports their lag now.
+                self._keep_lag_of(set())
                 self._consumer = None
                 log.info("consumer_stopped", group=self._group_id)
 
@@ -191,18 +201,66 @@ class BatchConsumer:
             log.warning("commit_failed_rebalance", group=self._group_id)
 
     def _record_lag(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Record]]) -> None:
+        assigned = consumer.assignment()
         for partition, records in fetched.items():
             highwater = consumer.highwater(partition)
-            if highwater is not None:
-                CONSUMER_LAG.labels(self._group_id, partition.topic, str(partition.partition)).set(
-                    max(0, highwater - records[-1].offset - 1)
-                )
+            if highwater is not None and partition in assigned:
+                self._set_lag(partition, highwater - records[-1].offset - 1)
+
+    async def _refresh_lag_periodically(self, consumer: AIOKafkaConsumer) -> None:
+        """Every `lag_refresh_s`, the lag of every assigned partition: also while idle or while batches fail."""
+        while True:
+            try:
+                await self.refresh_lag(consumer)
+            except (KafkaError, OSError, TimeoutError) as error:
+                log.debug("lag_refresh_failed", group=self._group_id, error=type(error).__name__)
+            await asyncio.sleep(self._lag_refresh_s)
+
+    async def refresh_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Set the lag of each assigned partition (its end offset minus this member's position); drop the rest."""
+        assigned = set(consumer.assignment())
+        self._keep_lag_of(assigned)
+        if not assigned:
+            return
+        async with asyncio.timeout(self._settings.request_timeout_ms / 1000):
+            ends = await consumer.end_offsets(list(assigned))
+            for partition, end in ends.items():
+                # The position is where the next batch starts: a failing batch rewinds it, so its lag shows.
+                position = await consumer.position(partition)
+                if partition in consumer.assignment():
+                    self._set_lag(partition, end - position)
+
+    def _set_lag(self, partition: TopicPartition, lag: int) -> None:
+        self._lag_partitions.add(partition)
+        CONSUMER_LAG.labels(self._group_id, partition.topic, str(partition.partition)).set(max(0, lag))
+
+    def _keep_lag_of(self, assigned: set[TopicPartition]) -> None:
+        """Forget the lag of partitions no longer assigned to this member (after a rebalance or at stop)."""
+        for partition in self._lag_partitions - assigned:
+            try:
+                CONSUMER_LAG.remove(self._group_id, partition.topic, str(partition.partition))
+            except KeyError:
+                pass
+        self._lag_partitions &= assigned
 
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._stopping.wait(), seconds)
         except TimeoutError:
             pass
+
+
+class _LagPruner(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Drops the lag of revoked partitions as soon as the group takes them away."""
+
+    def __init__(self, owner: BatchConsumer) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self._owner._keep_lag_of(set(assigned))
 
 
 async def _quietly_stop(consumer: AIOKafkaConsumer) -> None:

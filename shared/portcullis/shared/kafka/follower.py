@@ -53,7 +53,11 @@ class CompactedTopicFollower:
     async def _run(self) -> None:
         while True:
             consumer = AIOKafkaConsumer(
-                **self._settings.client_options(), enable_auto_commit=False, group_id=None, auto_offset_reset="earliest"
+                **self._settings.client_options(),
+                **self._settings.consumer_options(),
+                enable_auto_commit=False,
+                group_id=None,
+                auto_offset_reset="earliest",
             )
             try:
                 await consumer.start()

@@ -32,10 +32,10 @@ class Message:
 class Publisher:
     """Publishes batches and waits for every acknowledgement; reconnects after the broker comes back."""
 
-    def __init__(self, settings: KafkaSettings, timeout_s: float = 10.0, linger_ms: int = 2) -> None:
+    def __init__(self, settings: KafkaSettings, timeout_s: float = 10.0, linger_ms: int | None = None) -> None:
         self._settings = settings
         self._timeout_s = timeout_s
-        self._linger_ms = linger_ms
+        self._linger_ms = settings.linger_ms if linger_ms is None else linger_ms
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
