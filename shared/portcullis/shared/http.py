@@ -1,14 +1,19 @@
-"""HTTP pieces every service shares: error format, request metrics, health and metrics routes."""
+"""HTTP pieces every service shares: error format, request metrics, CORS, body limits, health and metrics routes."""
 
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portcullis.shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, metrics_payload
@@ -52,15 +57,77 @@ def validation_error_response(error: ValidationError | RequestValidationError, d
     return JSONBody(body.model_dump(), status_code=422)
 
 
-def install_common(app: FastAPI, service: str, ready: Callable[[], Awaitable[dict[str, bool]]]) -> None:
-    """Add the error format, request metrics, /healthz, /readyz and /metrics to a service."""
+class HttpSettings(BaseSettings):
+    """HTTP settings every service shares (env PORTCULLIS_*): which browser origins may call the API."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTCULLIS_", frozen=True, extra="ignore")
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) whose browser pages may call the API; none by default. "
+        "Comma-separated or a JSON list; `*` allows any origin.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return orjson.loads(text)
+            return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
+        return value
+
+
+#: FastAPI's detail of a body it could not decode at all.
+UNPARSEABLE_BODY = "There was an error parsing the body"
+
+#: Headers a browser client may send and read across origins.
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Last-Event-ID", "X-Portcullis-User")
+CORS_EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate")
+
+
+def install_common(
+    app: FastAPI,
+    service: str,
+    ready: Callable[[], Awaitable[dict[str, bool]]],
+    http: HttpSettings | None = None,
+    body_limit: "BodyLimit | None" = None,
+) -> None:
+    """Add the error format, request metrics, CORS (only when configured), a body size limit (when given),
+    /healthz, /readyz and /metrics to a service.
+
+    Call it after `install_auth`: CORS then answers preflight requests (which carry no key) before the key check.
+    """
+    http = http or HttpSettings()
 
     @app.exception_handler(RequestValidationError)
     async def _on_validation_error(_: Request, error: RequestValidationError) -> Response:
         # FastAPI prefixes locations with "body", "query" or "path"; the rest names the field.
         return validation_error_response(error, drop_prefix=1)
 
+    @app.exception_handler(HTTPException)
+    async def _on_http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 400 and error.detail == UNPARSEABLE_BODY:
+            # FastAPI's answer to a body that is not even text (not UTF-8): invalid input like any other, 422.
+            body = ErrorBody(detail=[FieldError(field="body", reason="not valid JSON (UTF-8 expected)")])
+            return JSONBody(body.model_dump(), status_code=422)
+        return await http_exception_handler(request, error)
+
+    if body_limit is not None:
+        app.add_middleware(BodySizeLimit, limit=body_limit)
+    _document_errors(app, body_limit)
     app.add_middleware(RequestMetrics, service=service)
+    if http.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=http.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            allow_credentials=False,  # keys travel in the Authorization header, never in cookies
+            max_age=600,
+        )
 
     router = APIRouter(tags=["operations"])
 
@@ -139,3 +206,102 @@ class RouteTable:
             if pattern.match(path):
                 return template
         return None
+
+
+class BodyLimit(BaseModel):
+    """The largest request body a service takes, in bytes, with larger limits under some path prefixes."""
+
+    model_config = {"frozen": True}
+
+    default_bytes: int = Field(gt=0)
+    by_prefix: Mapping[str, int] = Field(default_factory=dict)
+
+    def for_path(self, path: str) -> int:
+        """The limit of a request path (the longest matching prefix wins)."""
+        matches = [prefix for prefix in self.by_prefix if path.startswith(prefix)]
+        return self.by_prefix[max(matches, key=len)] if matches else self.default_bytes
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is over the limit of {limit} bytes"
+
+
+class BodySizeLimit:
+    """Refuses bodies over the limit with 413 in the common error format (plain ASGI).
+
+    A declared Content-Length over the limit is refused before anything is read; a chunked body is counted as it
+    is read, and refused once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: BodyLimit) -> None:
+        self._app = app
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self._app(scope, receive, send)
+            return
+        limit = self._limit.for_path(scope["path"])
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await JSONBody(ErrorBody(detail=_too_large(limit)).model_dump(), status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Raised inside the app's body read: its HTTPException handler answers 413 {"detail": ...}.
+                    raise HTTPException(413, _too_large(limit))
+            return message
+
+        await self._app(scope, counting, send)
+
+
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+
+
+def _document_errors(app: FastAPI, limit: BodyLimit | None) -> None:
+    """Make the OpenAPI document say what the errors really look like: 422 (and 413) in the ErrorBody format."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                invalid = responses.get("422")
+                if invalid is not None:
+                    # FastAPI documents its own HTTPValidationError; the services answer in the common format.
+                    invalid["content"] = _ERROR_CONTENT
+                    if invalid.get("description") == "Validation Error":
+                        invalid["description"] = "A parameter or field is invalid: `detail` names each one"
+                if limit is not None and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault(
+                        "413",
+                        {
+                            "description": f"The body is over the size limit ({limit.for_path(path)} bytes)",
+                            "content": _ERROR_CONTENT,
+                        },
+                    )
+        register_error_schema(schema)
+        components = schema["components"]["schemas"]
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def register_error_schema(schema: dict[str, Any]) -> None:
+    """Put ErrorBody (and FieldError) into an OpenAPI document's components, for responses that refer to it."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    definition = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, nested in definition.pop("$defs", {}).items():
+        components.setdefault(name, nested)
+    components.setdefault("ErrorBody", definition)

@@ -22,7 +22,7 @@ from portcullis.gateway.statistics.routes import router as statistics_router
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.auth.routes import router as keys_router
 from portcullis.shared.db import create_engine, migrate, ping
-from portcullis.shared.http import install_common
+from portcullis.shared.http import BodyLimit, install_common
 from portcullis.shared.kafka import BatchConsumer, Publisher
 from portcullis.shared.logging import get_logger
 
@@ -127,7 +127,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         }
 
     install_auth(app, "api-gateway", GRANTS, lambda: app.state.keyring, settings.auth)
-    install_common(app, "api-gateway", ready)
+    install_common(app, "api-gateway", ready, settings.http, BodyLimit(default_bytes=settings.max_body_bytes))
     for router in [*ROUTERS, keys_router]:
         app.include_router(router)
     return app

@@ -4,6 +4,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portcullis.shared.auth import AuthSettings
+from portcullis.shared.http import HttpSettings
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -16,6 +17,7 @@ class GatewaySettings(BaseSettings):
     port: int = 8000
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     group_id: str = "portcullis-gateway"
     database_url: SecretStr = Field(
         default=SecretStr("sqlite+aiosqlite:///.run/gateway.db"),
@@ -29,4 +31,7 @@ class GatewaySettings(BaseSettings):
     )
     outbox_retry_s: float = Field(default=10.0, gt=0, description="How often unpublished outcomes are retried")
     publish_timeout_s: float = Field(default=5.0, gt=0, description="Wait for Kafka's acknowledgement of an outcome")
+    max_body_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Largest request body (an outcome report, a key request); 413 above"
+    )
     log_level: str = "INFO"

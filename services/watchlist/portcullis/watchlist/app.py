@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.db import create_engine, migrate, ping
-from portcullis.shared.http import install_common
+from portcullis.shared.http import BodyLimit, install_common
 from portcullis.shared.kafka import Publisher
 from portcullis.watchlist.entries.routes import router as entries_router
 from portcullis.watchlist.entries.screening import ScreeningIndex
@@ -68,7 +68,10 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
         }
 
     install_auth(app, "watchlist", GRANTS, lambda: app.state.keyring, settings.auth)
-    install_common(app, "watchlist", ready)
+    limit = BodyLimit(
+        default_bytes=settings.max_body_bytes, by_prefix={"/v1/watchlist/imports/": settings.max_import_bytes}
+    )
+    install_common(app, "watchlist", ready, settings.http, limit)
     install_errors(app)
     app.include_router(entries_router)
     app.include_router(rules_router)

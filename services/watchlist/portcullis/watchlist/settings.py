@@ -4,6 +4,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portcullis.shared.auth import AuthSettings
+from portcullis.shared.http import HttpSettings
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -16,6 +17,7 @@ class WatchlistSettings(BaseSettings):
     port: int = 8003
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     database_url: SecretStr = Field(
         default=SecretStr("sqlite+aiosqlite:///.run/watchlist.db"),
         description="SQLAlchemy async URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB",
@@ -23,5 +25,11 @@ class WatchlistSettings(BaseSettings):
     migrate_on_start: bool = Field(default=True, description="Apply migrations at start (off when a Job does it)")
     republish_interval_s: float = Field(
         default=5.0, gt=0, description="How often changes whose publication failed are retried"
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Largest request body (an entry, a rule, a dry run); 413 above"
+    )
+    max_import_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="Largest body of a list import (the OFAC SDN files); 413 above"
     )
     log_level: str = "INFO"

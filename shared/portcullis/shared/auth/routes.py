@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Body, HTTPException, Path, Request
+from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 
 from portcullis.shared.auth.keys import ApiKeyRecord, KeyRing, Role, new_key
@@ -19,6 +20,17 @@ class KeyRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=80, pattern=r"^[\w.@:+-]+$", examples=["port-of-busan-pcs"])
     role: Role
+
+
+KEY_REQUEST_EXAMPLES: dict[str, Example] = {
+    "submitter": Example(
+        summary="A port community system that submits declarations",
+        value={"name": "port-of-busan-pcs", "role": "submitter"},
+    ),
+    "inspector": Example(
+        summary="The inspection app of an office", value={"name": "inspection-app-office-30", "role": "inspector"}
+    ),
+}
 
 
 class CreatedKey(BaseModel):
@@ -40,7 +52,9 @@ def _keyring(request: Request) -> KeyRing:
 
 
 @router.post("", status_code=201, response_model=CreatedKey, summary="Create a key (shown once)")
-async def create_key(request: Request, body: KeyRequest) -> CreatedKey:
+async def create_key(
+    request: Request, body: Annotated[KeyRequest, Body(openapi_examples=KEY_REQUEST_EXAMPLES)]
+) -> CreatedKey:
     key, record = new_key(body.name, body.role)
     await _publish(request, record)
     _keyring(request).add(record)  # usable here at once; other services follow the topic

@@ -2,7 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.openapi.models import Example
 
 from portcullis.gateway.db import WritesDep
 from portcullis.gateway.deps import INVALID, SessionDep
@@ -34,6 +35,40 @@ def _outbox(request: Request) -> Outbox:
 OutboxDep = Annotated[Outbox, Depends(_outbox)]
 SubjectId = Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])]
 StreamQuery = Annotated[Stream, Query(description="Which stream the id belongs to")]
+REPORT_EXAMPLES: dict[str, Example] = {
+    "hit": Example(
+        summary="A physical examination that found undervaluation",
+        value={
+            "inspected": True,
+            "irregularity_found": True,
+            "severity": "major",
+            "revenue_recovered": "1250000.00",
+            "currency": "KRW",
+            "officer_id": "OFF-1042",
+            "notes": "declared value 60% below the invoice found in the container",
+            "inspected_at": "2026-11-25T14:30:00Z",
+        },
+    ),
+    "no_hit": Example(
+        summary="A documentary check that found nothing",
+        value={
+            "inspected": True,
+            "irregularity_found": False,
+            "officer_id": "OFF-2210",
+            "inspected_at": "2026-11-25T10:05:00Z",
+        },
+    ),
+    "not_inspected": Example(
+        summary="Selected, but released without inspection (for example the goods had left)",
+        value={
+            "inspected": False,
+            "irregularity_found": False,
+            "officer_id": "OFF-2210",
+            "inspected_at": "2026-11-25T10:05:00Z",
+        },
+    ),
+}
+ReportBody = Annotated[InspectionOutcome, Body(openapi_examples=REPORT_EXAMPLES)]
 
 
 @router.post(
@@ -54,7 +89,7 @@ async def report_outcome(
     outbox: OutboxDep,
     response: Response,
     subject_id: SubjectId,
-    report: InspectionOutcome,
+    report: ReportBody,
     stream: StreamQuery = Stream.DECLARATION,
 ) -> RecordedOutcome:
     """Store the outcome, then publish it to the `outcomes` topic (retried until Kafka acknowledges it)."""

@@ -19,9 +19,10 @@ from portcullis.watchlist.entries.schemas import (
     ScreeningAnswer,
     ScreeningMatch,
 )
+from portcullis.watchlist.examples import CREATED_OR_REPLACED, ENTRY_EXAMPLES, NOT_FOUND, OFAC_IMPORT_EXAMPLES
 
 router = APIRouter(tags=["watchlist entries"])
-EntryBody = Annotated[EntrySpec, Body()]
+EntryBody = Annotated[EntrySpec, Body(openapi_examples=ENTRY_EXAMPLES)]
 
 
 @router.post("/v1/watchlist/entries", status_code=status.HTTP_201_CREATED, summary="Create an entry")
@@ -46,13 +47,13 @@ async def list_entries(
     return EntryPage(items=items, next_after=next_after)
 
 
-@router.get("/v1/watchlist/entries/{entry_id}", summary="Get an entry")
+@router.get("/v1/watchlist/entries/{entry_id}", responses=NOT_FOUND, summary="Get an entry")
 async def get_entry(entry_id: DocumentId, session: SessionDep, include_deleted: bool = False) -> EntryDocument:
     """One entry (404 once deleted, unless include_deleted)."""
     return await service.get_entry(session, entry_id, include_deleted)
 
 
-@router.put("/v1/watchlist/entries/{entry_id}", summary="Create or replace an entry")
+@router.put("/v1/watchlist/entries/{entry_id}", responses=CREATED_OR_REPLACED, summary="Create or replace an entry")
 async def put_entry(
     entry_id: DocumentId, spec: EntryBody, user: UserDep, work: UnitOfWorkDep, response: Response
 ) -> EntryDocument:
@@ -64,7 +65,7 @@ async def put_entry(
     return document
 
 
-@router.delete("/v1/watchlist/entries/{entry_id}", summary="Delete an entry")
+@router.delete("/v1/watchlist/entries/{entry_id}", responses=NOT_FOUND, summary="Delete an entry")
 async def delete_entry(entry_id: DocumentId, user: UserDep, work: UnitOfWorkDep) -> EntryDocument:
     """Soft-delete: the entry stops matching; it stays in the audit trail."""
     document = await service.delete_entry(work.session, entry_id, user)
@@ -72,7 +73,7 @@ async def delete_entry(entry_id: DocumentId, user: UserDep, work: UnitOfWorkDep)
     return document
 
 
-@router.get("/v1/watchlist/entries/{entry_id}/audit", summary="Audit trail of an entry")
+@router.get("/v1/watchlist/entries/{entry_id}/audit", responses=NOT_FOUND, summary="Audit trail of an entry")
 async def entry_audit(entry_id: DocumentId, session: SessionDep) -> list[AuditRecord]:
     """Every change of the entry, oldest first, with the document before and after."""
     records = await audit_trail(session, "entry", entry_id)
@@ -82,7 +83,11 @@ async def entry_audit(entry_id: DocumentId, session: SessionDep) -> list[AuditRe
 
 
 @router.post("/v1/watchlist/imports/ofac-sdn", summary="Import the OFAC SDN list")
-async def import_ofac(request: OfacImportRequest, user: UserDep, work: UnitOfWorkDep) -> ImportResult:
+async def import_ofac(
+    request: Annotated[OfacImportRequest, Body(openapi_examples=OFAC_IMPORT_EXAMPLES)],
+    user: UserDep,
+    work: UnitOfWorkDep,
+) -> ImportResult:
     """Bring the `OFAC SDN` list in line with sdn.csv and alt.csv: add, change, soft-delete; idempotent."""
     outcome = await import_ofac_sdn(work.session, request.sdn_csv, request.alt_csv, request.action, user)
     await work.commit_entries(await service.get_entries(work.session, outcome.changed_ids))

@@ -9,7 +9,7 @@ from portcullis.shared.schemas.watchlist import DocumentId, RuleDocument, RuleSp
 from portcullis.watchlist.audit import AuditRecord, audit_trail
 from portcullis.watchlist.db import SessionDep
 from portcullis.watchlist.deps import UnitOfWorkDep, UserDep
-from portcullis.watchlist.examples import CREATED_OR_REPLACED, NOT_FOUND, RULE_EXAMPLES
+from portcullis.watchlist.examples import CREATED_OR_REPLACED, DRY_RUN_EXAMPLES, NOT_FOUND, RULE_EXAMPLES
 from portcullis.watchlist.rules import service
 from portcullis.watchlist.rules.schemas import DryRunAnswer, DryRunRequest, FieldInfo, RulePage
 
@@ -23,8 +23,12 @@ async def rule_fields(stream: Stream = Stream.DECLARATION) -> list[FieldInfo]:
     return service.field_catalogue(stream)
 
 
-@router.post("/v1/rules/dry-run", summary="Try a rule on sample declarations, passengers or containers")
-async def dry_run(request: DryRunRequest, session: SessionDep) -> DryRunAnswer:
+@router.post(
+    "/v1/rules/dry-run", responses=NOT_FOUND, summary="Try a rule on sample declarations, passengers or containers"
+)
+async def dry_run(
+    request: Annotated[DryRunRequest, Body(openapi_examples=DRY_RUN_EXAMPLES)], session: SessionDep
+) -> DryRunAnswer:
     """Evaluate a saved (`rule_id`) or unsaved (`rule`) rule on samples of its stream in the body; stores nothing."""
     return await service.dry_run(session, request)
 
