@@ -4,22 +4,25 @@ The whole vendored OFAC SDN list is loaded into scoring's list state as the watc
 party, red on a hit); the passenger generator plants listed persons under spelling, transliteration, typing,
 accent and Cyrillic variants of their names; PassengerPipeline selects and decides each record as it would live.
 
-Run for the numbers in docs/streams.md: `.venv/bin/python -m tests.unit.services.screening_measure --count 20000`.
+Run for the numbers in docs/streams.md:
+`.venv/bin/python -m tests.unit.services.screening_measure --count 20000 --containers 20000`.
 """
 
 import argparse
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from portcullis.scoring.containers import ContainerPipeline
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.schemas import Lane, ReasonKind
 from portcullis.shared.schemas.watchlist import Action, EntryDocument, encode_document, topic_key
 from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
-from portcullis.shared.synthetic import PlantedKind, generate_passengers
+from portcullis.shared.synthetic import PlantedKind, generate_containers, generate_passengers
 from portcullis.watchlist.entries.imports import to_spec
 from tests.unit.services.stream_fixtures import CapturingPublisher, FakeRecord
 
@@ -95,14 +98,40 @@ def measure(
     return result
 
 
+def measure_containers(
+    entries: list[WatchlistEntry], state: ListState, count: int, seed: int, planted_share: float
+) -> dict[str, Counter[str]]:
+    """Lanes of generated container events per planted kind (`clean` for the rest) with the SDN list and no rules."""
+    synthetic = generate_containers(count, seed=seed, planted_share=planted_share, watchlist=entries)
+    pipeline = ContainerPipeline(ScoringSettings(random_selection_rate=0.0), state, CapturingPublisher())  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    selections = pipeline.select(synthetic.items, now)
+    decisions = pipeline.decide(synthetic.items, [now] * count, selections, ("r", "w"))
+    lanes: dict[str, Counter[str]] = {}
+    for decision, truth in zip(decisions, synthetic.truth, strict=True):
+        kind = ";".join(truth.kinds) or "clean"
+        counter = lanes.setdefault(kind, Counter())
+        counter[decision.lane] += 1
+        listed = {r.code for r in decision.reasons if r.kind is ReasonKind.WATCHLIST}
+        if truth.watchlist_entry and truth.watchlist_entry in listed:
+            counter["entry named"] += 1
+        if kind == "clean" and listed:
+            counter["watchlist hit"] += 1
+    return lanes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--planted-share", type=float, default=0.25)
+    parser.add_argument("--containers", type=int, default=0, help="also score this many container events")
     args = parser.parse_args()
     entries = load_ofac_sdn(SDN_DIR)
-    result = measure(entries, sdn_list_state(entries), args.count, args.seed, args.planted_share)
+    state = sdn_list_state(entries)
+    started = time.process_time()
+    result = measure(entries, state, args.count, args.seed, args.planted_share)
+    print(f"CPU {1000 * (time.process_time() - started) / args.count:.2f} ms a record, generation included")
     print(f"planted listed persons: {result.planted}, caught {result.caught} ({result.recall:.2%})")
     print(f"  of them red (hold): {result.caught_red}")
     for variant, planted in sorted(result.planted_by_variant.items()):
@@ -113,6 +142,12 @@ def main() -> None:
     )
     for missed in result.missed:
         print(f"  missed {missed}")
+    if args.containers:
+        started = time.process_time()
+        measured = measure_containers(entries, state, args.containers, args.seed, 0.2)
+        print(f"CPU {1000 * (time.process_time() - started) / args.containers:.2f} ms an event, generation included")
+        for kind, lanes in sorted(measured.items()):
+            print(f"containers {kind}: {dict(sorted((str(k), v) for k, v in lanes.items()))}")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from portcullis.shared.schemas.watchlist import Action
 from portcullis.shared.screening import Match, ScreeningQuery
 
 #: Indicator weights (noisy-or; see streams.py).
-LARGE_WEIGHT_GAP_WEIGHT = 0.5
-WEIGHT_GAP_WEIGHT = 0.3
+LARGE_WEIGHT_GAP_WEIGHT = 0.6
+WEIGHT_GAP_WEIGHT = 0.4
 SEALS_CHANGED_WEIGHT = 0.45
 HIGH_RISK_PORT_WEIGHT = 0.5
 MANY_TRANSSHIPMENTS_WEIGHT = 0.15
