@@ -23,6 +23,14 @@ SCORE = Histogram(
     ["model_version"],
     buckets=tuple(i / 20 for i in range(1, 21)),
 )
+SCORE_PSI = Gauge(
+    "portcullis_model_score_psi",
+    "Population stability index of the recent scores against the model's reference (training) distribution",
+    ["model_version"],
+)
+SCORE_PSI_SAMPLE = Gauge(
+    "portcullis_model_score_psi_sample_size", "Scores in the window the PSI is computed on", ["model_version"]
+)
 LIST_MESSAGES = Counter(
     "portcullis_watchlist_messages_applied_total",
     "Watchlist topic messages applied (entry, rule) or rejected",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import orjson
 from pydantic import ValidationError
 
+from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORE, SCORING_SECONDS
 from portcullis.scoring.models import ActiveModel, ModelHolder
@@ -141,6 +142,7 @@ class DeclarationPipeline:
         for decision in decisions:
             latency.observe(max(0.0, now - decision.received_at.timestamp()))
             score_histogram.observe(decision.score)
+        SCORE_DRIFT.observe(active.model, [decision.score for decision in decisions])
 
 
 def _attributes(declaration: Declaration) -> dict[str, str]:
