@@ -1,11 +1,12 @@
 """`portcullis model` commands: train, evaluate, score with and publish risk models."""
 
 import csv
+import inspect
 import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,26 +62,92 @@ def _summary(metrics: dict[str, object]) -> str:
 
 @app.command()
 def train(
-    train_csv: Annotated[Path, typer.Option("--train", help="Labelled training CSV (data set layout)")],
-    valid_csv: Annotated[Path, typer.Option("--valid", help="Labelled validation CSV (sets lanes, model card)")],
     out: Annotated[Path, typer.Option("--out", help="Artifact directory to write")],
+    train_csv: Annotated[Path | None, typer.Option("--train", help="Labelled training CSV (data set layout)")] = None,
+    valid_csv: Annotated[
+        Path | None, typer.Option("--valid", help="Labelled validation CSV (sets lanes, model card)")
+    ] = None,
+    feedback: Annotated[
+        str | None,
+        typer.Option(
+            "--feedback",
+            help="Train on the gateway store's decisions and inspection outcomes instead "
+            "(its database URL, e.g. sqlite+aiosqlite:///.run/gateway.db)",
+        ),
+    ] = None,
+    declarations: Annotated[
+        Path | None,
+        typer.Option("--declarations", help="With --feedback: export of the declarations (data set CSV layout)"),
+    ] = None,
+    random_rate: Annotated[
+        float,
+        typer.Option(help="With --feedback: the random selection rate in force when the decisions were made"),
+    ] = 0.01,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="With --feedback: also write the weighted training set (CSV with Weight)"),
+    ] = None,
     red_rate: Annotated[float, typer.Option(help="Expected share of red lanes")] = DEFAULT_RED_RATE,
     yellow_rate: Annotated[float, typer.Option(help="Expected share of yellow lanes")] = DEFAULT_YELLOW_RATE,
     rounds: Annotated[int, typer.Option(min=1, help="Boosting rounds (trees)")] = DEFAULT_ROUNDS,
 ) -> None:
-    """Train a model and write its artifact directory."""
+    """Train a model and write its artifact directory: from labelled CSV files, or from feedback (--feedback)."""
     if not (0 <= red_rate <= 1 and 0 <= yellow_rate <= 1 and red_rate + yellow_rate <= 1):
         raise _fail("--red-rate and --yellow-rate must be in 0..1 and sum to at most 1")
-    try:
-        model = train_model(
-            train_csv, valid_csv, out, TrainingConfig(rounds=rounds, red_rate=red_rate, yellow_rate=yellow_rate)
-        )
-    except (CsvFormatError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+    config = TrainingConfig(rounds=rounds, red_rate=red_rate, yellow_rate=yellow_rate)
+    if feedback is not None:
+        if declarations is None or train_csv is not None or valid_csv is not None:
+            raise _fail("--feedback takes --declarations (and neither --train nor --valid)")
+        model = _train_from_feedback(feedback, declarations, random_rate, out, config, export)
+    else:
+        if train_csv is None or valid_csv is None:
+            raise _fail("give --train and --valid, or --feedback and --declarations")
+        try:
+            model = train_model(train_csv, valid_csv, out, config)
+        except (CsvFormatError, ValueError) as exc:
+            raise _fail(str(exc)) from exc
     typer.echo(f"version {model.version}")
     typer.echo(f"artifact {out}")
     typer.echo(f"validation: {_summary(model.card['metrics_valid'])}")
     typer.echo(f"lanes: red >= {model.thresholds.red:.4f}, yellow >= {model.thresholds.yellow:.4f}")
+
+
+def _train_from_feedback(
+    database_url: str, declarations: Path, random_rate: float, out: Path, config: TrainingConfig, export: Path | None
+) -> RiskModel:
+    """Weighted training set from the store, summarised (and exported); then a weighted fit."""
+    from portcullis.shared.riskmodel import training
+    from portcullis.shared.riskmodel.feedback import export_csv, load_feedback
+
+    try:
+        data = load_feedback(database_url, declarations, random_rate)
+    except (CsvFormatError, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    except Exception as exc:  # the database driver's errors (unreachable, no gateway tables)
+        raise _fail(f"cannot read the decision store: {type(exc).__name__}: {exc}") from exc
+    for line in data.summary.lines():
+        typer.echo(line)
+    if export is not None:
+        typer.echo(f"training set {export} ({export_csv(data, declarations, export):,} rows)")
+    if "weights" not in inspect.signature(training.fit).parameters:
+        # An unweighted fit would learn the lanes' selection bias (see the rates above): refuse rather than do that.
+        raise _fail(
+            "this version's training cannot weight samples yet (riskmodel.training.fit takes no weights); "
+            "the weighted training set is written with --export"
+        )
+    fit_weighted: Any = training.fit
+    model: RiskModel = fit_weighted(
+        data.train,
+        data.valid,
+        config,
+        {"feedback": database_url.rsplit("/", 1)[-1], "declarations": training.file_fingerprint(declarations)},
+        weights=data.weights,
+        valid_weights=data.valid_weights,
+    )
+    model.card["training"]["data_source"] = "feedback: inspected decisions weighted by 1 / propensity"
+    model.card["feedback"] = {**data.summary.__dict__, "random_rate": random_rate}
+    model.save(out)
+    return model
 
 
 @app.command("evaluate")
