@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from portcullis.cli.processes import ServiceProcess, ServiceSet
@@ -22,7 +23,7 @@ from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
 from portcullis.shared.settings import KafkaSettings
 from portcullis.shared.synthetic import PlantedKind, generate_passengers
 from tests.conftest import REPO
-from tests.integration.conftest import BOOTSTRAP, wait_for
+from tests.integration.conftest import BOOTSTRAP, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -211,3 +212,46 @@ async def test_a_container_on_an_sdn_vessel_is_red_and_a_weight_gap_gets_the_rul
         f"{system.gateway.url}/v1/decisions", params={"stream": "container", "office_id": "CNSHA", "lane": "red"}
     )
     assert on_sdn_vessel["event_id"] in [d["subject_id"] for d in listed.json()["items"]]
+
+
+async def test_a_bad_message_on_a_stream_topic_is_dead_lettered_and_the_partition_goes_on(
+    system: System, stream_kafka: KafkaSettings, http: httpx.AsyncClient
+) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    bad_box = {**copy.deepcopy(CONTAINER), "event_id": f"E-{uuid.uuid4().hex[:10]}", "vessel_imo": "9074720"}
+    good_box = {**copy.deepcopy(CONTAINER), "event_id": f"E-{uuid.uuid4().hex[:10]}"}
+    bad_traveller = {**copy.deepcopy(PASSENGER), "record_id": f"P-{uuid.uuid4().hex[:10]}", "arrival_airport": "QQQ"}
+    producer = AIOKafkaProducer(bootstrap_servers=stream_kafka.bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        # Straight onto the topics (ingest would refuse them): the bad one first, on the good one's partition.
+        containers, passengers = stream_kafka.topic("containers"), stream_kafka.topic("passengers")
+        await producer.send_and_wait(containers, orjson.dumps(bad_box), key=b"CSQU3054383", partition=0)
+        await producer.send_and_wait(containers, orjson.dumps(good_box), key=b"CSQU3054383", partition=0)
+        await producer.send_and_wait(passengers, orjson.dumps(bad_traveller), key=b"P", partition=0)
+    finally:
+        await producer.stop()
+
+    async def good_decided() -> bool:
+        answer = await http.get(f"{system.gateway.url}/v1/decisions/{good_box['event_id']}?stream=container")
+        return answer.status_code == 200
+
+    await wait_for(good_decided, timeout_s=20, interval_s=0.1)
+
+    async def dead_letters() -> list[dict[str, bytes]] | None:
+        found = [
+            dict(record.headers)  # type: ignore[attr-defined]
+            for topic in ("containers.dlq", "passengers.dlq")
+            for record in await read_topic(stream_kafka, stream_kafka.topic(topic))
+        ]
+        return found if len(found) == 2 else None
+
+    box_letter, traveller_letter = await wait_for(dead_letters, timeout_s=20, interval_s=0.2)
+    assert box_letter["reason"].decode().startswith("vessel_imo:")
+    assert b"check digit" in box_letter["reason"]
+    assert box_letter["error"] == b"invalid_container"
+    assert b"arrival_airport" in traveller_letter["reason"]
+    assert traveller_letter["error"] == b"invalid_passenger"
+    status = await http.get(f"{system.gateway.url}/v1/decisions/{bad_box['event_id']}?stream=container")
+    assert status.status_code == 404
