@@ -2,7 +2,8 @@
 
 import math
 from array import array
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -37,6 +38,8 @@ def _kind_mask(kinds: Iterable[str]) -> np.ndarray:
 _ALL_KINDS = _kind_mask(_KIND_CODES)
 _SCHEMA_MASKS = {schema: _kind_mask(kinds) for schema, kinds in SCHEMA_KINDS.items()}
 _NO_SLOTS = np.empty(0, dtype=np.int32)
+#: Common words are intersected only while the smaller posting has at most this many slots.
+_MAX_INTERSECTED = 20_000
 # Corroborating (+) and contradicting (-) evidence, added to the name score.
 _DOB_EXACT_BONUS = 0.08
 _DOB_YEAR_BONUS = 0.04
@@ -47,6 +50,10 @@ _IDENTIFIER_CONFLICT_PENALTY = 0.3
 # Candidates whose quick token-set score is this far below the threshold are not scored in full; the
 # margin covers what corroborating facts can add and where the quick score underrates the full one.
 _PRESCORE_MARGIN = 0.2
+
+
+def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
+    return found[0]
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
@@ -71,9 +78,13 @@ class WatchlistIndex:
         max_candidates: int = 32,
         posting_budget: int = 500,
         max_rescored: int = 4,
+        result_cache_size: int = 4096,
     ) -> None:
         self.match_threshold = match_threshold
         self.version = 0
+        self._result_cache_size = result_cache_size
+        # Recent results by (normalised query, limit, threshold); emptied whenever the index changes.
+        self._results: OrderedDict[Hashable, tuple[Match, ...]] = OrderedDict()
         self._max_candidates = max_candidates
         self._posting_budget = posting_budget
         self._max_rescored = max_rescored
@@ -82,7 +93,7 @@ class WatchlistIndex:
         # One slot per (entry, distinct normalised name); slots of removed entries are dead until compaction.
         self._slot_entry: list[str] = []
         self._slot_name: list[str] = []
-        self._slot_ordered: list[str] = []
+        self._slot_names: list[NormalizedName] = []
         self._slot_sorted: list[str] = []
         self._slot_kind = bytearray()
         self._dead_slots = 0
@@ -113,22 +124,27 @@ class WatchlistIndex:
         """Add an entry, or replace the entry with the same id."""
         self._remove(entry.entry_id)
         self._add(entry)
-        self.version += 1
+        self._changed()
 
     def extend(self, entries: Iterable[WatchlistEntry]) -> None:
         """Upsert many entries (one version step)."""
         for entry in entries:
             self._remove(entry.entry_id)
             self._add(entry)
-        self.version += 1
+        self._changed()
 
     def remove(self, entry_id: str) -> bool:
         """Remove an entry; whether it was there."""
         removed = self._remove(entry_id)
-        self.version += 1
+        self._changed()
         if self._dead_slots > max(1024, len(self._slot_entry) // 4):
             self._compact()
         return removed
+
+    def _changed(self) -> None:
+        """A new version: results screened against the old one may be wrong now."""
+        self.version += 1
+        self._results.clear()
 
     def _add(self, entry: WatchlistEntry) -> None:
         entry_id = entry.entry_id
@@ -145,7 +161,7 @@ class WatchlistIndex:
             slots.append(slot)
             self._slot_entry.append(entry_id)
             self._slot_name.append(display)
-            self._slot_ordered.append(normalized.ordered)
+            self._slot_names.append(normalized)
             self._slot_sorted.append(normalized.sorted)
             self._slot_kind.append(kind)
             for key in blocking_keys(normalized):
@@ -195,7 +211,7 @@ class WatchlistIndex:
         dead = self._dead_slots
         self._entries.clear()
         self._entry_slots.clear()
-        self._slot_entry, self._slot_name, self._slot_ordered, self._slot_sorted = [], [], [], []
+        self._slot_entry, self._slot_name, self._slot_names, self._slot_sorted = [], [], [], []
         self._slot_kind = bytearray()
         self._dead_slots = 0
         self._postings.clear()
@@ -216,59 +232,99 @@ class WatchlistIndex:
         self._posting_arrays[key] = frozen
         return frozen
 
-    def _query_keys(self, name: NormalizedName) -> list[str]:
-        """Blocking keys of a query: the prefix key only for words the index does not hold as such."""
+    def _query_keys(self, name: NormalizedName) -> list[tuple[str, int]]:
+        """Blocking keys of a query with the word each comes from; prefix keys only for words not indexed as such."""
         words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
-        keys = []
-        for word in words:
+        keys: dict[str, int] = {}
+        for position, word in enumerate(words):
             word_key = "w" + word
-            keys.append(word_key)
-            keys.append("p" + phonetic_key(word))
+            keys.setdefault(word_key, position)
+            keys.setdefault("p" + phonetic_key(word), position)
             # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
             if len(word) >= 5 and word_key not in self._postings:
-                keys.append("f" + word[:4])
-                keys.append("s" + word[-4:])
-        return list(dict.fromkeys(keys))
+                keys.setdefault("f" + word[:4], position)
+                keys.setdefault("s" + word[-4:], position)
+        return list(keys.items())
 
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> np.ndarray:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`."""
-        postings = []
-        for key in self._query_keys(name):
+        found: list[tuple[int, int, np.ndarray]] = []
+        for key, word in self._query_keys(name):
             posting = self._posting_arrays.get(key)
             if posting is None:
                 posting = self._posting_array(key)
                 if posting is None:
                     continue
-            postings.append(posting)
-        if not postings:
+            found.append((len(posting), word, posting))
+        if not found:
             return _NO_SLOTS
-        postings.sort(key=len)
-        chosen: list[np.ndarray] = []
+        found.sort(key=_posting_length)
+        # The rarest keys' postings are taken whole until the budget is spent, so that a very common key
+        # ("MOHAMMAD") never drags in thousands of slots; each taken slot gets a vote per key it shares, and a
+        # shared rare key says more than a common one: votes weigh 1 / log2(2 + posting length).
+        pieces: list[np.ndarray] = []
         weights: list[float] = []
+        overflow: list[tuple[int, np.ndarray, float]] = []
         budget = self._posting_budget
-        for posting in postings:
-            # The rarest keys come first; very common keys ("MOHAMMAD") are skipped once the budget is spent.
-            if budget <= 0:
-                break
-            chosen.append(posting[:budget])
-            # A shared rare key says more than a shared common one: votes weigh 1 / log2(2 + posting length).
-            weights.append(1.0 / math.log2(2 + len(posting)))
-            budget -= len(posting)
-        merged = np.concatenate(chosen)
-        order = np.argsort(merged, kind="stable")
-        merged = merged[order]
-        first = np.empty(len(merged), dtype=bool)
-        first[0] = True
-        np.not_equal(merged[1:], merged[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        slots: np.ndarray = merged[starts]
-        keep: np.ndarray = kind_mask[self._kind_array()[slots]]
-        slots = slots[keep]
-        if len(slots) > self._max_candidates:
-            vote_weights = np.repeat(np.array(weights), [len(c) for c in chosen])[order]
-            votes = np.add.reduceat(vote_weights, starts)[keep]
-            slots = slots[np.argpartition(-votes, self._max_candidates)[: self._max_candidates]]
-        return slots
+        for length, word, posting in found:
+            weight = 1.0 / math.log2(2 + length)
+            if length <= budget:
+                pieces.append(posting)
+                weights.append(weight)
+                budget -= length
+            else:
+                if budget > 0:
+                    pieces.append(posting[:budget])
+                    weights.append(0.0)  # its votes come from the membership test below, for every slot
+                    budget = 0
+                overflow.append((word, posting, weight))
+        if overflow:
+            common = self._common_to_two_words(overflow)
+            if common is not None:
+                pieces.append(common)
+                weights.append(0.0)
+        order: np.ndarray | None = None
+        if len(pieces) == 1:
+            slots: np.ndarray = pieces[0]
+        else:
+            merged = np.concatenate(pieces)
+            order = merged.argsort()
+            merged = merged[order]
+            first = np.empty(len(merged), dtype=bool)
+            first[0] = True
+            np.not_equal(merged[1:], merged[:-1], out=first[1:])
+            starts = first.nonzero()[0]
+            slots = merged[starts]
+        keep: np.ndarray | None = None
+        if kind_mask is not _ALL_KINDS or self._dead_slots:
+            keep = kind_mask[self._kind_array()[slots]]
+            slots = slots[keep]
+        if len(slots) <= self._max_candidates:
+            return slots
+        if order is None:
+            votes = np.full(len(slots), weights[0])
+        else:
+            vote_weights = np.array(weights).repeat([len(piece) for piece in pieces])[order]
+            votes = np.add.reduceat(vote_weights, starts)
+            if keep is not None:
+                votes = votes[keep]
+        for _, posting, weight in overflow:
+            # Postings are sorted (slots are numbered in insertion order): membership by binary search.
+            at = posting.searchsorted(slots)
+            np.minimum(at, len(posting) - 1, out=at)
+            votes += weight * (posting[at] == slots)
+        return slots[(-votes).argpartition(self._max_candidates)[: self._max_candidates]]
+
+    def _common_to_two_words(self, overflow: list[tuple[int, np.ndarray, float]]) -> np.ndarray | None:
+        """Slots in the postings of two different common words of the query (`ALI IBRAHIM`), or None."""
+        first_word, smaller, _ = overflow[0]
+        larger = next((posting for word, posting, _ in overflow if word != first_word), None)
+        if larger is None or len(smaller) > _MAX_INTERSECTED:
+            return None
+        at = larger.searchsorted(smaller)
+        np.minimum(at, len(larger) - 1, out=at)
+        common: np.ndarray = smaller[larger[at] == smaller]
+        return common[: self._posting_budget] if len(common) else None
 
     def _kind_array(self) -> np.ndarray:
         if self._kind_codes is None or len(self._kind_codes) != len(self._slot_kind):
@@ -278,18 +334,56 @@ class WatchlistIndex:
     def screen(self, query: ScreeningQuery, limit: int = 10, threshold: float | None = None) -> list[Match]:
         """Entries matching the query, best first, with a score in 0..1 of at least `threshold`."""
         cutoff = self.match_threshold if threshold is None else threshold
-        kind_mask = _SCHEMA_MASKS.get(query.schema, _ALL_KINDS) if query.schema else _ALL_KINDS
+        name = normalize_name(query.name)
+        if not self._result_cache_size:
+            return self._screen(query, name, limit, cutoff)
+        return list(self._screen_cached(query, name, _cache_key(query, name, limit, cutoff), limit, cutoff))
+
+    def screen_many(
+        self, queries: Iterable[ScreeningQuery], limit: int = 10, threshold: float | None = None
+    ) -> list[list[Match]]:
+        """`screen` for each query of a batch (say a consumer batch), in order; repeated queries are screened once."""
+        cutoff = self.match_threshold if threshold is None else threshold
+        batch: dict[Hashable, tuple[Match, ...]] = {}
+        results = []
+        for query in queries:
+            name = normalize_name(query.name)
+            key = _cache_key(query, name, limit, cutoff)
+            matches = batch.get(key)
+            if matches is None:
+                matches = batch[key] = self._screen_cached(query, name, key, limit, cutoff)
+            results.append(list(matches))
+        return results
+
+    def _screen_cached(
+        self, query: ScreeningQuery, name: NormalizedName, key: Hashable, limit: int, cutoff: float
+    ) -> tuple[Match, ...]:
+        if not self._result_cache_size:
+            return tuple(self._screen(query, name, limit, cutoff))
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            return cached
+        matches = self._results[key] = tuple(self._screen(query, name, limit, cutoff))
+        if len(self._results) > self._result_cache_size:
+            self._results.popitem(last=False)
+        return matches
+
+    def _screen(self, query: ScreeningQuery, name: NormalizedName, limit: int, cutoff: float) -> list[Match]:
         found: dict[str, tuple[float, str, list[str]]] = {}
         if query.imo or query.container_number or query.document_number:
             self._screen_identifiers(query, found)
-        if query.name:
-            self._screen_name(query, kind_mask, cutoff, found)
+        if name.tokens:
+            kind_mask = _SCHEMA_MASKS.get(query.schema, _ALL_KINDS) if query.schema else _ALL_KINDS
+            self._screen_name(query, name, kind_mask, cutoff, found)
+        if not found:
+            return []
         matches = [
-            Match(entry=self._entries[entry_id], matched_name=name, score=round(score, 4), evidence=evidence)
-            for entry_id, (score, name, evidence) in found.items()
+            Match(entry=self._entries[entry_id], matched_name=matched, score=round(score, 4), evidence=evidence)
+            for entry_id, (score, matched, evidence) in found.items()
             if score >= cutoff
         ]
-        matches.sort(key=lambda m: (-m.score, m.entry.entry_id))
+        matches.sort(key=_match_order)
         return matches[:limit]
 
     def _screen_identifiers(self, query: ScreeningQuery, found: dict[str, tuple[float, str, list[str]]]) -> None:
@@ -309,34 +403,35 @@ class WatchlistIndex:
     def _screen_name(
         self,
         query: ScreeningQuery,
+        name: NormalizedName,
         kind_mask: np.ndarray,
         cutoff: float,
         found: dict[str, tuple[float, str, list[str]]],
     ) -> None:
-        name = normalize_name(query.name)
-        if not name.tokens:
-            return
         slots = self._candidates(name, kind_mask).tolist()
         if not slots:
             return
         # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only.
-        choices = [self._slot_sorted[s] for s in slots]
+        choices = list(map(self._slot_sorted.__getitem__, slots))
         floor = max(0.0, cutoff - _PRESCORE_MARGIN) * 100
-        pre = cdist([name.sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
-        passing = np.flatnonzero(pre)
+        query_sorted = name.sorted
+        pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
+        passing = pre.nonzero()[0]
         if len(passing) == 0:
             return
-        if len(passing) > self._max_rescored:
+        positions = passing.tolist()
+        if len(positions) > self._max_rescored:
             # Token-set scores tie at 100 for every name containing the query; whole-name similarity
             # breaks the tie (`AST` before `AST GROUP HOLDING`).
-            whole = cdist([name.sorted], [choices[i] for i in passing.tolist()], scorer=fuzz.ratio, dtype=np.uint8)[0]
-            rank = pre[passing].astype(np.int32) + whole
-            passing = passing[np.argsort(-rank, kind="stable")[: self._max_rescored]]
+            query_sorted = name.sorted
+            rank = {i: int(pre[i]) + round(fuzz.ratio(query_sorted, choices[i])) for i in positions}
+            positions = sorted(positions, key=rank.__getitem__, reverse=True)[: self._max_rescored]
         rescored: dict[str, tuple[float, int]] = {}
-        for position in passing.tolist():
+        for position in positions:
             slot = slots[position]
             entry_id = self._slot_entry[slot]
-            score = name_similarity(name, NormalizedName(tuple(self._slot_ordered[slot].split())))
+            # The same words in any order score 1 without the full comparison.
+            score = 1.0 if choices[position] == query_sorted else name_similarity(name, self._slot_names[slot])
             best = rescored.get(entry_id)
             if best is None or score > best[0]:
                 rescored[entry_id] = (score, slot)
@@ -349,6 +444,26 @@ class WatchlistIndex:
                 found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
             else:
                 found[entry_id] = (score, self._slot_name[slot], evidence)
+
+
+def _match_order(match: Match) -> tuple[float, str]:
+    return -match.score, match.entry.entry_id
+
+
+def _cache_key(query: ScreeningQuery, name: NormalizedName, limit: int, cutoff: float) -> Hashable:
+    """What a screening's result depends on besides the index: the name as normalised, not as written."""
+    country = query.country.upper() if query.country else None
+    return (
+        name.tokens,
+        query.schema,
+        query.dob,
+        country,
+        normalize_imo_number(query.imo) if query.imo else None,
+        normalize_container_number(query.container_number) if query.container_number else None,
+        normalize_document_number(query.document_number) if query.document_number else None,
+        limit,
+        cutoff,
+    )
 
 
 def _weigh_evidence(entry: WatchlistEntry, query: ScreeningQuery, name_score: float) -> tuple[float, list[str]]:

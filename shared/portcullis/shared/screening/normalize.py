@@ -1,6 +1,7 @@
 """Name normalisation: one canonical token form for listed names and screened names alike."""
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -188,6 +189,7 @@ _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ORDINAL_RE = re.compile(r"\b(\d+)(?:ST|ND|RD|TH)\b")
 _DIGIT_EDGE_RE = re.compile(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])")
 _APOSTROPHE_RE = re.compile(r"['`\u2018\u2019\u02bc\u02bb.]")
+_DIGIT_RE = re.compile(r"\d")
 _NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
 _LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
 _VESSEL_PREFIX_RE = re.compile(r"^\s*(?:M\s*/\s*[VTY]|M\.\s*[VTY]\.)\s+")
@@ -204,9 +206,14 @@ class NormalizedName:
     numbers: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Computed once: the scorer reads them for every candidate.
-        object.__setattr__(self, "words", tuple(t for t in self.tokens if not t.isdigit()))
-        object.__setattr__(self, "numbers", tuple(sorted(t for t in self.tokens if t.isdigit())))
+        # Computed once: the scorer reads them for every candidate. Without numbers (most names) the words are
+        # the tokens themselves, one tuple less for each of the index's names.
+        if any(token.isdigit() for token in self.tokens):
+            object.__setattr__(self, "words", tuple(t for t in self.tokens if not t.isdigit()))
+            object.__setattr__(self, "numbers", tuple(sorted(t for t in self.tokens if t.isdigit())))
+        else:
+            object.__setattr__(self, "words", self.tokens)
+            object.__setattr__(self, "numbers", ())
 
     @property
     def ordered(self) -> str:
@@ -220,6 +227,8 @@ class NormalizedName:
 
 
 def _strip_annotations(text: str) -> str:
+    if "BRANCH" not in text and "OFFICE" not in text and "PORT" not in text:
+        return text  # the common case, without running the patterns
     text = _BRANCH_PAREN_RE.sub(" ", text)
     return _BRANCH_TAIL_RE.sub("", text)
 
@@ -232,8 +241,9 @@ def normalize_name(name: str) -> NormalizedName:
     text = _strip_annotations(text)
     text = _VESSEL_PREFIX_RE.sub(" ", text)
     text = _APOSTROPHE_RE.sub("", text)
-    text = _ORDINAL_RE.sub(r"\1", text)
-    text = _DIGIT_EDGE_RE.sub(" ", text)
+    if _DIGIT_RE.search(text):
+        text = _ORDINAL_RE.sub(r"\1", text)
+        text = _DIGIT_EDGE_RE.sub(" ", text)
     text = _NON_ALNUM_RE.sub(" ", text)
     raw = text.split()
     if not raw:
@@ -250,7 +260,8 @@ def normalize_name(name: str) -> NormalizedName:
         _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
         for index, token in enumerate(tokens)
     ]
-    return NormalizedName(tuple(numbered))
+    # Interned: the index keeps every name's tokens, and a vocabulary is much smaller than its names.
+    return NormalizedName(tuple(map(sys.intern, numbered)))
 
 
 _PHONETIC_MAP = str.maketrans(

@@ -16,6 +16,8 @@ TWO_EDIT_FLOOR = 0.7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
 
+_PAIR_CACHE_SIZE = 200_000  # about 20 MB when full; cleared, not evicted one by one
+
 
 def _token_weight(word: str) -> float:
     return 1.0 if word in PARTICLES or len(word) == 1 else float(min(len(word), 10))
@@ -32,7 +34,6 @@ def _vowelless(word_a: str, word_b: str) -> bool:
 
 
 _pair_cache: dict[tuple[str, str], float] = {}
-_PAIR_CACHE_SIZE = 200_000  # about 20 MB when full; cleared, not evicted one by one
 
 
 def token_similarity(word_a: str, word_b: str) -> float:
@@ -66,12 +67,28 @@ def token_similarity(word_a: str, word_b: str) -> float:
 
 
 def _token_score(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> float:
-    rows = [[token_similarity(a, b) for b in words_b] for a in words_a]
-    weights_a = [_token_weight(w) for w in words_a]
+    # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
+    cached = _pair_cache.get
     weights_b = [_token_weight(w) for w in words_b]
-    total_a, total_b = sum(weights_a), sum(weights_b)
-    matched_a: float = sum(w * max(row) for w, row in zip(weights_a, rows, strict=True))
-    matched_b: float = sum(w * max(column) for w, column in zip(weights_b, zip(*rows, strict=True), strict=True))
+    best_b = [0.0] * len(words_b)
+    matched_a = total_a = 0.0
+    for a in words_a:
+        weight_a = _token_weight(a)
+        total_a += weight_a
+        best_a = 0.0
+        for column, b in enumerate(words_b):
+            if a == b:
+                sim = 1.0
+            else:
+                found = cached((a, b))
+                sim = token_similarity(a, b) if found is None else found
+            if sim > best_a:
+                best_a = sim
+            if sim > best_b[column]:
+                best_b[column] = sim
+        matched_a += weight_a * best_a
+    total_b = sum(weights_b)
+    matched_b = sum(w * best for w, best in zip(weights_b, best_b, strict=True))
     dice = (matched_a + matched_b) / (total_a + total_b)
     substantive = min(sum(1 for w in words_a if w not in PARTICLES), sum(1 for w in words_b if w not in PARTICLES))
     if substantive < 2:
