@@ -48,7 +48,8 @@ class WriteGate:
             self._lock.release()
 
 
-def _writes(request: Request) -> WriteGate:
+async def _writes(request: Request) -> WriteGate:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request.
     gate: WriteGate = request.app.state.writes
     return gate
 

@@ -26,7 +26,8 @@ class Accepted(BaseModel):
     count: int
 
 
-def _publisher(request: Request) -> Publisher:
+async def _publisher(request: Request) -> Publisher:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request.
     publisher: Publisher = request.app.state.publisher
     return publisher
 

@@ -96,6 +96,4 @@ def _validate(adapter: TypeAdapter[T], document: object) -> T:
 
 def to_messages(items: list[Item], topic: str, key: Callable[[Item], str]) -> list[Message]:
     """Kafka messages keyed by subject id, so one subject stays on one partition and in order."""
-    return [
-        Message(topic=topic, key=key(item).encode(), value=orjson.dumps(item.model_dump(mode="json"))) for item in items
-    ]
+    return [Message(topic=topic, key=key(item).encode(), value=item.model_dump_json().encode()) for item in items]

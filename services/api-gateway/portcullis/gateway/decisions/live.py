@@ -104,7 +104,12 @@ class Broadcaster:
         LIVE_CLIENTS.set(len(self._subscriptions))
 
     def publish(self, events: Iterable[LiveDecision]) -> None:
-        """Offer committed decisions (in id order) to every client; called by the consumer after the commit."""
+        """Offer committed decisions (in id order) to every client; called by the consumer after the commit.
+
+        With nobody following, the events are not even built (each is a decision serialised to JSON).
+        """
+        if not self._subscriptions:
+            return
         batch = list(events)
         if not batch:
             return

@@ -36,7 +36,8 @@ def _row(decision: Decision, stored_at: datetime) -> dict[str, Any]:
         "random_selection": decision.random_selection,
         "challenger_version": decision.challenger_version,
         "challenger_score": decision.challenger_score,
-        "reasons": [reason.model_dump(mode="json") for reason in decision.reasons],
+        # One serialiser call for every reason (a model_dump per reason costs several times more).
+        "reasons": decision.model_dump(mode="json", include={"reasons"})["reasons"],
         "attributes": decision.attributes or None,
         "office_id": decision.attributes.get("office_id"),
         "importer_id": decision.attributes.get("importer_id"),
