@@ -126,7 +126,68 @@ def test_results_are_sorted_and_limited(sdn_index: WatchlistIndex) -> None:
         (ScreeningQuery(name="M/T ARTAVIL", schema="Vessel"), "ofac-sdn:15036"),
         (ScreeningQuery(imo="IMO 9187629"), "ofac-sdn:15036"),
         (ScreeningQuery(name="Manuel Antonio Noriega"), "ofac-sdn:1572"),
+        # Names made only of very common words: each word's posting is too long to take whole.
+        (ScreeningQuery(name="ALI IBRAHIM", schema="Person"), "ofac-sdn:22149"),
+        (ScreeningQuery(name="Mohammed Ibrahim"), "ofac-sdn:21165"),
+        (ScreeningQuery(name="Ahmad Ali"), "ofac-sdn:21908"),
     ],
 )
 def test_screening_against_the_sdn_list(sdn_index: WatchlistIndex, query: ScreeningQuery, expected: str) -> None:
     assert expected in [m.entry.entry_id for m in sdn_index.screen(query)]
+
+
+def test_screen_many_answers_each_query_of_a_batch_in_order(index: WatchlistIndex) -> None:
+    batch = [
+        ScreeningQuery(name="Aiman al-Zawahri"),
+        ScreeningQuery(name="Peter Lindqvist"),
+        ScreeningQuery(imo="IMO 9074729"),
+        ScreeningQuery(name="AIMAN AL ZAWAHRI"),  # the first query again, written otherwise
+        ScreeningQuery(name="Aiman al-Zawahri", dob=date(1980, 1, 1)),  # same name, contradicting date of birth
+    ]
+    results = index.screen_many(batch)
+    assert [[m.entry.entry_id for m in matches] for matches in results] == [["p1"], [], ["v1"], ["p1"], []]
+    assert results == [index.screen(query) for query in batch]
+    assert index.screen_many([]) == []
+
+
+def test_screen_many_applies_limit_and_threshold(index: WatchlistIndex) -> None:
+    (lenient,) = index.screen_many([ScreeningQuery(name="Aiman al-Zawahri", dob=date(1980, 1, 1))], threshold=0.5)
+    assert [m.entry.entry_id for m in lenient] == ["p1"]
+    (limited,) = index.screen_many([ScreeningQuery(name="OCEAN STAR 1", imo="9074729")], limit=0)
+    assert limited == []
+
+
+def test_a_renamed_or_removed_entry_is_not_matched_by_a_query_screened_before(index: WatchlistIndex) -> None:
+    query = ScreeningQuery(name="Asma Akhras")
+    assert [m.entry.entry_id for m in index.screen(query)] == ["p2"]
+    index.upsert(_person("p2", "Fawwaz ZAIDAN", birth_years=(1975,)))
+    assert index.screen(query) == []
+    assert index.screen_many([query]) == [[]]
+    renamed = ScreeningQuery(name="Fawwaz Zaidan")
+    assert [m.entry.entry_id for m in index.screen(renamed)] == ["p2"]
+    index.remove("p2")
+    assert index.screen(renamed) == []
+
+
+def test_a_new_entry_is_found_by_a_query_that_found_nothing_before(index: WatchlistIndex) -> None:
+    query = ScreeningQuery(name="Peter Lindqvist", schema="Person")
+    assert index.screen(query) == []
+    index.extend([_person("p9", "Peter LINDQVIST")])
+    assert [m.entry.entry_id for m in index.screen(query)] == ["p9"]
+
+
+def test_results_do_not_depend_on_the_result_cache(sdn_entries: list[WatchlistEntry]) -> None:
+    cached, uncached = WatchlistIndex(result_cache_size=2), WatchlistIndex(result_cache_size=0)
+    cached.extend(sdn_entries)
+    uncached.extend(sdn_entries)
+    queries = [
+        ScreeningQuery(name=name, schema=schema)
+        for name in ("Aiman al-Zawahri", "BANCO NACIONAL DE CUBA", "Mohammed Ali", "Ivan Petrov", "Aiman Zawahri")
+        for schema in (None, "Person")
+    ]
+    for _ in range(2):  # the second round is answered from the cache where it still holds the query
+        for query in queries:
+            assert cached.screen(query, threshold=0.7) == uncached.screen(query, threshold=0.7)
+    mutated = cached.screen(queries[0])
+    mutated.clear()  # a caller changing its list does not change what the cache answers next
+    assert cached.screen(queries[0]) == uncached.screen(queries[0]) != []

@@ -265,12 +265,14 @@ class WatchlistIndex:
         pieces: list[np.ndarray] = []
         weights: list[float] = []
         overflow: list[tuple[int, np.ndarray, float]] = []
+        whole_words: set[int] = set()
         budget = self._posting_budget
         for length, word, posting in found:
             weight = 1.0 / math.log2(2 + length)
             if length <= budget:
                 pieces.append(posting)
                 weights.append(weight)
+                whole_words.add(word)
                 budget -= length
             else:
                 if budget > 0:
@@ -278,7 +280,8 @@ class WatchlistIndex:
                     weights.append(0.0)  # its votes come from the membership test below, for every slot
                     budget = 0
                 overflow.append((word, posting, weight))
-        if overflow:
+        if overflow and not whole_words:
+            # Every word is common (`MUHAMMAD ALI`): the names holding two of them are the ones to look at.
             common = self._common_to_two_words(overflow)
             if common is not None:
                 pieces.append(common)
@@ -421,10 +424,20 @@ class WatchlistIndex:
             return
         positions = passing.tolist()
         if len(positions) > self._max_rescored:
-            # Token-set scores tie at 100 for every name containing the query; whole-name similarity
-            # breaks the tie (`AST` before `AST GROUP HOLDING`).
-            query_sorted = name.sorted
-            rank = {i: int(pre[i]) + round(fuzz.ratio(query_sorted, choices[i])) for i in positions}
+            # Token-set scores tie at 100 for every name containing the query; whole-name similarity breaks the
+            # tie (`AST` before `AST GROUP HOLDING`), in word order or sorted, whichever is closer: sorting moves a
+            # mistyped word (`KANSU` / `QANSU`), and shorter names inside the query must not crowd it out.
+            query_ordered = name.ordered
+            rank = {
+                i: int(pre[i])
+                + round(
+                    max(
+                        fuzz.ratio(query_sorted, choices[i]),
+                        fuzz.ratio(query_ordered, self._slot_names[slots[i]].ordered),
+                    )
+                )
+                for i in positions
+            }
             positions = sorted(positions, key=rank.__getitem__, reverse=True)[: self._max_rescored]
         rescored: dict[str, tuple[float, int]] = {}
         for position in positions:
