@@ -1,6 +1,9 @@
 """Random selection: the configured share, reproducible per subject, unpredictable without the secret."""
 
-from portcullis.scoring.random_selection import is_randomly_selected
+import hashlib
+import hmac
+
+from portcullis.scoring.random_selection import RandomSelector, is_randomly_selected
 
 
 def test_the_share_drawn_matches_the_configured_rate() -> None:
@@ -24,3 +27,12 @@ def test_another_secret_draws_other_subjects() -> None:
 
 def test_rate_zero_draws_nobody() -> None:
     assert not any(is_randomly_selected(f"D{n}", 0.0, b"s") for n in range(1_000))
+
+
+def test_the_keyed_selector_draws_exactly_like_hmac() -> None:
+    ids = [f"D{n}" for n in range(3_000)] + ["", "ÄÖ-unicode", "x" * 300]
+    for secret in (b"secret", b"", b"k" * 128, b"long" * 100):
+        selector = RandomSelector(0.1, secret)
+        assert [selector(i) for i in ids] == [is_randomly_selected(i, 0.1, secret) for i in ids]
+        assert selector.digest("D1") == hmac.new(secret, b"D1", hashlib.blake2b).digest()
+    assert not any(RandomSelector(0.0, b"s")(i) for i in ids)

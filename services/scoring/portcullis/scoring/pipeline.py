@@ -2,12 +2,22 @@
 
 Selectivity order: rules, watchlist hits, the model's lane, random selection. A forced lane wins over the
 model's when stricter (red beats yellow beats green); score additions add to the model score, clipped to 1.
+
+Every decision carries the score reason; decisions that end yellow or red (by the model, a rule, a watchlist
+hit or random selection) also carry the model's top reasons for their riskiest item. Green ones do not: the
+explanation costs more than the score itself, and nobody inspects a green declaration.
+
+The hot path builds each decision's JSON straight from plain values (the bytes `Decision.model_dump` would
+give, which a unit test checks) instead of validating a `Decision` object and dumping it again.
 """
 
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -16,16 +26,32 @@ from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORE, SCORING_SECONDS
 from portcullis.scoring.models import ActiveModel, ModelHolder
-from portcullis.scoring.random_selection import is_randomly_selected
-from portcullis.scoring.selectivity import Selection, select_declarations, stricter
+from portcullis.scoring.random_selection import RandomSelector
+from portcullis.scoring.selectivity import LANE_ORDER, Selection, select_declarations
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
-from portcullis.shared.schemas import Decision, Declaration, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
+
+#: Lanes by strictness (the index is `selectivity.LANE_ORDER`'s value).
+_LANES = (Lane.GREEN, Lane.YELLOW, Lane.RED)
+_JSON_OPTIONS = orjson.OPT_UTC_Z  # "Z" for UTC, like pydantic's JSON mode
 
 
 class ModelUnavailableError(RuntimeError):
     """No model is loaded yet: the batch waits (it is retried, never skipped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A decision as published (`payload`, the JSON of a `Decision`) and what the metrics read of it."""
+
+    subject_id: str
+    lane: Lane
+    score: float
+    random_selection: bool
+    received_at: datetime
+    payload: bytes
 
 
 class DeclarationPipeline:
@@ -38,6 +64,15 @@ class DeclarationPipeline:
         self._publisher = publisher
         self._decisions_topic = settings.kafka.topic("decisions")
         self._secret = settings.random_selection_secret.get_secret_value().encode()
+        self._random = RandomSelector(settings.random_selection_rate, self._secret)
+        self._random_lane = settings.random_selection_lane
+        self._random_reason = {
+            "kind": ReasonKind.RANDOM.value,
+            "text": "selected at random for inspection "
+            f"({settings.random_selection_rate:.1%} of would-be-green declarations)",
+            "code": None,
+            "weight": None,
+        }
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not declarations."""
@@ -56,81 +91,98 @@ class DeclarationPipeline:
                 self._decide, active, declarations, received, selections, versions, challenger
             )
             SCORING_SECONDS.labels(Stream.DECLARATION).observe(time.perf_counter() - started)
-            await self._publisher.publish(
-                [
-                    Message(self._decisions_topic, d.subject_id.encode(), orjson.dumps(d.model_dump(mode="json")))
-                    for d in decisions
-                ]
-            )
+            topic = self._decisions_topic
+            await self._publisher.publish([Message(topic, d.subject_id.encode(), d.payload) for d in decisions])
             self._observe(decisions, active)
         return dead
 
     def _decide(
         self,
         active: ActiveModel,
-        declarations: list[Declaration],
-        received: list[datetime],
-        selections: list[Selection],
+        declarations: Sequence[Declaration],
+        received: Sequence[datetime],
+        selections: Sequence[Selection],
         versions: tuple[str, str],
         challenger: ActiveModel | None = None,
-    ) -> list[Decision]:
+    ) -> list[Decided]:
         thresholds = active.thresholds
-        assessments = active.model.assess(declarations, thresholds=thresholds)
+        red, yellow = thresholds.red, thresholds.yellow
+        model = active.model
+        batch = model.score_declarations(declarations)
+        model_scores: list[float] = batch.scores.tolist()
         # The challenger is scored in shadow: no explanations, and its score never sets the lane.
-        shadow = (
-            [a.score for a in challenger.model.assess(declarations, explain_min_lane=None)]
-            if challenger is not None
-            else [None] * len(declarations)
+        shadow: list[float] | None = (
+            challenger.model.score_declarations(declarations).scores.tolist() if challenger is not None else None
         )
+        random_lane = self._random_lane
+        drawn = self._random
+        scores: list[float] = []
+        lanes: list[Lane] = []
+        model_lanes: list[Lane] = []
+        randomly: list[bool] = []
+        for declaration, selection, model_score in zip(declarations, selections, model_scores, strict=True):
+            score = min(1.0, model_score + selection.score_added) if selection.score_added else model_score
+            model_lane = Lane.RED if score >= red else Lane.YELLOW if score >= yellow else Lane.GREEN
+            forced = selection.lane
+            lane = forced if forced is not None and LANE_ORDER[forced] > LANE_ORDER[model_lane] else model_lane
+            random_selection = lane is Lane.GREEN and drawn(declaration.declaration_id)
+            if random_selection:
+                lane = random_lane
+            scores.append(score)
+            model_lanes.append(model_lane)
+            lanes.append(lane)
+            randomly.append(random_selection)
+        # Reasons in words for what an officer will look at: every declaration that ends yellow or red.
+        explained = [i for i, lane in enumerate(lanes) if lane is not Lane.GREEN]
+        model_reasons: dict[int, list[dict[str, Any]]] = {
+            i: [{"kind": "model", "text": text, "code": code, "weight": weight} for code, text, weight in parts]
+            for i, parts in zip(explained, model.explain(batch, explained), strict=True)
+        }
         decided_at = datetime.now(UTC)
         rules_version, watchlist_version = versions
+        model_version = active.version
+        challenger_version = challenger.version if challenger is not None else None
         decisions = []
-        for declaration, received_at, assessment, selection, shadow_score in zip(
-            declarations, received, assessments, selections, shadow, strict=True
-        ):
-            model_score = float(assessment.score)
-            score = min(1.0, model_score + selection.score_added)
-            model_lane = thresholds.lane_for(score)
-            lane = stricter(selection.lane, model_lane) or model_lane
-            reasons = [
-                *selection.reasons,
-                _score_reason(score, model_score, model_lane, thresholds.red, thresholds.yellow),
-                *assessment.reasons,
-            ]
-            random_selection = lane is Lane.GREEN and is_randomly_selected(
-                declaration.declaration_id, self._settings.random_selection_rate, self._secret
-            )
-            if random_selection:
-                lane = self._settings.random_selection_lane
-                reasons.append(
-                    Reason(
-                        kind=ReasonKind.RANDOM,
-                        text="selected at random for inspection "
-                        f"({self._settings.random_selection_rate:.1%} of would-be-green declarations)",
-                    )
-                )
+        for i, declaration in enumerate(declarations):
+            score, model_score, selection = scores[i], model_scores[i], selections[i]
+            reasons = [_reason_json(reason) for reason in selection.reasons] if selection.reasons else []
+            reasons.append(_score_reason(score, model_score, model_lanes[i], red, yellow))
+            found = model_reasons.get(i)
+            if found:
+                reasons.extend(found)
+            if randomly[i]:
+                reasons.append(self._random_reason)
+            rounded = round(score, 6)
+            document = {
+                "stream": "declaration",
+                "subject_id": declaration.declaration_id,
+                "lane": lanes[i].value,
+                "score": rounded,
+                "model_version": model_version,
+                "rules_version": rules_version,
+                "watchlist_version": watchlist_version,
+                "reasons": reasons,
+                "random_selection": randomly[i],
+                "challenger_version": challenger_version,
+                "challenger_score": round(shadow[i], 6) if shadow is not None else None,
+                "attributes": _attributes(declaration),
+                "submitted_at": declaration.submitted_at,
+                "received_at": received[i],
+                "decided_at": decided_at,
+            }
             decisions.append(
-                Decision(
-                    stream=Stream.DECLARATION,
+                Decided(
                     subject_id=declaration.declaration_id,
-                    lane=lane,
-                    score=round(score, 6),
-                    model_version=active.version,
-                    rules_version=rules_version,
-                    watchlist_version=watchlist_version,
-                    reasons=reasons,
-                    random_selection=random_selection,
-                    attributes=_attributes(declaration),
-                    challenger_version=challenger.version if challenger is not None else None,
-                    challenger_score=round(float(shadow_score), 6) if shadow_score is not None else None,
-                    submitted_at=declaration.submitted_at,
-                    received_at=received_at,
-                    decided_at=decided_at,
+                    lane=lanes[i],
+                    score=rounded,
+                    random_selection=randomly[i],
+                    received_at=received[i],
+                    payload=orjson.dumps(document, option=_JSON_OPTIONS),
                 )
             )
         return decisions
 
-    def _observe(self, decisions: list[Decision], active: ActiveModel) -> None:
+    def _observe(self, decisions: Sequence[Decided], active: ActiveModel) -> None:
         # Label lookups once per batch (one stream per pipeline); only the histograms take each decision.
         now = time.time()
         stream = Stream.DECLARATION
@@ -147,13 +199,24 @@ class DeclarationPipeline:
 
 def _attributes(declaration: Declaration) -> dict[str, str]:
     """What API clients filter decisions on: trader ids, office and origins (no personal data)."""
+    items = declaration.items
+    if len(items) == 1:
+        origins, chapters = items[0].origin_country, items[0].hs6_code[:2]
+    else:
+        origins = ",".join(sorted({item.origin_country for item in items}))
+        chapters = ",".join(sorted({item.hs6_code[:2] for item in items}))
     return {
         "office_id": declaration.office_id,
         "importer_id": declaration.importer_id,
         "declarant_id": declaration.declarant_id,
-        "origin_countries": ",".join(sorted({item.origin_country for item in declaration.items})),
-        "hs_chapters": ",".join(sorted({item.hs6_code[:2] for item in declaration.items})),
+        "origin_countries": origins,
+        "hs_chapters": chapters,
     }
+
+
+def _reason_json(reason: Reason) -> dict[str, Any]:
+    """A reason in the decision's JSON form (`Reason.model_dump(mode="json")`)."""
+    return {"kind": reason.kind.value, "text": reason.text, "code": reason.code, "weight": reason.weight}
 
 
 def _decode(records: list[Record]) -> tuple[list[Declaration], list[datetime], list[DeadLetter]]:
@@ -174,7 +237,7 @@ def _decode(records: list[Record]) -> tuple[list[Declaration], list[datetime], l
     return declarations, received, dead
 
 
-def _score_reason(score: float, model_score: float, lane: Lane, red: float, yellow: float) -> Reason:
+def _score_reason(score: float, model_score: float, lane: Lane, red: float, yellow: float) -> dict[str, Any]:
     described = f"risk score {score:.2f}"
     if score != model_score:
         described += f" (model {model_score:.2f} plus {score - model_score:.2f} from rules and watchlists)"
@@ -184,4 +247,4 @@ def _score_reason(score: float, model_score: float, lane: Lane, red: float, yell
         text = f"{described} is at or above the yellow threshold {yellow:.2f}"
     else:
         text = f"{described} is below the yellow threshold {yellow:.2f}"
-    return Reason(kind=ReasonKind.MODEL, text=text, code="score", weight=score)
+    return {"kind": "model", "text": text, "code": "score", "weight": score}

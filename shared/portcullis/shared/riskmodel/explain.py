@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,8 +40,8 @@ _CATEGORY_LABELS: dict[str, str] = {
 }
 
 
-def _history_subject(name: str, row: dict[str, Any]) -> str:
-    subjects: dict[str, Callable[[dict[str, Any]], str]] = {
+def _history_subject(name: str, row: Mapping[str, Any]) -> str:
+    subjects: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "importer": lambda r: "the importer",
         "declarant": lambda r: "the declarant",
         "seller": lambda r: "the seller",
@@ -70,7 +70,7 @@ def _percent_off(log_ratio: float) -> str:
     return f"{(1 - ratio) * 100:.0f}% below"
 
 
-def reason_text(feature: str, row: dict[str, Any], value: float, history: tuple[float, float] | None) -> str:
+def reason_text(feature: str, row: Mapping[str, Any], value: float, history: tuple[float, float] | None) -> str:
     """A sentence an officer understands for one feature of one item (`history`: inspections, frauds)."""
     if feature.startswith("cat_"):
         column = feature.removeprefix("cat_")
@@ -120,6 +120,55 @@ def reason_text(feature: str, row: dict[str, Any], value: float, history: tuple[
     return feature
 
 
+#: One model reason before it becomes a `Reason`: (feature code, sentence, weight rounded to 4 places).
+ReasonParts = tuple[str, str, float]
+
+
+def top_reasons(
+    rows: Sequence[Mapping[str, Any]],
+    values: np.ndarray,
+    contributions: np.ndarray,
+    feature_names: Sequence[str],
+    history: Callable[[str, int], tuple[float, float] | None],
+    max_reasons: int = MAX_REASONS,
+) -> list[list[ReasonParts]]:
+    """Top reasons (the features that raised the score most) of each explained item.
+
+    `rows[i]` holds the item frame's fields of item i (`reason_text` reads them), `values[i]` its feature
+    values, `contributions[i]` the per-feature contributions (a trailing bias column is ignored) and
+    `history(name, i)` the [inspections, frauds] behind history key `name` for item i.
+    """
+    # Last column of pred_contrib is the expected value (bias), not a feature.
+    feature_contributions = contributions[:, : len(feature_names)]
+    reasons: list[list[ReasonParts]] = []
+    for row_number, row_contrib in enumerate(feature_contributions):
+        order = np.argsort(-row_contrib, kind="stable")[:max_reasons]
+        merged: dict[str, ReasonParts] = {}
+        for column in order:
+            weight = float(row_contrib[column])
+            if weight <= 0:
+                break
+            feature = feature_names[column]
+            name = _history_name(feature)
+            text = reason_text(
+                feature,
+                rows[row_number],
+                float(values[row_number, column]),
+                history(name, row_number) if name != feature else None,
+            )
+            # One reason per sentence: a rate and its history count can say the same thing; add their weights.
+            seen = merged.get(text)
+            weight = round(weight, 4)
+            merged[text] = (feature, text, weight) if seen is None else (seen[0], text, round(seen[2] + weight, 4))
+        reasons.append(list(merged.values()))
+    return reasons
+
+
+def as_reasons(parts: Sequence[ReasonParts]) -> list[Reason]:
+    """`Reason` objects of model reasons."""
+    return [Reason(kind=ReasonKind.MODEL, text=text, code=code, weight=weight) for code, text, weight in parts]
+
+
 def explain_rows(
     items: pd.DataFrame,
     features: pd.DataFrame,
@@ -127,51 +176,18 @@ def explain_rows(
     stats: FeatureStats,
     max_reasons: int = MAX_REASONS,
 ) -> list[list[Reason]]:
-    """Top reasons (the features that raised the score most) for each item, with its contribution matrix."""
+    """Top reasons for each item of an item frame, with its feature matrix and contribution matrix."""
     names = list(features.columns)
-    # Last column of pred_contrib is the expected value (bias), not a feature.
-    feature_contributions = contributions[:, : len(names)]
-    records = items.to_dict("records")
-    values = features.to_numpy(dtype=np.float64)
     histories = _histories_for(items, names, stats)
-    reasons: list[list[Reason]] = []
-    for row_number, row_contrib in enumerate(feature_contributions):
-        order = np.argsort(-row_contrib, kind="stable")[:max_reasons]
-        row_reasons: list[Reason] = []
-        for column in order:
-            weight = float(row_contrib[column])
-            if weight <= 0:
-                break
-            feature = names[column]
-            history = histories.get(_history_name(feature))
-            row_reasons.append(
-                Reason(
-                    kind=ReasonKind.MODEL,
-                    text=reason_text(
-                        feature,
-                        records[row_number],
-                        float(values[row_number, column]),
-                        None if history is None else (history[row_number, 0], history[row_number, 1]),
-                    ),
-                    code=feature,
-                    weight=round(weight, 4),
-                )
-            )
-        reasons.append(_merge_same_text(row_reasons))
-    return reasons
 
+    def history(name: str, row: int) -> tuple[float, float] | None:
+        counts = histories.get(name)
+        return None if counts is None else (counts[row, 0], counts[row, 1])
 
-def _merge_same_text(reasons: list[Reason]) -> list[Reason]:
-    """One reason per sentence: a rate and its history count can say the same thing; add their weights."""
-    merged: dict[str, Reason] = {}
-    for reason in reasons:
-        seen = merged.get(reason.text)
-        if seen is None:
-            merged[reason.text] = reason
-        else:
-            weight = round((seen.weight or 0.0) + (reason.weight or 0.0), 4)
-            merged[reason.text] = seen.model_copy(update={"weight": weight})
-    return list(merged.values())
+    parts = top_reasons(
+        items.to_dict("records"), features.to_numpy(dtype=np.float64), contributions, names, history, max_reasons
+    )
+    return [as_reasons(p) for p in parts]
 
 
 def _history_name(feature: str) -> str:

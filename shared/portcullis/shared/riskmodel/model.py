@@ -13,12 +13,19 @@ import numpy as np
 import pandas as pd
 
 from portcullis.shared.logging import get_logger
-from portcullis.shared.riskmodel.explain import explain_rows
+from portcullis.shared.riskmodel.explain import ReasonParts, as_reasons, top_reasons
 from portcullis.shared.riskmodel.features import FeatureSpec, FeatureStats, build_features
-from portcullis.shared.riskmodel.frame import declarations_to_items
 from portcullis.shared.riskmodel.lanes import LaneThresholds
 from portcullis.shared.riskmodel.pathcontrib import PathContributions
-from portcullis.shared.schemas import Declaration, Lane, Reason
+from portcullis.shared.riskmodel.serving import (
+    HEADER_COLUMNS,
+    ITEM_COLUMNS,
+    DeclarationEncoder,
+    EncodedBatch,
+    header_value,
+    item_key,
+)
+from portcullis.shared.schemas import Declaration, DeclarationItem, Lane, Reason
 
 log = get_logger(__name__)
 
@@ -53,6 +60,23 @@ class ModelAssessment:
 
 
 @dataclass
+class ScoredBatch:
+    """A batch of declarations scored by one model: what `RiskModel.explain` needs to give reasons later."""
+
+    encoded: EncodedBatch
+    #: Fraud probability of every goods item (matrix row order).
+    item_scores: np.ndarray
+    #: Declaration score: the maximum over its items.
+    scores: np.ndarray
+    #: Matrix row of each declaration's highest-scoring item (the first one on ties).
+    top_rows: np.ndarray
+
+    def item_index(self, position: int) -> int:
+        """Position, inside its declaration, of the item that the declaration's reasons describe."""
+        return int(self.top_rows[position] - self.encoded.starts[position])
+
+
+@dataclass
 class RiskModel:
     """A trained risk model with its feature statistics, lane thresholds and model card."""
 
@@ -64,9 +88,11 @@ class RiskModel:
     #: Reasons from exact TreeSHAP (slow) instead of the tabulated tree paths (fast, the default).
     exact_reasons: bool = False
     _paths: PathContributions = field(init=False, repr=False, compare=False)
+    _encoder: DeclarationEncoder = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._paths = PathContributions(self.booster)
+        self._encoder = DeclarationEncoder(self.stats, self.spec, self.booster.feature_name())
 
     @property
     def version(self) -> str:
@@ -93,10 +119,10 @@ class RiskModel:
             return np.zeros(0)
         return self._predict(self.features(items))
 
-    def _predict(self, features: pd.DataFrame) -> np.ndarray:
+    def _predict(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(features, num_threads=PREDICT_THREADS), dtype=np.float64)
 
-    def contributions(self, features: pd.DataFrame, exact: bool | None = None) -> np.ndarray:
+    def contributions(self, features: pd.DataFrame | np.ndarray, exact: bool | None = None) -> np.ndarray:
         """Per-feature contributions (log-odds) plus the bias as the last column; they sum to the raw score.
 
         `exact=True` gives TreeSHAP (`pred_contrib`), otherwise tree-path attribution, ~25x cheaper.
@@ -105,6 +131,34 @@ class RiskModel:
             contributions = self.booster.predict(features, pred_contrib=True, num_threads=PREDICT_THREADS)
             return np.asarray(contributions, dtype=np.float64)
         return self._paths(self.booster, features, num_threads=PREDICT_THREADS)
+
+    def score_declarations(self, declarations: Sequence[Declaration]) -> ScoredBatch:
+        """Score a batch: one feature matrix (no pandas) and one predict call; no lanes, no reasons."""
+        encoded = self._encoder.encode(declarations)
+        item_scores = self._predict(encoded.matrix) if len(encoded.items) else np.zeros(0)
+        if len(encoded.items) == len(declarations):  # one item each: the common case
+            return ScoredBatch(encoded, item_scores, item_scores, np.arange(len(declarations)))
+        scores = np.maximum.reduceat(item_scores, encoded.starts) if len(declarations) else np.zeros(0)
+        top_rows = encoded.starts.copy()
+        for position in np.flatnonzero(encoded.counts > 1):
+            start, count = int(encoded.starts[position]), int(encoded.counts[position])
+            top_rows[position] = start + int(np.argmax(item_scores[start : start + count]))
+        return ScoredBatch(encoded, item_scores, scores, top_rows)
+
+    def explain(self, batch: ScoredBatch, positions: Sequence[int]) -> list[list[ReasonParts]]:
+        """Model reasons (code, sentence, weight) of the declarations at `positions`, from their top item."""
+        if not len(positions):
+            return []
+        rows = batch.top_rows[np.asarray(positions, dtype=np.int64)]
+        values = batch.encoded.matrix[rows]
+        encoded = batch.encoded
+        records = [_item_record(encoded.owners[row], encoded.items[row]) for row in rows.tolist()]
+        used = set(self.spec.encoded_keys())
+
+        def history(name: str, number: int) -> tuple[float, float] | None:
+            return self._encoder.history(name, item_key(name, records[number])) if name in used else None
+
+        return top_reasons(records, values, self.contributions(values), self.feature_names, history)
 
     def assess(
         self,
@@ -119,29 +173,18 @@ class RiskModel:
         """
         if not declarations:
             return []
-        items = declarations_to_items(declarations)
-        features = self.features(items)
-        item_scores = self._predict(features)
-        counts = np.array([len(d.items) for d in declarations])
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        scores = np.maximum.reduceat(item_scores, starts)
-        top_items = [int(np.argmax(item_scores[s : s + n])) for s, n in zip(starts, counts, strict=True)]
-        lanes = (thresholds or self.thresholds).lanes_for(scores)
+        batch = self.score_declarations(declarations)
+        lanes = (thresholds or self.thresholds).lanes_for(batch.scores)
         threshold = _LANE_ORDER[explain_min_lane] if explain_min_lane is not None else len(_LANE_ORDER)
         to_explain = [i for i, lane in enumerate(lanes) if _LANE_ORDER[lane] >= threshold]
-        reasons: dict[int, list[Reason]] = {}
-        if to_explain:
-            rows = np.array([starts[i] + top_items[i] for i in to_explain])
-            explained = features.iloc[rows]
-            explained_reasons = explain_rows(items.iloc[rows], explained, self.contributions(explained), self.stats)
-            reasons = dict(zip(to_explain, explained_reasons, strict=True))
+        reasons = dict(zip(to_explain, self.explain(batch, to_explain), strict=True))
         return [
             ModelAssessment(
                 declaration_id=declaration.declaration_id,
-                score=float(scores[i]),
+                score=float(batch.scores[i]),
                 lane=lanes[i],
-                reasons=reasons.get(i, []),
-                item_index=top_items[i],
+                reasons=as_reasons(reasons.get(i, [])),
+                item_index=batch.item_index(i),
             )
             for i, declaration in enumerate(declarations)
         ]
@@ -176,6 +219,17 @@ class RiskModel:
         )
         _write_json(directory / CARD_FILE, self.card, indent=2)
         return directory
+
+
+def _item_record(declaration: Declaration, item: DeclarationItem) -> dict[str, Any]:
+    """One item's fields as the item frame names them (what the reason sentences read)."""
+    record: dict[str, Any] = {column: header_value(declaration, column) for column in HEADER_COLUMNS}
+    for column in ITEM_COLUMNS:
+        record[column] = getattr(item, column)
+    record["tax_rate"] = float(item.tax_rate)
+    record["net_mass_kg"] = float(item.net_mass_kg)
+    record["item_price"] = float(item.item_price)
+    return record
 
 
 def load_model(path: Path | str) -> RiskModel:
