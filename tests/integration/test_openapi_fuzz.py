@@ -6,6 +6,7 @@ schema fails the test. The budget is bounded: a fixed number of generated exampl
 """
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -42,7 +43,9 @@ from tests.integration.conftest import BOOTSTRAP, publish_decisions
 pytestmark = pytest.mark.integration
 
 #: Generated examples per operation: enough to find what a fuzzer finds quickly, small enough for CI on 2 cores.
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = int(os.environ.get("PORTCULLIS_FUZZ_EXAMPLES", "25"))
+#: Operations whose bodies are lists of whole declarations, passengers and containers cost the generator most.
+FEWER_EXAMPLES = {"POST /v1/rules/dry-run": 6}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -141,10 +144,12 @@ def _fuzz(running: dict[str, str], name: str) -> int:
         ]
         for strategy in strategies:
 
-            @settings(max_examples=EXAMPLES_PER_OPERATION, **FUZZ_SETTINGS)
+            @settings(max_examples=FEWER_EXAMPLES.get(operation.label, EXAMPLES_PER_OPERATION), **FUZZ_SETTINGS)
             @given(case=strategy)
             def call(case: schemathesis.Case) -> None:
-                case.call_and_validate(headers=_headers(name, case, running), checks=CHECKS, timeout=30)
+                response = case.call_and_validate(headers=_headers(name, case, running), checks=CHECKS, timeout=30)
+                # The key of the operation's role is accepted: the checks above saw the operation, not the door.
+                assert response.status_code not in (401, 403, 429), (case.method, case.path, response.text)
 
             try:
                 call()
