@@ -40,21 +40,24 @@ _CATEGORY_LABELS: dict[str, str] = {
 }
 
 
+#: The subject of each historical rate, in words.
+_HISTORY_SUBJECTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "importer": lambda r: "the importer",
+    "declarant": lambda r: "the declarant",
+    "seller": lambda r: "the seller",
+    "courier": lambda r: "the courier",
+    "office": lambda r: f"customs office {r['office_id']}",
+    "hs6": lambda r: f"HS {r['hs6_code']}",
+    "importer_hs6": lambda r: f"the importer with HS {r['hs6_code']}",
+    "declarant_importer": lambda r: "this declarant with this importer",
+    "seller_importer": lambda r: "this seller with this importer",
+    "hs6_origin": lambda r: f"HS {r['hs6_code']} from {r['origin_country']}",
+    "declarant_hs6": lambda r: f"the declarant with HS {r['hs6_code']}",
+}
+
+
 def _history_subject(name: str, row: Mapping[str, Any]) -> str:
-    subjects: dict[str, Callable[[Mapping[str, Any]], str]] = {
-        "importer": lambda r: "the importer",
-        "declarant": lambda r: "the declarant",
-        "seller": lambda r: "the seller",
-        "courier": lambda r: "the courier",
-        "office": lambda r: f"customs office {r['office_id']}",
-        "hs6": lambda r: f"HS {r['hs6_code']}",
-        "importer_hs6": lambda r: f"the importer with HS {r['hs6_code']}",
-        "declarant_importer": lambda r: "this declarant with this importer",
-        "seller_importer": lambda r: "this seller with this importer",
-        "hs6_origin": lambda r: f"HS {r['hs6_code']} from {r['origin_country']}",
-        "declarant_hs6": lambda r: f"the declarant with HS {r['hs6_code']}",
-    }
-    return subjects[name](row)
+    return _HISTORY_SUBJECTS[name](row)
 
 
 def _times(count: int) -> str:
@@ -140,16 +143,21 @@ def top_reasons(
     """
     # Last column of pred_contrib is the expected value (bias), not a feature.
     feature_contributions = contributions[:, : len(feature_names)]
+    if not len(feature_contributions):
+        return []
+    # One sort for the whole batch (stable, per row: ties keep feature order), then plain Python per row.
+    orders = np.argsort(-feature_contributions, axis=1, kind="stable")[:, :max_reasons].tolist()
+    history_names = [_history_name(feature) for feature in feature_names]
     reasons: list[list[ReasonParts]] = []
-    for row_number, row_contrib in enumerate(feature_contributions):
-        order = np.argsort(-row_contrib, kind="stable")[:max_reasons]
+    for row_number, order in enumerate(orders):
+        row_contrib = feature_contributions[row_number]
         merged: dict[str, ReasonParts] = {}
         for column in order:
             weight = float(row_contrib[column])
             if weight <= 0:
                 break
             feature = feature_names[column]
-            name = _history_name(feature)
+            name = history_names[column]
             text = reason_text(
                 feature,
                 rows[row_number],

@@ -36,11 +36,15 @@ class PathContributions:
         self.offsets = np.cumsum([0] + [t.shape[0] for t in tables])[:-1]
         self.table = np.vstack(tables) if tables else np.zeros((0, feature_count))
 
-    def __call__(self, booster: lgb.Booster, features: pd.DataFrame, num_threads: int = 1) -> np.ndarray:
+    def __call__(self, booster: lgb.Booster, features: pd.DataFrame | np.ndarray, num_threads: int = 1) -> np.ndarray:
         """Contributions per feature plus the bias as the last column (the layout of `pred_contrib`)."""
         leaves = np.asarray(booster.predict(features, pred_leaf=True, num_threads=num_threads), dtype=np.int64)
         leaves = leaves.reshape(len(features), -1)
-        rows = self.table[leaves + self.offsets[: leaves.shape[1]]].sum(axis=1)
+        leaves = leaves + self.offsets[: leaves.shape[1]]
+        # Tree by tree: (rows x features) adds instead of one (rows x trees x features) gather.
+        rows = np.zeros((len(features), self.feature_count))
+        for tree in range(leaves.shape[1]):
+            rows += self.table[leaves[:, tree]]
         return np.hstack([rows, np.full((len(features), 1), self.bias)])
 
 
