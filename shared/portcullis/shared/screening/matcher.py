@@ -93,7 +93,8 @@ class WatchlistIndex:
         # One slot per (entry, distinct normalised name); slots of removed entries are dead until compaction.
         self._slot_entry: list[str] = []
         self._slot_name: list[str] = []
-        self._slot_names: list[NormalizedName] = []
+        # Names in word order as one string: a few times smaller than their token tuples, split when scored.
+        self._slot_ordered: list[str] = []
         self._slot_sorted: list[str] = []
         self._slot_kind = bytearray()
         self._dead_slots = 0
@@ -161,7 +162,7 @@ class WatchlistIndex:
             slots.append(slot)
             self._slot_entry.append(entry_id)
             self._slot_name.append(display)
-            self._slot_names.append(normalized)
+            self._slot_ordered.append(normalized.ordered)
             self._slot_sorted.append(normalized.sorted)
             self._slot_kind.append(kind)
             for key in blocking_keys(normalized):
@@ -211,7 +212,7 @@ class WatchlistIndex:
         dead = self._dead_slots
         self._entries.clear()
         self._entry_slots.clear()
-        self._slot_entry, self._slot_name, self._slot_names, self._slot_sorted = [], [], [], []
+        self._slot_entry, self._slot_name, self._slot_ordered, self._slot_sorted = [], [], [], []
         self._slot_kind = bytearray()
         self._dead_slots = 0
         self._postings.clear()
@@ -433,7 +434,7 @@ class WatchlistIndex:
                 + round(
                     max(
                         fuzz.ratio(query_sorted, choices[i]),
-                        fuzz.ratio(query_ordered, self._slot_names[slots[i]].ordered),
+                        fuzz.ratio(query_ordered, self._slot_ordered[slots[i]]),
                     )
                 )
                 for i in positions
@@ -444,7 +445,10 @@ class WatchlistIndex:
             slot = slots[position]
             entry_id = self._slot_entry[slot]
             # The same words in any order score 1 without the full comparison.
-            score = 1.0 if choices[position] == query_sorted else name_similarity(name, self._slot_names[slot])
+            if choices[position] == query_sorted:
+                score = 1.0
+            else:
+                score = name_similarity(name, NormalizedName(tuple(self._slot_ordered[slot].split())))
             best = rescored.get(entry_id)
             if best is None or score > best[0]:
                 rescored[entry_id] = (score, slot)

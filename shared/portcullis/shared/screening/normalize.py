@@ -1,7 +1,6 @@
 """Name normalisation: one canonical token form for listed names and screened names alike."""
 
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -265,8 +264,7 @@ def normalize_name(name: str) -> NormalizedName:
         _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
         for index, token in enumerate(tokens)
     ]
-    # Interned: the index keeps every name's tokens, and a vocabulary is much smaller than its names.
-    return NormalizedName(tuple(map(sys.intern, numbered)))
+    return NormalizedName(tuple(numbered))
 
 
 _PHONETIC_MAP = str.maketrans(
