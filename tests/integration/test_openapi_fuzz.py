@@ -147,7 +147,9 @@ def _fuzz(running: dict[str, str], name: str) -> int:
             @settings(max_examples=FEWER_EXAMPLES.get(operation.label, EXAMPLES_PER_OPERATION), **FUZZ_SETTINGS)
             @given(case=strategy)
             def call(case: schemathesis.Case) -> None:
-                response = case.call_and_validate(headers=_headers(name, case, running), checks=CHECKS, timeout=30)
+                # The key replaces any Authorization header the generator made (keys are tested on their own).
+                case.headers = {**(case.headers or {}), **_headers(name, case, running)}
+                response = case.call_and_validate(checks=CHECKS, timeout=30)
                 # The key of the operation's role is accepted: the checks above saw the operation, not the door.
                 assert response.status_code not in (401, 403, 429), (case.method, case.path, response.text)
 
