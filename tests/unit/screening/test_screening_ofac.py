@@ -80,3 +80,9 @@ def test_country_names_as_ofac_writes_them() -> None:
 def test_surname_first_names_are_turned_around() -> None:
     assert natural_person_name("NORIEGA, Manuel Antonio") == "Manuel Antonio NORIEGA"
     assert natural_person_name("ABU ZUBAIDA") == "ABU ZUBAIDA"
+
+
+def test_a_party_under_several_programmes_names_each_in_its_reason(sdn_entries: list[WatchlistEntry]) -> None:
+    bank = next(e for e in sdn_entries if e.entry_id == "ofac-sdn:4632")
+    assert bank.reason == "OFAC SDN, programmes IRAN, SDGT, IRGC, IFSR"
+    assert not any("] [" in entry.reason for entry in sdn_entries)

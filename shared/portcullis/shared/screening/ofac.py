@@ -177,7 +177,7 @@ def load_ofac_sdn(directory: Path) -> list[WatchlistEntry]:
         elif imo:
             # Shipping companies carry an IMO company number: an identifier, but not a ship's.
             documents = (*documents, IdentityDocument(kind="imo_company", number=imo.group(1)))
-        reason = f"OFAC SDN, programme {program}" + (f"; {title}" if title else "")
+        reason = _reason(program, title)
         entries.append(
             WatchlistEntry(
                 entry_id=f"ofac-sdn:{ent_num}",
@@ -195,3 +195,10 @@ def load_ofac_sdn(directory: Path) -> list[WatchlistEntry]:
         )
     log.info("ofac_sdn_loaded", parties=len(entries), aliases=len(alias_rows))
     return entries
+
+
+def _reason(program: str, title: str) -> str:
+    """`OFAC SDN, programmes IRAN, NPWMD, IFSR; <title>`: the legacy file joins several programmes with `] [`."""
+    programmes = [p.strip(" []") for p in program.split("] [") if p.strip(" []")]
+    label = "programme" if len(programmes) == 1 else "programmes"
+    return f"OFAC SDN, {label} {', '.join(programmes)}" + (f"; {title}" if title else "")
