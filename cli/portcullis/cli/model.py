@@ -1,12 +1,11 @@
 """`portcullis model` commands: train, evaluate, score with and publish risk models."""
 
 import csv
-import inspect
 import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -129,14 +128,7 @@ def _train_from_feedback(
         typer.echo(line)
     if export is not None:
         typer.echo(f"training set {export} ({export_csv(data, declarations, export):,} rows)")
-    if "weights" not in inspect.signature(training.fit).parameters:
-        # An unweighted fit would learn the lanes' selection bias (see the rates above): refuse rather than do that.
-        raise _fail(
-            "this version's training cannot weight samples yet (riskmodel.training.fit takes no weights); "
-            "the weighted training set is written with --export"
-        )
-    fit_weighted: Any = training.fit
-    model: RiskModel = fit_weighted(
+    model = training.fit(
         data.train,
         data.valid,
         config,

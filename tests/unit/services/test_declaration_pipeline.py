@@ -128,6 +128,8 @@ def test_decisions_follow_the_selectivity_order_and_carry_reasons_for_what_is_in
         assert kinds.count(ReasonKind.RULE) == chapter_94_from_cn + from_vn
         assert kinds.count(ReasonKind.WATCHLIST) == listed
         assert kinds.count(ReasonKind.RANDOM) == drawn
+        # A draw records its probability, which retraining from feedback weighs the inspection by.
+        assert all(r.weight == 0.1 for r in decision.reasons if r.kind is ReasonKind.RANDOM)
         score_reasons = [r for r in decision.reasons if r.code == "score"]
         assert len(score_reasons) == 1
         assert score_reasons[0].weight == score

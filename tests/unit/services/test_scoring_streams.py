@@ -235,5 +235,6 @@ async def test_random_selection_sends_a_share_of_would_be_green_items_to_the_con
     assert 60 < len(drawn) < 140
     assert {d.lane for d in drawn} == {"yellow"}
     assert all(reasons(d, ReasonKind.RANDOM) for d in drawn)
+    assert all(r.weight == 0.5 for d in drawn for r in d.reasons if r.kind is ReasonKind.RANDOM)
     again = await score(containers(settings=settings), [container(event_id=f"R{n}") for n in range(200)])
     assert {k for k, d in again.items() if d.random_selection} == {d.subject_id for d in drawn}

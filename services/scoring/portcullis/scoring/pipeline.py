@@ -71,7 +71,8 @@ class DeclarationPipeline:
             "text": "selected at random for inspection "
             f"({settings.random_selection_rate:.1%} of would-be-green declarations)",
             "code": None,
-            "weight": None,
+            # The draw's probability: retraining weighs this inspection by its inverse.
+            "weight": settings.random_selection_rate,
         }
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:

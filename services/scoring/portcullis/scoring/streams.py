@@ -204,7 +204,7 @@ class StreamPipeline(ABC, Generic[Subject]):
             if random_selection:
                 lane = self._random_lane
                 text = f"selected at random for inspection ({rate:.1%} of would-be-green {self.stream} items)"
-                reasons.append(Reason(kind=ReasonKind.RANDOM, text=text))
+                reasons.append(Reason(kind=ReasonKind.RANDOM, text=text, weight=rate))
             decisions.append(
                 Decision(
                     stream=self.stream,

@@ -87,3 +87,21 @@ def evaluate(scores: np.ndarray, fraud: np.ndarray, critical: np.ndarray | None 
         metrics["critical_count"] = int(np.sum(np.asarray(critical) == 2))
     metrics["reliability"] = reliability(fraud, scores)
     return metrics
+
+
+def weighted_selectivity(scores: np.ndarray, fraud: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    """Irregularity rate and precision at inspection rates for a weighted sample (weights = 1 / propensity).
+
+    The top `rate` share is taken of the weight (the population the sample stands for), not of the rows.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    fraud = np.asarray(fraud, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(-scores, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    total = float(cumulative[-1]) if len(cumulative) else 0.0
+    metrics = {"fraud_rate": float(np.sum(weights * fraud) / total) if total else float("nan")}
+    for rate in INSPECTION_RATES:
+        top = order[: max(1, int(np.searchsorted(cumulative, rate * total, side="right")))]
+        metrics[f"precision_at_{rate * 100:g}pct"] = float(np.sum(weights[top] * fraud[top]) / np.sum(weights[top]))
+    return metrics

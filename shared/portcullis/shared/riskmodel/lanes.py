@@ -15,10 +15,21 @@ DEFAULT_YELLOW_RATE = 0.10
 REFERENCE_QUANTILE_COUNT = 1001
 
 
-def reference_quantiles(scores: np.ndarray) -> list[float]:
-    """The 1001 quantiles (0.1% steps) of a score distribution, for thresholds and drift monitoring."""
+def reference_quantiles(scores: np.ndarray, weights: np.ndarray | None = None) -> list[float]:
+    """The 1001 quantiles (0.1% steps) of a score distribution, for thresholds and drift monitoring.
+
+    With `weights` (inverse inspection propensities), the quantiles are those of the population the weighted
+    sample stands for, not of the sample itself.
+    """
     probabilities = np.linspace(0.0, 1.0, REFERENCE_QUANTILE_COUNT)
-    return [float(q) for q in np.quantile(np.asarray(scores, dtype=np.float64), probabilities)]
+    values = np.asarray(scores, dtype=np.float64)
+    if weights is None:
+        return [float(q) for q in np.quantile(values, probabilities)]
+    order = np.argsort(values, kind="stable")
+    ordered_weights = np.asarray(weights, dtype=np.float64)[order]
+    # Each row stands at the middle of its share of the cumulative weight (the weighted form of "linear").
+    cumulative = (np.cumsum(ordered_weights) - ordered_weights / 2) / ordered_weights.sum()
+    return [float(q) for q in np.interp(probabilities, cumulative, values[order])]
 
 
 def _score_at_upper_share(quantiles: list[float], share: float) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.riskmodel.csvdata import LabelledItems, read_items_csv
-from portcullis.shared.riskmodel.evaluation import evaluate
+from portcullis.shared.riskmodel.evaluation import evaluate, weighted_selectivity
 from portcullis.shared.riskmodel.features import (
     FeatureSpec,
     build_training_features,
@@ -84,8 +84,14 @@ def fit(
     valid: LabelledItems,
     config: TrainingConfig | None = None,
     fingerprints: dict[str, str] | None = None,
+    weights: np.ndarray | None = None,
+    valid_weights: np.ndarray | None = None,
 ) -> RiskModel:
-    """Train on labelled training items; set lanes and the model card from the validation items."""
+    """Train on labelled training items; set lanes and the model card from the validation items.
+
+    `weights` and `valid_weights` (one per item row, e.g. inverse inspection propensities from feedback) weight
+    the fit, and make the lane thresholds the weighted population's quantiles rather than the sample's.
+    """
     config = config or TrainingConfig()
     if train.fraud is None or valid.fraud is None:
         raise ValueError("training and validation data need the Fraud label")
@@ -95,15 +101,22 @@ def fit(
     stats = fit_stats(train.items, train.fraud, spec)
     matrix = build_training_features(train.items, train.fraud, stats, spec)
     dataset = lgb.Dataset(
-        matrix, label=train.fraud, categorical_feature=spec.categorical_features() or "auto", free_raw_data=True
+        matrix,
+        label=train.fraud,
+        weight=weights,
+        categorical_feature=spec.categorical_features() or "auto",
+        free_raw_data=True,
     )
     booster = lgb.train(config.params, dataset, num_boost_round=config.rounds)
     # Placeholder thresholds until the validation scores are known.
     model = RiskModel(booster, spec, stats, LaneThresholds.from_quantiles([0.0, 1.0]), {"version": "unset"})
     valid_scores = model.score_items(valid.items)
-    quantiles = reference_quantiles(valid_scores)
+    quantiles = reference_quantiles(valid_scores, valid_weights)
     model.thresholds = LaneThresholds.from_quantiles(quantiles, config.red_rate, config.yellow_rate)
     metrics = evaluate(valid_scores, valid.fraud, valid.critical)
+    if valid_weights is not None:
+        # The plain metrics describe the inspected sample; these the population it was drawn from.
+        metrics["weighted"] = weighted_selectivity(valid_scores, valid.fraud, valid_weights)
     seconds = time.perf_counter() - started
     settings = {"spec": spec.to_json(), "params": config.params, "rounds": config.rounds}
     all_fingerprints = {
@@ -121,6 +134,7 @@ def fit(
         "training": {
             **settings,
             "target": "Fraud",
+            "sample_weights": "given (inverse inspection propensity)" if weights is not None else "none",
             "score_aggregation": "declaration score = max over its items",
             "training_seconds": round(seconds, 2),
         },
