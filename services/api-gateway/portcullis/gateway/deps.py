@@ -1,4 +1,7 @@
-"""Request dependencies shared by the domains: settings, session factory, broadcaster, publisher, errors."""
+"""Request dependencies shared by the domains: settings, session factory, broadcaster, publisher, errors.
+
+The dependencies are `async def` although they do not await: FastAPI runs plain `def` ones in a worker thread.
+"""
 
 from typing import Annotated, Any
 
@@ -12,22 +15,22 @@ from portcullis.shared.http import ErrorBody
 from portcullis.shared.kafka import Publisher
 
 
-def _settings(request: Request) -> GatewaySettings:
+async def _settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
 
 
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 
 
-def _broadcaster(request: Request) -> Broadcaster:
+async def _broadcaster(request: Request) -> Broadcaster:
     broadcaster: Broadcaster = request.app.state.broadcaster
     return broadcaster
 
 
-def _publisher(request: Request) -> Publisher:
+async def _publisher(request: Request) -> Publisher:
     publisher: Publisher = request.app.state.publisher
     return publisher
 

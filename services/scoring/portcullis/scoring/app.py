@@ -2,6 +2,7 @@
 decisions; serves health and metrics."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -104,6 +105,10 @@ def create_app(settings: ScoringSettings) -> FastAPI:
 
 async def _start_when_ready(follower: CompactedTopicFollower, consumers: list[BatchConsumer]) -> None:
     await follower.caught_up.wait()
+    # The model and the watchlist index (hundreds of thousands of objects) live as long as the process: moved out
+    # of the garbage collector's generations, they are not traversed again on every collection of a batch's garbage.
+    gc.collect()
+    gc.freeze()
     for consumer in consumers:
         consumer.start()
 

@@ -24,7 +24,7 @@ UserHeader = Annotated[
 ]
 
 
-def get_user(request: Request, user: UserHeader = None) -> str:
+async def get_user(request: Request, user: UserHeader = None) -> str:
     """Who makes a change: the API key's name, with the analyst the client names (audit trail)."""
     key: ApiKeyRecord | None = getattr(request.state, "api_key", None)
     if key is not None:
@@ -60,12 +60,12 @@ class UnitOfWork:
             await self._outbox.publish_after_commit("rule", [d.id for d in documents])
 
 
-def get_unit_of_work(request: Request, session: SessionDep) -> UnitOfWork:
+async def get_unit_of_work(request: Request, session: SessionDep) -> UnitOfWork:
     """The unit of work of this request."""
     return UnitOfWork(session, request.app.state.outbox, request.app.state.screening)
 
 
-def get_screening(request: Request) -> ScreeningIndex:
+async def get_screening(request: Request) -> ScreeningIndex:
     """The in-memory screening index."""
     screening: ScreeningIndex = request.app.state.screening
     return screening
