@@ -1,5 +1,11 @@
 """Scoring's own metrics (the Kafka and HTTP ones come from portcullis.shared.metrics)."""
 
+import collections
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
 from prometheus_client import Counter, Gauge, Histogram
 
 DECISIONS = Counter("portcullis_decisions_total", "Decisions produced", ["stream", "lane"])
@@ -45,3 +51,28 @@ SELECTIVITY_HITS = Counter(
     "portcullis_selectivity_hits_total", "Rule and watchlist hits on scored items", ["stream", "kind"]
 )
 LIST_SIZE = Gauge("portcullis_watchlist_size", "Live watchlist entries and rules scoring holds", ["kind"])
+
+
+class Observed(Protocol):
+    """What the decision metrics read of a decision (a Decision, or the declaration pipeline's plain record)."""
+
+    @property
+    def lane(self) -> str: ...
+
+    @property
+    def random_selection(self) -> bool: ...
+
+    @property
+    def received_at(self) -> datetime: ...
+
+
+def observe_decisions(stream: str, decisions: Sequence[Observed]) -> None:
+    """Count a batch's decisions per lane and random draws, and observe each one's latency since receipt."""
+    # Label lookups once per batch; only the histogram takes each decision.
+    now = time.time()
+    for lane, count in collections.Counter(decision.lane for decision in decisions).items():
+        DECISIONS.labels(stream, lane).inc(count)
+    RANDOM_SELECTIONS.labels(stream).inc(sum(decision.random_selection for decision in decisions))
+    latency = DECISION_LATENCY.labels(stream)
+    for decision in decisions:
+        latency.observe(max(0.0, now - decision.received_at.timestamp()))

@@ -13,7 +13,6 @@ give, which a unit test checks) instead of validating a `Decision` object and du
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,10 +23,10 @@ from pydantic import ValidationError
 
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
-from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORE, SCORING_SECONDS
+from portcullis.scoring.metrics import SCORE, SCORING_SECONDS, observe_decisions
 from portcullis.scoring.models import ActiveModel, ModelHolder
 from portcullis.scoring.random_selection import RandomSelector
-from portcullis.scoring.selectivity import LANE_ORDER, Selection, select_declarations
+from portcullis.scoring.selectivity import LANE_ORDER, Selection, against_thresholds, select_declarations
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
@@ -184,16 +183,9 @@ class DeclarationPipeline:
         return decisions
 
     def _observe(self, decisions: Sequence[Decided], active: ActiveModel) -> None:
-        # Label lookups once per batch (one stream per pipeline); only the histograms take each decision.
-        now = time.time()
-        stream = Stream.DECLARATION
-        for lane, count in Counter(decision.lane for decision in decisions).items():
-            DECISIONS.labels(stream, lane).inc(count)
-        RANDOM_SELECTIONS.labels(stream).inc(sum(decision.random_selection for decision in decisions))
-        latency = DECISION_LATENCY.labels(stream)
+        observe_decisions(Stream.DECLARATION, decisions)
         score_histogram = SCORE.labels(active.version)
         for decision in decisions:
-            latency.observe(max(0.0, now - decision.received_at.timestamp()))
             score_histogram.observe(decision.score)
         SCORE_DRIFT.observe(active.model, [decision.score for decision in decisions])
 
@@ -242,10 +234,5 @@ def _score_reason(score: float, model_score: float, lane: Lane, red: float, yell
     described = f"risk score {score:.2f}"
     if score != model_score:
         described += f" (model {model_score:.2f} plus {score - model_score:.2f} from rules and watchlists)"
-    if lane is Lane.RED:
-        text = f"{described} is at or above the red threshold {red:.2f}"
-    elif lane is Lane.YELLOW:
-        text = f"{described} is at or above the yellow threshold {yellow:.2f}"
-    else:
-        text = f"{described} is below the yellow threshold {yellow:.2f}"
+    text = against_thresholds(described, lane, red, yellow)
     return {"kind": "model", "text": text, "code": "score", "weight": score}

@@ -20,6 +20,15 @@ def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
     return first if LANE_ORDER[first] >= LANE_ORDER[second] else second
 
 
+def against_thresholds(described: str, lane: Lane, red: float, yellow: float) -> str:
+    """`<described score> is at or above the red threshold 0.71`: the score's lane in words for the officer."""
+    if lane is Lane.RED:
+        return f"{described} is at or above the red threshold {red:.2f}"
+    if lane is Lane.YELLOW:
+        return f"{described} is at or above the yellow threshold {yellow:.2f}"
+    return f"{described} is below the yellow threshold {yellow:.2f}"
+
+
 @dataclass
 class Selection:
     """What rules and watchlists decided for one item: a forced lane, a score addition, the reasons."""

@@ -14,7 +14,6 @@ import asyncio
 import math
 import time
 from abc import ABC, abstractmethod
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,9 +23,9 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from portcullis.scoring.lists import ListState
-from portcullis.scoring.metrics import DECISION_LATENCY, DECISIONS, RANDOM_SELECTIONS, SCORING_SECONDS, SELECTIVITY_HITS
+from portcullis.scoring.metrics import SCORING_SECONDS, SELECTIVITY_HITS, observe_decisions
 from portcullis.scoring.random_selection import is_randomly_selected
-from portcullis.scoring.selectivity import Selection, stricter
+from portcullis.scoring.selectivity import Selection, against_thresholds, stricter
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
@@ -228,19 +227,8 @@ class StreamPipeline(ABC, Generic[Subject]):
         described = f"risk-indicator score {score:.2f}"
         if score != base:
             described += f" ({base:.2f} from indicators plus {score - base:.2f} from rules)"
-        if lane is Lane.RED:
-            text = f"{described} is at or above the red threshold {self._lanes.red:.2f}"
-        elif lane is Lane.YELLOW:
-            text = f"{described} is at or above the yellow threshold {self._lanes.yellow:.2f}"
-        else:
-            text = f"{described} is below the yellow threshold {self._lanes.yellow:.2f}"
+        text = against_thresholds(described, lane, self._lanes.red, self._lanes.yellow)
         return Reason(kind=ReasonKind.MODEL, text=text, code="score", weight=round(score, 6))
 
     def _observe(self, decisions: list[Decision]) -> None:
-        now = time.time()
-        for lane, count in Counter(decision.lane for decision in decisions).items():
-            DECISIONS.labels(self.stream, lane).inc(count)
-        RANDOM_SELECTIONS.labels(self.stream).inc(sum(decision.random_selection for decision in decisions))
-        latency = DECISION_LATENCY.labels(self.stream)
-        for decision in decisions:
-            latency.observe(max(0.0, now - decision.received_at.timestamp()))
+        observe_decisions(self.stream, decisions)

@@ -11,8 +11,8 @@ from portcullis.shared.schemas import Declaration
 #: Placeholder for a party the source did not name (the data set has declarations without a seller).
 MISSING_PARTY = "UNKNOWN"
 
-#: Text columns of the item frame: one row per goods item, declaration fields repeated on each item.
-TEXT_COLUMNS: tuple[str, ...] = (
+#: Text columns of the item frame read from the declaration header (repeated on each of its items).
+HEADER_TEXT_COLUMNS: tuple[str, ...] = (
     "declaration_id",
     "office_id",
     "process_type",
@@ -24,12 +24,11 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "importer_id",
     "seller_id",
     "courier_id",
-    "hs6_code",
-    "origin_country",
-    "departure_country",
-    "origin_indicator",
-    "tax_type",
 )
+#: Text columns of the item frame read from each goods item.
+ITEM_TEXT_COLUMNS: tuple[str, ...] = ("hs6_code", "origin_country", "departure_country", "origin_indicator", "tax_type")
+#: Text columns of the item frame: one row per goods item, declaration fields repeated on each item.
+TEXT_COLUMNS: tuple[str, ...] = (*HEADER_TEXT_COLUMNS, *ITEM_TEXT_COLUMNS)
 NUMERIC_COLUMNS: tuple[str, ...] = ("tax_rate", "net_mass_kg", "item_price")
 ITEM_COLUMNS: tuple[str, ...] = ("item_index", "submitted_at", *TEXT_COLUMNS, *NUMERIC_COLUMNS)
 

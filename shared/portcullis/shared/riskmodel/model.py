@@ -15,11 +15,10 @@ import pandas as pd
 from portcullis.shared.logging import get_logger
 from portcullis.shared.riskmodel.explain import ReasonParts, as_reasons, top_reasons
 from portcullis.shared.riskmodel.features import FeatureSpec, FeatureStats, build_features
+from portcullis.shared.riskmodel.frame import HEADER_TEXT_COLUMNS, ITEM_TEXT_COLUMNS
 from portcullis.shared.riskmodel.lanes import LaneThresholds
 from portcullis.shared.riskmodel.pathcontrib import PathContributions
 from portcullis.shared.riskmodel.serving import (
-    HEADER_COLUMNS,
-    ITEM_COLUMNS,
     DeclarationEncoder,
     EncodedBatch,
     header_value,
@@ -223,8 +222,8 @@ class RiskModel:
 
 def _item_record(declaration: Declaration, item: DeclarationItem) -> dict[str, Any]:
     """One item's fields as the item frame names them (what the reason sentences read)."""
-    record: dict[str, Any] = {column: header_value(declaration, column) for column in HEADER_COLUMNS}
-    for column in ITEM_COLUMNS:
+    record: dict[str, Any] = {column: header_value(declaration, column) for column in HEADER_TEXT_COLUMNS}
+    for column in ITEM_TEXT_COLUMNS:
         record[column] = getattr(item, column)
     record["tax_rate"] = float(item.tax_rate)
     record["net_mass_kg"] = float(item.net_mass_kg)

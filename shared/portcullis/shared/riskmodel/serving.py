@@ -23,25 +23,9 @@ from portcullis.shared.riskmodel.features import (
     FeatureSpec,
     FeatureStats,
 )
-from portcullis.shared.riskmodel.frame import MISSING_PARTY
+from portcullis.shared.riskmodel.frame import HEADER_TEXT_COLUMNS, ITEM_TEXT_COLUMNS, MISSING_PARTY
 from portcullis.shared.schemas import Declaration, DeclarationItem
 
-#: Item-frame text columns read from the declaration header (repeated on each of its items).
-HEADER_COLUMNS: tuple[str, ...] = (
-    "declaration_id",
-    "office_id",
-    "process_type",
-    "import_type",
-    "import_use",
-    "payment_type",
-    "transport_mode",
-    "declarant_id",
-    "importer_id",
-    "seller_id",
-    "courier_id",
-)
-#: Item-frame text columns read from each goods item.
-ITEM_COLUMNS: tuple[str, ...] = ("hs6_code", "origin_country", "departure_country", "origin_indicator", "tax_type")
 _NAN = float("nan")
 
 
@@ -91,7 +75,7 @@ class _Columns:
         if cached is not None:
             return cached
         values: list[str]
-        if column in HEADER_COLUMNS:
+        if column in HEADER_TEXT_COLUMNS:
             if column in ("courier_id", "seller_id"):
                 per_declaration = [header_value(d, column) for d in self._declarations]
             else:  # required, non-empty strings: read as they are
@@ -101,7 +85,7 @@ class _Columns:
                 values = per_declaration
             else:
                 values = [v for v, n in zip(per_declaration, self._counts, strict=True) for _ in range(n)]
-        elif column in ITEM_COLUMNS:
+        elif column in ITEM_TEXT_COLUMNS:
             read = attrgetter(column)
             values = [read(item) for item in self._items]
         elif column == "hs6":
