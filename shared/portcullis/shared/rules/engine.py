@@ -5,9 +5,16 @@ A rule is checked item by item: every item-level test in one rule looks at the s
 declaration itself. A rule matches a declaration when it holds for at least one item. Passenger records and
 container events have no items; a test on one of their many-valued fields holds when any value passes it
 (`ne` and `not_in`: when no value is the one named).
+
+Evaluation is indexed: compiling a rule picks, where there is one, a test the rule cannot match without (`eq` /
+`in` on a code or country field, `prefix` on a code field, a conjunct of its `all`, or for an `any` one such test
+in every branch), and `evaluate` runs only the rules whose test a value of the subject can pass (or that have no
+such test), in their order. The skipped rules are false on every item, so the hits are those of running every
+rule on every subject.
 """
 
 import operator
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +51,15 @@ class RuleValidationError(ValueError):
 
 
 @dataclass(frozen=True)
+class IndexKey:
+    """A test a rule needs: the field's value (any one, if many-valued) equals or starts with one of `values`."""
+
+    field: FieldSpec
+    prefix: bool
+    values: frozenset[str]
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     """A validated rule ready to evaluate, with its identity for reasons and versions."""
 
@@ -52,6 +68,8 @@ class CompiledRule:
     spec: RuleSpec
     predicate: Predicate
     item_level: bool
+    #: The rule holds for no subject (on no item) where none of these keys matches; empty: no such test known.
+    index_keys: tuple[IndexKey, ...] = ()
 
     def in_force(self, at: datetime) -> bool:
         """Whether the rule is enabled and inside its validity window."""
@@ -87,7 +105,8 @@ def compile_rule(rule_id: str, version: int, spec: RuleSpec) -> CompiledRule:
     predicate = _compile(spec.condition, "condition", fields, problems, uses_items)
     if problems:
         raise RuleValidationError(problems)
-    return CompiledRule(rule_id, version, spec, predicate, any(uses_items))
+    keys = _necessary_keys(spec.condition, fields) or ()
+    return CompiledRule(rule_id, version, spec, predicate, any(uses_items), keys)
 
 
 def validate_rule(spec: RuleSpec) -> list[RuleProblem]:
@@ -103,16 +122,157 @@ def evaluate(
     rules: Sequence[CompiledRule], subjects: Sequence[Any], at: datetime, stream: Stream = Stream.DECLARATION
 ) -> list[list[RuleHit]]:
     """The hits of the `stream`'s rules in force at `at`, for every subject of a batch (other streams' are skipped)."""
-    active = [rule for rule in rules if rule.spec.stream == stream and rule.in_force(at)]
+    active = tuple(rule for rule in rules if rule.spec.stream == stream and rule.in_force(at))
+    if not active:
+        return [[] for _ in subjects]
+    index = _index_for(active)
     results: list[list[RuleHit]] = []
     for subject in subjects:
         hits = []
-        for rule in active:
+        for rule in index.candidates(subject):
             items = rule.matching_items(subject)
             if items:
                 hits.append(RuleHit(rule, items))
         results.append(hits)
     return results
+
+
+class _Probe:
+    """The indexed rules of one field: by value (`eq` / `in`) and by prefix, and how to read the subject's values."""
+
+    def __init__(self, spec: FieldSpec) -> None:
+        self.exact: dict[str, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}
+        self.lengths: tuple[int, ...] = ()
+        self.every: list[int] = []  # all rules filed here: candidates when the values cannot be looked up
+        self.read = _values_reader(spec)
+
+    def add(self, key: IndexKey, position: int) -> None:
+        table = self.prefixes if key.prefix else self.exact
+        for value in key.values:
+            table.setdefault(value, []).append(position)
+        if key.prefix:
+            self.lengths = tuple(sorted({*self.lengths, *(len(value) for value in key.values)}))
+        if not self.every or self.every[-1] != position:
+            self.every.append(position)
+
+    def collect(self, subject: Any, candidates: set[int]) -> None:
+        """Add the rules whose key one of the subject's values of this field matches."""
+        try:
+            values = self.read(subject)
+        except Exception:  # the predicates themselves decide what a field that cannot be read means
+            candidates.update(self.every)
+            return
+        exact, prefixes, lengths = self.exact, self.prefixes, self.lengths
+        for value in values:
+            if type(value) is not str:  # only plain text is looked up; anything else is left to the predicates
+                if value is None:  # equals no text and starts with none
+                    continue
+                candidates.update(self.every)
+                return
+            if exact:
+                found = exact.get(value)
+                if found is not None:
+                    candidates.update(found)
+            for length in lengths:
+                found = prefixes.get(value[:length])
+                if found is not None:
+                    candidates.update(found)
+
+
+class _RuleIndex:
+    """The active rules of one evaluation filed under their index keys; the others always run."""
+
+    def __init__(self, rules: tuple[CompiledRule, ...]) -> None:
+        self.rules = rules
+        self.always: list[int] = []
+        probes: dict[int, _Probe] = {}
+        for position, rule in enumerate(rules):
+            if not rule.index_keys:
+                self.always.append(position)
+                continue
+            for key in rule.index_keys:
+                probe = probes.get(id(key.field))
+                if probe is None:
+                    probe = probes[id(key.field)] = _Probe(key.field)
+                probe.add(key, position)
+        self.probes = tuple(probes.values())
+
+    def candidates(self, subject: Any) -> Sequence[CompiledRule]:
+        """The rules that can match the subject, in their order."""
+        if not self.probes:
+            return self.rules
+        chosen = set(self.always)
+        for probe in self.probes:
+            probe.collect(subject, chosen)
+        rules = self.rules
+        return [rules[position] for position in sorted(chosen)]
+
+
+_INDEXES: dict[tuple[int, ...], _RuleIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def _index_for(active: tuple[CompiledRule, ...]) -> _RuleIndex:
+    """The index of these rules, built once per rule set (a replica holds a few: one per stream and rule change)."""
+    key = tuple(map(id, active))
+    index = _INDEXES.get(key)
+    if index is not None and all(map(operator.is_, index.rules, active)):  # same objects, not reused ids
+        return index
+    index = _RuleIndex(active)
+    with _INDEXES_LOCK:
+        if len(_INDEXES) >= 16:
+            _INDEXES.clear()
+        _INDEXES[key] = index
+    return index
+
+
+def _values_reader(spec: FieldSpec) -> Callable[[Any], Sequence[Any]]:
+    """The values of a field a rule's test can see on a subject: every item's, every value of many-valued fields."""
+    if spec.many:
+        many = spec.get
+        return lambda subject: many(subject, None)
+    if spec.item_level:
+        if spec.attribute is not None:
+            attribute = operator.attrgetter(spec.attribute)
+            return lambda subject: [attribute(item) for item in subject.items]
+        get = spec.get
+        return lambda subject: [get(subject, item) for item in subject.items]
+    if spec.attribute is not None:
+        header = operator.attrgetter(spec.attribute)
+        return lambda subject: (header(subject),)
+    fact = spec.get
+    return lambda subject: (fact(subject, None),)
+
+
+def _necessary_keys(condition: Comparison, fields: dict[str, FieldSpec]) -> tuple[IndexKey, ...] | None:
+    """Keys of which one matches wherever the (validated) condition holds, the cheapest found; None when none."""
+    if condition.all is not None:
+        options = [keys for part in condition.all if (keys := _necessary_keys(part, fields)) is not None]
+        return min(options, key=_cost) if options else None
+    if condition.any is not None:
+        branches = [_necessary_keys(part, fields) for part in condition.any]
+        if any(keys is None for keys in branches):
+            return None
+        return tuple(key for keys in branches if keys is not None for key in keys)
+    if condition.none is not None or condition.field is None or condition.op is None:
+        return None
+    spec = fields[condition.field]
+    indexable = condition.op in {"eq", "in"} and spec.type in {FieldType.CODE, FieldType.COUNTRY}
+    if not indexable and not (condition.op == "prefix" and spec.type is FieldType.CODE):
+        return None
+    value = _check_value(spec, condition.op, condition.value, "", [])
+    values = frozenset(value if isinstance(value, list) else [value])
+    return (IndexKey(spec, condition.op == "prefix", values),)
+
+
+def _cost(keys: tuple[IndexKey, ...]) -> int:
+    """A guess at how many subjects the keys let through: countries and short prefixes are common."""
+    return sum(
+        3 if key.field.type is FieldType.COUNTRY else 2 if key.prefix and len(value) <= 2 else 1
+        for key in keys
+        for value in key.values
+    )
 
 
 def _compile(
