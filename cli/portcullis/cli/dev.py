@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import typer
 
-from portcullis.cli.keys import create_key
+from portcullis.cli.keys import create_key, read_keys
 from portcullis.cli.localbroker import BrokerError
 from portcullis.cli.paths import local_broker, run_dir
 from portcullis.shared.auth import Role
@@ -172,10 +172,16 @@ def status() -> None:
 
 
 def _ensure_dev_keys(kafka: KafkaSettings) -> None:
-    """One development key per role in .run/dev-keys.env (NAME=value lines), created once."""
+    """One development key per role in .run/dev-keys.env (NAME=value lines), created once and kept while valid."""
     target = run_dir() / "dev-keys.env"
     if target.exists():
-        return
+        # The keys live on the broker's apikeys topic: a broker whose data was wiped (or another cluster) does not
+        # know the file's keys any more, and every request with them would get 401. Then make new ones.
+        known = asyncio.run(read_keys(kafka))
+        key_ids = [line.split("=", 1)[1].split("_")[1] for line in target.read_text().splitlines() if "=" in line]
+        if key_ids and all(key_id in known and known[key_id].revoked_at is None for key_id in key_ids):
+            return
+        typer.echo(f"the keys in {target} are unknown to this broker (or revoked): new ones follow")
     lines = [f"PORTCULLIS_{role.name}_KEY={create_key(kafka, f'dev-{role.value}', role)}" for role in Role]
     target.write_text("\n".join(lines) + "\n")
     target.chmod(0o600)
