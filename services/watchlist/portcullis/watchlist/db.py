@@ -2,15 +2,40 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     """The watchlist service's tables."""
+
+
+class VersionedDocumentColumns:
+    """What entries and rules store alike: the validated body, its version, how far publication got, soft delete."""
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def published_dict(self, document_type: str) -> dict[str, Any]:
+        """The published document as plain JSON data, the body under its type's name (bodies were validated)."""
+        return {
+            "type": document_type,
+            "id": self.id,
+            "version": self.version,
+            "deleted": self.deleted_at is not None,
+            "changed_by": self.changed_by,
+            "changed_at": utc(self.changed_at).isoformat(),
+            document_type: self.body,
+        }
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
