@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from portcullis.cli.localbroker import LocalBroker
-from portcullis.cli.processes import ServiceSet, free_port
+from portcullis.cli.processes import ServiceSet, free_ports
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import read_topic
@@ -133,7 +133,8 @@ async def test_broker_down_gives_503_and_ingest_recovers_without_restart(
 ) -> None:
     # A broker of this test's own, so stopping it disturbs nobody; it reuses the jars `make test` fetched.
     shared = LocalBroker(run_dir=Path(".run"))
-    own = LocalBroker(run_dir=tmp_path / "run", port=free_port(), controller_port=free_port(), heap_mb=256)
+    port, controller_port = free_ports(2)
+    own = LocalBroker(run_dir=tmp_path / "run", port=port, controller_port=controller_port, heap_mb=256)
     own.home.mkdir(parents=True)
     shutil.copytree(shared.libs, own.libs)
     await asyncio.to_thread(own.start)
