@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
+from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORE, SCORING_SECONDS, observe_decisions
@@ -28,7 +28,6 @@ from portcullis.scoring.models import ActiveModel, ModelHolder
 from portcullis.scoring.random_selection import RandomSelector
 from portcullis.scoring.selectivity import LANE_ORDER, Selection, against_thresholds, select_declarations
 from portcullis.scoring.settings import ScoringSettings
-from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 
@@ -79,7 +78,7 @@ class DeclarationPipeline:
         active = self._models.current
         if active is None:
             raise ModelUnavailableError("no model published yet")
-        declarations, received, dead = _decode(records)
+        declarations, received, dead = decode_records(records, Declaration, "invalid_declaration")
         if declarations:
             started = time.perf_counter()
             # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
@@ -210,24 +209,6 @@ def _attributes(declaration: Declaration) -> dict[str, str]:
 def _reason_json(reason: Reason) -> dict[str, Any]:
     """A reason in the decision's JSON form (`Reason.model_dump(mode="json")`)."""
     return {"kind": reason.kind.value, "text": reason.text, "code": reason.code, "weight": reason.weight}
-
-
-def _decode(records: list[Record]) -> tuple[list[Declaration], list[datetime], list[DeadLetter]]:
-    declarations: list[Declaration] = []
-    received: list[datetime] = []
-    dead: list[DeadLetter] = []
-    for record in records:
-        if record.value is None:
-            dead.append(DeadLetter(record, "empty message (no value)", "empty"))
-            continue
-        try:
-            declarations.append(Declaration.model_validate_json(record.value))
-        except ValidationError as error:
-            reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(error.errors()))
-            dead.append(DeadLetter(record, reason, "invalid_declaration"))
-            continue
-        received.append(datetime.fromtimestamp(record.timestamp / 1000, UTC))
-    return declarations, received, dead
 
 
 def _score_reason(score: float, model_score: float, lane: Lane, red: float, yellow: float) -> dict[str, Any]:

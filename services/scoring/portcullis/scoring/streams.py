@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORING_SECONDS, SELECTIVITY_HITS, observe_decisions
 from portcullis.scoring.random_selection import is_randomly_selected
 from portcullis.scoring.selectivity import Selection, against_thresholds, stricter
 from portcullis.scoring.settings import ScoringSettings
-from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.rules import evaluate
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
@@ -143,21 +143,7 @@ class StreamPipeline(ABC, Generic[Subject]):
 
     def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[DeadLetter]]:
         """Valid subjects with their broker timestamps, and dead letters naming the fields of invalid ones."""
-        subjects: list[Subject] = []
-        received: list[datetime] = []
-        dead: list[DeadLetter] = []
-        for record in records:
-            if record.value is None:
-                dead.append(DeadLetter(record, "empty message (no value)", "empty"))
-                continue
-            try:
-                subjects.append(self.schema.model_validate_json(record.value))
-            except ValidationError as error:
-                reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(error.errors()))
-                dead.append(DeadLetter(record, reason, f"invalid_{self.stream}"))
-                continue
-            received.append(datetime.fromtimestamp(record.timestamp / 1000, UTC))
-        return subjects, received, dead
+        return decode_records(records, self.schema, f"invalid_{self.stream}")
 
     def select(self, subjects: Sequence[Subject], at: datetime) -> list[Selection]:
         """Rules of this stream, then watchlist screening, for every subject of a batch."""
