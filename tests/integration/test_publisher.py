@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 def java_partition(key: bytes, partitions: int) -> int:
     """The partition Kafka's Java producer (and every client with its default partitioner) gives a key."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 async def test_keys_keep_their_partition_and_order_across_full_batches(kafka: KafkaSettings) -> None:
