@@ -37,6 +37,14 @@ class KafkaSettings(BaseSettings):
         "idle polls and how soon a fetch after a rewind or rebalance goes out (aiokafka default 500)",
     )
 
+    commit_interval_ms: int = Field(
+        default=500,
+        ge=0,
+        description="Consumers commit the offsets of handled batches at most this often (and when they stop or "
+        "lose partitions). A crash replays at most this much handled work, which every handler absorbs (its "
+        "writes are idempotent); 0 commits after every batch, at a broker round trip per batch",
+    )
+
     def topic(self, name: str) -> str:
         """The full name of a logical topic (`declarations` -> `<prefix>declarations`)."""
         return f"{self.topic_prefix}{name}"
