@@ -50,6 +50,10 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"| (c) naive baseline: the same scoring, one message per batch ({kafka['naive_messages']:,} messages) | "
         f"{kafka['naive_per_s']:,.0f} |",
         "",
+        f"CPU time of the benchmark process per message (all its threads, the Kafka client's included, the broker's "
+        f"not): (a) {kafka.get('limit_cpu_us_per_message', float('nan')):.0f} us, "
+        f"(b) {kafka.get('scoring_cpu_us_per_message', float('nan')):.0f} us.",
+        "",
         "## Ingest over HTTP (16 concurrent clients)",
         "",
         f"Load generator: {services.get('load_generator', 'Python (httpx) in one process on the same 2 cores')}. "
@@ -86,6 +90,23 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{row['missing']} | {row.get('failed_posts', 0)} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
             f"{row['p99_ms']:.0f} | {_cpu(row.get('cpu_ms_per_declaration'))} |"
         )
+    staged = [row for row in e2e if row.get("stages_ms")]
+    if staged:
+        lines += [
+            "",
+            "Where the time goes, p50 / p95 / p99 ms: ingest = POST sent to the broker's timestamp of the declaration "
+            "(validation, produce, acknowledgement), scoring = that timestamp to `decided_at`, store = `decided_at` "
+            "to `stored_at`.",
+            "",
+            "| offered/s | ingest | scoring | store |",
+            "|---|---|---|---|",
+        ]
+        for row in staged:
+            cells = [
+                " / ".join(f"{row['stages_ms'][stage][key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms"))
+                for stage in ("ingest", "scoring", "store")
+            ]
+            lines.append(f"| {row['offered_per_s']:,.0f} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## Memory (resident, after the end-to-end runs)",

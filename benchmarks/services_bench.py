@@ -216,7 +216,13 @@ async def end_to_end(
         offered_seconds = time.perf_counter() - start
         stored = await _stored_times(gateway_db, tag, len(sent_at))
     await client.close()
-    latencies = [stored[i] - sent_at[i] for i in sent_at if i in stored]
+    latencies = [stored[i][2] - sent_at[i] for i in sent_at if i in stored]
+    # Where the time goes: POST to the broker's timestamp (ingest), to the decision (scoring), to the store.
+    stages = {
+        "ingest": [stored[i][0] - sent_at[i] for i in sent_at if i in stored],
+        "scoring": [decided - received for received, decided, _ in stored.values()],
+        "store": [at - decided for _, decided, at in stored.values()],
+    }
     return {
         "offered_per_s": rate,
         "achieved_per_s": len(sent_at) / offered_seconds,
@@ -224,22 +230,25 @@ async def end_to_end(
         "missing": len(sent_at) - len(latencies),
         "failed_posts": failures,
         **_percentiles(latencies),
+        "stages_ms": {stage: _percentiles(values) for stage, values in stages.items()},
         # Until every decision of the run was stored (the store is polled once a second, so this includes idle).
         "cpu_ms_per_declaration": {name: used * 1000 / max(1, len(sent_at)) for name, used in cpu.items()},
     }
 
 
-async def _stored_times(gateway_db: Path, tag: str, expected: int) -> dict[str, float]:
-    """When each decision of a run was stored, once all are (or after two minutes)."""
-    stored: dict[str, float] = {}
+async def _stored_times(gateway_db: Path, tag: str, expected: int) -> dict[str, tuple[float, float, float]]:
+    """When the broker took each declaration of a run, when it was decided and stored (once all are, or after two
+    minutes)."""
+    stored: dict[str, tuple[float, float, float]] = {}
     deadline = time.monotonic() + 120
     while len(stored) < expected and time.monotonic() < deadline:
         await asyncio.sleep(1)
         with sqlite3.connect(gateway_db) as connection:
             rows = connection.execute(
-                "SELECT subject_id, stored_at FROM decisions WHERE subject_id LIKE ?", (f"{tag}%",)
+                "SELECT subject_id, received_at, decided_at, stored_at FROM decisions WHERE subject_id LIKE ?",
+                (f"{tag}%",),
             ).fetchall()
-        stored = {subject: _epoch(moment) for subject, moment in rows}
+        stored = {subject: (_epoch(received), _epoch(decided), _epoch(at)) for subject, received, decided, at in rows}
     return stored
 
 
