@@ -94,9 +94,10 @@ def render_markdown(results: dict[str, Any]) -> str:
     if staged:
         lines += [
             "",
-            "Where the time goes, p50 / p95 / p99 ms: ingest = POST sent to the broker's timestamp of the declaration "
-            "(validation, produce, acknowledgement), scoring = that timestamp to `decided_at`, store = `decided_at` "
-            "to `stored_at`.",
+            "Where the time goes, p50 / p95 / p99 ms: ingest = POST sent to the record's timestamp (taken by ingest "
+            "when it hands the validated declaration to the producer), scoring = that timestamp to `decided_at` "
+            "(the produce and its acknowledgement, the fetch, the scoring), store = `decided_at` to `stored_at` "
+            "(the decision's produce, the fetch, the database commit).",
             "",
             "| offered/s | ingest | scoring | store |",
             "|---|---|---|---|",

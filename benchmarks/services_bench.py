@@ -217,7 +217,7 @@ async def end_to_end(
         stored = await _stored_times(gateway_db, tag, len(sent_at))
     await client.close()
     latencies = [stored[i][2] - sent_at[i] for i in sent_at if i in stored]
-    # Where the time goes: POST to the broker's timestamp (ingest), to the decision (scoring), to the store.
+    # Where the time goes: POST to the record's timestamp (ingest's, at produce), to the decision, to the store.
     stages = {
         "ingest": [stored[i][0] - sent_at[i] for i in sent_at if i in stored],
         "scoring": [decided - received for received, decided, _ in stored.values()],
