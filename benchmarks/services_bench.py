@@ -237,7 +237,7 @@ async def end_to_end(
 
 
 async def _stored_times(gateway_db: Path, tag: str, expected: int) -> dict[str, tuple[float, float, float]]:
-    """When the broker took each declaration of a run, when it was decided and stored (once all are, or after two
+    """When ingest accepted each declaration of a run, when it was decided and stored (once all are, or after two
     minutes)."""
     stored: dict[str, tuple[float, float, float]] = {}
     deadline = time.monotonic() + 120

@@ -15,7 +15,7 @@ Item = TypeVar("Item", bound=BaseModel)
 def decode_records(
     records: Sequence[Record], schema: type[Item], error: str
 ) -> tuple[list[Item], list[datetime], list[DeadLetter]]:
-    """Valid items and when the broker took each; dead letters (reason naming the fields, `error`) for the rest."""
+    """Valid items and when ingest accepted each (record timestamps); dead letters (reason, `error`) for the rest."""
     items: list[Item] = []
     received: list[datetime] = []
     dead: list[DeadLetter] = []

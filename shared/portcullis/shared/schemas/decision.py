@@ -62,5 +62,5 @@ class Decision(BaseModel):
         description="Facts of the subject that clients filter on (office_id, importer_id ...); no personal data",
     )
     submitted_at: AwareDatetime = Field(description="When the submitter lodged the item")
-    received_at: AwareDatetime = Field(description="When ingest accepted it (the broker's timestamp)")
+    received_at: AwareDatetime = Field(description="When ingest accepted it (its Kafka record's timestamp)")
     decided_at: AwareDatetime = Field(description="When scoring decided")
