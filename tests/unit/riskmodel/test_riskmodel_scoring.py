@@ -119,3 +119,14 @@ def test_fast_contributions_add_up_to_the_score_like_treeshap(
     # Both methods should mostly agree on which feature raised the score most.
     agreement = np.mean(np.argmax(fast[:, :-1], axis=1) == np.argmax(exact[:, :-1], axis=1))
     assert agreement > 0.4
+
+
+def test_reasons_do_not_depend_on_the_batch_a_declaration_arrives_in(
+    small_model: RiskModel, valid_items: LabelledItems
+) -> None:
+    # A large batch is tabulated tree by tree, a small one in one gather: the contributions (so the reasons and
+    # their weights) must be the very same numbers either way.
+    features = small_model.features(valid_items.items.iloc[:2000])
+    whole = small_model.contributions(features)
+    pieces = np.vstack([small_model.contributions(features.iloc[start : start + 10]) for start in range(0, 2000, 10)])
+    assert np.array_equal(whole, pieces)

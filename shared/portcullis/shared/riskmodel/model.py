@@ -88,10 +88,12 @@ class RiskModel:
     exact_reasons: bool = False
     _paths: PathContributions = field(init=False, repr=False, compare=False)
     _encoder: DeclarationEncoder = field(init=False, repr=False, compare=False)
+    _feature_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self._feature_names = tuple(self.booster.feature_name())
         self._paths = PathContributions(self.booster)
-        self._encoder = DeclarationEncoder(self.stats, self.spec, self.booster.feature_name())
+        self._encoder = DeclarationEncoder(self.stats, self.spec, self._feature_names)
 
     @property
     def version(self) -> str:
@@ -106,7 +108,7 @@ class RiskModel:
     @property
     def feature_names(self) -> list[str]:
         """The model's features, in matrix order."""
-        return list(self.booster.feature_name())
+        return list(self._feature_names)
 
     def features(self, items: pd.DataFrame) -> pd.DataFrame:
         """The feature matrix for an item frame."""

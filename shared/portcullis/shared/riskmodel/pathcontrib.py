@@ -14,6 +14,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+#: Up to this many (row, tree) leaves, contributions are gathered in one step: a per-tree loop costs a numpy call
+#: per tree, which dominates for the few rows of a small batch.
+_GATHER_AT_ONCE = 4096
+
 
 class PathContributions:
     """Leaf-to-contribution tables of every tree of a booster."""
@@ -41,10 +45,15 @@ class PathContributions:
         leaves = np.asarray(booster.predict(features, pred_leaf=True, num_threads=num_threads), dtype=np.int64)
         leaves = leaves.reshape(len(features), -1)
         leaves = leaves + self.offsets[: leaves.shape[1]]
-        # Tree by tree: (rows x features) adds instead of one (rows x trees x features) gather.
-        rows = np.zeros((len(features), self.feature_count))
-        for tree in range(leaves.shape[1]):
-            rows += self.table[leaves[:, tree]]
+        if leaves.size <= _GATHER_AT_ONCE:
+            # Small batches: one (rows x trees x features) gather, summed tree after tree in order (cumsum is
+            # sequential), so the values equal the loop's below to the last bit.
+            rows = np.cumsum(self.table[leaves], axis=1)[:, -1, :]
+        else:
+            # Large batches: tree by tree, (rows x features) adds instead of one huge gather.
+            rows = np.zeros((len(features), self.feature_count))
+            for tree in range(leaves.shape[1]):
+                rows += self.table[leaves[:, tree]]
         return np.hstack([rows, np.full((len(features), 1), self.bias)])
 
 
