@@ -34,6 +34,9 @@ from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Str
 #: Lanes by strictness (the index is `selectivity.LANE_ORDER`'s value).
 _LANES = (Lane.GREEN, Lane.YELLOW, Lane.RED)
 _JSON_OPTIONS = orjson.OPT_UTC_Z  # "Z" for UTC, like pydantic's JSON mode
+#: Batches smaller than this are decided on the event loop: a thread hop costs more than the millisecond or so
+#: the loop waits for them.
+_DECIDE_INLINE_BELOW = 64
 
 
 class ModelUnavailableError(RuntimeError):
@@ -86,9 +89,13 @@ class DeclarationPipeline:
                 selections = select_declarations(self._lists, declarations, datetime.now(UTC))
                 versions = (self._lists.rules_version, self._lists.watchlist_version)
             challenger = self._models.challenger
-            decisions = await asyncio.to_thread(
-                self._decide, active, declarations, received, selections, versions, challenger
-            )
+            if len(declarations) < _DECIDE_INLINE_BELOW:
+                decisions = self._decide(active, declarations, received, selections, versions, challenger)
+            else:
+                # The model releases the GIL while it predicts: the event loop meanwhile takes in fetches and acks.
+                decisions = await asyncio.to_thread(
+                    self._decide, active, declarations, received, selections, versions, challenger
+                )
             SCORING_SECONDS.labels(Stream.DECLARATION).observe(time.perf_counter() - started)
             topic = self._decisions_topic
             await self._publisher.publish([Message(topic, d.subject_id.encode(), d.payload) for d in decisions])
