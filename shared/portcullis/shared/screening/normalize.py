@@ -212,7 +212,7 @@ class NormalizedName:
     def __post_init__(self) -> None:
         # Computed once: the scorer reads them for every candidate. Without numbers (most names) the words are
         # the tokens themselves, one tuple less for each of the index's names.
-        if any(token.isdigit() for token in self.tokens):
+        if any(map(str.isdigit, self.tokens)):
             object.__setattr__(self, "words", tuple(t for t in self.tokens if not t.isdigit()))
             object.__setattr__(self, "numbers", tuple(sorted(t for t in self.tokens if t.isdigit())))
         else:

@@ -1,5 +1,7 @@
 """The name scorer: one function for the index, the command line and the labelled evaluation."""
 
+from functools import lru_cache
+
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key, sound_onset
@@ -43,55 +45,72 @@ def token_similarity(word_a: str, word_b: str) -> float:
     cached = _pair_cache.get((word_a, word_b))
     if cached is not None:
         return cached
-    spelling = (JaroWinkler.normalized_similarity(word_a, word_b) + Indel.normalized_similarity(word_a, word_b)) * 0.5
-    # Rescale so that unrelated words of similar length (about 0.6) count as nothing.
-    sim = min(max((spelling - 0.6) / 0.35, 0.0), 1.0)
-    if sim < ONE_EDIT_FLOOR:
-        # Typing errors: one edit (transpositions included) in a word of four letters or more, two in seven.
-        edits = OSA.distance(word_a, word_b, score_cutoff=2)
-        shortest = min(len(word_a), len(word_b))
-        if edits == 1 and shortest >= 4:
-            sim = ONE_EDIT_FLOOR
-        elif edits == 2 and shortest >= 7:
-            sim = max(sim, TWO_EDIT_FLOOR)
-    if sim < PHONETIC_FLOOR:
-        key_a = phonetic_key(word_a)
-        if key_a == phonetic_key(word_b) and (
-            len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b)
-        ):
-            sim = PHONETIC_FLOOR
+    return _remember(word_a, word_b)
+
+
+def _remember(word_a: str, word_b: str) -> float:
+    """Score two different words not in the pair cache, and cache the score."""
+    sim = _spelling_or_sound(word_a, word_b)
     if len(_pair_cache) >= _PAIR_CACHE_SIZE:
         _pair_cache.clear()
     _pair_cache[(word_a, word_b)] = sim
     return sim
 
 
+def _spelling_or_sound(word_a: str, word_b: str) -> float:
+    spelling = (JaroWinkler.normalized_similarity(word_a, word_b) + Indel.normalized_similarity(word_a, word_b)) * 0.5
+    # Rescale so that unrelated words of similar length (about 0.6) count as nothing.
+    sim = min(max((spelling - 0.6) / 0.35, 0.0), 1.0)
+    if sim < ONE_EDIT_FLOOR:
+        # Typing errors: one edit (transpositions included) in a word of four letters or more, two in seven. Words
+        # shorter than four letters or whose lengths differ by three or more get no floor: no edit count needed.
+        length_a, length_b = len(word_a), len(word_b)
+        shortest = min(length_a, length_b)
+        if shortest >= 4 and abs(length_a - length_b) <= 2:
+            edits = OSA.distance(word_a, word_b, score_cutoff=2)
+            if edits == 1:
+                sim = ONE_EDIT_FLOOR
+            elif edits == 2 and shortest >= 7:
+                sim = max(sim, TWO_EDIT_FLOOR)
+    if sim < PHONETIC_FLOOR:
+        key_a = phonetic_key(word_a)
+        if key_a == phonetic_key(word_b) and (
+            len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b)
+        ):
+            sim = PHONETIC_FLOOR
+    return sim
+
+
+@lru_cache(maxsize=16384)  # a few MB when full
+def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int]:
+    """The weight of each word, their total and how many words are not particles (listed names recur)."""
+    weights = tuple(_token_weight(w) for w in words)
+    return weights, sum(weights), sum(1 for w in words if w not in PARTICLES)
+
+
 def _token_score(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> float:
     # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
     cached = _pair_cache.get
-    weights_b = [_token_weight(w) for w in words_b]
+    weights_a, total_a, substantive_a = _word_weights(words_a)
+    weights_b, total_b, substantive_b = _word_weights(words_b)
     best_b = [0.0] * len(words_b)
-    matched_a = total_a = 0.0
-    for a in words_a:
-        weight_a = _token_weight(a)
-        total_a += weight_a
+    matched_a = 0.0
+    for a, weight_a in zip(words_a, weights_a, strict=True):
         best_a = 0.0
         for column, b in enumerate(words_b):
             if a == b:
                 sim = 1.0
             else:
                 found = cached((a, b))
-                sim = token_similarity(a, b) if found is None else found
+                sim = _remember(a, b) if found is None else found
             if sim > best_a:
                 best_a = sim
             if sim > best_b[column]:
                 best_b[column] = sim
         matched_a += weight_a * best_a
-    total_b = sum(weights_b)
     matched_b = sum(w * best for w, best in zip(weights_b, best_b, strict=True))
     dice = (matched_a + matched_b) / (total_a + total_b)
-    substantive = min(sum(1 for w in words_a if w not in PARTICLES), sum(1 for w in words_b if w not in PARTICLES))
-    if substantive < 2:
+    if min(substantive_a, substantive_b) < 2:
         return dice
     coverage = max(matched_a / total_a, matched_b / total_b)
     return (1.0 - COVERAGE_WEIGHT) * dice + COVERAGE_WEIGHT * coverage
