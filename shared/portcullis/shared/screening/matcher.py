@@ -292,7 +292,8 @@ class WatchlistIndex:
             slots: np.ndarray = pieces[0]
         else:
             merged = np.concatenate(pieces)
-            order = merged.argsort()
+            # The pieces are sorted runs: a stable sort (timsort) merges them in about half the time.
+            order = merged.argsort(kind="stable")
             merged = merged[order]
             first = np.empty(len(merged), dtype=bool)
             first[0] = True
@@ -382,8 +383,11 @@ class WatchlistIndex:
             self._screen_name(query, name, kind_mask, cutoff, found)
         if not found:
             return []
+        # Built without validation: every field comes from the index or is clamped to 0..1 above.
         matches = [
-            Match(entry=self._entries[entry_id], matched_name=matched, score=round(score, 4), evidence=evidence)
+            Match.model_construct(
+                entry=self._entries[entry_id], matched_name=matched, score=round(score, 4), evidence=evidence
+            )
             for entry_id, (score, matched, evidence) in found.items()
             if score >= cutoff
         ]
@@ -429,8 +433,9 @@ class WatchlistIndex:
             # tie (`AST` before `AST GROUP HOLDING`), in word order or sorted, whichever is closer: sorting moves a
             # mistyped word (`KANSU` / `QANSU`), and shorter names inside the query must not crowd it out.
             query_ordered = name.ordered
+            pre_scores = pre.tolist()
             rank = {
-                i: int(pre[i])
+                i: pre_scores[i]
                 + round(
                     max(
                         fuzz.ratio(query_sorted, choices[i]),
