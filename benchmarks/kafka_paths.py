@@ -133,7 +133,8 @@ class _Record:
 
     def __init__(self, key: bytes, value: bytes, offset: int) -> None:
         self.key, self.value, self.offset = key, value, offset
-        self.topic, self.partition, self.timestamp, self.headers = "watchlist", 0, 0, []
+        self.topic, self.partition, self.timestamp = "watchlist", 0, 0
+        self.headers: list[tuple[str, bytes]] = []
 
 
 def sanctions_and_rules(rule_count: int = 50) -> ListState:

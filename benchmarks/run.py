@@ -9,13 +9,14 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import kafka_paths, screening, services_bench
+from benchmarks import kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry, train_model
@@ -59,6 +60,10 @@ def main() -> None:
     """Run every benchmark and write the report."""
     bootstrap = os.environ.get("PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     started = time.perf_counter()
+    # Screening first and in a process of its own, as the scoring service screens: after the Kafka and
+    # end-to-end runs the broker is still busy for a while, and on this machine's two vCPUs a busy neighbour
+    # halved the CPU-time figures (2,678 a second in the run of 2026-11-25 against ~6,500 alone).
+    screening_results = _screening_in_own_process(seconds_budget=20)
     documents = [
         d.model_dump(mode="json")
         for path in (DATA / "df_syn_train_eng.csv", DATA / "df_syn_valid_eng.csv")
@@ -80,7 +85,7 @@ def main() -> None:
                 services, documents[:5000], rates=[500, 1000, 2000], seconds=10, broker_pid=_local_broker_pid()
             )
         )
-    results["screening"] = screening.run(seconds_budget=20)
+    results["screening"] = screening_results
     results["machine"] = _machine()
     results["broker"] = _kafka_version()
     results["run_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -91,6 +96,19 @@ def main() -> None:
     (REPO / "docs" / "benchmarks.json").write_text(json.dumps(results, indent=2))
     (REPO / "docs" / "benchmarks.md").write_text(render(results))
     print(render(results))
+
+
+def _screening_in_own_process(seconds_budget: float) -> dict[str, object]:
+    """`python -m benchmarks.screening` in a fresh interpreter; its JSON figures."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.screening", str(seconds_budget)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    figures: dict[str, object] = json.loads(done.stdout)
+    return figures
 
 
 def render(results: dict[str, object]) -> str:
