@@ -132,7 +132,7 @@ def test_decisions_follow_the_selectivity_order_and_carry_reasons_for_what_is_in
         assert all(r.weight == 0.1 for r in decision.reasons if r.kind is ReasonKind.RANDOM)
         score_reasons = [r for r in decision.reasons if r.code == "score"]
         assert len(score_reasons) == 1
-        assert score_reasons[0].weight == score
+        assert score_reasons[0].weight == decision.score  # the score as the decision shows it
         model_reasons = [r for r in decision.reasons if r.kind is ReasonKind.MODEL and r.code != "score"]
         # Reasons in words for everything an officer will look at; green ones carry the score reason only.
         assert model_reasons == (assessment.reasons if decision.lane is not Lane.GREEN else [])

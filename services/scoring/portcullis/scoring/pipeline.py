@@ -223,4 +223,4 @@ def _score_reason(score: float, model_score: float, lane: Lane, red: float, yell
     if score != model_score:
         described += f" (model {model_score:.2f} plus {score - model_score:.2f} from rules and watchlists)"
     text = against_thresholds(described, lane, red, yellow)
-    return {"kind": "model", "text": text, "code": "score", "weight": score}
+    return {"kind": "model", "text": text, "code": "score", "weight": round(score, 6)}
