@@ -5,7 +5,6 @@ pipeline), on the real broker, over its own topics.
 """
 
 import asyncio
-import gc
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import BatchConsumer, DeadLetter, Message, Publisher, Record, ensure_topics
+from portcullis.shared.memory import freeze_long_lived
 from portcullis.shared.schemas import Declaration, Lane
 from portcullis.shared.schemas.watchlist import (
     Action,
@@ -87,8 +87,7 @@ async def _drain(
     # As the scoring service does once its model and lists are loaded: what lives as long as the process (here
     # also the benchmark's own documents) is frozen out of the collector's generations. Without it, every
     # collection of a batch's garbage traversed the objects of the loaded data set again.
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()
     consumer = BatchConsumer(
         settings,
         [settings.topic("declarations")],

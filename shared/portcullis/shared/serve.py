@@ -1,6 +1,5 @@
 """Running a service's FastAPI app with uvicorn (each service's `__main__` calls this)."""
 
-import gc
 import socket
 from collections.abc import Callable
 from typing import Protocol, TypeVar
@@ -9,6 +8,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from portcullis.shared.logging import configure_logging
+from portcullis.shared.memory import freeze_long_lived
 
 
 class ServiceSettings(Protocol):
@@ -47,5 +47,4 @@ class _Server(uvicorn.Server):
         # Modules, the app, clients and their caches live as long as the process. Moved out of the collector's
         # generations, they are not traversed by every full collection of request and batch garbage: those took
         # 30-380 ms each in the gateway and scoring under load, and showed as the end-to-end latency's tail.
-        gc.collect()
-        gc.freeze()
+        freeze_long_lived()

@@ -2,7 +2,6 @@
 decisions; serves health and metrics."""
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -18,6 +17,7 @@ from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import BatchConsumer, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
+from portcullis.shared.memory import freeze_long_lived
 from portcullis.shared.schemas import Declaration
 
 log = get_logger(__name__)
@@ -107,8 +107,7 @@ async def _start_when_ready(follower: CompactedTopicFollower, consumers: list[Ba
     await follower.caught_up.wait()
     # The model and the watchlist index (hundreds of thousands of objects) live as long as the process: moved out
     # of the garbage collector's generations, they are not traversed again on every collection of a batch's garbage.
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()
     for consumer in consumers:
         consumer.start()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from portcullis.scoring.metrics import MODEL_INFO
 from portcullis.shared.logging import get_logger
+from portcullis.shared.memory import release_replaced
 from portcullis.shared.riskmodel import LaneThresholds, ModelRegistry, RiskModel
 from portcullis.shared.schemas import Declaration
 
@@ -61,6 +62,8 @@ class ModelHolder:
         MODEL_INFO.clear()
         MODEL_INFO.labels(version).set(1)
         log.info("model_activated", version=version, previous=previous)
+        if previous is not None:
+            release_replaced()  # the old model was frozen with the start-up objects: parts of it sit in cycles
         return True
 
     async def _refresh_challenger(self) -> None:
@@ -68,10 +71,14 @@ class ModelHolder:
         if version is None:
             if self.challenger is not None:
                 log.info("challenger_removed", version=self.challenger.version)
-            self.challenger = None
+                self.challenger = None
+                release_replaced()
         elif self.challenger is None or self.challenger.version != version:
+            replaced = self.challenger is not None
             self.challenger = await asyncio.to_thread(self._load, version)
             log.info("challenger_activated", version=version)
+            if replaced:
+                release_replaced()
 
     async def follow(self, poll_s: float) -> None:
         """Poll the registry until cancelled; a broken new version leaves the old one serving."""
