@@ -15,7 +15,7 @@ import pytest
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.schemas import Decision
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import publish_decisions
+from tests.integration.conftest import publish_decisions, wait_for
 from tests.integration.test_gateway_decisions import make_decision, wait_stored
 
 pytestmark = pytest.mark.integration
@@ -128,3 +128,52 @@ async def test_a_client_gets_every_decision_once_in_order_across_a_reconnect_wit
         assert orjson.loads(closing.data or "") == {"reason": "server shutting down"}
         await stopping
     assert time.monotonic() - started < 15
+
+
+def _partitions_consumed(metrics: str) -> set[int]:
+    """The `decisions` partitions a gateway replica reports a lag for: the ones it owns."""
+    return {
+        int(line.split('partition="', 1)[1].split('"', 1)[0])
+        for line in metrics.splitlines()
+        if line.startswith("portcullis_consumer_lag{") and 'topic="' in line and "decisions" in line
+    }
+
+
+def _stored_here(metrics: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("portcullis_gateway_decisions_stored_total{")
+    )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_every_replica_streams_what_every_replica_stores(
+    gateway_set: ServiceSet, kafka: KafkaSettings, database_url: str, http: httpx.AsyncClient
+) -> None:
+    # Two replicas in one consumer group on one PostgreSQL store: each stores the decisions of its partitions.
+    env = {"PORTCULLIS_GATEWAY_DATABASE_URL": database_url, "PORTCULLIS_GATEWAY_LIVE_POLL_S": "0.1"}
+    first = gateway_set.start("gateway", env)
+    second = gateway_set.start("gateway", {**env, "PORTCULLIS_GATEWAY_MIGRATE_ON_START": "false"})
+
+    async def split() -> bool:
+        owned = [_partitions_consumed((await http.get(f"{g.url}/metrics")).text) for g in (first, second)]
+        return all(owned) and not owned[0] & owned[1] and owned[0] | owned[1] == set(range(6))
+
+    await wait_for(split, timeout_s=60, interval_s=0.5)
+    rng = random.Random(5)
+    decisions = [make_decision(index, rng) for index in range(60)]
+    async with follow(http, first.url) as stream:
+        await stream.next()  # the stream's opening comment: following from now on
+        await publish_decisions(kafka, decisions)
+        async with asyncio.timeout(30):
+            received = await stream.decisions(len(decisions))
+    assert sorted(orjson.loads(e.data or "")["subject_id"] for e in received) == sorted(
+        str(d["subject_id"]) for d in decisions
+    )
+    ids = [event.id for event in received]
+    assert ids == sorted(set(ids))  # in store order, once each
+    # Both replicas stored some of them: the first one's clients got the second one's too.
+    stored = [_stored_here((await http.get(f"{g.url}/metrics")).text) for g in (first, second)]
+    assert min(stored) > 0
+    assert sum(stored) == len(decisions)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from portcullis.gateway.consumer import DecisionSink
 from portcullis.gateway.db import WriteGate
-from portcullis.gateway.decisions.live import Broadcaster
+from portcullis.gateway.decisions.live import Broadcaster, StoreTail
 from portcullis.gateway.decisions.routes import router as decisions_router
 from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.routes import router as outcomes_router
@@ -89,11 +89,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             stopping = asyncio.Event()
             relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
             stack.push_async_callback(_finish, relay, stopping)
+            live = StoreTail(sessions, broadcaster, settings.live_poll_s)
+            tail_stopping = asyncio.Event()
+            tail = asyncio.create_task(live.run(tail_stopping), name="live-tail")
+            stack.push_async_callback(_finish, tail, tail_stopping)
             consumer = BatchConsumer(
                 settings.kafka,
                 [settings.kafka.topic("decisions")],
                 settings.group_id,
-                DecisionSink(sessions, writes, broadcaster).handle,
+                DecisionSink(sessions, writes, live).handle,
                 publisher,
                 max_batch=settings.max_batch,
             )
@@ -138,4 +142,4 @@ async def _finish(task: "asyncio.Task[Any]", stopping: asyncio.Event) -> None:
     try:
         await asyncio.wait_for(task, 10)
     except TimeoutError:
-        log.warning("outbox_stop_timeout")
+        log.warning("task_stop_timeout", task=task.get_name())

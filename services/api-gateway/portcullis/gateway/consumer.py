@@ -1,4 +1,5 @@
-"""Consuming decisions into the store: one transaction per batch, committed before the offsets, then broadcast."""
+"""Consuming decisions into the store: one transaction per batch, committed before the offsets; then the live
+stream's tail is woken."""
 
 from collections import Counter
 from contextlib import nullcontext
@@ -8,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
-from portcullis.gateway.decisions.live import Broadcaster, LiveDecision
+from portcullis.gateway.decisions.live import StoreTail
 from portcullis.gateway.decisions.service import NewDecision, insert_decisions
 from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
 from portcullis.shared.http import field_errors
@@ -20,17 +21,17 @@ log = get_logger(__name__)
 
 
 class DecisionSink:
-    """The batch handler that stores decisions exactly once and tells live clients about the new ones."""
+    """The batch handler that stores decisions exactly once and wakes the live stream's tail for the new ones."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         writes: WriteGate | None = None,
-        broadcaster: Broadcaster | None = None,
+        live: StoreTail | None = None,
     ) -> None:
         self._sessions = sessions
         self._writes = writes
-        self._broadcaster = broadcaster
+        self._live = live
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Store the batch's decisions in one transaction; return the records that are not decisions."""
@@ -59,5 +60,5 @@ class DecisionSink:
             RECEIPT_TO_STORAGE.labels(item.decision.stream.value).observe(
                 max(0.0, (committed - item.decision.received_at).total_seconds())
             )
-        if self._broadcaster is not None:
-            self._broadcaster.publish(LiveDecision.of(item.id, item.decision) for item in new)
+        if self._live is not None and new:
+            self._live.wake()

@@ -26,6 +26,12 @@ class GatewaySettings(BaseSettings):
     migrate_on_start: bool = Field(default=True, description="Apply migrations at start (off when a Job does it)")
     max_batch: int = Field(default=1000, ge=1)
     live_heartbeat_s: float = Field(default=15.0, gt=0, description="Heartbeat comment interval of live streams")
+    live_poll_s: float = Field(
+        default=0.25,
+        gt=0,
+        description="How often live streams look for decisions other gateway replicas stored (this replica's own "
+        "are streamed right after their commit)",
+    )
     live_queue_size: int = Field(
         default=10_000, ge=1, description="Decisions a live client may fall behind before it is disconnected"
     )

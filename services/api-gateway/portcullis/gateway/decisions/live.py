@@ -1,4 +1,9 @@
-"""Following decisions live: an in-process broadcaster fed after each DB commit, and the SSE event stream."""
+"""Following decisions live: the store's new rows fanned out to this process's clients, and the SSE event stream.
+
+Every gateway replica follows the store itself (`StoreTail`), so its clients see the decisions every replica
+stores, not only those of the `decisions` partitions it consumes. Rows commit in id order (see
+`insert_decisions`), so reading after the last id seen misses none.
+"""
 
 import asyncio
 from collections import deque
@@ -10,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.decisions.schemas import DecisionFilter
-from portcullis.gateway.decisions.service import decisions_after
+from portcullis.gateway.decisions.service import decisions_after, last_decision_id
 from portcullis.gateway.metrics import LIVE_CLIENTS, LIVE_DISCONNECTS
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Decision
@@ -103,8 +108,13 @@ class Broadcaster:
         self._subscriptions.discard(subscription)
         LIVE_CLIENTS.set(len(self._subscriptions))
 
+    @property
+    def following(self) -> bool:
+        """Whether any client follows."""
+        return bool(self._subscriptions)
+
     def publish(self, events: Iterable[LiveDecision]) -> None:
-        """Offer committed decisions (in id order) to every client; called by the consumer after the commit.
+        """Offer committed decisions (in id order) to every client; called by the store tail.
 
         With nobody following, the events are not even built (each is a decision serialised to JSON).
         """
@@ -121,6 +131,56 @@ class Broadcaster:
         """End every client's stream (the server is shutting down)."""
         for subscription in list(self._subscriptions):
             subscription.close(reason)
+
+
+class StoreTail:
+    """Reads the decisions stored after the last one it saw and hands them to the broadcaster, in id order.
+
+    The local consumer wakes it right after each of its commits; what other replicas store arrives within
+    `poll_s`. While nobody follows, it only notes the store's last id (one indexed query per poll), so that the
+    first client gets the decisions stored from then on.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], broadcaster: Broadcaster, poll_s: float) -> None:
+        self._sessions = sessions
+        self._broadcaster = broadcaster
+        self._poll_s = poll_s
+        self._wake = asyncio.Event()
+        self._last_id: int | None = None
+
+    def wake(self) -> None:
+        """New decisions were committed (called by the local consumer after its commit)."""
+        self._wake.set()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Follow the store until `stopping` is set; a failing read is logged and tried again at the next poll."""
+        while not stopping.is_set():
+            try:
+                await self.catch_up()
+            except Exception as error:  # the database may be away for a while: try again, never stop following
+                log.warning("live_tail_failed", error=type(error).__name__)
+            # Woken by local commits only while someone follows: otherwise one query per poll is enough.
+            wakes = self._wake if self._broadcaster.following else stopping
+            try:
+                await asyncio.wait_for(wakes.wait(), self._poll_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def catch_up(self) -> None:
+        """Hand every decision stored since the last call to the broadcaster (or, with no client, skip them)."""
+        async with self._sessions() as session:
+            if self._last_id is None or not self._broadcaster.following:
+                self._last_id = await last_decision_id(session)
+                return
+            while True:
+                rows = await decisions_after(session, self._last_id, DecisionFilter(), REPLAY_PAGE)
+                if not rows:
+                    return
+                self._broadcaster.publish(LiveDecision.of_row(row) for row in rows)
+                self._last_id = rows[-1].id
+                if len(rows) < REPLAY_PAGE:
+                    return
 
 
 def _event(event: LiveDecision) -> str:

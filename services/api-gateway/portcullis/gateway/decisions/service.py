@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,9 @@ from portcullis.gateway.decisions.cursor import Cursor, decode_cursor, encode_cu
 from portcullis.gateway.decisions.models import DecisionRow, DecisionRuleRow, aware, utc
 from portcullis.gateway.decisions.schemas import DecisionFilter, DecisionPage, DecisionSort, StoredDecision
 from portcullis.shared.schemas import Decision, ReasonKind, Stream
+
+#: The PostgreSQL advisory lock key that orders decision writes (an arbitrary constant: "pcdecis" in ASCII).
+DECISION_WRITES_LOCK = 0x70636465636973
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,13 @@ async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision])
         return []
     stored_at = datetime.now(UTC)
     table = cast(Table, DecisionRow.__table__)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    if on_postgresql:
+        # One writing transaction at a time across every replica, so rows commit in id order (SQLite has a single
+        # writer anyway): the live stream reads the store after the last id it saw and must never skip a row
+        # that commits later with a smaller id. Held until this transaction ends.
+        await session.execute(select(func.pg_advisory_xact_lock(DECISION_WRITES_LOCK)))
+    insert = postgresql.insert if on_postgresql else sqlite.insert
     statement = (
         insert(table)
         .on_conflict_do_nothing(index_elements=["stream", "subject_id"])
@@ -157,6 +166,11 @@ async def list_decisions(
         key: datetime | float = aware(last.decided_at) if sort.key == "decided_at" else last.score
         next_cursor = encode_cursor(Cursor(sort, key, last.id), fingerprint)
     return DecisionPage(items=[stored(row) for row in rows], next_cursor=next_cursor)
+
+
+async def last_decision_id(session: AsyncSession) -> int:
+    """The largest row id in the store (0 when empty)."""
+    return int(await session.scalar(select(func.max(DecisionRow.id))) or 0)
 
 
 async def decisions_after(
