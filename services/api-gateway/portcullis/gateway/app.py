@@ -88,11 +88,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             )
             stopping = asyncio.Event()
             relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
-            stack.push_async_callback(_finish, relay, stopping)
+            stack.push_async_callback(_finish, relay, stopping, "outbox")
             live = StoreTail(sessions, broadcaster, settings.live_poll_s)
             tail_stopping = asyncio.Event()
             tail = asyncio.create_task(live.run(tail_stopping), name="live-tail")
-            stack.push_async_callback(_finish, tail, tail_stopping)
+            stack.push_async_callback(_finish, tail, tail_stopping, "live_tail")
             consumer = BatchConsumer(
                 settings.kafka,
                 [settings.kafka.topic("decisions")],
@@ -137,9 +137,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     return app
 
 
-async def _finish(task: "asyncio.Task[Any]", stopping: asyncio.Event) -> None:
+async def _finish(task: "asyncio.Task[Any]", stopping: asyncio.Event, what: str) -> None:
     stopping.set()
     try:
         await asyncio.wait_for(task, 10)
     except TimeoutError:
-        log.warning("task_stop_timeout", task=task.get_name())
+        log.warning("stop_timeout", task=what)
