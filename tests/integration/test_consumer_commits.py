@@ -4,6 +4,9 @@ newcomer does not replay it."""
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -16,136 +19,130 @@ from tests.integration.conftest import wait_for
 pytestmark = pytest.mark.integration
 
 
-async def committed_total(kafka: KafkaSettings, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-        return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
-    finally:
-        await admin.close()
+@dataclass
+class Member:
+    """A consumer group member that records what it handled; its commit interval is never reached."""
+
+    kafka: KafkaSettings
+    publisher: Publisher
+    consumer: BatchConsumer
+    topic: str
+    group: str
+    handled: set[tuple[int, int]] = field(default_factory=set)
+    _traffic: list["asyncio.Task[None]"] = field(default_factory=list)
+
+    def steady_traffic(self, count: int, spacing_s: float) -> "asyncio.Task[None]":
+        """One message every `spacing_s`, so the member never goes quiet."""
+
+        async def send() -> None:
+            for n in range(count):
+                await self.publisher.publish([Message(self.topic, f"m{n}".encode(), b"{}")])
+                await asyncio.sleep(spacing_s)
+
+        task = asyncio.create_task(send())
+        self._traffic.append(task)
+        return task
+
+    def other_consumer(self) -> AIOKafkaConsumer:
+        """A plain consumer in the same group, starting where a replica would: at the group's committed offsets,
+        from the beginning of partitions without one."""
+        return AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=self.kafka.bootstrap_servers,
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+
+    async def committed_total(self) -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka.bootstrap_servers)
+        await admin.start()
+        try:
+            offsets = await admin.list_consumer_group_offsets(self.group)
+            return sum(meta.offset for meta in offsets.values() if meta.offset > 0)
+        finally:
+            await admin.close()
 
 
-def long_interval(kafka: KafkaSettings) -> KafkaSettings:
-    """The same connection with a commit interval the test never reaches."""
-    return kafka.model_copy(update={"commit_interval_ms": 600_000})
+@asynccontextmanager
+async def member(kafka: KafkaSettings) -> AsyncIterator[Member]:
+    handled: set[tuple[int, int]] = set()
 
-
-async def test_handled_offsets_are_committed_once_the_topic_goes_quiet(kafka: KafkaSettings) -> None:
-    handled = 0
-
-    async def counting(records: list[Record]) -> list[DeadLetter]:
-        nonlocal handled
-        handled += len(records)
+    async def recording(records: list[Record]) -> list[DeadLetter]:
+        handled.update((record.partition, record.offset) for record in records)
         return []
 
     publisher = Publisher(kafka)
     topic = kafka.topic("declarations")
     group = f"commits-{uuid.uuid4().hex[:8]}"
-    consumer = BatchConsumer(long_interval(kafka), [topic], group, counting, publisher)
+    never = kafka.model_copy(update={"commit_interval_ms": 600_000})
+    consumer = BatchConsumer(never, [topic], group, recording, publisher)
     consumer.start()
+    started = Member(kafka, publisher, consumer, topic, group, handled)
     try:
-        for round_ in range(3):
-            await publisher.publish([Message(topic, f"d{round_}-{n}".encode(), b"{}") for n in range(40)])
-            await asyncio.sleep(0.05)
-
-        async def all_committed() -> bool:
-            return handled == 120 and await committed_total(kafka, group) == 120
-
-        await wait_for(all_committed, timeout_s=20)
+        yield started
     finally:
+        for task in started._traffic:
+            task.cancel()
+        await asyncio.gather(*started._traffic, return_exceptions=True)
         await consumer.close()
         await publisher.close()
 
 
+async def test_handled_offsets_are_committed_once_the_topic_goes_quiet(kafka: KafkaSettings) -> None:
+    async with member(kafka) as first:
+        for round_ in range(3):
+            await first.publisher.publish([Message(first.topic, f"d{round_}-{n}".encode(), b"{}") for n in range(40)])
+            await asyncio.sleep(0.05)
+
+        async def all_committed() -> bool:
+            return len(first.handled) == 120 and await first.committed_total() == 120
+
+        await wait_for(all_committed, timeout_s=20)
+
+
 async def test_a_successor_replays_nothing_the_stopped_member_handled(kafka: KafkaSettings) -> None:
-    handled = 0
-
-    async def counting(records: list[Record]) -> list[DeadLetter]:
-        nonlocal handled
-        handled += len(records)
-        return []
-
-    publisher = Publisher(kafka)
-    topic = kafka.topic("declarations")
-    group = f"commits-{uuid.uuid4().hex[:8]}"
-    first = BatchConsumer(long_interval(kafka), [topic], group, counting, publisher)
-    first.start()
-
-    async def steady_traffic() -> None:
-        for n in range(400):
-            await publisher.publish([Message(topic, f"s{n}".encode(), b"{}")])
-            await asyncio.sleep(0.01)
-
-    traffic = asyncio.create_task(steady_traffic())
-    try:
+    async with member(kafka) as first:
+        traffic = first.steady_traffic(400, 0.01)
 
         async def busy_a_while() -> bool:
-            return handled >= 100
+            return len(first.handled) >= 100
 
         await wait_for(busy_a_while, timeout_s=30)
         traffic.cancel()
         await asyncio.gather(traffic, return_exceptions=True)
-        await first.close()
-        successor = AIOKafkaConsumer(
-            topic, bootstrap_servers=kafka.bootstrap_servers, group_id=group, enable_auto_commit=False
-        )
+        await first.consumer.close()
+        successor = first.other_consumer()
         await successor.start()
         try:
             replayed = await successor.getmany(timeout_ms=3000)
         finally:
             await successor.stop()
         assert sum(len(records) for records in replayed.values()) == 0
-        assert await committed_total(kafka, group) == handled
-    finally:
-        traffic.cancel()
-        await first.close()
-        await publisher.close()
+        assert await first.committed_total() == len(first.handled)
 
 
 async def test_a_member_joining_does_not_get_what_the_other_handled_since_its_last_commit(kafka: KafkaSettings) -> None:
-    # Steady traffic, so the first member never goes quiet and, with this interval, commits nothing on its own:
-    # what it handled of the partitions the group hands to the newcomer is committed when they are taken away.
-    first_handled: set[tuple[int, int]] = set()
-
-    async def recording(records: list[Record]) -> list[DeadLetter]:
-        first_handled.update((record.partition, record.offset) for record in records)
-        return []
-
-    publisher = Publisher(kafka)
-    topic = kafka.topic("declarations")
-    group = f"commits-{uuid.uuid4().hex[:8]}"
-    first = BatchConsumer(long_interval(kafka), [topic], group, recording, publisher)
-    first.start()
-
-    async def steady_traffic() -> None:
-        for n in range(1500):
-            await publisher.publish([Message(topic, f"r{n}".encode(), b"{}")])
-            await asyncio.sleep(0.005)
-
-    traffic = asyncio.create_task(steady_traffic())
-    newcomer = AIOKafkaConsumer(
-        topic, bootstrap_servers=kafka.bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
-    newcomer_got: set[tuple[int, int]] = set()
-    try:
+    # Steady traffic, so the first member never goes quiet and commits nothing on its own: what it handled of the
+    # partitions the group hands to the newcomer is committed when they are taken away.
+    async with member(kafka) as first:
+        traffic = first.steady_traffic(1500, 0.005)
 
         async def first_busy() -> bool:
-            return len(first_handled) >= 300
+            return len(first.handled) >= 300
 
         await wait_for(first_busy, timeout_s=30)
+        newcomer = first.other_consumer()
+        newcomer_got: set[tuple[int, int]] = set()
         await newcomer.start()
-        deadline = asyncio.get_running_loop().time() + 20
-        while asyncio.get_running_loop().time() < deadline and not traffic.done():
-            batch = await newcomer.getmany(timeout_ms=200)
-            newcomer_got.update((record.partition, record.offset) for records in batch.values() for record in records)
+        try:
+            deadline = asyncio.get_running_loop().time() + 20
+            while asyncio.get_running_loop().time() < deadline and not traffic.done():
+                batch = await newcomer.getmany(timeout_ms=200)
+                newcomer_got.update((r.partition, r.offset) for records in batch.values() for r in records)
+        finally:
+            await newcomer.stop()
         assert newcomer_got, "the newcomer was given partitions and records"
         # At most the batch the first member had in hand while the group rebalanced, not all it handled before.
-        replayed = newcomer_got & first_handled
+        replayed = newcomer_got & first.handled
         assert len(replayed) <= 20, f"{len(replayed)} records handled twice"
-    finally:
-        traffic.cancel()
-        await asyncio.gather(traffic, return_exceptions=True)
-        await newcomer.stop()
-        await first.close()
-        await publisher.close()
