@@ -43,6 +43,12 @@ class Member:
         self._traffic.append(task)
         return task
 
+    async def until_handled(self, count: int) -> None:
+        async def enough() -> bool:
+            return len(self.handled) >= count
+
+        await wait_for(enough, timeout_s=30)
+
     def other_consumer(self) -> AIOKafkaConsumer:
         """A plain consumer in the same group, starting where a replica would: at the group's committed offsets,
         from the beginning of partitions without one."""
@@ -104,11 +110,7 @@ async def test_handled_offsets_are_committed_once_the_topic_goes_quiet(kafka: Ka
 async def test_a_successor_replays_nothing_the_stopped_member_handled(kafka: KafkaSettings) -> None:
     async with member(kafka) as first:
         traffic = first.steady_traffic(400, 0.01)
-
-        async def busy_a_while() -> bool:
-            return len(first.handled) >= 100
-
-        await wait_for(busy_a_while, timeout_s=30)
+        await first.until_handled(100)
         traffic.cancel()
         await asyncio.gather(traffic, return_exceptions=True)
         await first.consumer.close()
@@ -127,11 +129,7 @@ async def test_a_member_joining_does_not_get_what_the_other_handled_since_its_la
     # partitions the group hands to the newcomer is committed when they are taken away.
     async with member(kafka) as first:
         traffic = first.steady_traffic(1500, 0.005)
-
-        async def first_busy() -> bool:
-            return len(first.handled) >= 300
-
-        await wait_for(first_busy, timeout_s=30)
+        await first.until_handled(300)
         newcomer = first.other_consumer()
         newcomer_got: set[tuple[int, int]] = set()
         await newcomer.start()
