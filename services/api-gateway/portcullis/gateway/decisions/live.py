@@ -169,18 +169,23 @@ class StoreTail:
 
     async def catch_up(self) -> None:
         """Hand every decision stored since the last call to the broadcaster (or, with no client, skip them)."""
-        async with self._sessions() as session:
-            if self._last_id is None or not self._broadcaster.following:
+        if self._last_id is None or not self._broadcaster.following:
+            async with self._sessions() as session:
                 self._last_id = await last_decision_id(session)
-                return
-            while True:
-                rows = await decisions_after(session, self._last_id, DecisionFilter(), REPLAY_PAGE)
-                if not rows:
-                    return
-                self._broadcaster.publish(LiveDecision.of_row(row) for row in rows)
-                self._last_id = rows[-1].id
-                if len(rows) < REPLAY_PAGE:
-                    return
+            return
+        # The very reading a client's replay does, a page at a time.
+        page: list[LiveDecision] = []
+        async for event in _replay(self._sessions, self._last_id, DecisionFilter()):
+            page.append(event)
+            if len(page) == REPLAY_PAGE:
+                self._hand_over(page)
+                page = []
+        self._hand_over(page)
+
+    def _hand_over(self, events: list[LiveDecision]) -> None:
+        if events:
+            self._broadcaster.publish(events)
+            self._last_id = events[-1].id
 
 
 def _event(event: LiveDecision) -> str:
