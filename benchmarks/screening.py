@@ -4,7 +4,8 @@ The headline figures screen one query at a time with the result cache off, so th
 full screening; the SDN part also reports the same query mix with the default result cache and with
 `screen_many` batches.
 
-`python -m benchmarks.screening [SECONDS]` runs it alone; `make bench` calls `run(seconds_budget)`.
+`python -m benchmarks.screening [SECONDS]` runs it and prints JSON; `make bench` runs exactly that, first and in a
+process of its own.
 """
 
 import gc

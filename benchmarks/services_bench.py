@@ -216,12 +216,13 @@ async def end_to_end(
         offered_seconds = time.perf_counter() - start
         stored = await _stored_times(gateway_db, tag, len(sent_at))
     await client.close()
-    latencies = [stored[i][2] - sent_at[i] for i in sent_at if i in stored]
+    timed = [(sent_at[i], *stored[i]) for i in sent_at if i in stored]
+    latencies = [at - sent for sent, _, _, at in timed]
     # Where the time goes: POST to the record's timestamp (ingest's, at produce), to the decision, to the store.
     stages = {
-        "ingest": [stored[i][0] - sent_at[i] for i in sent_at if i in stored],
-        "scoring": [decided - received for received, decided, _ in stored.values()],
-        "store": [at - decided for _, decided, at in stored.values()],
+        "ingest": [received - sent for sent, received, _, _ in timed],
+        "scoring": [decided - received for _, received, decided, _ in timed],
+        "store": [at - decided for _, _, decided, at in timed],
     }
     return {
         "offered_per_s": rate,
