@@ -19,8 +19,8 @@ def freeze_long_lived() -> None:
 def release_replaced() -> None:
     """After long-lived objects were replaced: one full collection over everything, then freeze again.
 
-    One pause of a full collection (around 0.1 s for the scoring service with the SDN list loaded), which is
-    why it is for rare events such as a model swap, not for every change.
+    One pause of a full collection over everything (50-90 ms traced in the scoring service with the SDN list
+    loaded), which is why it is for rare events such as a model swap, not for every change.
     """
     gc.unfreeze()
     freeze_long_lived()
