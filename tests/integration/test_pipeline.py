@@ -42,6 +42,30 @@ async def test_a_posted_declaration_has_its_decision_within_two_seconds(
     assert (await http.get(f"{gateway.url}/v1/decisions/does-not-exist")).status_code == 404
 
 
+async def test_a_declaration_that_names_no_seller_is_accepted_and_decided(
+    services: ServiceSet, http: httpx.AsyncClient
+) -> None:
+    # 8-10% of the Korea Customs declarations have no seller; the field is left out or null.
+    gateway = services.start("gateway")
+    services.start("scoring")
+    ingest = services.start("ingest")
+    without = {key: value for key, value in README_EXAMPLE.items() if key != "seller_id"}
+    posted = await http.post(
+        f"{ingest.url}/v1/declarations",
+        json=[
+            {**without, "declaration_id": "NOSELLER1"},
+            {**without, "declaration_id": "NOSELLER2", "seller_id": None},
+        ],
+    )
+    assert posted.status_code == 202, posted.text
+
+    async def decided() -> bool:
+        answers = [await http.get(f"{gateway.url}/v1/decisions/NOSELLER{n}") for n in (1, 2)]
+        return all(answer.status_code == 200 for answer in answers)
+
+    await wait_for(decided, timeout_s=10.0, interval_s=0.1)
+
+
 async def test_every_declaration_gets_exactly_one_decision_when_scoring_is_killed_mid_stream(
     services: ServiceSet,
     kafka: KafkaSettings,

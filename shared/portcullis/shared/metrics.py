@@ -27,7 +27,11 @@ BATCH_SECONDS = Histogram(
     buckets=_LATENCY_BUCKETS,
 )
 CONSUMER_LAG = Gauge("portcullis_consumer_lag", "Messages behind the partition's end", ["group", "topic", "partition"])
-BATCH_FAILURES = Counter("portcullis_batch_failures_total", "Batches that failed and will be retried", ["group"])
+BATCH_FAILURES = Counter(
+    "portcullis_batch_failures_total",
+    "Batches that failed and will be retried, by fault: infrastructure (retried without end) or handler (a few tries)",
+    ["group", "fault"],
+)
 
 
 def metrics_payload() -> tuple[bytes, str]:

@@ -28,7 +28,7 @@ from portcullis.scoring.models import ActiveModel, ModelHolder
 from portcullis.scoring.random_selection import RandomSelector
 from portcullis.scoring.selectivity import LANE_ORDER, Selection, against_thresholds, select_declarations
 from portcullis.scoring.settings import ScoringSettings
-from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
+from portcullis.shared.kafka import DeadLetter, DependencyUnavailableError, Message, Publisher, Record
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 
 #: Lanes by strictness (the index is `selectivity.LANE_ORDER`'s value).
@@ -39,7 +39,7 @@ _JSON_OPTIONS = orjson.OPT_UTC_Z  # "Z" for UTC, like pydantic's JSON mode
 _DECIDE_INLINE_BELOW = 64
 
 
-class ModelUnavailableError(RuntimeError):
+class ModelUnavailableError(DependencyUnavailableError):
     """No model is loaded yet: the batch waits (it is retried, never skipped)."""
 
 

@@ -74,6 +74,8 @@ def select_declarations(state: ListState, declarations: Sequence[Declaration], a
             (TraderRole.DECLARANT, declaration.declarant_id),
             (TraderRole.SELLER, declaration.seller_id),
         ):
+            if trader_id is None:
+                continue
             for document in state.traders(role, trader_id):
                 entry = document.entry
                 if not entry.in_force(at):

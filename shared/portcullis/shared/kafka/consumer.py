@@ -4,9 +4,17 @@ Offsets are committed only for batches whose effects are durable, and at most ev
 (also when the member stops or loses partitions): a commit is a round trip and a write on the broker, and
 committing after every small batch cost the broker more CPU than anything else at a thousand declarations a
 second. A crash replays what was handled since the last commit; every handler's writes are idempotent.
+
+A handler that raises is retried. An infrastructure fault (the broker or the database unreachable) is retried
+without end, with capped exponential backoff and jitter: nothing is skipped while a dependency is down. Any other
+error may come from one record: after a few tries the batch is split in halves, down to single records, and the
+record that still makes the handler raise on its own goes to the dead-letter topic with its exception; the rest
+of the batch is handled, so one record can never stall a partition.
 """
 
 import asyncio
+import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -14,9 +22,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, KafkaError, KafkaTimeoutError
 
-from portcullis.shared.kafka.producer import Message, Publisher
+from portcullis.shared.kafka.producer import Message, Publisher, PublishError
 from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX
 from portcullis.shared.logging import get_logger
 from portcullis.shared.metrics import (
@@ -53,9 +61,40 @@ class DeadLetter:
     error: str = "invalid"
 
 
-#: Processes a batch and makes its effects durable; returns the records it refuses. Raising means
-#: "could not process now" (broker or database down): the batch is retried, never skipped.
+#: Processes a batch and makes its effects durable; returns the records it refuses. Raising an infrastructure
+#: fault (see `is_infrastructure_fault`) means "could not process now": the batch is retried, never skipped;
+#: any other exception is retried a few times, then the record that causes it is dead-lettered.
 BatchHandler = Callable[[list[Record]], Awaitable[list[DeadLetter]]]
+
+
+class DependencyUnavailableError(Exception):
+    """A handler cannot work now for a reason outside the records (no model loaded yet, a store not ready)."""
+
+
+def is_infrastructure_fault(error: BaseException) -> bool:
+    """Whether an error says a dependency is unavailable (retry without end) rather than that a record is bad."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, KafkaError):
+            # A record too large for the broker is the record's fault; unreachable or slow brokers are not.
+            return bool(cause.retriable) or isinstance(cause, KafkaTimeoutError)
+        if isinstance(cause, DependencyUnavailableError | OSError):  # OSError covers connection errors, timeouts
+            return True
+        if _is_database_unavailable(cause):
+            return True
+        cause = cause.__cause__
+    return isinstance(error, PublishError)
+
+
+def _is_database_unavailable(error: BaseException) -> bool:
+    # Looked up, not imported: a service without a database never loads SQLAlchemy.
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is None:
+        return False
+    unavailable = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)
+    return isinstance(error, unavailable) or bool(getattr(error, "connection_invalidated", False))
 
 
 class BatchConsumer:
@@ -71,6 +110,8 @@ class BatchConsumer:
         max_batch: int = 1000,
         poll_timeout_ms: int = 100,
         retry_backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        record_attempts: int = 3,
         lag_refresh_s: float = 5.0,
     ) -> None:
         self._settings = settings
@@ -81,6 +122,12 @@ class BatchConsumer:
         self._max_batch = max_batch
         self._poll_timeout_ms = poll_timeout_ms
         self._retry_backoff_s = retry_backoff_s
+        self._max_backoff_s = max_backoff_s
+        #: Tries of a batch that raises something other than an infrastructure fault, before it is split.
+        self._record_attempts = record_attempts
+        #: Consecutive failures of the batch in hand: infrastructure faults, and other errors.
+        self._infrastructure_failures = 0
+        self._record_failures = 0
         self._lag_refresh_s = lag_refresh_s
         #: Partitions this member exports a lag for: exactly those assigned to it, nothing stale after a rebalance.
         self._lag_partitions: set[TopicPartition] = set()
@@ -125,7 +172,7 @@ class BatchConsumer:
             except (KafkaError, OSError) as error:
                 log.warning("consumer_start_failed", group=self._group_id, error=type(error).__name__)
                 await _quietly_stop(consumer)
-                await self._sleep(self._retry_backoff_s)
+                await self._sleep(self._retry_backoff_s * random.uniform(0.5, 1.0))
                 continue
             self._consumer = consumer
             self.running = True
@@ -160,16 +207,15 @@ class BatchConsumer:
                 continue
             started = time.perf_counter()
             try:
-                dead = await self._handler(records)
+                if self._record_failures >= self._record_attempts:
+                    dead = await self._isolate(records)
+                else:
+                    dead = await self._handler(records)
                 await self._dead_letter(dead)
             except Exception as error:
-                # Infrastructure trouble: rewind to the batch's first offsets and try again; never skip.
-                BATCH_FAILURES.labels(self._group_id).inc()
-                log.exception("batch_failed", group=self._group_id, records=len(records), error=type(error).__name__)
-                for partition, partition_records in fetched.items():
-                    consumer.seek(partition, partition_records[0].offset)
-                await self._sleep(self._retry_backoff_s)
+                await self._retry_later(consumer, fetched, error)
                 continue
+            self._infrastructure_failures = self._record_failures = 0
             self._uncommitted.update({partition: batch[-1].offset + 1 for partition, batch in fetched.items()})
             if time.monotonic() - self._committed_at >= self._commit_interval_s:
                 await self._commit(consumer)
@@ -178,6 +224,52 @@ class BatchConsumer:
             for topic, count in Counter(record.topic for record in records).items():
                 MESSAGES_CONSUMED.labels(topic).inc(count)
             self._record_lag(consumer, fetched)
+
+    async def _retry_later(
+        self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Record]], error: Exception
+    ) -> None:
+        """Rewind to the batch's first offsets and wait: without end for infrastructure, a few tries otherwise."""
+        infrastructure = is_infrastructure_fault(error)
+        kind = "infrastructure" if infrastructure else "handler"
+        BATCH_FAILURES.labels(self._group_id, kind).inc()
+        if infrastructure:
+            self._infrastructure_failures += 1
+            failures = self._infrastructure_failures
+        else:
+            self._record_failures += 1
+            failures = self._record_failures
+        records = sum(len(batch) for batch in fetched.values())
+        log.warning("batch_failed", group=self._group_id, records=records, fault=kind, error=type(error).__name__)
+        for partition, partition_records in fetched.items():
+            consumer.seek(partition, partition_records[0].offset)
+        # Capped exponential backoff with jitter, so replicas that failed together do not retry together.
+        backoff = min(self._max_backoff_s, self._retry_backoff_s * 2 ** min(failures - 1, 16))
+        await self._sleep(backoff * random.uniform(0.5, 1.0))
+
+    async def _isolate(self, records: list[Record]) -> list[DeadLetter]:
+        """Handle the records in halves, down to single ones; a record that still raises alone is dead-lettered.
+
+        An infrastructure fault propagates: the whole batch is then retried (what was handled is replayed, which
+        the idempotent handlers absorb).
+        """
+        try:
+            return await self._handler(records)
+        except Exception as error:
+            if is_infrastructure_fault(error):
+                raise
+            if len(records) == 1:
+                log.warning(
+                    "record_failed",
+                    group=self._group_id,
+                    topic=records[0].topic,
+                    partition=records[0].partition,
+                    offset=records[0].offset,
+                    error=type(error).__name__,
+                )
+                reason = f"the handler raised {type(error).__name__}: {error}"
+                return [DeadLetter(records[0], reason, "handler_error")]
+        middle = len(records) // 2
+        return [*await self._isolate(records[:middle]), *await self._isolate(records[middle:])]
 
     async def _dead_letter(self, dead: list[DeadLetter]) -> None:
         if not dead:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from portcullis.shared.riskmodel.frame import normalise_items
+from portcullis.shared.riskmodel.frame import MISSING_PARTY, normalise_items
 from portcullis.shared.schemas import Declaration, DeclarationItem
 
 #: CSV column -> item frame column.
@@ -105,7 +105,7 @@ def items_to_declarations(items: pd.DataFrame) -> Iterator[Declaration]:
             transport_mode=first["transport_mode"],
             declarant_id=first["declarant_id"],
             importer_id=first["importer_id"],
-            seller_id=first["seller_id"],
+            seller_id=None if first["seller_id"] == MISSING_PARTY else first["seller_id"],
             courier_id=first["courier_id"] or None,
             items=[
                 DeclarationItem(

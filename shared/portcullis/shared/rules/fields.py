@@ -68,7 +68,7 @@ _DECLARATION_FIELDS = [
     _header("transport_mode", FieldType.CODE, "Mode of transport at the border"),
     _header("declarant_id", FieldType.CODE, "Declarant (customs broker) id"),
     _header("importer_id", FieldType.CODE, "Importer id"),
-    _header("seller_id", FieldType.CODE, "Seller id"),
+    _header("seller_id", FieldType.CODE, "Seller id (empty when none)"),
     _header("courier_id", FieldType.CODE, "Express courier id (empty when none)"),
     FieldSpec(
         "item_count", FieldType.NUMBER, False, "Number of goods items", lambda subject, _item: len(subject.items)
