@@ -15,7 +15,15 @@ from pydantic import BaseModel, ValidationError
 
 from portcullis.cli.paths import in_project
 from portcullis.cli.progress import counting
-from portcullis.cli.service_client import ApiKey, auth_headers, dev_keys_file, fail, reason, resolve_api_key
+from portcullis.cli.service_client import (
+    ApiKey,
+    auth_headers,
+    dev_keys_file,
+    fail,
+    reason,
+    resolve_api_key,
+    service_url,
+)
 from portcullis.shared.auth import Role
 from portcullis.shared.riskmodel.csvdata import CsvFormatError, items_to_declarations, read_items_csv
 from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
@@ -110,6 +118,13 @@ async def _post_with_retries(client: httpx.AsyncClient, url: str, batch: list[di
 
 
 _DECLARATIONS_CSV = "data/customs-declarations-kr/df_syn_valid_eng.csv"
+Url = Annotated[
+    str | None,
+    typer.Option(
+        help="Ingest's base URL (default: PORTCULLIS_INGEST_URL, else http://127.0.0.1:8001 or PORTCULLIS_INGEST_PORT)",
+        show_default=False,
+    ),
+]
 
 
 @app.command("declarations")
@@ -124,7 +139,7 @@ def declarations(
             show_default=False,
         ),
     ] = None,
-    url: Annotated[str, typer.Option(help="Ingest's base URL")] = "http://127.0.0.1:8001",
+    url: Url = None,
     rate: Annotated[float, typer.Option(help="Declarations a second (0: as fast as possible)")] = 200.0,
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Declarations per POST")] = 50,
     limit: Annotated[int | None, typer.Option(min=1, help="Send at most this many")] = None,
@@ -152,9 +167,10 @@ def declarations(
 
 
 def _send(
-    url: str, path: str, documents: list[dict[str, object]], rate: float, batch: int, api_key: str | None
+    given_url: str | None, path: str, documents: list[dict[str, object]], rate: float, batch: int, api_key: str | None
 ) -> None:
-    endpoint = f"{url.rstrip('/')}/v1/{path}"
+    url = service_url("ingest", given_url)
+    endpoint = f"{url}/v1/{path}"
     with counting(f"{path} to {url}", len(documents)) as advance:
         delivery = asyncio.run(
             send_at_rate(
@@ -181,7 +197,6 @@ def _send(
         raise typer.Exit(1)
 
 
-Url = Annotated[str, typer.Option(help="Ingest's base URL")]
 Rate = Annotated[float, typer.Option(help="Items a second (0: as fast as possible)")]
 Count = Annotated[int, typer.Option(min=1, help="How many items to generate and send")]
 Seed = Annotated[int, typer.Option(help="Random seed: the same seed generates the same items")]
@@ -203,7 +218,7 @@ Item = TypeVar("Item", bound=BaseModel)
 
 @app.command("passengers")
 def passengers(
-    url: Url = "http://127.0.0.1:8001",
+    url: Url = None,
     rate: Rate = 200.0,
     count: Count = 1000,
     seed: Seed = 0,
@@ -225,7 +240,7 @@ def passengers(
 
 @app.command("containers")
 def containers(
-    url: Url = "http://127.0.0.1:8001",
+    url: Url = None,
     rate: Rate = 200.0,
     count: Count = 1000,
     seed: Seed = 0,

@@ -27,6 +27,21 @@ ApiKey = Annotated[
 ]
 
 
+_PORTS = {"ingest": 8001, "watchlist": 8003, "gateway": 8000}
+
+
+def service_url(service: str, given: str | None = None) -> str:
+    """A service's base URL: the option, else PORTCULLIS_<SERVICE>_URL, else 127.0.0.1 on the port `make up` uses
+    (PORTCULLIS_<SERVICE>_PORT, as `portcullis dev up` reads it)."""
+    if given:
+        return given.rstrip("/")
+    variable = service.upper()
+    configured = os.environ.get(f"PORTCULLIS_{variable}_URL")
+    if configured:
+        return configured.rstrip("/")
+    return f"http://127.0.0.1:{os.environ.get(f'PORTCULLIS_{variable}_PORT', _PORTS[service])}"
+
+
 def dev_keys_file() -> Path:
     """The development keys `make up` writes (PORTCULLIS_<ROLE>_KEY=... lines)."""
     return run_dir() / "dev-keys.env"

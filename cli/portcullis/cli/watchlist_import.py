@@ -10,7 +10,7 @@ import httpx
 import typer
 
 from portcullis.cli.progress import working
-from portcullis.cli.service_client import ApiKey, auth_headers, fail, refusal
+from portcullis.cli.service_client import ApiKey, auth_headers, fail, refusal, service_url
 from portcullis.shared.auth import Role
 
 
@@ -35,7 +35,14 @@ def import_command(
         typer.Argument(exists=True, file_okay=False, readable=True, help="Folder with sdn.csv and alt.csv"),
     ],
     list_format: Annotated[ListFormat, typer.Option("--format", help="Layout of the files")] = ListFormat.OFAC_SDN,
-    url: Annotated[str, typer.Option(help="The watchlist service's base URL")] = "http://127.0.0.1:8003",
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The watchlist service's base URL (default: PORTCULLIS_WATCHLIST_URL, else http://127.0.0.1:8003 "
+            "or PORTCULLIS_WATCHLIST_PORT)",
+            show_default=False,
+        ),
+    ] = None,
     user: Annotated[str | None, typer.Option(help="Recorded as who made the change (default: your login name)")] = None,
     lane: Annotated[str, typer.Option(help="Lane a hit forces: red or yellow")] = "red",
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the service")] = 300.0,
@@ -52,13 +59,14 @@ def import_command(
         "action": {"lane": lane},
     }
     who = user or os.environ.get("PORTCULLIS_USER") or getpass.getuser()
-    endpoint = f"{url.rstrip('/')}/v1/watchlist/imports/{list_format.value}"
+    base = service_url("watchlist", url)
+    endpoint = f"{base}/v1/watchlist/imports/{list_format.value}"
     headers = {"X-Portcullis-User": who, **auth_headers(Role.ANALYST, api_key)}
     try:
         with working(f"importing {directory} ({list_format.value}) into the watchlist service"):
             response = httpx.post(endpoint, json=body, headers=headers, timeout=timeout_s)
     except httpx.HTTPError as error:
-        raise fail(f"import failed: could not reach the watchlist service at {url}: {error}") from error
+        raise fail(f"import failed: could not reach the watchlist service at {base}: {error}") from error
     if response.status_code != 200:
         raise fail(refusal("import", response, Role.ANALYST, api_key))
     result = response.json()

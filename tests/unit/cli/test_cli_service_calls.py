@@ -204,3 +204,17 @@ def test_the_run_folder_is_the_projects_wherever_the_command_runs(
     monkeypatch.chdir(tmp_path)
     assert paths.run_dir() == REPO / ".run"
     assert paths.in_project("data/ofac-sdn") == SDN_DIR
+
+
+def test_without_url_the_commands_call_the_ports_make_up_uses(
+    service: FakeService, run_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = service.url.rsplit(":", 1)[1]
+    monkeypatch.setenv("PORTCULLIS_WATCHLIST_PORT", port)
+    monkeypatch.setenv("PORTCULLIS_INGEST_PORT", port)
+    monkeypatch.setenv("PORTCULLIS_API_KEY", GOOD_KEY)
+    assert run("watchlist", "import", str(SDN_DIR))[0] == 0
+    code, out, _err = run("replay", "declarations", "--limit", "10", "--rate", "0")
+    assert code == 0
+    assert out.startswith("accepted 10, failed 0")
+    assert len(service.keys_seen) == 2
