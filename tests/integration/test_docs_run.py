@@ -85,9 +85,10 @@ class Command:
 @dataclass
 class Block:
     document: str
-    line: int
+    line: int  # of the opening fence, 1-based
     text: str
     commands: list[Command]
+    closing_index: int  # of the closing fence, 0-based
 
 
 def _parse_commands(lines: list[str], first_line: int) -> list[Command]:
@@ -143,23 +144,15 @@ def shell_blocks() -> list[Block]:
             if language in {"sh", "bash"}:
                 commands = _parse_commands(body, index + 2)
                 if commands:
-                    blocks.append(Block(document, index + 1, "\n".join(body), commands))
+                    blocks.append(Block(document, index + 1, "\n".join(body), commands, end))
             elif language == "json" and blocks and blocks[-1].document == document:
-                # An answer shown right after the example belongs to its last command.
+                # An answer shown right after the example (nothing but blank lines between) is its last command's.
                 previous = blocks[-1]
-                last = previous.commands[-1]
-                if not last.answer and _blank_between(lines, previous.line, index):
-                    last.answer = [" ".join(line.strip() for line in body)]
+                between = lines[previous.closing_index + 1 : index]
+                if not previous.commands[-1].answer and not any(line.strip() for line in between):
+                    previous.commands[-1].answer = [" ".join(line.strip() for line in body)]
             index = end + 1
     return blocks
-
-
-def _blank_between(lines: list[str], block_line: int, json_index: int) -> bool:
-    """Whether the json block directly follows the closing fence of the sh block (only blank lines between)."""
-    closing = json_index - 1
-    while closing >= 0 and not lines[closing].strip():
-        closing -= 1
-    return closing >= block_line and _FENCE.match(lines[closing]) is not None
 
 
 def _skip_reason(block: Block) -> str | None:
@@ -380,6 +373,17 @@ def test_the_blocks_are_found_and_the_skip_list_is_current() -> None:
     assert posts[0] == ['{"accepted":["97061800"],"count":1}']
     assert posts[1][0].startswith('422 {"detail":[{"field":"submitted_at"')
     assert sum(_skip_reason(b) is None for b in blocks) >= 12
+
+
+def test_the_checks_fail_on_a_wrong_answer() -> None:
+    shown = '{"detail":[{"field":"imo_number","reason":"not an IMO ship number (seven digits …)"}],"score":0.5}'
+    right = '{"detail":[{"field":"imo_number","reason":"not an IMO ship number (seven digits with a check digit)"}]}'
+    assert _compare_json(shown, right) is None  # the score is the run's own
+    wrong = right.replace("imo_number", "name")
+    assert _compare_json(shown, wrong) == f'the answer lacks field="imo_number": {wrong}'
+    assert _compare_json('{"accepted":["97061800"],"count":1}', '{"accepted":["97061801"],"count":1}') is not None
+    assert _contains("OFAC SDN: 8976 parties, 11910 aliases; added 0", "OFAC SDN: 8976 parties, … added …")
+    assert not _contains("OFAC SDN: 8975 parties, 11910 aliases", "OFAC SDN: 8976 parties, …")
 
 
 def test_the_docs_commands_run_against_a_stack_started_as_make_up_does(stack: Stack, tmp_path: Path) -> None:
