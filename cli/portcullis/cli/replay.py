@@ -14,7 +14,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from portcullis.cli.paths import in_project
-from portcullis.cli.progress import counting
+from portcullis.cli.progress import counting, working
 from portcullis.cli.service_client import (
     ApiKey,
     auth_headers,
@@ -232,7 +232,8 @@ def passengers(
     api_key: ApiKey = None,
 ) -> None:
     """Generate synthetic advance passenger records (with planted risks) and send them to ingest."""
-    synthetic = generate_passengers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
+    with working(f"generating {count:,} passengers"):
+        synthetic = generate_passengers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
     _replay_synthetic(synthetic, "passengers", "record_id", id_suffix, truth)
     if not dry_run:
         _send(url, "passengers", _documents(synthetic, "record_id", id_suffix), rate, batch, api_key)
@@ -254,7 +255,8 @@ def containers(
     api_key: ApiKey = None,
 ) -> None:
     """Generate synthetic container events (journeys in time order, with planted risks) and send them to ingest."""
-    synthetic = generate_containers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
+    with working(f"generating {count:,} container events"):
+        synthetic = generate_containers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
     _replay_synthetic(synthetic, "container events", "event_id", id_suffix, truth)
     if not dry_run:
         _send(url, "containers", _documents(synthetic, "event_id", id_suffix), rate, batch, api_key)
