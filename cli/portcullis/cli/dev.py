@@ -1,4 +1,9 @@
-"""`portcullis dev`: the whole system on this machine (broker, default model, four services), and its teardown."""
+"""`portcullis dev`: the whole system on this machine (broker, default model, four services), and its teardown.
+
+Everything it writes goes to the run folder (PORTCULLIS_RUN_DIR, default the project's `.run/`); ports come from
+PORTCULLIS_<SERVICE>_PORT and Kafka from PORTCULLIS_KAFKA_*, so a second stack (a test's) can run beside `make up`
+on other ports, another run folder and its own topic prefix against the same broker.
+"""
 
 import asyncio
 import json
@@ -15,7 +20,7 @@ import typer
 
 from portcullis.cli.keys import create_key, read_keys
 from portcullis.cli.localbroker import BrokerError
-from portcullis.cli.paths import local_broker, run_dir
+from portcullis.cli.paths import local_broker, project_root, run_dir
 from portcullis.shared.auth import Role
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.settings import KafkaSettings
@@ -93,13 +98,18 @@ def up(timeout_s: float = typer.Option(180, help="How long to wait for every ser
             raise typer.Exit(1) from error
         typer.echo(f"kafka      {broker.bootstrap}")
     bootstrap = external or local_broker().bootstrap
-    asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap)))
-    subprocess.run([str(Path(sys.executable).parent / "portcullis"), "model", "ensure-default"], check=True)
-    _ensure_dev_keys(KafkaSettings(bootstrap_servers=bootstrap))
+    kafka = KafkaSettings(bootstrap_servers=bootstrap)
+    asyncio.run(ensure_topics(kafka))
+    environment = _service_environment(kafka)
+    registry = environment["PORTCULLIS_SCORING_MODEL_REGISTRY"]
+    command = [str(Path(sys.executable).parent / "portcullis"), "model", "ensure-default", "--registry", registry]
+    if subprocess.run(command, check=False).returncode != 0:
+        typer.echo("could not train the default model", err=True)
+        raise typer.Exit(1)
+    _ensure_dev_keys(kafka)
 
     logs = run_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     for service in SERVICES:
         if service.name in pids and _pid_alive(pids[service.name]):
             continue
@@ -110,6 +120,7 @@ def up(timeout_s: float = typer.Option(180, help="How long to wait for every ser
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=environment,
+                cwd=project_root(),
                 start_new_session=True,
             )
         pids[service.name] = process.pid
@@ -171,6 +182,24 @@ def status() -> None:
     raise typer.Exit(0 if all_ready else 1)
 
 
+def _service_environment(kafka: KafkaSettings) -> dict[str, str]:
+    """The services' environment: the caller's, with Kafka, databases and models in this run folder.
+
+    Settings the caller gave win. With a topic prefix, consumer groups get it too: a group shared with another
+    stack on the same broker would rebalance partitions between the two.
+    """
+    folder = run_dir()
+    defaults = {
+        "PORTCULLIS_SCORING_MODEL_REGISTRY": str(folder / "models"),
+        "PORTCULLIS_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gateway.db'}",
+        "PORTCULLIS_WATCHLIST_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'watchlist.db'}",
+    }
+    if kafka.topic_prefix:
+        defaults["PORTCULLIS_SCORING_GROUP_ID"] = f"{kafka.topic_prefix}portcullis-scoring"
+        defaults["PORTCULLIS_GATEWAY_GROUP_ID"] = f"{kafka.topic_prefix}portcullis-gateway"
+    return {**defaults, **os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
+
+
 def _ensure_dev_keys(kafka: KafkaSettings) -> None:
     """One development key per role in .run/dev-keys.env (NAME=value lines), created once and kept while valid."""
     target = run_dir() / "dev-keys.env"
@@ -183,8 +212,10 @@ def _ensure_dev_keys(kafka: KafkaSettings) -> None:
             return
         typer.echo(f"the keys in {target} are unknown to this broker (or revoked): new ones follow")
     lines = [f"PORTCULLIS_{role.name}_KEY={create_key(kafka, f'dev-{role.value}', role)}" for role in Role]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    target.chmod(0o600)  # before the keys are in it
     target.write_text("\n".join(lines) + "\n")
-    target.chmod(0o600)
     typer.echo(f"development API keys (one per role) written to {target}")
 
 

@@ -1,17 +1,29 @@
 """`portcullis keys`: create, list and revoke API keys (published, hashed, to the `apikeys` topic)."""
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import orjson
 import typer
+from aiokafka.errors import KafkaError
 
 from portcullis.shared.auth import ApiKeyRecord, Role, new_key
 from portcullis.shared.kafka import CompactedTopicFollower, Message, Publisher, Record
 from portcullis.shared.settings import KafkaSettings
 
 app = typer.Typer(no_args_is_help=True)
+Result = TypeVar("Result")
+
+
+def _run(work: Coroutine[object, object, Result], settings: KafkaSettings) -> Result:
+    """Run a Kafka call for a command; an unreachable cluster is one line and exit 1, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except (KafkaError, TimeoutError, OSError) as error:
+        typer.echo(f"Kafka at {settings.bootstrap_servers} did not answer: {type(error).__name__} {error}", err=True)
+        raise typer.Exit(1) from error
 
 
 async def publish_key(settings: KafkaSettings, record: ApiKeyRecord) -> None:
@@ -56,13 +68,17 @@ def create(
     role: Annotated[Role, typer.Option(help="What it may do")],
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    typer.echo(create_key(KafkaSettings(), name, role))
+    settings = KafkaSettings()
+    key, record = new_key(name, role)
+    _run(publish_key(settings, record), settings)
+    typer.echo(key)
 
 
 @app.command("list")
 def list_keys() -> None:
     """List keys: id, role, name, created, revoked."""
-    for record in sorted(asyncio.run(read_keys(KafkaSettings())).values(), key=lambda r: r.created_at):
+    settings = KafkaSettings()
+    for record in sorted(_run(read_keys(settings), settings).values(), key=lambda r: r.created_at):
         revoked = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "active"
         typer.echo(
             f"{record.key_id}  {record.role.value:<9}  {record.name:<30}  {record.created_at:%Y-%m-%d}  {revoked}"
@@ -73,9 +89,9 @@ def list_keys() -> None:
 def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part after pck_)")]) -> None:
     """Revoke a key; services refuse it from the moment they apply the change."""
     settings = KafkaSettings()
-    records = asyncio.run(read_keys(settings))
+    records = _run(read_keys(settings), settings)
     if key_id not in records:
         typer.echo(f"no key {key_id}", err=True)
         raise typer.Exit(1)
-    asyncio.run(publish_key(settings, records[key_id].model_copy(update={"revoked_at": datetime.now(UTC)})))
+    _run(publish_key(settings, records[key_id].model_copy(update={"revoked_at": datetime.now(UTC)})), settings)
     typer.echo(f"revoked {key_id}")

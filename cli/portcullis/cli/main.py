@@ -1,10 +1,39 @@
-"""The `portcullis` command line: one entry point, a sub-command group per concern."""
+"""The `portcullis` command line: one entry point, a sub-command group per concern.
+
+Exit codes, the same for every command: 0 done, 1 refused or failed, 2 wrong usage.
+"""
+
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
 from portcullis.cli import broker, dev, keys, model, replay, watchlist, watchlist_import
 
-app = typer.Typer(no_args_is_help=True, help="Portcullis: streaming risk scoring for customs and border agencies.")
+# No locals in tracebacks: they would print API keys and personal data from the command's variables.
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Portcullis: streaming risk scoring for customs and border agencies.",
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"portcullis {version('portcullis-cli')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit"),
+    ] = False,
+) -> None:
+    """Portcullis: streaming risk scoring for customs and border agencies."""
+
+
 app.add_typer(model.app, name="model", help="Train, evaluate, score with and publish risk models.")
 watchlist.app.command("import")(watchlist_import.import_command)
 app.add_typer(watchlist.app, name="watchlist", help="Import watchlists and compare names with the matcher.")

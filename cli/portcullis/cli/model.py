@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from portcullis.cli.paths import project_root, run_dir
+from portcullis.cli.progress import working
+from portcullis.cli.service_client import EXIT_FAILED, EXIT_USAGE
 from portcullis.shared.riskmodel import (
     ArtifactError,
     CsvFormatError,
@@ -29,21 +32,28 @@ app = typer.Typer(no_args_is_help=True)
 DATA_DIR = Path("data/customs-declarations-kr")
 TRAIN_CSV = "df_syn_train_eng.csv"
 VALID_CSV = "df_syn_valid_eng.csv"
-DEFAULT_REGISTRY = Path(".run/models")
 
 
-def repo_root() -> Path:
-    """The repository root: the nearest parent of cwd (or of this package) that holds the vendored data."""
-    candidates = [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]
-    for candidate in candidates:
-        if (candidate / DATA_DIR).is_dir() and (candidate / "Makefile").is_file():
-            return candidate
-    return Path.cwd()
+def default_registry() -> Path:
+    """The run folder's model registry (what `make up` serves)."""
+    return run_dir() / "models"
 
 
-def _fail(message: str) -> typer.Exit:
+Registry = Annotated[
+    Path | None,
+    typer.Option(
+        "--registry", help="Registry root (default: models/ in the run folder, .run/models)", show_default=False
+    ),
+]
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+    return typer.Exit(code=code)
+
+
+def _usage(message: str) -> typer.Exit:
+    return _fail(message, EXIT_USAGE)
 
 
 def _load(model_dir: Path) -> RiskModel:
@@ -92,17 +102,18 @@ def train(
 ) -> None:
     """Train a model and write its artifact directory: from labelled CSV files, or from feedback (--feedback)."""
     if not (0 <= red_rate <= 1 and 0 <= yellow_rate <= 1 and red_rate + yellow_rate <= 1):
-        raise _fail("--red-rate and --yellow-rate must be in 0..1 and sum to at most 1")
+        raise _usage("--red-rate and --yellow-rate must be in 0..1 and sum to at most 1")
     config = TrainingConfig(rounds=rounds, red_rate=red_rate, yellow_rate=yellow_rate)
     if feedback is not None:
         if declarations is None or train_csv is not None or valid_csv is not None:
-            raise _fail("--feedback takes --declarations (and neither --train nor --valid)")
+            raise _usage("--feedback takes --declarations (and neither --train nor --valid)")
         model = _train_from_feedback(feedback, declarations, random_rate, out, config, export)
     else:
         if train_csv is None or valid_csv is None:
-            raise _fail("give --train and --valid, or --feedback and --declarations")
+            raise _usage("give --train and --valid, or --feedback and --declarations")
         try:
-            model = train_model(train_csv, valid_csv, out, config)
+            with working(f"training on {train_csv.name}"):
+                model = train_model(train_csv, valid_csv, out, config)
         except (CsvFormatError, ValueError) as exc:
             raise _fail(str(exc)) from exc
     typer.echo(f"version {model.version}")
@@ -210,11 +221,11 @@ def score(
 @app.command()
 def publish(
     artifact_dir: Annotated[Path, typer.Argument(help="Model artifact directory to publish")],
-    registry: Annotated[Path, typer.Option("--registry", help="Registry root")] = DEFAULT_REGISTRY,
+    registry: Registry = None,
 ) -> None:
     """Copy an artifact into the registry and make it the current model."""
     try:
-        version = ModelRegistry(registry).publish(artifact_dir)
+        version = ModelRegistry(registry or default_registry()).publish(artifact_dir)
     except (ArtifactError, RegistryError, OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"published {version}; CURRENT -> {version}")
@@ -222,12 +233,11 @@ def publish(
 
 @app.command("ensure-default")
 def ensure_default(
-    registry: Annotated[Path, typer.Option("--registry", help="Registry root")] = DEFAULT_REGISTRY,
+    registry: Registry = None,
 ) -> None:
     """Train and publish the default model from the vendored data when the registry has no current one."""
-    root = repo_root()
-    registry_root = registry if registry.is_absolute() else root / registry
-    models = ModelRegistry(registry_root)
+    root = project_root()
+    models = ModelRegistry(registry or default_registry())
     current = models.current_version()
     if current is not None:
         typer.echo(f"current model {current}")
@@ -236,7 +246,8 @@ def ensure_default(
     with tempfile.TemporaryDirectory(prefix="portcullis-model-") as scratch:
         artifact = Path(scratch) / "artifact"
         try:
-            model = train_model(data_dir / TRAIN_CSV, data_dir / VALID_CSV, artifact)
+            with working("training the default model (about a minute)"):
+                model = train_model(data_dir / TRAIN_CSV, data_dir / VALID_CSV, artifact)
         except (CsvFormatError, ValueError) as exc:
             raise _fail(str(exc)) from exc
         version = models.publish(artifact)

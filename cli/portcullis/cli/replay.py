@@ -2,94 +2,201 @@
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import httpx
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from portcullis.cli.paths import in_project
+from portcullis.cli.progress import counting, working
+from portcullis.cli.service_client import (
+    ApiKey,
+    auth_headers,
+    dev_keys_file,
+    fail,
+    reason,
+    resolve_api_key,
+    service_url,
+)
+from portcullis.shared.auth import Role
 from portcullis.shared.riskmodel.csvdata import CsvFormatError, items_to_declarations, read_items_csv
 from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
 from portcullis.shared.synthetic import Synthetic, TruthRow, generate_containers, generate_passengers, write_truth_csv
 
 app = typer.Typer(no_args_is_help=True)
 
+_RETRIED = {429, 503}  # over the key's rate limit, Kafka slow: the same batch again after Retry-After
+_ATTEMPTS = 5
+_FATAL = {401, 403}  # no valid key, a key of another role: every further batch would be refused the same way
+
+
+@dataclass
+class Delivery:
+    """What a replay achieved: documents accepted, refused (by status and reason) and not sent."""
+
+    accepted: int = 0
+    failed: int = 0
+    not_sent: int = 0
+    seconds: float = 0.0
+    refusals: Counter[tuple[int, str]] = field(default_factory=Counter)
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
 
 async def send_at_rate(
-    url: str, documents: list[dict[str, object]], rate: float, batch_size: int, concurrency: int = 8
-) -> dict[str, float]:
-    """POST documents in batches, paced to `rate` documents a second; return counts and the achieved rate."""
+    url: str,
+    documents: list[dict[str, object]],
+    rate: float,
+    batch_size: int,
+    concurrency: int = 8,
+    headers: dict[str, str] | None = None,
+    on_done: Callable[[int], None] = lambda _count: None,
+) -> Delivery:
+    """POST documents in batches, paced to `rate` documents a second; stop at the first refused key."""
     batches = [documents[i : i + batch_size] for i in range(0, len(documents), batch_size)]
     interval = batch_size / rate if rate > 0 else 0.0
-    accepted = failed = 0
+    delivery = Delivery()
     semaphore = asyncio.Semaphore(concurrency)
+    stop = asyncio.Event()
     started = time.perf_counter()
 
     async def post(client: httpx.AsyncClient, batch: list[dict[str, object]]) -> None:
-        nonlocal accepted, failed
-        async with semaphore:
-            try:
-                response = await client.post(url, json=batch)
-            except httpx.HTTPError:
-                failed += len(batch)
-                return
-        if response.status_code == 202:
-            accepted += len(batch)
+        try:
+            status, why = await _post_with_retries(client, url, batch)
+        finally:
+            semaphore.release()
+        if status == 202:
+            delivery.accepted += len(batch)
         else:
-            failed += len(batch)
+            delivery.failed += len(batch)
+            delivery.refusals[(status, why)] += len(batch)
+            if status in _FATAL or status == 0:
+                stop.set()
+        on_done(len(batch))
 
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
         tasks = []
         for index, batch in enumerate(batches):
             due = started + index * interval
             delay = due - time.perf_counter()
             if delay > 0:
-                await asyncio.sleep(delay)
+                try:
+                    await asyncio.wait_for(stop.wait(), delay)
+                except TimeoutError:
+                    pass
+            await semaphore.acquire()  # at most `concurrency` in flight, so a refused key stops the rest
+            if stop.is_set():
+                semaphore.release()
+                delivery.not_sent = sum(len(rest) for rest in batches[index:])
+                break
             tasks.append(asyncio.create_task(post(client, batch)))
         await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - started
-    return {"accepted": accepted, "failed": failed, "seconds": elapsed, "rate": accepted / elapsed if elapsed else 0}
+    delivery.seconds = time.perf_counter() - started
+    return delivery
+
+
+async def _post_with_retries(client: httpx.AsyncClient, url: str, batch: list[dict[str, object]]) -> tuple[int, str]:
+    """Status and reason of posting one batch (0 when ingest could not be reached)."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            response = await client.post(url, json=batch)
+        except httpx.HTTPError as error:
+            return 0, f"could not reach {url}: {type(error).__name__} {error}".strip()
+        if response.status_code not in _RETRIED or attempt == _ATTEMPTS - 1:
+            return response.status_code, "" if response.status_code == 202 else reason(response)
+        retry_after = response.headers.get("Retry-After", "1")
+        await asyncio.sleep(min(10.0, float(retry_after)) if retry_after.isdigit() else 1.0)
+    raise AssertionError("unreachable")
+
+
+_DECLARATIONS_CSV = "data/customs-declarations-kr/df_syn_valid_eng.csv"
+Url = Annotated[
+    str | None,
+    typer.Option(
+        help="Ingest's base URL (default: PORTCULLIS_INGEST_URL, else http://127.0.0.1:8001 or PORTCULLIS_INGEST_PORT)",
+        show_default=False,
+    ),
+]
 
 
 @app.command("declarations")
 def declarations(
-    input_csv: Annotated[Path, typer.Option("--input", help="CSV in the layout of data/customs-declarations-kr")],
-    url: Annotated[str, typer.Option(help="Ingest's base URL")] = "http://127.0.0.1:8001",
+    input_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            exists=True,
+            dir_okay=False,
+            help=f"CSV in the layout of data/customs-declarations-kr (default: the project's {_DECLARATIONS_CSV})",
+            show_default=False,
+        ),
+    ] = None,
+    url: Url = None,
     rate: Annotated[float, typer.Option(help="Declarations a second (0: as fast as possible)")] = 200.0,
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Declarations per POST")] = 50,
     limit: Annotated[int | None, typer.Option(min=1, help="Send at most this many")] = None,
     id_suffix: Annotated[str, typer.Option(help="Appended to every id, to replay the same file again")] = "",
+    api_key: ApiKey = None,
 ) -> None:
     """Replay a customs declarations CSV (label columns are ignored) to ingest."""
-    try:
-        items = read_items_csv(input_csv).items
-    except CsvFormatError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from error
+    source = input_csv or in_project(_DECLARATIONS_CSV)
     documents = []
-    for declaration in items_to_declarations(items):
-        document = declaration.model_dump(mode="json")
-        document["declaration_id"] = f"{declaration.declaration_id}{id_suffix}"
-        documents.append(document)
-        if limit is not None and len(documents) >= limit:
-            break
-    _send(url, "declarations", documents, rate, batch)
+    try:
+        items = read_items_csv(source).items
+        for declaration in items_to_declarations(items):
+            document = declaration.model_dump(mode="json")
+            document["declaration_id"] = f"{declaration.declaration_id}{id_suffix}"
+            documents.append(document)
+            if limit is not None and len(documents) >= limit:
+                break
+    except CsvFormatError as error:
+        raise fail(f"cannot replay {source}: {error}") from error
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise fail(f"cannot replay {source}: declaration {len(documents) + 1}: {where}: {problem['msg']}") from error
+    _send(url, "declarations", documents, rate, batch, api_key)
 
 
-def _send(url: str, path: str, documents: list[dict[str, object]], rate: float, batch: int) -> None:
-    result = asyncio.run(send_at_rate(f"{url.rstrip('/')}/v1/{path}", documents, rate, batch))
-    typer.echo(
-        f"accepted {result['accepted']:.0f}, failed {result['failed']:.0f} "
-        f"in {result['seconds']:.1f} s ({result['rate']:.0f} a second)"
+def _send(
+    given_url: str | None, path: str, documents: list[dict[str, object]], rate: float, batch: int, api_key: str | None
+) -> None:
+    url = service_url("ingest", given_url)
+    endpoint = f"{url}/v1/{path}"
+    with counting(f"{path} to {url}", len(documents)) as advance:
+        delivery = asyncio.run(
+            send_at_rate(
+                endpoint, documents, rate, batch, headers=auth_headers(Role.SUBMITTER, api_key), on_done=advance
+            )
+        )
+    summary = (
+        f"accepted {delivery.accepted}, failed {delivery.failed}"
+        + (f", not sent {delivery.not_sent}" if delivery.not_sent else "")
+        + f" in {delivery.seconds:.1f} s ({delivery.rate:.0f} a second)"
     )
-    if result["failed"]:
+    typer.echo(summary)
+    for (status, why), count in delivery.refusals.most_common(5):
+        if status == 0:
+            line = f"replay failed for {count} {path}: {why}"
+        else:
+            line = f"replay refused ({status}) for {count} {path}: {why}"
+            if status == 401 and resolve_api_key(Role.SUBMITTER, api_key) is None:
+                line += (
+                    f"; no API key: give --api-key, set PORTCULLIS_API_KEY, or run `make up` (writes {dev_keys_file()})"
+                )
+        typer.echo(line, err=True)
+    if delivery.failed or delivery.not_sent:
         raise typer.Exit(1)
 
 
-Url = Annotated[str, typer.Option(help="Ingest's base URL")]
 Rate = Annotated[float, typer.Option(help="Items a second (0: as fast as possible)")]
 Count = Annotated[int, typer.Option(min=1, help="How many items to generate and send")]
 Seed = Annotated[int, typer.Option(help="Random seed: the same seed generates the same items")]
@@ -99,17 +206,19 @@ Batch = Annotated[int, typer.Option(min=1, max=1000, help="Items per POST")]
 Start = Annotated[
     datetime, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="First day of the generated traffic (UTC)")
 ]
-Sanctions = Annotated[Path, typer.Option(help="OFAC SDN folder whose persons and vessels are planted")]
+Sanctions = Annotated[
+    Path | None,
+    typer.Option(help="OFAC SDN folder whose persons and vessels are planted (default: the project's data/ofac-sdn)"),
+]
 IdSuffix = Annotated[str, typer.Option(help="Appended to every id, to send the same seed again as new items")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Generate (and write the truth) without sending")]
 _DEFAULT_START = datetime(2026, 1, 5)
-_SANCTIONS = Path("data/ofac-sdn")
 Item = TypeVar("Item", bound=BaseModel)
 
 
 @app.command("passengers")
 def passengers(
-    url: Url = "http://127.0.0.1:8001",
+    url: Url = None,
     rate: Rate = 200.0,
     count: Count = 1000,
     seed: Seed = 0,
@@ -117,20 +226,22 @@ def passengers(
     truth: Truth = None,
     batch: Batch = 50,
     start: Start = _DEFAULT_START,
-    sanctions: Sanctions = _SANCTIONS,
+    sanctions: Sanctions = None,
     id_suffix: IdSuffix = "",
     dry_run: DryRun = False,
+    api_key: ApiKey = None,
 ) -> None:
     """Generate synthetic advance passenger records (with planted risks) and send them to ingest."""
-    synthetic = generate_passengers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
+    with working(f"generating {count:,} passengers"):
+        synthetic = generate_passengers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
     _replay_synthetic(synthetic, "passengers", "record_id", id_suffix, truth)
     if not dry_run:
-        _send(url, "passengers", _documents(synthetic, "record_id", id_suffix), rate, batch)
+        _send(url, "passengers", _documents(synthetic, "record_id", id_suffix), rate, batch, api_key)
 
 
 @app.command("containers")
 def containers(
-    url: Url = "http://127.0.0.1:8001",
+    url: Url = None,
     rate: Rate = 200.0,
     count: Count = 1000,
     seed: Seed = 0,
@@ -138,22 +249,28 @@ def containers(
     truth: Truth = None,
     batch: Batch = 50,
     start: Start = _DEFAULT_START,
-    sanctions: Sanctions = _SANCTIONS,
+    sanctions: Sanctions = None,
     id_suffix: IdSuffix = "",
     dry_run: DryRun = False,
+    api_key: ApiKey = None,
 ) -> None:
     """Generate synthetic container events (journeys in time order, with planted risks) and send them to ingest."""
-    synthetic = generate_containers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
+    with working(f"generating {count:,} container events"):
+        synthetic = generate_containers(count, seed, planted_share, _watchlist(sanctions), start.replace(tzinfo=UTC))
     _replay_synthetic(synthetic, "container events", "event_id", id_suffix, truth)
     if not dry_run:
-        _send(url, "containers", _documents(synthetic, "event_id", id_suffix), rate, batch)
+        _send(url, "containers", _documents(synthetic, "event_id", id_suffix), rate, batch, api_key)
 
 
-def _watchlist(sanctions: Path) -> Sequence[WatchlistEntry]:
+def _watchlist(given: Path | None) -> Sequence[WatchlistEntry]:
+    sanctions = given or in_project("data/ofac-sdn")
     if not sanctions.is_dir():
         typer.echo(f"no sanctions list in {sanctions}: no listed person or vessel is planted", err=True)
         return ()
-    return load_ofac_sdn(sanctions)
+    try:
+        return load_ofac_sdn(sanctions)
+    except (OSError, ValueError) as error:
+        raise fail(f"cannot read the sanctions list in {sanctions}: {error}") from error
 
 
 def _replay_synthetic(synthetic: Synthetic[Item], what: str, id_field: str, id_suffix: str, truth: Path | None) -> None:
