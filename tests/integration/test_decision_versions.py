@@ -191,6 +191,20 @@ async def test_the_migration_keeps_stored_decisions_and_their_outcomes_as_versio
             assert after[0].event_id == 8
             outcomes = (await session.execute(text("SELECT count(*) FROM outcomes"))).scalar_one()
         assert outcomes == 1
+        # A pod of the previous release, still running during the rollout, inserts a row without an event id.
+        async with sessions.begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO decisions (stream, subject_id, lane, score, rules_version, watchlist_version,"
+                    " random_selection, reasons, submitted_at, received_at, decided_at, stored_at) VALUES"
+                    " ('declaration', 'ROLLOUT', 'green', 0.1, 'r1', 'w1', false, '[]', :t, :t, :t, :t)"
+                ),
+                {"t": T0},
+            )
+        assert await store(sessions, version("NEXT", "a", Lane.GREEN, 0)) == 1
+        async with sessions() as session:
+            after = await decisions_after(session, 7, DecisionFilter(), 10)
+        assert [row.subject_id for row in after] == ["NEW", "OLD", "ROLLOUT", "NEXT"]
         amended = await current(sessions, "OLD")
         assert (amended.version, amended.lane) == (2, Lane.RED)
         assert await history(sessions, "OLD") == [(1, "?", "red"), (2, "b", "red")]

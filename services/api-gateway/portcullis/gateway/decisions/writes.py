@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, tuple_
+from sqlalchemy import Table, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,6 +104,7 @@ async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision])
         # that commits later with a smaller one. Held until this transaction ends.
         await session.execute(select(func.pg_advisory_xact_lock(DECISION_WRITES_LOCK)))
     next_event = _EventIds(int(await session.scalar(select(func.max(DecisionRow.event_id))) or 0))
+    await _number_rows_of_a_previous_release(session, next_event)
     first: dict[tuple[str, str], Decision] = {}
     for decision in decisions:
         first.setdefault((decision.stream.value, decision.subject_id), decision)
@@ -132,6 +133,16 @@ async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision])
         new.extend(await _store_versions(session, others, stored_at, next_event))
     new.sort(key=lambda item: item.id)
     return new
+
+
+async def _number_rows_of_a_previous_release(session: AsyncSession, next_event: _EventIds) -> None:
+    # During a rollout, pods of the release before amendments still insert rows without an event id (the column is
+    # nullable so that they can): the next batch gives them theirs, so they are streamed and paged like any other.
+    unnumbered = (
+        await session.scalars(select(DecisionRow.id).where(DecisionRow.event_id.is_(None)).order_by(DecisionRow.id))
+    ).all()
+    for row_id in unnumbered:
+        await session.execute(update(DecisionRow).where(DecisionRow.id == row_id).values(event_id=next_event()))
 
 
 async def _store_versions(
