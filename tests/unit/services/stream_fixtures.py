@@ -42,7 +42,20 @@ class CapturingPublisher:
         self.messages.extend(messages)
 
     def decisions(self) -> dict[str, Decision]:
-        return {m.key.decode(): Decision.model_validate_json(m.value) for m in self.messages if m.key and m.value}
+        """The last decision published about each subject."""
+        return {
+            m.key.decode(): Decision.model_validate_json(m.value)
+            for m in self.messages
+            if m.key and m.value and m.topic.endswith("decisions")
+        }
+
+    def selections(self) -> dict[str, dict[str, Any]]:
+        """The last message on the `selections` topic per key (`stream:subject_id`)."""
+        return {
+            m.key.decode(): orjson.loads(m.value)
+            for m in self.messages
+            if m.key and m.value and m.topic.endswith("selections")
+        }
 
 
 def document_record(offset: int, kind: str, document_id: str, body: dict[str, Any]) -> FakeRecord:

@@ -91,7 +91,7 @@ def _run(
     )  # fmt: skip
     pipeline = DeclarationPipeline(settings, holder, lists, publisher)  # type: ignore[arg-type]
     dead = asyncio.run(pipeline.handle(_records(documents)))  # type: ignore[arg-type]
-    return dead, [m.value or b"" for m in publisher.messages], active
+    return dead, [m.value or b"" for m in publisher.messages if m.topic == settings.kafka.topic("decisions")], active
 
 
 def test_decisions_follow_the_selectivity_order_and_carry_reasons_for_what_is_inspected(

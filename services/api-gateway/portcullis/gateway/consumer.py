@@ -1,5 +1,5 @@
 """Consuming decisions into the store: one transaction per batch, committed before the offsets; then the live
-stream's tail is woken."""
+stream's tail is woken. Every distinct content of a subject is stored once (see decisions/writes.py)."""
 
 from collections import Counter
 from contextlib import nullcontext
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import StoreTail
-from portcullis.gateway.decisions.service import NewDecision, insert_decisions
+from portcullis.gateway.decisions.writes import NewDecision, insert_decisions
 from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Record
@@ -21,7 +21,7 @@ log = get_logger(__name__)
 
 
 class DecisionSink:
-    """The batch handler that stores decisions exactly once and wakes the live stream's tail for the new ones."""
+    """The batch handler that stores each decision's content once and wakes the live stream's tail for what changed."""
 
     def __init__(
         self,
@@ -43,8 +43,9 @@ class DecisionSink:
             except ValidationError as error:
                 reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(error.errors()))
                 dead.append(DeadLetter(record, reason, "invalid_decision"))
-        # The same subject can appear twice in one batch after a redelivery: keep the first.
-        unique = list({(d.stream, d.subject_id): d for d in reversed(decisions)}.values())[::-1]
+        # The same decision can appear twice in one batch after a redelivery: keep the first of each content, in
+        # order (other contents of one subject are amendments, stored in the order they come).
+        unique = list({(d.stream, d.subject_id, d.content_digest): d for d in reversed(decisions)}.values())[::-1]
         async with self._writes or nullcontext(), self._sessions.begin() as session:
             new = await insert_decisions(session, unique)
         # Only after the commit: live clients never see a decision that a rollback could take back.

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from portcullis.scoring.amendments import SelectionView, selections_follower
 from portcullis.scoring.containers import ContainerPipeline
 from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
@@ -44,7 +45,12 @@ def create_app(settings: ScoringSettings) -> FastAPI:
             follower = list_follower(settings.kafka, lists)
             follower.start()
             stack.push_async_callback(follower.close)
-            pipeline = DeclarationPipeline(settings, models, lists, publisher)
+            # The subjects scoring selected, to recognise amendments after selection (read to the end before scoring).
+            selected = SelectionView(settings.kafka.topic("selections"))
+            selections = selections_follower(settings.kafka, selected)
+            selections.start()
+            stack.push_async_callback(selections.close)
+            pipeline = DeclarationPipeline(settings, models, lists, publisher, selected)
             consumer = BatchConsumer(
                 settings.kafka,
                 [settings.kafka.topic("declarations")],
@@ -65,20 +71,29 @@ def create_app(settings: ScoringSettings) -> FastAPI:
                     max_batch=settings.max_batch,
                 )
                 for topic, group_id, handler in (
-                    ("passengers", settings.passenger_group_id, PassengerPipeline(settings, lists, publisher).handle),
-                    ("containers", settings.container_group_id, ContainerPipeline(settings, lists, publisher).handle),
+                    (
+                        "passengers",
+                        settings.passenger_group_id,
+                        PassengerPipeline(settings, lists, publisher, selected).handle,
+                    ),
+                    (
+                        "containers",
+                        settings.container_group_id,
+                        ContainerPipeline(settings, lists, publisher, selected).handle,
+                    ),
                 )
             ]
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
-            # Every stream waits until the watchlists and rules are read to the topic's end.
+            # Every stream waits until the watchlists, rules and selections are read to their topics' ends.
             consumers = [consumer, *streams]
-            starter = asyncio.create_task(_start_when_ready(follower, consumers), name="consumer-starter")
+            starter = asyncio.create_task(_start_when_ready([follower, selections], consumers), name="consumer-starter")
             for each in consumers:
                 stack.push_async_callback(each.close)
             stack.push_async_callback(_cancel, starter)
             app.state.models = models
             app.state.follower = follower
+            app.state.selections = selections
             app.state.consumer = consumer
             app.state.consumers = consumers
             app.state.publisher = publisher
@@ -96,6 +111,7 @@ def create_app(settings: ScoringSettings) -> FastAPI:
         return {
             "model": app.state.models.current is not None,
             "watchlist": app.state.follower.caught_up.is_set(),
+            "selections": app.state.selections.caught_up.is_set(),
             "kafka": all(each.running for each in app.state.consumers) and await app.state.publisher.start(),
         }
 
@@ -103,8 +119,9 @@ def create_app(settings: ScoringSettings) -> FastAPI:
     return app
 
 
-async def _start_when_ready(follower: CompactedTopicFollower, consumers: list[BatchConsumer]) -> None:
-    await follower.caught_up.wait()
+async def _start_when_ready(followers: list[CompactedTopicFollower], consumers: list[BatchConsumer]) -> None:
+    for follower in followers:
+        await follower.caught_up.wait()
     # The model and the watchlist index (hundreds of thousands of objects) live as long as the process: moved out
     # of the garbage collector's generations, they are not traversed again on every collection of a batch's garbage.
     freeze_long_lived()

@@ -5,6 +5,7 @@ Lanes: green = release, yellow = non-intrusive scan, red = physical examination.
 
 from datetime import datetime
 
+from portcullis.scoring.amendments import SelectionView
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.settings import ScoringSettings
@@ -35,9 +36,15 @@ class ContainerPipeline(StreamPipeline[ContainerEvent]):
     schema = ContainerEvent
     scheme_version = "container-indicators-1"
 
-    def __init__(self, settings: ScoringSettings, lists: ListState, publisher: Publisher) -> None:
+    def __init__(
+        self,
+        settings: ScoringSettings,
+        lists: ListState,
+        publisher: Publisher,
+        selections: SelectionView | None = None,
+    ) -> None:
         lanes = ScoreLanes(yellow=settings.container_yellow_score, red=settings.container_red_score)
-        super().__init__(settings, lists, publisher, lanes, settings.container_random_selection_lane)
+        super().__init__(settings, lists, publisher, lanes, settings.container_random_selection_lane, selections)
         self._high_risk_countries = frozenset(code.upper() for code in settings.high_risk_port_countries)
 
     def subject_id(self, subject: ContainerEvent) -> str:

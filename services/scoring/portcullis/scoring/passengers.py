@@ -6,6 +6,7 @@ Lanes: green = clear, yellow = secondary questioning, red = hold.
 from dataclasses import dataclass
 from datetime import datetime
 
+from portcullis.scoring.amendments import SelectionView
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.settings import ScoringSettings
@@ -91,9 +92,15 @@ class PassengerPipeline(StreamPipeline[PassengerRecord]):
     schema = PassengerRecord
     scheme_version = "passenger-indicators-1"
 
-    def __init__(self, settings: ScoringSettings, lists: ListState, publisher: Publisher) -> None:
+    def __init__(
+        self,
+        settings: ScoringSettings,
+        lists: ListState,
+        publisher: Publisher,
+        selections: SelectionView | None = None,
+    ) -> None:
         lanes = ScoreLanes(yellow=settings.passenger_yellow_score, red=settings.passenger_red_score)
-        super().__init__(settings, lists, publisher, lanes, settings.passenger_random_selection_lane)
+        super().__init__(settings, lists, publisher, lanes, settings.passenger_random_selection_lane, selections)
 
     def subject_id(self, subject: PassengerRecord) -> str:
         return subject.record_id

@@ -7,6 +7,9 @@ Every decision carries the score reason; decisions that end yellow or red (by th
 hit or random selection) also carry the model's top reasons for their riskiest item. Green ones do not: the
 explanation costs more than the score itself, and nobody inspects a green declaration.
 
+A declaration posted again with other content after it was selected is an amendment after selection (see
+amendments.py): its lane is at least the earlier one, with a reason, and rules see `amended_after_selection`.
+
 The hot path builds each decision's JSON straight from plain values (the bytes `Decision.model_dump` would
 give, which a unit test checks) instead of validating a `Decision` object and dumping it again.
 """
@@ -20,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, content_digest, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
@@ -53,16 +57,25 @@ class Decided:
     random_selection: bool
     received_at: datetime
     payload: bytes
+    content_digest: str = ""
 
 
 class DeclarationPipeline:
     """Turns a batch of declaration records into published decisions."""
 
-    def __init__(self, settings: ScoringSettings, models: ModelHolder, lists: ListState, publisher: Publisher) -> None:
+    def __init__(
+        self,
+        settings: ScoringSettings,
+        models: ModelHolder,
+        lists: ListState,
+        publisher: Publisher,
+        selections: SelectionView | None = None,
+    ) -> None:
         self._settings = settings
         self._models = models
         self._lists = lists
         self._publisher = publisher
+        self._selections = selections or SelectionView(settings.kafka.topic("selections"))
         self._decisions_topic = settings.kafka.topic("decisions")
         self._secret = settings.random_selection_secret.get_secret_value().encode()
         self._random = RandomSelector(settings.random_selection_rate, self._secret)
@@ -84,23 +97,44 @@ class DeclarationPipeline:
         declarations, received, dead = decode_records(records, Declaration, "invalid_declaration")
         if declarations:
             started = time.perf_counter()
-            # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
-            async with self._lists.lock:
-                selections = select_declarations(self._lists, declarations, datetime.now(UTC))
-                versions = (self._lists.rules_version, self._lists.watchlist_version)
-            challenger = self._models.challenger
-            if len(declarations) < _DECIDE_INLINE_BELOW:
-                decisions = self._decide(active, declarations, received, selections, versions, challenger)
-            else:
-                # The model releases the GIL while it predicts: the event loop meanwhile takes in fetches and acks.
-                decisions = await asyncio.to_thread(
-                    self._decide, active, declarations, received, selections, versions, challenger
-                )
+            decisions: list[Decided] = []
+            selected: list[Message] = []
+            # A subject twice in one batch: the second run sees what the first decided (its selection).
+            for run in unique_runs([d.declaration_id for d in declarations]):
+                decided = await self._decide_run(active, declarations[run], received[run])
+                for each in decided:
+                    noted = self._selections.note(Stream.DECLARATION, each.subject_id, each.lane, each.content_digest)
+                    if noted is not None:
+                        selected.append(noted)
+                decisions.extend(decided)
             SCORING_SECONDS.labels(Stream.DECLARATION).observe(time.perf_counter() - started)
             topic = self._decisions_topic
-            await self._publisher.publish([Message(topic, d.subject_id.encode(), d.payload) for d in decisions])
+            messages = [Message(topic, d.subject_id.encode(), d.payload) for d in decisions]
+            await self._publisher.publish(messages + selected)
             self._observe(decisions, active)
         return dead
+
+    async def _decide_run(
+        self, active: ActiveModel, declarations: Sequence[Declaration], received: Sequence[datetime]
+    ) -> list[Decided]:
+        digests = [content_digest(declaration) for declaration in declarations]
+        earlier = [
+            self._selections.earlier_lane(Stream.DECLARATION, declaration.declaration_id, digest)
+            for declaration, digest in zip(declarations, digests, strict=True)
+        ]
+        amended = earlier if any(earlier) else None
+        # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
+        async with self._lists.lock:
+            selections = select_declarations(self._lists, declarations, datetime.now(UTC), amended)
+            versions = (self._lists.rules_version, self._lists.watchlist_version)
+        challenger = self._models.challenger
+        amendments = (digests, earlier)
+        if len(declarations) < _DECIDE_INLINE_BELOW:
+            return self._decide(active, declarations, received, selections, versions, challenger, amendments)
+        # The model releases the GIL while it predicts: the event loop meanwhile takes in fetches and acks.
+        return await asyncio.to_thread(
+            self._decide, active, declarations, received, selections, versions, challenger, amendments
+        )
 
     def _decide(
         self,
@@ -110,7 +144,9 @@ class DeclarationPipeline:
         selections: Sequence[Selection],
         versions: tuple[str, str],
         challenger: ActiveModel | None = None,
+        amendments: tuple[Sequence[str], Sequence[Lane | None]] | None = None,
     ) -> list[Decided]:
+        digests, earlier = amendments or ([""] * len(declarations), [None] * len(declarations))
         thresholds = active.thresholds
         red, yellow = thresholds.red, thresholds.yellow
         model = active.model
@@ -126,11 +162,15 @@ class DeclarationPipeline:
         lanes: list[Lane] = []
         model_lanes: list[Lane] = []
         randomly: list[bool] = []
-        for declaration, selection, model_score in zip(declarations, selections, model_scores, strict=True):
+        for i, (declaration, selection, model_score) in enumerate(
+            zip(declarations, selections, model_scores, strict=True)
+        ):
             score = min(1.0, model_score + selection.score_added) if selection.score_added else model_score
             model_lane = Lane.RED if score >= red else Lane.YELLOW if score >= yellow else Lane.GREEN
             forced = selection.lane
             lane = forced if forced is not None and LANE_ORDER[forced] > LANE_ORDER[model_lane] else model_lane
+            if earlier[i] is not None:
+                lane = at_least(lane, earlier[i])
             random_selection = lane is Lane.GREEN and drawn(declaration.declaration_id)
             if random_selection:
                 lane = random_lane
@@ -156,6 +196,9 @@ class DeclarationPipeline:
             found = model_reasons.get(i)
             if found:
                 reasons.extend(found)
+            earlier_lane = earlier[i]
+            if earlier_lane is not None:
+                reasons.append(amendment_reason(earlier_lane, lanes[i]))
             if randomly[i]:
                 reasons.append(self._random_reason)
             rounded = round(score, 6)
@@ -175,6 +218,9 @@ class DeclarationPipeline:
                 "submitted_at": declaration.submitted_at,
                 "received_at": received[i],
                 "decided_at": decided_at,
+                "content_digest": digests[i] or None,
+                "version": 1,
+                "amended": False,
             }
             decisions.append(
                 Decided(
@@ -184,6 +230,7 @@ class DeclarationPipeline:
                     random_selection=randomly[i],
                     received_at=received[i],
                     payload=orjson.dumps(document, option=_JSON_OPTIONS),
+                    content_digest=digests[i],
                 )
             )
         return decisions

@@ -3,10 +3,12 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
 from portcullis.shared.rules import evaluate
+from portcullis.shared.rules.fields import AmendedSubject
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 from portcullis.shared.schemas.watchlist import Action, TraderRole
 
@@ -53,10 +55,23 @@ def _items_text(items: tuple[int, ...]) -> str:
     return f" ({label} {', '.join(str(n) for n in items)})"
 
 
-def select_declarations(state: ListState, declarations: Sequence[Declaration], at: datetime) -> list[Selection]:
-    """Rules, then exact trader-id watchlist hits (importer, declarant, seller), for each declaration of a batch."""
+def for_rules(subjects: Sequence[Any], amended: Sequence[object] | None) -> Sequence[Any]:
+    """The subjects as rules see them: those amended after selection (a truthy `amended`) wrapped, so that rules
+    read `amended_after_selection` 1 of them."""
+    if amended is None:
+        return subjects
+    return [AmendedSubject(s) if mark else s for s, mark in zip(subjects, amended, strict=True)]
+
+
+def select_declarations(
+    state: ListState, declarations: Sequence[Declaration], at: datetime, amended: Sequence[object] | None = None
+) -> list[Selection]:
+    """Rules, then exact trader-id watchlist hits (importer, declarant, seller), for each declaration of a batch.
+
+    `amended` marks (truthy) the declarations amended after selection, which rules see as such."""
     selections = []
-    for declaration, hits in zip(declarations, evaluate(state.rules, declarations, at), strict=True):
+    hits_per_declaration = evaluate(state.rules, for_rules(declarations, amended), at)
+    for declaration, hits in zip(declarations, hits_per_declaration, strict=True):
         selection = Selection()
         for hit in hits:
             spec = hit.rule.spec

@@ -7,7 +7,8 @@ holds (a document expired before arrival, a verified mass far from the declared 
 grows with every further indicator and never depends on the order. Rule score additions add to it, clipped to 1.
 
 Selectivity order as for declarations: rules, watchlist hits, the score's lane, random selection; a forced lane
-wins when stricter.
+wins when stricter. A subject posted again with other content after it was selected keeps at least its earlier
+lane (see amendments.py).
 """
 
 import asyncio
@@ -22,11 +23,12 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, content_digest, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORING_SECONDS, SELECTIVITY_HITS, observe_decisions
 from portcullis.scoring.random_selection import is_randomly_selected
-from portcullis.scoring.selectivity import Selection, against_thresholds, stricter
+from portcullis.scoring.selectivity import Selection, against_thresholds, for_rules, stricter
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.rules import evaluate
@@ -83,7 +85,9 @@ class StreamPipeline(ABC, Generic[Subject]):
         publisher: Publisher,
         lanes: ScoreLanes,
         random_lane: Lane,
+        selections: SelectionView | None = None,
     ) -> None:
+        self._selections = selections or SelectionView(settings.kafka.topic("selections"))
         self._settings = settings
         self._lists = lists
         self._publisher = publisher
@@ -122,33 +126,59 @@ class StreamPipeline(ABC, Generic[Subject]):
         if subjects:
             started = time.perf_counter()
             decisions: list[Decision] = []
-            # Name screening costs about half a millisecond a subject, and the lists' lock is shared with the
-            # declarations and the watchlist follower: hold it for one chunk at a time, so neither waits long.
-            # Each chunk sees one consistent version of rules and watchlists, which its decisions record.
-            for first in range(0, len(subjects), SCREENING_CHUNK):
-                chunk = subjects[first : first + SCREENING_CHUNK]
-                async with self._lists.lock:
-                    selections = await asyncio.to_thread(self.select, chunk, datetime.now(UTC))
-                    versions = (self._lists.rules_version, self._lists.watchlist_version)
-                decisions.extend(self.decide(chunk, received[first : first + SCREENING_CHUNK], selections, versions))
+            selected: list[Message] = []
+            # A subject twice in one batch: the second run sees what the first decided (its selection).
+            for run in unique_runs([self.subject_id(subject) for subject in subjects]):
+                decided = await self._decide_run(subjects[run], received[run])
+                for each in decided:
+                    digest = each.content_digest or ""
+                    noted = self._selections.note(self.stream, each.subject_id, each.lane, digest)
+                    if noted is not None:
+                        selected.append(noted)
+                decisions.extend(decided)
             SCORING_SECONDS.labels(self.stream).observe(time.perf_counter() - started)
             await self._publisher.publish(
                 [
                     Message(self._decisions_topic, d.subject_id.encode(), orjson.dumps(d.model_dump(mode="json")))
                     for d in decisions
                 ]
+                + selected
             )
             self._observe(decisions)
         return dead
+
+    async def _decide_run(self, subjects: Sequence[Subject], received: Sequence[datetime]) -> list[Decision]:
+        digests = [content_digest(subject) for subject in subjects]
+        earlier = [
+            self._selections.earlier_lane(self.stream, self.subject_id(subject), digest)
+            for subject, digest in zip(subjects, digests, strict=True)
+        ]
+        decisions: list[Decision] = []
+        # Name screening costs about half a millisecond a subject, and the lists' lock is shared with the
+        # declarations and the watchlist follower: hold it for one chunk at a time, so neither waits long.
+        # Each chunk sees one consistent version of rules and watchlists, which its decisions record.
+        for first in range(0, len(subjects), SCREENING_CHUNK):
+            chunk = slice(first, first + SCREENING_CHUNK)
+            amended = earlier[chunk] if any(earlier[chunk]) else None
+            async with self._lists.lock:
+                selections = await asyncio.to_thread(self.select, subjects[chunk], datetime.now(UTC), amended)
+                versions = (self._lists.rules_version, self._lists.watchlist_version)
+            decisions.extend(
+                self.decide(subjects[chunk], received[chunk], selections, versions, (digests[chunk], earlier[chunk]))
+            )
+        return decisions
 
     def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[DeadLetter]]:
         """Valid subjects with their broker timestamps, and dead letters naming the fields of invalid ones."""
         return decode_records(records, self.schema, f"invalid_{self.stream}")
 
-    def select(self, subjects: Sequence[Subject], at: datetime) -> list[Selection]:
-        """Rules of this stream, then watchlist screening, for every subject of a batch."""
+    def select(
+        self, subjects: Sequence[Subject], at: datetime, amended: Sequence[object] | None = None
+    ) -> list[Selection]:
+        """Rules of this stream, then watchlist screening, for every subject of a batch (`amended`: see
+        `selectivity.for_rules`)."""
         selections = []
-        for hits in evaluate(self._lists.rules, subjects, at, stream=self.stream):
+        for hits in evaluate(self._lists.rules, for_rules(subjects, amended), at, stream=self.stream):
             selection = Selection()
             for hit in hits:
                 spec = hit.rule.spec
@@ -167,22 +197,27 @@ class StreamPipeline(ABC, Generic[Subject]):
         received: Sequence[datetime],
         selections: Sequence[Selection],
         versions: tuple[str, str],
+        amendments: tuple[Sequence[str], Sequence[Lane | None]] | None = None,
     ) -> list[Decision]:
-        """Lanes, scores and reasons for every subject."""
+        """Lanes, scores and reasons for every subject (`amendments`: content digests and earlier selected lanes)."""
         decided_at = datetime.now(UTC)
         rules_version, watchlist_version = versions
+        digests, earlier = amendments or ([""] * len(subjects), [None] * len(subjects))
         decisions = []
-        for subject, received_at, selection in zip(subjects, received, selections, strict=True):
+        for i, (subject, received_at, selection) in enumerate(zip(subjects, received, selections, strict=True)):
             indicators = sorted(self.indicators(subject), key=lambda i: -i.weight)
             base = indicator_score(indicators)
             score = min(1.0, base + selection.score_added)
             score_lane = self._lanes.lane_for(score)
-            lane = stricter(selection.lane, score_lane) or score_lane
+            lane = at_least(stricter(selection.lane, score_lane) or score_lane, earlier[i])
             reasons = [
                 *selection.reasons,
                 self._score_reason(score, base, score_lane),
-                *(Reason(kind=ReasonKind.MODEL, text=i.text, code=i.code, weight=i.weight) for i in indicators),
+                *(Reason(kind=ReasonKind.MODEL, text=ind.text, code=ind.code, weight=ind.weight) for ind in indicators),
             ]
+            earlier_lane = earlier[i]
+            if earlier_lane is not None:
+                reasons.append(Reason.model_validate(amendment_reason(earlier_lane, lane)))
             subject_id = self.subject_id(subject)
             rate = self._settings.random_selection_rate
             random_selection = lane is Lane.GREEN and is_randomly_selected(subject_id, rate, self._secret)
@@ -205,6 +240,7 @@ class StreamPipeline(ABC, Generic[Subject]):
                     submitted_at=self.submitted_at(subject, received_at),
                     received_at=received_at,
                     decided_at=decided_at,
+                    content_digest=digests[i] or None,
                 )
             )
         return decisions

@@ -11,6 +11,8 @@ from portcullis.shared.settings import KafkaSettings
 DEAD_LETTER_SUFFIX = ".dlq"
 _WEEK_MS = 7 * 24 * 3600 * 1000
 _MONTH_MS = 30 * 24 * 3600 * 1000
+#: How long scoring remembers that it selected a subject (a later amendment cannot lower that lane until then).
+SELECTION_RETENTION_MS = 180 * 24 * 3600 * 1000
 
 log = get_logger(__name__)
 
@@ -49,6 +51,17 @@ TOPICS: dict[str, TopicSpec] = {
         _dead_letters("containers"),
         _dead_letters("decisions"),
         _dead_letters("watchlist"),
+        # Subjects scoring sent to red or yellow (key `stream:subject_id`), the state every scoring replica follows
+        # to recognise amendments after selection: compacted to the latest per subject, deleted after 180 days.
+        TopicSpec(
+            "selections",
+            1,
+            {
+                "cleanup.policy": "compact,delete",
+                "retention.ms": str(SELECTION_RETENTION_MS),
+                "min.compaction.lag.ms": "0",
+            },
+        ),
         # API keys (hashes and roles only, never the keys): compacted state every service follows.
         TopicSpec("apikeys", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
     ]

@@ -3,6 +3,8 @@
 Declarations have header and item fields. Passenger records and container events have no items; some of their
 fields hold several values (`itinerary_airport`, `transshipment_port`, `hs_code`): a test on such a field holds
 when it holds for any of the values, and `ne` / `not_in` hold when none of the values is the one(s) named.
+Every stream also has `amended_after_selection`: 1 for a subject posted again with other content after scoring
+sent it to red or yellow.
 """
 
 from collections.abc import Callable
@@ -249,9 +251,39 @@ _CONTAINER_FIELDS = [
     _fact("seal_count", FieldType.NUMBER, "Seals on the container", lambda e, _: float(len(e.seal_numbers))),
 ]
 
+
+class AmendedSubject:
+    """A subject posted again with other content after it was selected (red or yellow); reads as the subject.
+
+    Scoring hands rules this wrapper instead of the subject itself, so `amended_after_selection` costs nothing for
+    the other subjects (no field to fill, no copy of the subject).
+    """
+
+    __slots__ = ("subject",)
+
+    def __init__(self, subject: Any) -> None:
+        self.subject = subject
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.subject, name)
+
+
+def _amended_after_selection(subject: Any, _item: Any) -> float:
+    return 1.0 if type(subject) is AmendedSubject else 0.0
+
+
+_AMENDMENT_FIELD = FieldSpec(
+    "amended_after_selection",
+    FieldType.NUMBER,
+    False,
+    "1 when the subject was posted again with other content after it was sent to red or yellow, else 0 "
+    "(`eq 1` or `eq true`)",
+    _amended_after_selection,
+)
+
 #: Field catalogue per stream.
 STREAM_FIELDS: dict[Stream, dict[str, FieldSpec]] = {
-    Stream.DECLARATION: {spec.name: spec for spec in _DECLARATION_FIELDS},
-    Stream.PASSENGER: {spec.name: spec for spec in _PASSENGER_FIELDS},
-    Stream.CONTAINER: {spec.name: spec for spec in _CONTAINER_FIELDS},
+    Stream.DECLARATION: {spec.name: spec for spec in [*_DECLARATION_FIELDS, _AMENDMENT_FIELD]},
+    Stream.PASSENGER: {spec.name: spec for spec in [*_PASSENGER_FIELDS, _AMENDMENT_FIELD]},
+    Stream.CONTAINER: {spec.name: spec for spec in [*_CONTAINER_FIELDS, _AMENDMENT_FIELD]},
 }

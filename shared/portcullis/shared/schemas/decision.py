@@ -28,6 +28,7 @@ class ReasonKind(StrEnum):
     WATCHLIST = "watchlist"
     MODEL = "model"
     RANDOM = "random"
+    AMENDMENT = "amendment"
 
 
 class Reason(BaseModel):
@@ -64,3 +65,14 @@ class Decision(BaseModel):
     submitted_at: AwareDatetime = Field(description="When the submitter lodged the item")
     received_at: AwareDatetime = Field(description="When ingest accepted it (its Kafka record's timestamp)")
     decided_at: AwareDatetime = Field(description="When scoring decided")
+    content_digest: str | None = Field(
+        default=None,
+        description="SHA-256 of the subject's canonical JSON as scoring read it: the same content, the same digest",
+    )
+    version: int = Field(
+        default=1,
+        ge=1,
+        description="Which version of the subject this decision is about: 1 for the first content, one more for "
+        "each amendment (counted by the store; scoring sends 1)",
+    )
+    amended: bool = Field(default=False, description="The subject was amended: this decision is version 2 or later")

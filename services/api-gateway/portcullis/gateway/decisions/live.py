@@ -2,7 +2,8 @@
 
 Every gateway replica follows the store itself (`StoreTail`), so its clients see the decisions every replica
 stores, not only those of the `decisions` partitions it consumes. Rows commit in id order (see
-`insert_decisions`), so reading after the last id seen misses none.
+`insert_decisions`), so reading after the last id seen misses none. An amended decision is written with a new
+event id, so it comes again, with its new version.
 """
 
 import asyncio
@@ -41,7 +42,7 @@ class LiveDecision:
     @classmethod
     def of_row(cls, row: DecisionRow) -> "LiveDecision":
         """The live event of a stored row (replay)."""
-        return cls.of(row.id, row.to_decision())
+        return cls.of(row.event_id, row.to_decision())
 
     def matches(self, criteria: DecisionFilter) -> bool:
         """Whether the event passes a client's stream and lane filters."""
@@ -206,7 +207,7 @@ async def _replay(
             yield LiveDecision.of_row(row)
         if len(rows) < REPLAY_PAGE:
             return
-        after_id = rows[-1].id
+        after_id = rows[-1].event_id
 
 
 async def event_stream(

@@ -1,9 +1,9 @@
-"""Decision tables: one row per (stream, subject), and the rules that fired for it."""
+"""Decision tables: the current decision per (stream, subject), its earlier versions, and the rules that fired."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portcullis.gateway.db import Base, RowId
@@ -11,12 +11,22 @@ from portcullis.shared.schemas import Decision, Reason, Stream
 
 
 class DecisionRow(Base):
-    """A stored decision; `id` grows with every insert and is the live stream's event id."""
+    """A subject's current decision (its newest version); `event_id` grows with every write, the live stream's id.
+
+    `id` stays the subject's for good (outcomes and rule hits refer to it); `event_id` is given anew whenever the
+    row changes (an amendment), so a follower of the store that reads after the last `event_id` sees it again.
+    """
 
     __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("stream", "subject_id", name="uq_decisions_stream_subject"),)
+    __table_args__ = (
+        UniqueConstraint("stream", "subject_id", name="uq_decisions_stream_subject"),
+        Index("ix_decisions_event_id", "event_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(RowId)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stream: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[str] = mapped_column(String(64))
     lane: Mapped[str] = mapped_column(String(8))
@@ -58,7 +68,34 @@ class DecisionRow(Base):
             submitted_at=aware(self.submitted_at),
             received_at=aware(self.received_at),
             decided_at=aware(self.decided_at),
+            content_digest=self.content_digest,
+            version=self.version,
+            amended=self.version > 1,
         )
+
+
+class DecisionVersionRow(Base):
+    """An earlier version of a subject's decision, as the store showed it (the current one is in `decisions`)."""
+
+    __tablename__ = "decision_versions"
+    __table_args__ = (
+        UniqueConstraint("stream", "subject_id", "content_digest", name="uq_decision_versions_digest"),
+        Index("ix_decision_versions_subject", "stream", "subject_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    content_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lane: Mapped[str] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    def to_decision(self) -> Decision:
+        """The version as the wire-format Decision (its number as counted now)."""
+        return Decision.model_validate({**self.decision, "version": self.version, "amended": self.version > 1})
 
 
 class DecisionRuleRow(Base):

@@ -1,4 +1,4 @@
-"""Decision routes: one decision, filtered pages, and the live stream (Server-Sent Events)."""
+"""Decision routes: one decision, its versions, filtered pages, and the live stream (Server-Sent Events)."""
 
 from datetime import datetime
 from typing import Annotated
@@ -8,8 +8,14 @@ from fastapi.responses import StreamingResponse
 
 from portcullis.gateway.decisions.cursor import CursorError
 from portcullis.gateway.decisions.live import event_stream
-from portcullis.gateway.decisions.schemas import MAX_PAGE_SIZE, DecisionFilter, DecisionPage, DecisionSort
-from portcullis.gateway.decisions.service import get_decision, list_decisions
+from portcullis.gateway.decisions.schemas import (
+    MAX_PAGE_SIZE,
+    DecisionFilter,
+    DecisionHistory,
+    DecisionPage,
+    DecisionSort,
+)
+from portcullis.gateway.decisions.service import decision_history, get_decision, list_decisions
 from portcullis.gateway.deps import INVALID, BroadcasterDep, SessionDep, SessionsDep, SettingsDep, unprocessable
 from portcullis.shared.http import ErrorBody
 from portcullis.shared.schemas import Decision, Lane, Stream
@@ -32,6 +38,9 @@ def decision_filter(
     score_max: Annotated[float | None, Query(ge=0, le=1, description="Score at most")] = None,
     random_selection: Annotated[bool | None, Query(description="Only random selections (or only others)")] = None,
     model_version: Annotated[str | None, Query(max_length=80, description="Scored by this model")] = None,
+    amended: Annotated[
+        bool | None, Query(description="Only amended subjects (current version 2 or later), or only others")
+    ] = None,
 ) -> DecisionFilter:
     """The list filter from the query string (422 names the field when it is inconsistent)."""
     for name, moment in (("decided_from", decided_from), ("decided_to", decided_to)):
@@ -52,6 +61,7 @@ def decision_filter(
         score_max=score_max,
         random_selection=random_selection,
         model_version=model_version,
+        amended=amended,
     )
 
 
@@ -120,7 +130,7 @@ async def follow_decisions(
     "/{subject_id}",
     response_model=Decision,
     responses={404: {"model": ErrorBody, "description": "No decision (yet) for this subject"}, **INVALID},
-    summary="The lane decision about one declaration (or passenger record, container event)",
+    summary="The current lane decision about one declaration (or passenger record, container event)",
 )
 async def read_decision(
     session: SessionDep,
@@ -132,3 +142,21 @@ async def read_decision(
     if decision is None:
         raise HTTPException(404, f"no decision for {stream.value} {subject_id}")
     return decision
+
+
+@router.get(
+    "/{subject_id}/history",
+    response_model=DecisionHistory,
+    responses={404: {"model": ErrorBody, "description": "No decision (yet) for this subject"}, **INVALID},
+    summary="Every version of the decision about one subject: the first content, then each amendment",
+)
+async def read_decision_history(
+    session: SessionDep,
+    subject_id: SubjectId,
+    stream: Annotated[Stream, Query(description="Which stream the id belongs to")] = Stream.DECLARATION,
+) -> DecisionHistory:
+    """One subject's decision versions, the first first; the last is the current one."""
+    history = await decision_history(session, stream, subject_id)
+    if history is None:
+        raise HTTPException(404, f"no decision for {stream.value} {subject_id}")
+    return history

@@ -16,7 +16,19 @@ class StoredDecision(Decision):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: int = Field(description="The store's row id; grows with every stored decision")
+    id: int = Field(
+        description="The live stream's event id of this decision: grows with every stored decision, and an amended "
+        "decision gets a new one"
+    )
+
+
+class DecisionHistory(BaseModel):
+    """Every version of one subject's decision, the first first; the last is the current one."""
+
+    stream: Stream
+    subject_id: str
+    current_version: int = Field(description="The version now in force (the last of `versions`)")
+    versions: list[Decision] = Field(description="Version 1 (the first content), then each amendment")
 
 
 class DecisionPage(BaseModel):
@@ -59,6 +71,7 @@ class DecisionFilter:
     score_max: float | None = None
     random_selection: bool | None = None
     model_version: str | None = None
+    amended: bool | None = None
 
     def fingerprint(self) -> str:
         """A stable text of the filter, bound into cursors so a cursor is not reused with other filters."""
@@ -73,5 +86,7 @@ class DecisionFilter:
             repr(self.score_max),
             repr(self.random_selection),
             self.model_version or "",
+            # Only when set, so that the cursors of lists without it stay what they were.
+            *([repr(self.amended)] if self.amended is not None else []),
         ]
         return "|".join(parts)

@@ -1,92 +1,33 @@
-"""Writing and reading decisions: idempotent batch inserts with their new ids, lookups, filtered pages."""
+"""Reading decisions: lookups, a subject's versions, filtered pages, the live stream's reads (writes: writes.py)."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcullis.gateway.decisions.cursor import Cursor, decode_cursor, encode_cursor
-from portcullis.gateway.decisions.models import DecisionRow, DecisionRuleRow, aware, utc
-from portcullis.gateway.decisions.schemas import DecisionFilter, DecisionPage, DecisionSort, StoredDecision
-from portcullis.shared.schemas import Decision, ReasonKind, Stream
+from portcullis.gateway.decisions.models import DecisionRow, DecisionVersionRow, aware, utc
+from portcullis.gateway.decisions.schemas import (
+    DecisionFilter,
+    DecisionHistory,
+    DecisionPage,
+    DecisionSort,
+    StoredDecision,
+)
+from portcullis.gateway.decisions.writes import NewDecision, insert_decisions, store_decisions
+from portcullis.shared.schemas import Decision, Stream
 
-#: The PostgreSQL advisory lock key that orders decision writes (an arbitrary constant: "pcdecis" in ASCII).
-DECISION_WRITES_LOCK = 0x70636465636973
-
-
-@dataclass(frozen=True)
-class NewDecision:
-    """A decision that a batch stored for the first time, with its row id."""
-
-    id: int
-    decision: Decision
-    stored_at: datetime
-
-
-def _row(decision: Decision, stored_at: datetime) -> dict[str, Any]:
-    return {
-        "stream": decision.stream.value,
-        "subject_id": decision.subject_id,
-        "lane": decision.lane.value,
-        "score": decision.score,
-        "model_version": decision.model_version,
-        "rules_version": decision.rules_version,
-        "watchlist_version": decision.watchlist_version,
-        "random_selection": decision.random_selection,
-        "challenger_version": decision.challenger_version,
-        "challenger_score": decision.challenger_score,
-        # One serialiser call for every reason (a model_dump per reason costs several times more).
-        "reasons": decision.model_dump(mode="json", include={"reasons"})["reasons"],
-        "attributes": decision.attributes or None,
-        "office_id": decision.attributes.get("office_id"),
-        "importer_id": decision.attributes.get("importer_id"),
-        "submitted_at": utc(decision.submitted_at),
-        "received_at": utc(decision.received_at),
-        "decided_at": utc(decision.decided_at),
-        "stored_at": stored_at,
-    }
-
-
-async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision]) -> list[NewDecision]:
-    """Store decisions not stored yet (a redelivered one changes nothing); return the new ones in id order."""
-    if not decisions:
-        return []
-    stored_at = datetime.now(UTC)
-    table = cast(Table, DecisionRow.__table__)
-    on_postgresql = session.get_bind().dialect.name == "postgresql"
-    if on_postgresql:
-        # One writing transaction at a time across every replica, so rows commit in id order (SQLite has a single
-        # writer anyway): the live stream reads the store after the last id it saw and must never skip a row
-        # that commits later with a smaller id. Held until this transaction ends.
-        await session.execute(select(func.pg_advisory_xact_lock(DECISION_WRITES_LOCK)))
-    insert = postgresql.insert if on_postgresql else sqlite.insert
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["stream", "subject_id"])
-        .returning(table.c.id, table.c.stream, table.c.subject_id)
-    )
-    # RETURNING yields exactly the rows inserted; map them back by their unique key.
-    result = await session.execute(statement, [_row(d, stored_at) for d in decisions])
-    ids = {(stream, subject_id): row_id for row_id, stream, subject_id in result.all()}
-    new = [NewDecision(ids[key], d, stored_at) for d in decisions if (key := (d.stream.value, d.subject_id)) in ids]
-    new.sort(key=lambda item: item.id)
-    rules = [
-        {"decision_id": item.id, "rule_id": code}
-        for item in new
-        for code in sorted({r.code for r in item.decision.reasons if r.kind == ReasonKind.RULE and r.code})
-    ]
-    if rules:
-        await session.execute(cast(Table, DecisionRuleRow.__table__).insert(), rules)
-    return new
-
-
-async def store_decisions(session: AsyncSession, decisions: Sequence[Decision]) -> int:
-    """Store decisions not stored yet; return how many were new."""
-    return len(await insert_decisions(session, decisions))
+__all__ = [
+    "NewDecision",
+    "decision_history",
+    "decisions_after",
+    "get_decision",
+    "get_decision_row",
+    "insert_decisions",
+    "last_decision_id",
+    "list_decisions",
+    "store_decisions",
+]
 
 
 async def get_decision_row(session: AsyncSession, stream: Stream, subject_id: str) -> DecisionRow | None:
@@ -102,9 +43,25 @@ async def get_decision(session: AsyncSession, stream: Stream, subject_id: str) -
     return row.to_decision() if row else None
 
 
+async def decision_history(session: AsyncSession, stream: Stream, subject_id: str) -> DecisionHistory | None:
+    """Every version of one subject's decision, the first first (None when no decision is stored)."""
+    row = await get_decision_row(session, stream, subject_id)
+    if row is None:
+        return None
+    earlier = await session.scalars(
+        select(DecisionVersionRow)
+        .where(DecisionVersionRow.stream == stream.value, DecisionVersionRow.subject_id == subject_id)
+        .order_by(DecisionVersionRow.version)
+    )
+    versions = [version.to_decision() for version in earlier.all()]
+    return DecisionHistory(
+        stream=stream, subject_id=subject_id, current_version=row.version, versions=[*versions, row.to_decision()]
+    )
+
+
 def stored(row: DecisionRow) -> StoredDecision:
-    """A row as the API shows it (the decision and its id)."""
-    return StoredDecision(**row.decision_fields(), id=row.id)
+    """A row as the API shows it (the decision and its event id)."""
+    return StoredDecision(**row.decision_fields(), id=row.event_id)
 
 
 def filter_conditions(criteria: DecisionFilter) -> list[ColumnElement[bool]]:
@@ -130,6 +87,8 @@ def filter_conditions(criteria: DecisionFilter) -> list[ColumnElement[bool]]:
         conditions.append(DecisionRow.random_selection.is_(criteria.random_selection))
     if criteria.model_version is not None:
         conditions.append(DecisionRow.model_version == criteria.model_version)
+    if criteria.amended is not None:
+        conditions.append(DecisionRow.version > 1 if criteria.amended else DecisionRow.version == 1)
     return conditions
 
 
@@ -138,15 +97,15 @@ def _after(cursor: Cursor) -> ColumnElement[bool]:
     column = DecisionRow.decided_at if cursor.sort.key == "decided_at" else DecisionRow.score
     key = utc(cursor.key) if isinstance(cursor.key, datetime) else cursor.key
     if cursor.sort.descending:
-        return or_(column < key, and_(column == key, DecisionRow.id < cursor.id))
-    return or_(column > key, and_(column == key, DecisionRow.id > cursor.id))
+        return or_(column < key, and_(column == key, DecisionRow.event_id < cursor.id))
+    return or_(column > key, and_(column == key, DecisionRow.event_id > cursor.id))
 
 
 def _ordered(statement: Select[DecisionRow], sort: DecisionSort) -> Select[DecisionRow]:
     column = DecisionRow.decided_at if sort.key == "decided_at" else DecisionRow.score
     if sort.descending:
-        return statement.order_by(column.desc(), DecisionRow.id.desc())
-    return statement.order_by(column.asc(), DecisionRow.id.asc())
+        return statement.order_by(column.desc(), DecisionRow.event_id.desc())
+    return statement.order_by(column.asc(), DecisionRow.event_id.asc())
 
 
 async def list_decisions(
@@ -164,23 +123,24 @@ async def list_decisions(
         rows = rows[:limit]
         last = rows[-1]
         key: datetime | float = aware(last.decided_at) if sort.key == "decided_at" else last.score
-        next_cursor = encode_cursor(Cursor(sort, key, last.id), fingerprint)
+        next_cursor = encode_cursor(Cursor(sort, key, last.event_id), fingerprint)
     return DecisionPage(items=[stored(row) for row in rows], next_cursor=next_cursor)
 
 
 async def last_decision_id(session: AsyncSession) -> int:
-    """The largest row id in the store (0 when empty)."""
-    return int(await session.scalar(select(func.max(DecisionRow.id))) or 0)
+    """The largest event id in the store (0 when empty)."""
+    return int(await session.scalar(select(func.max(DecisionRow.event_id))) or 0)
 
 
 async def decisions_after(
     session: AsyncSession, after_id: int, criteria: DecisionFilter, limit: int
 ) -> list[DecisionRow]:
-    """Stored decisions with an id above `after_id` matching the filter, in id order (replay of the live stream)."""
+    """Current decisions written after event id `after_id` matching the filter, in event id order (replay of the
+    live stream: an amended decision comes again, with its new version)."""
     statement = (
         select(DecisionRow)
-        .where(DecisionRow.id > after_id, *filter_conditions(criteria))
-        .order_by(DecisionRow.id)
+        .where(DecisionRow.event_id > after_id, *filter_conditions(criteria))
+        .order_by(DecisionRow.event_id)
         .limit(limit)
     )
     return list((await session.scalars(statement)).all())

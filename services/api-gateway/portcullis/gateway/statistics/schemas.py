@@ -34,7 +34,8 @@ class Statistics(BaseModel):
     stream: Stream
     decided_from: datetime | None
     decided_to: datetime | None
-    decisions: int
+    decisions: int = Field(description="Subjects decided in the range, each once (its current decision)")
+    amended: int = Field(description="Of those, subjects whose current decision is an amendment (version 2 or later)")
     lanes: dict[str, GroupStatistics] = Field(description="Per lane (the lane mix and the hit rate per lane)")
     offices: dict[str, GroupStatistics] = Field(description="Per office of lodgement (`unknown` when not given)")
     rules: dict[str, GroupStatistics] = Field(description="Per selectivity rule that gave a reason (rule id)")

@@ -1,4 +1,7 @@
-"""Computing statistics in SQL: counts and hit rates grouped per dimension, latency percentiles."""
+"""Computing statistics in SQL: counts and hit rates grouped per dimension, latency percentiles.
+
+Statistics read the current decisions only: an amended subject counts once, with its current version.
+"""
 
 from collections import defaultdict
 from typing import Any
@@ -120,6 +123,9 @@ async def compute_statistics(session: AsyncSession, criteria: DecisionFilter) ->
         decided_from=criteria.decided_from,
         decided_to=criteria.decided_to,
         decisions=total,
+        amended=int(
+            await session.scalar(select(func.count(DecisionRow.id)).where(*conditions, DecisionRow.version > 1)) or 0
+        ),
         lanes={lane.value: lanes[lane.value] for lane in Lane},
         offices=_groups(await _grouped(session, DecisionRow.office_id, conditions), total, "unknown"),
         rules=_groups(await _grouped(session, DecisionRuleRow.rule_id, conditions, join_rules=True), total, "unknown"),
