@@ -1,7 +1,9 @@
-"""Rules the watchlist service saves are rules scoring applies, across the real broker with authentication on.
+"""Hostile input cannot stop or fool the pipeline: the four services on the real broker, authentication on.
 
-Finding 3 of issue #16: a rule nested 120 levels deep was saved (scoring could not read it), and after it was
-deleted scoring kept applying the version before it. Finding 4: 1,000 tests or a NaN gave 500s.
+Issue #16, finding 1: a declaration or container event timed `0001-01-01T00:00:00+14:00` was accepted, then scoring
+(or the gateway) raised converting it to UTC and retried forever. Finding 3: a rule nested 120 levels deep was
+saved (scoring could not read it), and after it was deleted scoring kept applying the version before it.
+Finding 4: 1,000 tests or a NaN in a rule gave 500s.
 """
 
 import copy
@@ -9,19 +11,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from portcullis.cli.keys import publish_key
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.auth import Role, new_key
 from portcullis.shared.kafka import Message, Publisher
+from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import read_topic, wait_for
 from tests.integration.test_ingest import README_EXAMPLE
 from tests.unit.watchlist.test_list_documents_fail_closed import deep_rule_value
 
 pytestmark = pytest.mark.integration
 
+CONTAINER: dict[str, Any] = ContainerEvent.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
 WOOD = {"field": "hs6_code", "op": "prefix", "value": "44"}  # the README's declaration is HS 440890
 
 
@@ -74,21 +79,26 @@ class System:
         content = body if isinstance(body, str) else None
         return await self.http.put(url, headers=headers, content=content, json=None if content else body)
 
-    async def rule_reasons(self, declaration_id: str) -> list[str]:
-        """Submit the README's declaration under this id; the ids of the rules its stored decision gives as reasons."""
-        document = copy.deepcopy(README_EXAMPLE)
-        document["declaration_id"] = declaration_id
-        answer = await self.http.post(
-            f"{self.ingest.url}/v1/declarations", json=document, headers=self.headers(Role.SUBMITTER)
-        )
-        assert answer.status_code == 202, answer.text
+    async def submit(self, stream: str, document: dict[str, Any]) -> httpx.Response:
+        """POST one record to ingest (`stream`: declarations, passengers, containers)."""
+        url = f"{self.ingest.url}/v1/{stream}"
+        return await self.http.post(url, json=document, headers=self.headers(Role.SUBMITTER))
+
+    async def decision(self, subject_id: str, stream: str = "declaration") -> dict[str, Any]:
+        """The subject's stored decision, once the gateway has it."""
 
         async def stored() -> dict[str, Any] | None:
-            url = f"{self.gateway.url}/v1/decisions/{declaration_id}"
+            url = f"{self.gateway.url}/v1/decisions/{subject_id}?stream={stream}"
             response = await self.http.get(url, headers=self.headers(Role.READER))
             return response.json() if response.status_code == 200 else None
 
-        decision = await wait_for(stored, timeout_s=10, interval_s=0.05)
+        return await wait_for(stored, timeout_s=10, interval_s=0.05)  # type: ignore[no-any-return]
+
+    async def rule_reasons(self, declaration_id: str) -> list[str]:
+        """Submit the README's declaration under this id; the ids of the rules its stored decision gives as reasons."""
+        answer = await self.submit("declarations", {**copy.deepcopy(README_EXAMPLE), "declaration_id": declaration_id})
+        assert answer.status_code == 202, answer.text
+        decision = await self.decision(declaration_id)
         return [reason["code"] for reason in decision["reasons"] if reason["kind"] == "rule"]
 
     async def rejected_rules(self) -> float:
@@ -160,3 +170,42 @@ async def test_scoring_drops_a_rule_whose_new_version_it_cannot_read_and_counts_
 
     await wait_for(counted, timeout_s=10, interval_s=0.1)
     assert await system.rule_reasons("CONTRACT-5") == []
+
+
+async def test_a_time_that_cannot_convert_to_utc_is_refused_and_cannot_stop_scoring(
+    system: System, kafka: KafkaSettings
+) -> None:
+    declaration = {
+        **copy.deepcopy(README_EXAMPLE),
+        "declaration_id": "TIME-1",
+        "submitted_at": "0001-01-01T00:00:00+14:00",
+    }
+    answer = await system.submit("declarations", declaration)
+    assert answer.status_code == 422
+    assert [error["field"] for error in answer.json()["detail"]] == ["submitted_at"]
+    event = {**copy.deepcopy(CONTAINER), "event_id": "TIME-EV-1", "event_time": "9999-12-31T23:59:59-14:00"}
+    answer = await system.submit("containers", event)
+    assert answer.status_code == 422
+    assert [error["field"] for error in answer.json()["detail"]] == ["event_time"]
+
+    # Written around ingest, straight to the topics: dead-lettered, and what follows is decided and stored.
+    publisher = Publisher(kafka)
+    try:
+        await publisher.publish(
+            [
+                Message(kafka.topic("declarations"), b"TIME-1", orjson.dumps(declaration)),
+                Message(kafka.topic("containers"), b"TIME-EV-1", orjson.dumps(event)),
+            ]
+        )
+    finally:
+        await publisher.close()
+    after = {**copy.deepcopy(README_EXAMPLE), "declaration_id": "TIME-2"}
+    assert (await system.submit("declarations", after)).status_code == 202
+    assert (await system.decision("TIME-2"))["subject_id"] == "TIME-2"
+    after_event = {**copy.deepcopy(CONTAINER), "event_id": "TIME-EV-2"}
+    assert (await system.submit("containers", after_event)).status_code == 202
+    assert (await system.decision("TIME-EV-2", "container"))["subject_id"] == "TIME-EV-2"
+    dead = await read_topic(kafka, kafka.topic("declarations.dlq")) + await read_topic(
+        kafka, kafka.topic("containers.dlq")
+    )
+    assert sorted(record.key for record in dead) == [b"TIME-1", b"TIME-EV-1"]  # type: ignore[attr-defined]
