@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from portcullis.scoring.metrics import LIST_APPLY_LAG, LIST_MESSAGES, LIST_SIZE
+from portcullis.scoring.metrics import LIST_APPLY_LAG, LIST_DOCUMENTS_REJECTED, LIST_MESSAGES, LIST_SIZE
 from portcullis.shared.kafka import Record
 from portcullis.shared.logging import get_logger
 from portcullis.shared.rules import CompiledRule, RuleValidationError, compile_rule
@@ -67,26 +67,31 @@ class ListState:
         return tuple(found.values()) if found else ()
 
     def apply(self, records: Sequence[Record], live: bool = True) -> None:
-        """Apply topic records in order (documents, deletions, tombstones); malformed ones are logged and skipped.
+        """Apply topic records in order (documents, deletions, tombstones).
 
+        A document that cannot be applied (malformed, or a rule this replica cannot compile) removes the earlier
+        version of its entry or rule, named by the record's key: failing closed, so a stale rule never outlives
+        a change that was meant to replace or delete it. It is counted and logged as an error.
         `live` is false while catching up at start, when the records' age says nothing about propagation.
         """
         additions: dict[str, WatchlistEntry] = {}
         rules_changed = False
         now = time.time()
         for record in records:
-            key = record.key.decode() if record.key else ""
+            key = record.key.decode(errors="replace") if record.key else ""
             kind, _, document_id = key.partition(":")
-            if record.value is None:
-                document: EntryDocument | RuleDocument | None = None
-            else:
+            document: EntryDocument | RuleDocument | None = None
+            counted_as = kind
+            if record.value is not None:
                 try:
                     document = decode_document(record.value)
                 except ValidationError as error:
-                    LIST_MESSAGES.labels("rejected").inc()
-                    log.warning("watchlist_message_rejected", offset=record.offset, errors=error.error_count())
-                    continue
-                kind, document_id = document.type, document.id
+                    # Applied below as a removal of the earlier version, when the key names one.
+                    _rejected(kind, document_id, record.offset, f"{error.error_count()} validation errors")
+                    counted_as = "rejected"
+                else:
+                    kind = counted_as = document.type
+                    document_id = document.id
             if kind == "rule":
                 rules_changed = True
                 self._apply_rule(document_id, document, record.offset)  # type: ignore[arg-type]
@@ -96,7 +101,7 @@ class ListState:
                 LIST_MESSAGES.labels("rejected").inc()
                 log.warning("watchlist_key_unknown", offset=record.offset)
                 continue
-            LIST_MESSAGES.labels(kind).inc()
+            LIST_MESSAGES.labels(counted_as).inc()
             if live:
                 LIST_APPLY_LAG.observe(max(0.0, now - record.timestamp / 1000))
         if additions:
@@ -116,7 +121,7 @@ class ListState:
         except RuleValidationError as error:
             # The watchlist service validates before saving; a rule this replica cannot run is dropped, loudly.
             self._rules.pop(rule_id, None)
-            log.error("rule_not_compiled", rule_id=rule_id, problems=str(error))
+            _rejected("rule", rule_id, offset, str(error))
 
     def _apply_entry(
         self, entry_id: str, document: EntryDocument | None, offset: int, additions: dict[str, WatchlistEntry]
@@ -141,3 +146,9 @@ class ListState:
         screening_entry = to_screening_entry(document)
         if screening_entry is not None:
             additions[entry_id] = screening_entry
+
+
+def _rejected(kind: str, document_id: str, offset: int, problem: str) -> None:
+    """Count and log a document that could not be applied (ids and problems only: no listed names)."""
+    LIST_DOCUMENTS_REJECTED.labels(kind if kind in {"rule", "entry"} else "unknown").inc()
+    log.error("watchlist_document_rejected", kind=kind, document_id=document_id[:100], offset=offset, problem=problem)

@@ -42,6 +42,12 @@ LIST_MESSAGES = Counter(
     "Watchlist topic messages applied (entry, rule) or rejected",
     ["kind"],
 )
+LIST_DOCUMENTS_REJECTED = Counter(
+    "portcullis_list_documents_rejected_total",
+    "Watchlist topic documents scoring could not apply (malformed, or a rule over the limits): each removes the "
+    "earlier version of its entry or rule",
+    ["kind"],
+)
 LIST_APPLY_LAG = Histogram(
     "portcullis_watchlist_apply_lag_seconds",
     "From a watchlist or rule change's publication (broker timestamp) to scoring applying it",

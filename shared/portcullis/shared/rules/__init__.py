@@ -3,13 +3,13 @@
 from portcullis.shared.rules.engine import (
     CompiledRule,
     RuleHit,
-    RuleProblem,
     RuleValidationError,
     compile_rule,
     evaluate,
     validate_rule,
 )
 from portcullis.shared.rules.fields import OPERATORS, STREAM_FIELDS, FieldSpec, FieldType
+from portcullis.shared.rules.limits import RuleProblem, condition_problems
 
 __all__ = [
     "OPERATORS",
@@ -21,6 +21,7 @@ __all__ = [
     "RuleProblem",
     "RuleValidationError",
     "compile_rule",
+    "condition_problems",
     "evaluate",
     "validate_rule",
 ]

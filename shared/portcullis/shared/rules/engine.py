@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from portcullis.shared.rules.fields import OPERATORS, STREAM_FIELDS, FieldSpec, FieldType
+from portcullis.shared.rules.limits import RuleProblem, condition_problems
 from portcullis.shared.schemas.decision import Stream
 from portcullis.shared.schemas.watchlist import LIST_COUNTRY_CODES, Comparison, RuleSpec
 
@@ -32,14 +33,6 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
     "gt": operator.gt,
     "ge": operator.ge,
 }
-
-
-@dataclass(frozen=True)
-class RuleProblem:
-    """Where a rule is wrong (dotted path such as `condition.all.0.op`) and why."""
-
-    field: str
-    reason: str
 
 
 class RuleValidationError(ValueError):
@@ -100,6 +93,10 @@ def compile_rule(rule_id: str, version: int, spec: RuleSpec) -> CompiledRule:
     problems: list[RuleProblem] = []
     if not fields:
         problems.append(RuleProblem("stream", f"rules on the {spec.stream} stream are not supported yet"))
+        raise RuleValidationError(problems)
+    # Limits first: compiling walks the condition recursively, which only a bounded one may be.
+    problems.extend(condition_problems(spec.condition))
+    if problems:
         raise RuleValidationError(problems)
     uses_items: list[bool] = []
     predicate = _compile(spec.condition, "condition", fields, problems, uses_items)
@@ -344,17 +341,20 @@ def _check_value(spec: FieldSpec, op: str, value: Any, path: str, problems: list
 
 
 def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
-    # Nested two-way closures: no generator per evaluation (this runs for every item of every batch).
+    # Nested two-way closures: no generator per evaluation (this runs for every item of every batch). Split in
+    # halves, so a group of n tests nests log2(n) calls deep, not n (which a long group would take past the stack).
     if len(parts) == 1:
         return parts[0]
-    first, rest = parts[0], _all_of(parts[1:])
+    half = len(parts) // 2
+    first, rest = _all_of(parts[:half]), _all_of(parts[half:])
     return lambda subject, item: first(subject, item) and rest(subject, item)
 
 
 def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
     if len(parts) == 1:
         return parts[0]
-    first, rest = parts[0], _any_of(parts[1:])
+    half = len(parts) // 2
+    first, rest = _any_of(parts[:half]), _any_of(parts[half:])
     return lambda subject, item: first(subject, item) or rest(subject, item)
 
 

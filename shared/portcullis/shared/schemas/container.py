@@ -9,10 +9,11 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from portcullis.shared.reference import is_known_locode
 from portcullis.shared.schemas.codes import CountryCode, HS6Code, PartyId
+from portcullis.shared.schemas.moments import RecordedTime
 from portcullis.shared.screening.identifiers import (
     container_check_digit,
     imo_check_digit,
@@ -128,7 +129,7 @@ class ContainerEvent(BaseModel):
     )
     size_type: str = Field(pattern=r"^[0-9A-Z]{4}$", description="ISO 6346 size and type code, e.g. 22G1, 45G1")
     event_type: EventType = Field(description="gate-in, gate-out, loaded, discharged, transshipped, stuffed, stripped")
-    event_time: AwareDatetime = Field(description="When it happened, with its offset")
+    event_time: RecordedTime = Field(description="When it happened, with its offset; from 2000 to 366 days ahead")
     event_location: Locode = Field(description="Where it happened, UN/LOCODE")
     vessel_imo: ImoNumber = Field(description="IMO ship number of the vessel (check digit verified)")
     vessel_name: str = Field(min_length=1, max_length=100, description="Vessel name")

@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from portcullis.shared.schemas.codes import CountryCode, HS6Code, PartyId, ShortCode
+from portcullis.shared.schemas.moments import RecordedTime
 
 DeclarationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,35}$")]
 
@@ -63,7 +64,9 @@ class Declaration(BaseModel):
     )
 
     declaration_id: DeclarationId = Field(description="The declaration's reference, unique per agency")
-    submitted_at: AwareDatetime = Field(description="When the declarant lodged it, with a time zone")
+    submitted_at: RecordedTime = Field(
+        description="When the declarant lodged it, with a time zone; from 2000 to at most 366 days ahead"
+    )
     office_id: ShortCode = Field(description="Customs office of lodgement")
     process_type: ShortCode = Field(description="Clearance process type")
     import_type: ShortCode = Field(description="Import type code")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from portcullis.shared.schemas.decision import Lane, Stream
+from portcullis.shared.schemas.moments import RecordedTime
 
 #: Clocks of officers' devices drift; an inspection a little in the future is accepted, more is a typo.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -84,7 +85,7 @@ class InspectionOutcome(BaseModel):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", description="Service id of the inspecting officer (not a name)"
     )
     notes: str | None = Field(default=None, max_length=NOTES_MAX_LENGTH, description="Free text for the analysts")
-    inspected_at: AwareDatetime = Field(description="When the inspection ended, with a time zone")
+    inspected_at: RecordedTime = Field(description="When the inspection ended, with a time zone; not before 2000")
 
     @field_validator("irregularity_found")
     @classmethod

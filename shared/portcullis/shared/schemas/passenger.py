@@ -14,7 +14,6 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,6 +26,7 @@ from pydantic import (
 
 from portcullis.shared.reference import is_known_airport
 from portcullis.shared.schemas.codes import CountryCode
+from portcullis.shared.schemas.moments import RecordedTime
 
 #: The oldest a traveller can plausibly be; older dates of birth are typing errors.
 MAX_AGE_YEARS = 125
@@ -163,8 +163,12 @@ class PassengerRecord(BaseModel):
     )
     departure_airport: AirportCode = Field(description="IATA code of the airport of departure of this flight")
     arrival_airport: AirportCode = Field(description="IATA code of the airport of arrival of this flight")
-    scheduled_departure: AwareDatetime = Field(description="Scheduled departure, local time with its offset")
-    scheduled_arrival: AwareDatetime = Field(description="Scheduled arrival, local time with its offset")
+    scheduled_departure: RecordedTime = Field(
+        description="Scheduled departure, local time with its offset; from 2000 to 366 days ahead"
+    )
+    scheduled_arrival: RecordedTime = Field(
+        description="Scheduled arrival, local time with its offset; from 2000 to 366 days ahead"
+    )
     surname: PersonName = Field(description="Surname(s) as on the document; any script")
     given_names: PersonName = Field(description="Given name(s) as on the document; any script")
     date_of_birth: IsoDate = Field(description="Date of birth, YYYY-MM-DD; not in the future")

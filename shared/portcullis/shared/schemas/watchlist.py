@@ -4,6 +4,7 @@ Keys are stable ids, `entry:<id>` or `rule:<id>`; the value is the full current 
 window, who changed it), a document with `deleted: true` for a removal, or a tombstone (no value).
 """
 
+import math
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
@@ -18,12 +19,14 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StringConstraints,
     TypeAdapter,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
 from portcullis.shared.schemas.codes import COUNTRY_CODES, PartyId
 from portcullis.shared.schemas.decision import Lane, Stream
+from portcullis.shared.schemas.moments import ValidityBound
 from portcullis.shared.screening.entries import IdentityDocument, WatchlistEntry
 from portcullis.shared.screening.identifiers import (
     is_valid_container_number,
@@ -96,8 +99,12 @@ class Validity(BaseModel):
 
     action: Action = Field(default_factory=lambda: Action(lane=Lane.RED))
     reason: str = Field(min_length=1, max_length=1000, description="Why, in words an officer understands")
-    valid_from: AwareDatetime | None = Field(default=None, description="In force from (inclusive); None: always")
-    valid_to: AwareDatetime | None = Field(default=None, description="In force until (exclusive); None: open")
+    valid_from: ValidityBound | None = Field(
+        default=None, description="In force from (inclusive), 2000 to 2100; None: always"
+    )
+    valid_to: ValidityBound | None = Field(
+        default=None, description="In force until (exclusive), 2000 to 2100; None: open"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -132,10 +139,10 @@ class PersonEntry(EntryBase):
     kind: Literal["person"]
     name: Name
     aliases: list[Name] = Field(default_factory=list, max_length=200)
-    birth_dates: list[date] = Field(default_factory=list)
-    birth_years: list[Annotated[int, Field(ge=1850, le=2100)]] = Field(default_factory=list)
-    nationalities: list[Country] = Field(default_factory=list)
-    documents: list[IdDocument] = Field(default_factory=list)
+    birth_dates: list[date] = Field(default_factory=list, max_length=50)
+    birth_years: list[Annotated[int, Field(ge=1850, le=2100)]] = Field(default_factory=list, max_length=50)
+    nationalities: list[Country] = Field(default_factory=list, max_length=50)
+    documents: list[IdDocument] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _born_in_the_past(self) -> Self:
@@ -151,9 +158,9 @@ class OrganizationEntry(EntryBase):
     kind: Literal["organization"]
     name: Name
     aliases: list[Name] = Field(default_factory=list, max_length=200)
-    countries: list[Country] = Field(default_factory=list)
+    countries: list[Country] = Field(default_factory=list, max_length=50)
     identifiers: list[IdDocument] = Field(
-        default_factory=list, description="Registration, tax id, IMO company number (`imo_company`) ..."
+        default_factory=list, max_length=100, description="Registration, tax id, IMO company number (`imo_company`) ..."
     )
 
 
@@ -207,6 +214,15 @@ class Comparison(BaseModel):
     all: "list[Comparison] | None" = Field(default=None, min_length=1, description="Every one holds")
     any: "list[Comparison] | None" = Field(default=None, min_length=1, description="At least one holds")
     none: "list[Comparison] | None" = Field(default=None, min_length=1, description="None of them holds")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _finite(cls, value: object) -> object:
+        # NaN and Infinity compare with nothing and have no JSON form; Python's JSON parser reads them all the same.
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise ValueError("numbers must be finite (no NaN or Infinity)")
+        return value
 
     @model_serializer(mode="wrap")
     def _without_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
