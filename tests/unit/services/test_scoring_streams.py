@@ -238,3 +238,11 @@ async def test_random_selection_sends_a_share_of_would_be_green_items_to_the_con
     assert all(r.weight == 0.5 for d in drawn for r in d.reasons if r.kind is ReasonKind.RANDOM)
     again = await score(containers(settings=settings), [container(event_id=f"R{n}") for n in range(200)])
     assert {k for k, d in again.items() if d.random_selection} == {d.subject_id for d in drawn}
+
+
+async def test_a_record_whose_kafka_timestamp_is_no_time_is_dead_lettered_not_retried() -> None:
+    # A producer going around ingest can set any CreateTime; year 300,000 cannot be a datetime.
+    valid = container(event_id="E11")
+    far = FakeRecord(b"E11", orjson.dumps(valid), timestamp=10**16)
+    dead = await containers().handle([far])  # type: ignore[list-item]
+    assert [d.error for d in dead] == ["invalid_timestamp"]

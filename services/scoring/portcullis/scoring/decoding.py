@@ -24,10 +24,17 @@ def decode_records(
             dead.append(DeadLetter(record, "empty message (no value)", "empty"))
             continue
         try:
-            items.append(schema.model_validate_json(record.value))
+            item = schema.model_validate_json(record.value)
         except ValidationError as exc:
             reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(exc.errors()))
             dead.append(DeadLetter(record, reason, error))
             continue
-        received.append(datetime.fromtimestamp(record.timestamp / 1000, UTC))
+        try:
+            # A producer that goes around ingest may set any timestamp; some are no time at all.
+            received_at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            dead.append(DeadLetter(record, f"record timestamp {record.timestamp} is not a time", "invalid_timestamp"))
+            continue
+        items.append(item)
+        received.append(received_at)
     return items, received, dead
