@@ -15,6 +15,7 @@ import orjson
 
 from portcullis.shared.auth.keys import ApiKeyRecord, Role, new_key, open_keyring
 from portcullis.shared.kafka import Message, Publisher
+from portcullis.shared.logging import configure_logging
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portcullis.shared.auth.bootstrap", description=__doc__)
     parser.add_argument("--name", default="platform-admin", help="who holds the key (no personal name)")
     arguments = parser.parse_args(argv)
+    configure_logging("WARNING")  # to standard error: standard output carries the key alone
     key, existing = asyncio.run(bootstrap_admin_key(KafkaSettings(), arguments.name))
     if key is None:
         ids = ", ".join(record.key_id for record in existing)
