@@ -24,8 +24,13 @@ module = importlib.import_module(sys.argv[1])
 if sys.argv[1] == "portcullis.ingest.app":
     from portcullis.ingest.settings import IngestSettings
     from portcullis.shared.reference import is_known_airport, is_known_locode
+    from portcullis.shared.schemas.container import ContainerEvent
+    from portcullis.shared.schemas.passenger import PassengerRecord
     module.create_app(IngestSettings())
     assert is_known_airport("LHR") and is_known_locode("NLRTM")
+    for model in (ContainerEvent, PassengerRecord):  # check digits, airports, UN/LOCODEs
+        for example in model.model_config["json_schema_extra"]["examples"]:
+            model.model_validate(example)
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
