@@ -7,6 +7,7 @@ Run by `make test-images` (which builds the images first); skipped elsewhere, si
 import asyncio
 import os
 import re
+import resource
 import shutil
 import subprocess
 import uuid
@@ -34,7 +35,9 @@ SERVICES = {  # image name: (settings prefix, whether it keeps a database)
     "api-gateway": ("GATEWAY", True),
 }
 PODMAN = ["podman", "--runtime", os.environ.get("PODMAN_RUNTIME", "runc")]
-LIMITS = ["--ulimit", f"nofile={os.environ.get('ULIMIT_NOFILE', '20000')}", "--ulimit", "nproc=4096"]
+# What this process may grant (runc refuses more); nproc as scripts/build-images.sh sets it.
+_NOFILE = os.environ.get("ULIMIT_NOFILE", str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+LIMITS = ["--ulimit", f"nofile={_NOFILE}:{_NOFILE}", "--ulimit", f"nproc={os.environ.get('ULIMIT_NPROC', '4096')}"]
 _EXTERNAL_URL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""")
 
 
@@ -46,7 +49,18 @@ def run_in_image(service: str, *command: str, env: dict[str, str] | None = None)
     """Run a command in a fresh container of the image (host network); its standard output."""
     options = [item for name, value in (env or {}).items() for item in ("-e", f"{name}={value}")]
     entrypoint, *arguments = command
-    run = [*PODMAN, "run", "--rm", "--network", "host", *LIMITS, *options, "--entrypoint", entrypoint]
+    run = [
+        *PODMAN,
+        "run",
+        "--rm",
+        "--no-healthcheck",
+        "--network",
+        "host",
+        *LIMITS,
+        *options,
+        "--entrypoint",
+        entrypoint,
+    ]
     done = subprocess.run(
         [*run, image(service), *arguments],
         capture_output=True,
@@ -87,7 +101,20 @@ class Containers:
         name = f"portcullis-test-{service}-{self.suffix}"
         options = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
         subprocess.run(
-            [*PODMAN, "run", "-d", "--name", name, "--network", "host", *LIMITS, *volumes, *options, image(service)],
+            [
+                *PODMAN,
+                "run",
+                "-d",
+                "--no-healthcheck",
+                "--name",
+                name,
+                "--network",
+                "host",
+                *LIMITS,
+                *volumes,
+                *options,
+                image(service),
+            ],
             check=True,
             capture_output=True,
             timeout=120,
@@ -203,8 +230,13 @@ async def test_a_declaration_posted_to_the_ingest_container_gets_its_decision_fr
 _PROBE = """
 import importlib, importlib.util, sys
 from portcullis.shared.reference import is_known_airport, is_known_locode
+from portcullis.shared.schemas.container import ContainerEvent
+from portcullis.shared.schemas.passenger import PassengerRecord
 importlib.import_module(sys.argv[1])
 assert is_known_airport("LHR") and is_known_locode("NLRTM") and not is_known_locode("ZZZZZ")
+for model in (ContainerEvent, PassengerRecord):  # what the first passenger or container record needs
+    for example in model.model_config["json_schema_extra"]["examples"]:
+        model.model_validate(example)
 installed = [name for name in ("lightgbm", "pandas", "scipy", "rapidfuzz") if importlib.util.find_spec(name)]
 loaded = [name for name in ("lightgbm", "pandas", "scipy", "rapidfuzz") if name in sys.modules]
 print(" ".join(installed) + "|" + " ".join(loaded))
