@@ -10,7 +10,6 @@ from importlib.resources.abc import Traversable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 _ASSET_PACKAGE = "fastapi_offline"
@@ -34,7 +33,7 @@ def install_api_docs(app: FastAPI) -> None:
     """Replace FastAPI's CDN-loading /docs and /redoc by pages whose assets the service serves itself."""
     pages = {app.docs_url, app.redoc_url} - {None}
     app.router.routes[:] = [
-        route for route in app.router.routes if not (isinstance(route, Route | APIRoute) and route.path in pages)
+        route for route in app.router.routes if not (isinstance(route, Route) and route.path in pages)
     ]
     openapi_url = app.openapi_url or "/openapi.json"
 
