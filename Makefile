@@ -10,7 +10,7 @@ PACKAGES := -e shared -e cli -e services/ingest -e services/scoring -e services/
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down status test test-unit lint format bench broker-start broker-stop model clean
+.PHONY: help install up down status test test-unit test-images images lint format bench broker-start broker-stop model clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,13 @@ test: install ## Start what the tests need (broker, PostgreSQL) and run unit and
 
 test-unit: install ## Run the unit tests only (nothing needs to run)
 	$(BIN)/pytest -p no:cacheprovider tests/unit
+
+images: ## Build one container image per service with podman (the base image from Debian packages, once)
+	scripts/build-images.sh
+
+test-images: install images ## Build the images, run them against the broker: ready, declaration in, decision out
+	$(BIN)/portcullis broker start
+	PORTCULLIS_TEST_IMAGES=1 $(BIN)/pytest -p no:cacheprovider tests/deploy/test_images.py
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .

@@ -221,7 +221,9 @@ def test_secrets_come_from_secret_references_and_databases_are_migrated_by_jobs(
 
 
 def test_the_migration_jobs_command_migrates_a_database(tmp_path: Path) -> None:
-    for job in of_kind(render("dev"), "Job"):
+    jobs = [job for job in of_kind(render("dev"), "Job") if job["metadata"]["name"].startswith("migrate-")]
+    assert len(jobs) == 2
+    for job in jobs:
         container = job["spec"]["template"]["spec"]["containers"][0]
         assert container["command"][:2] == ["python", "-c"]
         variable = next(e["name"] for e in container["env"] if e["name"].endswith("_DATABASE_URL"))
@@ -272,7 +274,7 @@ def test_network_policies_deny_by_default_and_open_only_dns_kafka_and_postgres(o
     policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(docs, "NetworkPolicy")}
     deny_ingress = policies["default-deny-ingress"]
     assert deny_ingress == {"podSelector": {}, "policyTypes": ["Ingress"]}
-    workloads = {*SERVICES, "migrate-api-gateway", "migrate-watchlist"}
+    workloads = {*SERVICES, "migrate-api-gateway", "migrate-watchlist", "bootstrap-admin-key"}
 
     def selected(spec: dict[str, Any]) -> set[str]:
         selector = spec["podSelector"]
@@ -293,8 +295,9 @@ def test_network_policies_deny_by_default_and_open_only_dns_kafka_and_postgres(o
                 egress_ports[name] |= {p["port"] for p in rule["ports"]}
     for name in workloads:
         assert 53 in egress_ports[name], name
-    for name in SERVICES:
+    for name in [*SERVICES, "bootstrap-admin-key"]:
         assert {9092, 9093} <= egress_ports[name], name
+    assert 5432 not in egress_ports["bootstrap-admin-key"]
     assert 5432 in egress_ports["api-gateway"]
     assert 5432 in egress_ports["watchlist"]
     assert 5432 not in egress_ports["ingest"]
@@ -413,3 +416,34 @@ def test_the_model_publisher_mounts_the_same_volume_read_write() -> None:
     assert not volume["persistentVolumeClaim"].get("readOnly", False)
     assert spec["securityContext"]["runAsUser"] == 10001
     assert spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_watchlist_runs_as_one_replica_and_a_rollout_never_runs_two(overlay: str) -> None:
+    docs = render(overlay)
+    watchlist = named(docs, "Deployment", "watchlist")["spec"]
+    assert watchlist["replicas"] == 1
+    assert watchlist["strategy"]["type"] == "RollingUpdate"
+    assert watchlist["strategy"]["rollingUpdate"]["maxSurge"] == 0
+    assert watchlist["strategy"]["rollingUpdate"]["maxUnavailable"] == 1
+    scalers = [*of_kind(docs, "HorizontalPodAutoscaler"), *of_kind(docs, "ScaledObject")]
+    assert not [s for s in scalers if s["spec"]["scaleTargetRef"]["name"] == "watchlist"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_job_creates_the_first_admin_key_with_the_images_own_command(overlay: str) -> None:
+    docs = render(overlay)
+    job = named(docs, "Job", "bootstrap-admin-key")
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"][:3] == ["python", "-m", "portcullis.shared.auth.bootstrap"]
+    [config] = of_kind(docs, "ConfigMap")
+    assert container["envFrom"] == [{"configMapRef": {"name": config["metadata"]["name"]}}]
+    gateway = named(docs, "Deployment", "api-gateway")["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == gateway["image"]
+    assert job["spec"]["ttlSecondsAfterFinished"] <= 3600, "the key stays in the Job's log no longer than an hour"
+    # The module it names exists and says what it does.
+    result = subprocess.run(
+        [sys.executable, *container["command"][1:3], "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "admin key" in result.stdout

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portcullis.shared.apidocs import install_api_docs
 from portcullis.shared.metrics import HTTP_LATENCY, HTTP_REQUESTS, metrics_payload
 
 
@@ -147,6 +148,7 @@ def install_common(
         return Response(payload, media_type=content_type)
 
     app.include_router(router)
+    install_api_docs(app)  # /docs and /redoc without a CDN
 
 
 class RequestMetrics:

@@ -14,13 +14,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from portcullis.shared.apidocs import ASSET_PATHS
 from portcullis.shared.auth.keys import KeyRing, Role
 from portcullis.shared.http import ErrorBody, JSONBody, RouteTable
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"} | ASSET_PATHS
+)
 
 
 class AuthSettings(BaseSettings):

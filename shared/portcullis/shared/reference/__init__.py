@@ -1,4 +1,4 @@
-"""Reference code lists: IATA airports and UN/LOCODE locations and ports, from the vendored `data/reference/`."""
+"""Reference code lists: IATA airports and UN/LOCODE locations and ports, from installed package data."""
 
 from portcullis.shared.reference.codes import (
     Airport,
@@ -7,7 +7,7 @@ from portcullis.shared.reference.codes import (
     is_known_airport,
     is_known_locode,
     ports,
-    reference_dir,
+    reference_data,
 )
 
-__all__ = ["Airport", "Port", "airports", "is_known_airport", "is_known_locode", "ports", "reference_dir"]
+__all__ = ["Airport", "Port", "airports", "is_known_airport", "is_known_locode", "ports", "reference_data"]

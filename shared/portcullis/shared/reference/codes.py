@@ -1,17 +1,21 @@
-"""Loaders of the vendored code lists (see data/reference/README.md for their sources and licences).
+"""Loaders of the code lists: IATA airports from the `airportsdata` package, UN/LOCODE locations and the curated
+container ports from this package's data (`reference/data/README.md` gives their sources and licences).
 
-Each list is read once per process, on first use, and kept: nothing is read at import time.
+Both travel with the installed packages (no path into the repository), so an image or a wheel has them. Each list
+is read once per process, on first use, and kept: nothing is read at import time.
 """
 
 import csv
 import gzip
+import io
 import math
-import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
-_REPOSITORY_DATA = Path(__file__).resolve().parents[4] / "data" / "reference"
+import airportsdata
+
+_DATA_PACKAGE = "portcullis.shared.reference"
 _EARTH_RADIUS_KM = 6371.0
 
 
@@ -46,32 +50,30 @@ class Port:
         return _great_circle_km(self.lat, self.lon, other.lat, other.lon)
 
 
-def reference_dir() -> Path:
-    """The folder of the code lists: PORTCULLIS_REFERENCE_DIR, else the repository's `data/reference`."""
-    configured = os.environ.get("PORTCULLIS_REFERENCE_DIR")
-    return Path(configured) if configured else _REPOSITORY_DATA
+def reference_data(name: str) -> bytes:
+    """The bytes of one of this package's data files (`ports.csv`, `unlocode-codes.txt.gz`)."""
+    return resources.files(_DATA_PACKAGE).joinpath("data", name).read_bytes()
 
 
 @cache
 def airports() -> dict[str, Airport]:
-    """Every airport with an IATA code, keyed by that code."""
-    with (reference_dir() / "airports.csv").open(encoding="utf-8", newline="") as file:
-        return {
-            row["iata"]: Airport(
-                iata=row["iata"],
-                country=row["country"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
-                tz=row["tz"],
-            )
-            for row in csv.DictReader(file)
-        }
+    """Every airport with an IATA code, keyed by that code (coordinates rounded to 0.01 degrees)."""
+    return {
+        code: Airport(
+            iata=code,
+            country=row["country"],
+            lat=round(float(row["lat"]), 2),
+            lon=round(float(row["lon"]), 2),
+            tz=row["tz"],
+        )
+        for code, row in sorted(airportsdata.load("IATA").items())
+    }
 
 
 @cache
 def ports() -> dict[str, Port]:
     """The curated container seaports, keyed by UN/LOCODE."""
-    with (reference_dir() / "ports.csv").open(encoding="utf-8", newline="") as file:
+    with io.StringIO(reference_data("ports.csv").decode("utf-8"), newline="") as file:
         return {
             row["locode"]: Port(
                 locode=row["locode"],
@@ -88,12 +90,12 @@ def ports() -> dict[str, Port]:
 @cache
 def _locodes() -> frozenset[str]:
     codes: set[str] = set()
-    with gzip.open(reference_dir() / "unlocode-codes.txt.gz", "rt", encoding="utf-8") as file:
-        for line in file:
-            if line.startswith("#") or not line.strip():
-                continue
-            country, *locations = line.split()
-            codes.update(country + location for location in locations)
+    text = gzip.decompress(reference_data("unlocode-codes.txt.gz")).decode("utf-8")
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        country, *locations = line.split()
+        codes.update(country + location for location in locations)
     return frozenset(codes | ports().keys())
 
 

@@ -1,17 +1,15 @@
-"""Check digits of the identifiers that decide a match on their own: ISO 6346 containers and IMO ships."""
+"""Check digits of the identifiers that decide a match on their own: ISO 6346 containers and IMO ships.
+
+The check digits are python-stdnum's (`stdnum.iso6346`, `stdnum.imo`); the normalisation here is more lenient
+than its own (dashes and slashes as port systems write them).
+"""
 
 import re
 
+from stdnum import imo, iso6346
+
 _CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")
 _IMO_RE = re.compile(r"^[0-9]{7}$")
-# ISO 6346 letter values: A=10 upwards, skipping the multiples of 11 (11, 22, 33).
-_LETTER_VALUES: dict[str, int] = {}
-_value = 10
-for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-    if _value % 11 == 0:
-        _value += 1
-    _LETTER_VALUES[_letter] = _value
-    _value += 1
 
 
 def normalize_container_number(text: str) -> str:
@@ -21,11 +19,7 @@ def normalize_container_number(text: str) -> str:
 
 def container_check_digit(first_ten: str) -> int:
     """The ISO 6346 check digit of owner code, category and serial number (10 characters)."""
-    total = 0
-    for position, char in enumerate(first_ten.upper()):
-        value = _LETTER_VALUES[char] if char.isalpha() else int(char)
-        total += value << position
-    return total % 11 % 10
+    return int(iso6346.calc_check_digit(first_ten.upper()))
 
 
 def is_valid_container_number(text: str) -> bool:
@@ -44,7 +38,7 @@ def normalize_imo_number(text: str) -> str:
 
 def imo_check_digit(first_six: str) -> int:
     """The IMO check digit of the first six digits (weights 7 down to 2, last digit of the sum)."""
-    return sum(int(digit) * weight for digit, weight in zip(first_six, range(7, 1, -1), strict=True)) % 10
+    return int(imo.calc_check_digit(first_six))
 
 
 def is_valid_imo_number(text: str) -> bool:
