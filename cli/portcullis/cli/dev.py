@@ -99,7 +99,12 @@ def up(timeout_s: float = typer.Option(180, help="How long to wait for every ser
 
     logs = run_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    # A development machine: default secrets are fine here (production, the default, refuses them).
+    environment = {
+        "PORTCULLIS_ENVIRONMENT": "development",
+        **os.environ,
+        "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+    }
     for service in SERVICES:
         if service.name in pids and _pid_alive(pids[service.name]):
             continue
