@@ -71,6 +71,20 @@ async def test_time_filters_without_a_utc_equivalent_get_422_naming_the_paramete
             assert _fields(answer) == [parameter]
 
 
+async def test_a_resume_id_beyond_the_store_s_integers_gets_422(
+    gateway: tuple[ServiceProcess, dict[Role, str]], http: httpx.AsyncClient
+) -> None:
+    service, keys = gateway
+    url = f"{service.url}/v1/decisions/stream"
+    too_large = str(2**63)
+    by_query = await http.get(url, params={"after_id": too_large}, headers=_bearer(keys[Role.READER]))
+    assert by_query.status_code == 422
+    assert _fields(by_query) == ["after_id"]
+    by_header = await http.get(url, headers={**_bearer(keys[Role.READER]), "Last-Event-ID": too_large})
+    assert by_header.status_code == 422
+    assert _fields(by_header) == ["Last-Event-ID"]
+
+
 async def test_an_outcome_inspected_at_a_time_without_a_utc_equivalent_gets_422(
     gateway: tuple[ServiceProcess, dict[Role, str]], kafka: KafkaSettings, http: httpx.AsyncClient
 ) -> None:

@@ -20,6 +20,8 @@ router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 SubjectId = Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])]
 OptionalStream = Annotated[Stream | None, Query(description="Only this stream")]
 Lanes = Annotated[list[Lane] | None, Query(alias="lane", description="Only these lanes (repeat the parameter)")]
+#: The largest row id the store can hold (a 64-bit integer); a larger one could not even be compared in SQL.
+MAX_ROW_ID = 2**63 - 1
 #: A time bound of a filter: any ISO 8601 time with a zone that has a UTC equivalent (else 422 naming it).
 TimeBound = Annotated[datetime | None, AfterValidator(in_utc_range)]
 
@@ -107,10 +109,12 @@ async def follow_decisions(
     stream: OptionalStream = None,
     lanes: Lanes = None,
     last_event_id: Annotated[
-        int | None, Header(alias="Last-Event-ID", ge=0, description="Replay every decision stored after this id")
+        int | None,
+        Header(alias="Last-Event-ID", ge=0, le=MAX_ROW_ID, description="Replay every decision stored after this id"),
     ] = None,
     after_id: Annotated[
-        int | None, Query(ge=0, description="Same as Last-Event-ID, for clients that cannot set headers")
+        int | None,
+        Query(ge=0, le=MAX_ROW_ID, description="Same as Last-Event-ID, for clients that cannot set headers"),
     ] = None,
 ) -> StreamingResponse:
     """Decisions after Last-Event-ID from the store, then each new one as it is stored."""
