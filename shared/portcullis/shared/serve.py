@@ -85,7 +85,9 @@ class _GuardedHttpTools(HttpToolsProtocol):
 
     uvicorn bounds only the idle time between requests (keep-alive): a client sending a header line every few
     seconds, or a body a byte at a time, would hold its connection (and a file descriptor, and for a body the
-    request's task) for as long as it likes. Responses are not bounded: the live stream stays open.
+    request's task) for as long as it likes. Responses are not bounded: the live stream stays open. It hooks the
+    parser callbacks of uvicorn's httptools protocol (uvicorn is pinned; tests/unit/shared/test_slow_clients.py
+    runs a real server and would notice a change).
     """
 
     header_timeout_s = 10.0

@@ -113,6 +113,7 @@ class FailedAuthLimiter:
 
     def _forget_expired(self, now: float) -> None:
         expired = [address for address, f in self._failures.items() if now - f.window_start >= self.window_s]
+        # None expired (a flood of addresses): forget the oldest tenth, so memory stays bounded.
         for address in expired or list(self._failures)[: self.max_addresses // 10]:
             del self._failures[address]
 
