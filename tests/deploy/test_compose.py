@@ -43,7 +43,11 @@ def load(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 @cache
 def project() -> dict[str, Any]:
-    result = load(COMPOSE, PORTCULLIS_SCORING_RANDOM_SELECTION_SECRET="not-for-production")
+    result = load(
+        COMPOSE,
+        PORTCULLIS_SCORING_RANDOM_SELECTION_SECRET="not-for-production",
+        PORTCULLIS_GATEWAY_CURSOR_SECRET="not-either",
+    )
     assert result.returncode == 0, result.stderr
     loaded: dict[str, Any] = json.loads(result.stdout)
     return loaded
@@ -75,6 +79,6 @@ def test_the_checker_refuses_a_broken_file_and_a_missing_secret(tmp_path: Path) 
     document["services"]["ingest"]["enviroment"] = document["services"]["ingest"].pop("environment", {})
     broken = tmp_path / "compose.yaml"
     broken.write_text(yaml.safe_dump(document))
-    result = load(broken, PORTCULLIS_SCORING_RANDOM_SELECTION_SECRET="x")
+    result = load(broken, PORTCULLIS_SCORING_RANDOM_SELECTION_SECRET="x", PORTCULLIS_GATEWAY_CURSOR_SECRET="y")
     assert result.returncode != 0
     assert "enviroment" in result.stderr

@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import resource
+import secrets
 import shutil
 import subprocess
 import uuid
@@ -95,9 +96,13 @@ class Containers:
             env[f"PORTCULLIS_{prefix}_DATABASE_URL"] = f"sqlite+aiosqlite:////tmp/{service}.db"
         if service in ("scoring", "api-gateway"):
             env[f"PORTCULLIS_{prefix}_GROUP_ID"] = f"{service}-{self.suffix}"
+        # The images run as production (their default): each secret it requires is given, as a deployment must.
         if service == "scoring":
             env["PORTCULLIS_SCORING_MODEL_REGISTRY"] = "/models"
+            env["PORTCULLIS_SCORING_RANDOM_SELECTION_SECRET"] = secrets.token_urlsafe(32)
             volumes = ["-v", f"{self.models}:/models:ro"]
+        if service == "api-gateway":
+            env["PORTCULLIS_GATEWAY_CURSOR_SECRET"] = secrets.token_urlsafe(32)
         name = f"portcullis-test-{service}-{self.suffix}"
         options = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
         subprocess.run(

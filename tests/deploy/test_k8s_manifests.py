@@ -124,7 +124,7 @@ def test_every_object_passes_its_schema_strictly(overlay: str) -> None:
     assert not invalid, invalid
     unchecked = {r["kind"] for r in records if r["status"] == "no-schema"}
     # Strimzi publishes no packaged schema: its resources are checked field by field by the tests below.
-    assert unchecked <= {"Kafka", "KafkaNodePool", "KafkaTopic"}
+    assert unchecked <= {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
     checked = {r["kind"] for r in records if r["status"] == "valid"}
     assert {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "ConfigMap", "Job"} <= checked
     assert {"PersistentVolumeClaim", "ServiceMonitor", "PrometheusRule"} <= checked
@@ -438,6 +438,12 @@ def test_a_job_creates_the_first_admin_key_with_the_images_own_command(overlay: 
     assert container["command"][:3] == ["python", "-m", "portcullis.shared.auth.bootstrap"]
     [config] = of_kind(docs, "ConfigMap")
     assert container["envFrom"] == [{"configMapRef": {"name": config["metadata"]["name"]}}]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PORTCULLIS_KAFKA_SASL_USERNAME"]["value"] == "admin-kafka"  # the user that may write `apikeys`
+    assert env["PORTCULLIS_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "admin-kafka",
+        "key": "password",
+    }
     gateway = named(docs, "Deployment", "api-gateway")["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == gateway["image"]
     assert job["spec"]["ttlSecondsAfterFinished"] <= 3600, "the key stays in the Job's log no longer than an hour"
@@ -447,3 +453,126 @@ def test_a_job_creates_the_first_admin_key_with_the_images_own_command(overlay: 
     )
     assert result.returncode == 0, result.stderr
     assert "admin key" in result.stdout
+
+
+#: What each service does with each topic (Write also means Describe): the ACLs must be exactly these.
+KAFKA_ACCESS = {
+    "ingest": {"declarations": {"Write"}, "passengers": {"Write"}, "containers": {"Write"}, "apikeys": {"Read"}},
+    "scoring": {
+        "declarations": {"Read"},
+        "passengers": {"Read"},
+        "containers": {"Read"},
+        "watchlist": {"Read"},
+        "selections": {"Read", "Write"},
+        "decisions": {"Write"},
+        "declarations.dlq": {"Write"},
+        "passengers.dlq": {"Write"},
+        "containers.dlq": {"Write"},
+    },
+    "watchlist": {"watchlist": {"Write"}, "apikeys": {"Read"}},
+    "api-gateway": {
+        "decisions": {"Read"},
+        "decisions.dlq": {"Write"},
+        "outcomes": {"Write"},
+        "apikeys": {"Read", "Write"},
+    },
+}
+
+
+def _acls(user: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, tuple[str, set[str]]]]:
+    """A KafkaUser's topic and group ACLs: {topic: operations}, {group: (pattern type, operations)}."""
+    topics: dict[str, set[str]] = {}
+    groups: dict[str, tuple[str, set[str]]] = {}
+    for acl in user["spec"]["authorization"]["acls"]:
+        resource = acl["resource"]
+        assert resource["name"] != "*"
+        assert resource.get("patternType", "literal") in {"literal", "prefix"}
+        assert acl.get("host", "*") == "*"
+        if resource["type"] == "topic":
+            assert resource["patternType"] == "literal", resource
+            topics.setdefault(resource["name"], set()).update(acl["operations"])
+        else:
+            assert resource["type"] == "group", resource
+            groups[resource["name"]] = (resource["patternType"], set(acl["operations"]))
+    return topics, groups
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kafka_authenticates_every_client_and_each_service_reaches_only_its_topics(overlay: str) -> None:
+    docs = render(overlay)
+    kafka = named(docs, "Kafka", "portcullis")
+    for listener in kafka["spec"]["kafka"]["listeners"]:
+        assert listener["authentication"]["type"] in {"scram-sha-512", "tls"}, listener["name"]
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert "superUsers" not in kafka["spec"]["kafka"]["authorization"]
+    assert "userOperator" in kafka["spec"]["entityOperator"]
+    [config] = of_kind(docs, "ConfigMap")
+    assert config["data"]["PORTCULLIS_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    assert config["data"]["PORTCULLIS_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    users = {u["metadata"]["name"]: u for u in of_kind(docs, "KafkaUser")}
+    for user in users.values():
+        assert user["apiVersion"] == "kafka.strimzi.io/v1beta2"
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == "portcullis"
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
+        assert user["spec"]["authorization"]["type"] == "simple"
+        topics, _ = _acls(user)
+        assert set(topics) <= set(TOPICS), user["metadata"]["name"]
+    deployments = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    readers_of_keys = set()
+    for service, access in KAFKA_ACCESS.items():
+        env = {e["name"]: e for e in deployments[service]["spec"]["template"]["spec"]["containers"][0]["env"]}
+        username = env["PORTCULLIS_KAFKA_SASL_USERNAME"]["value"]
+        # The password is the one Strimzi's user operator generated for this very user.
+        assert env["PORTCULLIS_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": username,
+            "key": "password",
+        }
+        topics, groups = _acls(users[username])
+        assert {topic: ops - {"Describe"} for topic, ops in topics.items()} == access, service
+        assert all("Describe" in ops for ops in topics.values()), service
+        if "Read" in topics.get("apikeys", set()):
+            readers_of_keys.add(service)
+        consumed = {topic for topic, ops in access.items() if "Read" in ops} - {"apikeys", "watchlist", "selections"}
+        if consumed:  # consumer groups of the batch consumers; the followers of compacted topics use none
+            prefix = {"scoring": "SCORING", "api-gateway": "GATEWAY"}[service]
+            group = config["data"][f"PORTCULLIS_{prefix}_GROUP_ID"]
+            assert groups == {group: ("prefix" if service == "scoring" else "literal", {"Read", "Describe"})}
+        else:
+            assert groups == {}, service
+    # Key hashes are readable by the services that check keys, and the operators' admin user only.
+    admin_topics, _ = _acls(users["admin-kafka"])
+    assert admin_topics == {"apikeys": {"Read", "Write", "Describe"}}
+    assert readers_of_keys == {"ingest", "watchlist", "api-gateway"}
+    holders = {name for name, user in users.items() if "apikeys" in _acls(user)[0]}
+    assert holders == {users_of(service, deployments) for service in readers_of_keys} | {"admin-kafka"}
+
+
+def users_of(service: str, deployments: dict[str, dict[str, Any]]) -> str:
+    env = {e["name"]: e for e in deployments[service]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    return str(env["PORTCULLIS_KAFKA_SASL_USERNAME"]["value"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_run_as_production_with_every_secret_they_require_from_a_secret(
+    overlay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portcullis.gateway.settings import GatewaySettings
+    from portcullis.ingest.settings import IngestSettings
+    from portcullis.scoring.settings import ScoringSettings
+    from portcullis.shared.environment import default_secrets
+    from portcullis.watchlist.settings import WatchlistSettings
+
+    for variable in [name for name in os.environ if name.startswith("PORTCULLIS_")]:
+        monkeypatch.delenv(variable)
+    docs = render(overlay)
+    [config] = of_kind(docs, "ConfigMap")
+    assert config["data"]["PORTCULLIS_ENVIRONMENT"] == "production"
+    deployments = {d["metadata"]["name"]: d for d in of_kind(docs, "Deployment")}
+    settings = {"ingest": IngestSettings, "scoring": ScoringSettings, "watchlist": WatchlistSettings}
+    required = {name: default_secrets(cls()) for name, cls in settings.items()}
+    required["api-gateway"] = default_secrets(GatewaySettings())
+    assert "PORTCULLIS_GATEWAY_CURSOR_SECRET" in required["api-gateway"]
+    for service, variables in required.items():
+        env = {e["name"]: e for e in deployments[service]["spec"]["template"]["spec"]["containers"][0]["env"]}
+        for variable in variables:
+            assert "secretKeyRef" in env[variable]["valueFrom"], (service, variable)

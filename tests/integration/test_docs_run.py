@@ -65,7 +65,8 @@ KEY_FIELDS = frozenset(
 )  # fmt: skip
 
 _FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
-_COMMAND = re.compile(r"^\s*(curl|portcullis|\.venv/bin/portcullis)\s")
+# A command line, or one whose output a variable takes (`next=$(curl …)`).
+_COMMAND = re.compile(r"^\s*(?:\w+=\$\()?(curl|portcullis|\.venv/bin/portcullis)\s")
 _ANSWER = re.compile(r"^(?:→\s*)?(\d{3})?[\s,]*(.*)$", re.DOTALL)
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _SCALAR = rf"{_STRING}|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null"

@@ -190,6 +190,8 @@ def _service_environment(kafka: KafkaSettings) -> dict[str, str]:
     """
     folder = run_dir()
     defaults = {
+        # A development machine: default secrets are fine here (production, the default, refuses them).
+        "PORTCULLIS_ENVIRONMENT": "development",
         "PORTCULLIS_SCORING_MODEL_REGISTRY": str(folder / "models"),
         "PORTCULLIS_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gateway.db'}",
         "PORTCULLIS_WATCHLIST_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'watchlist.db'}",

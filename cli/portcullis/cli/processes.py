@@ -158,6 +158,7 @@ class ServiceSet:
         env = {
             # Feature tests exercise other things than keys; the authentication tests switch it back on.
             "PORTCULLIS_AUTH_REQUIRED": "false",
+            "PORTCULLIS_ENVIRONMENT": "development",  # default secrets (tests set their own where they matter)
             "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "PORTCULLIS_KAFKA_TOPIC_PREFIX": self.kafka.topic_prefix,
             f"PORTCULLIS_{prefix}_PORT": str(port),

@@ -1,10 +1,14 @@
-"""HTTP pieces every service shares: error format, request metrics, CORS, body limits, health and metrics routes."""
+"""HTTP pieces every service shares: error format, request metrics, CORS, body limits, strict JSON, health and
+metrics routes."""
 
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import fastapi
 import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -79,6 +83,18 @@ class HttpSettings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in text.split(",") if origin.strip()]
         return value
 
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A connection that has not sent a request's complete headers this long after it opened (or "
+        "after the request's first byte) is closed, with 408 Request Timeout",
+    )
+    body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A request whose body has not fully arrived this long after its headers is cut off",
+    )
+
 
 #: FastAPI's detail of a body it could not decode at all.
 UNPARSEABLE_BODY = "There was an error parsing the body"
@@ -94,9 +110,11 @@ def install_common(
     ready: Callable[[], Awaitable[dict[str, bool]]],
     http: HttpSettings | None = None,
     body_limit: "BodyLimit | None" = None,
+    strict_json: bool = True,
 ) -> None:
     """Add the error format, request metrics, CORS (only when configured), a body size limit (when given),
-    /healthz, /readyz and /metrics to a service.
+    strict JSON bodies (unless the service parses its bodies with `loads_strict` itself), /healthz, /readyz and
+    /metrics to a service.
 
     Call it after `install_auth`: CORS then answers preflight requests (which carry no key) before the key check.
     """
@@ -115,6 +133,8 @@ def install_common(
             return JSONBody(body.model_dump(), status_code=422)
         return await http_exception_handler(request, error)
 
+    if strict_json:
+        app.add_middleware(StrictJSON)  # inside the body limit: only bodies under the limit are parsed
     if body_limit is not None:
         app.add_middleware(BodySizeLimit, limit=body_limit)
     _document_errors(app, body_limit)
@@ -307,3 +327,81 @@ def register_error_schema(schema: dict[str, Any]) -> None:
     for name, nested in definition.pop("$defs", {}).items():
         components.setdefault(name, nested)
     components.setdefault("ErrorBody", definition)
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice (which of the two values counts is up to each parser)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(f"invalid JSON: the key {key!r} appears twice in one object")
+            seen.add(key)
+    return document
+
+
+def loads_strict(body: bytes | str) -> Any:
+    """Parse JSON, refusing an object with a key twice (DuplicateKeyError) and NaN or Infinity (ValueError)."""
+    return json.loads(body, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON: {name} is not a JSON number")
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = Headers(scope=scope).get("content-type", "").split(";", 1)[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class StrictJSON:
+    """Refuses JSON bodies with a key twice in one object with 422, before the app reads them (plain ASGI).
+
+    FastAPI's parser keeps the last of two values and a validating proxy in front may keep the first: the same
+    body would then mean different things to each. The body is checked once it has fully arrived.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or not _is_json(scope):
+            await self._app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def checking() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    _refuse_duplicate_keys(b"".join(chunks))
+                    chunks.clear()
+            return message
+
+        await self._app(scope, checking, send)
+
+
+def _refuse_duplicate_keys(body: bytes) -> None:
+    try:
+        loads_strict(body)
+    except DuplicateKeyError as error:
+        # Raised inside the app's body read: its HTTPException handler answers in the common format.
+        detail = [FieldError(field="body", reason=str(error)).model_dump()]
+        raise fastapi.HTTPException(422, detail) from error
+    except ValueError:
+        pass  # not JSON at all (or NaN): the app's own parsing says what is wrong
+
+
+def in_utc_range(moment: datetime | None) -> datetime | None:
+    """A time that can be converted to UTC (a zone of +14:00 on 1 January of year 1 cannot), else ValueError."""
+    if moment is not None and moment.tzinfo is not None:
+        try:
+            moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValueError("out of range: the time in UTC must lie between the years 1 and 9999") from error
+    return moment

@@ -72,7 +72,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 await migrate(engine, MIGRATIONS)
             sessions = async_sessionmaker(engine, expire_on_commit=False)
             writes = WriteGate(engine)
-            broadcaster = Broadcaster(settings.live_queue_size)
+            broadcaster = Broadcaster(settings.live_queue_size, settings.live_streams_per_key)
+            app.state.keyring.on_removed(broadcaster.revoke)  # a revoked key's live streams end at once
             stack.callback(broadcaster.close, "server shutting down")
             _end_live_streams_on_signal(broadcaster, stack)
             publisher = Publisher(settings.kafka)

@@ -1,5 +1,7 @@
 """Gateway settings (env PORTCULLIS_GATEWAY_*)."""
 
+import secrets
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,9 +37,17 @@ class GatewaySettings(BaseSettings):
     live_queue_size: int = Field(
         default=10_000, ge=1, description="Decisions a live client may fall behind before it is disconnected"
     )
+    live_streams_per_key: int = Field(
+        default=5, ge=1, description="Live streams one API key may hold open at once; 429 above"
+    )
     outbox_retry_s: float = Field(default=10.0, gt=0, description="How often unpublished outcomes are retried")
     publish_timeout_s: float = Field(default=5.0, gt=0, description="Wait for Kafka's acknowledgement of an outcome")
     max_body_bytes: int = Field(
         default=64 * 1024, gt=0, description="Largest request body (an outcome report, a key request); 413 above"
+    )
+    cursor_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+        description="Key that signs page cursors (HMAC), the same on every replica; in development a random one "
+        "per process, in production required",
     )
     log_level: str = "INFO"

@@ -81,7 +81,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
         return {"kafka": await app.state.publisher.start(), "api_keys": app.state.keys_follower.caught_up.is_set()}
 
     install_auth(app, "ingest", GRANTS, lambda: app.state.keyring, settings.auth)
-    install_common(app, "ingest", ready)
+    install_common(app, "ingest", ready, strict_json=False)  # parse_submission parses strictly
     _add_submission_route(app, settings, DECLARATIONS)
     _add_submission_route(app, settings, PASSENGERS)
     _add_submission_route(app, settings, CONTAINERS)

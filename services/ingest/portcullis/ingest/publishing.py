@@ -3,11 +3,10 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-import orjson
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from portcullis.shared.http import FieldError, field_errors
+from portcullis.shared.http import FieldError, field_errors, loads_strict
 from portcullis.shared.kafka import Message
 
 Item = TypeVar("Item", bound=BaseModel)
@@ -40,9 +39,10 @@ async def read_body(request: Request, limit: int) -> bytes:
 def parse_submission(body: bytes, model: type[Item], max_batch: int, key: Callable[[Item], str]) -> list[Item]:
     """One object or a list of 1..max_batch objects, each valid, with no id twice; else InvalidSubmissionError."""
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise InvalidSubmissionError([FieldError(field="body", reason=f"invalid JSON: {error}")]) from error
+        document = loads_strict(body)  # a key twice in one object is refused, not resolved
+    except ValueError as error:
+        reason = str(error) if str(error).startswith("invalid JSON") else f"invalid JSON: {error}"
+        raise InvalidSubmissionError([FieldError(field="body", reason=reason)]) from error
     if isinstance(document, list):
         if not document:
             raise InvalidSubmissionError([FieldError(field="body", reason="an empty batch")])

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,6 +16,8 @@ from portcullis.shared.kafka.follower import CompactedTopicFollower
 from portcullis.shared.settings import KafkaSettings
 
 KEY_PREFIX = "pck"
+#: Compared against when the key id is unknown, so that a miss costs what a wrong secret costs.
+_NO_DIGEST = "0" * 64
 
 
 class Role(StrEnum):
@@ -63,19 +66,29 @@ class KeyRing:
 
     def __init__(self) -> None:
         self._records: dict[str, ApiKeyRecord] = {}
+        self._on_removed: list[Callable[[str], None]] = []
+
+    def on_removed(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(key_id)` whenever a key is revoked or deleted (to end what it holds open)."""
+        self._on_removed.append(callback)
 
     def apply(self, records: list[Record]) -> None:
         """Apply records of the `apikeys` topic (a tombstone or a revoked record removes the key)."""
         for record in records:
             key_id = (record.key or b"").decode()
             if record.value is None:
-                self._records.pop(key_id, None)
+                self._remove(key_id)
                 continue
             stored = ApiKeyRecord.model_validate(orjson.loads(record.value))
             if stored.revoked_at is not None:
-                self._records.pop(stored.key_id, None)
+                self._remove(stored.key_id)
             else:
                 self._records[stored.key_id] = stored
+
+    def _remove(self, key_id: str) -> None:
+        if self._records.pop(key_id, None) is not None:
+            for callback in self._on_removed:
+                callback(key_id)
 
     def add(self, record: ApiKeyRecord) -> None:
         """Accept a key directly (tests, bootstrap)."""
@@ -87,7 +100,9 @@ class KeyRing:
         if len(parts) != 3 or parts[0] != KEY_PREFIX:
             return None
         record = self._records.get(parts[1])
-        if record is None or not hmac.compare_digest(record.secret_sha256, _digest(parts[2])):
+        # Constant time in the secret, and the same work whether or not the key id exists.
+        expected = record.secret_sha256 if record is not None else _NO_DIGEST
+        if not hmac.compare_digest(expected, _digest(parts[2])) or record is None:
             return None
         return record
 

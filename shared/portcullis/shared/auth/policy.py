@@ -1,7 +1,8 @@
 """Who may call what: bearer API keys checked against a per-service policy, with per-key rate limits.
 
 Health, readiness, metrics and the API documentation stay open (they carry no data); every other route needs
-a key whose role its policy names. A route the policy does not name is refused (deny by default).
+a key whose role its policy names. A route the policy does not name is refused (deny by default). A client
+address that keeps presenting invalid keys is answered 429 for a while (its valid keys still work).
 """
 
 import math
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Response
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,6 +36,10 @@ class AuthSettings(BaseSettings):
     required: bool = True  # False only for feature tests that exercise something else; logged loudly
     requests_per_second: float = 200.0  # per key, sustained
     burst: int = 400  # per key, momentary
+    failed_limit: int = Field(
+        default=100, ge=1, description="Failed authentications a client address may make per window; then 429"
+    )
+    failed_window_s: float = Field(default=60.0, gt=0, description="The window of failed_limit, in seconds")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,50 @@ class RateLimiter:
         return (1 - bucket.tokens) / self.rate
 
 
+@dataclass
+class _Failures:
+    window_start: float
+    count: int
+
+
+@dataclass
+class FailedAuthLimiter:
+    """Counts failed authentications per client address in fixed windows; refuses more than `limit` per window."""
+
+    limit: int
+    window_s: float
+    max_addresses: int = 100_000
+    _failures: dict[str, _Failures] = field(default_factory=dict)
+
+    def blocked_seconds(self, address: str) -> float:
+        """0 when the address may still fail; otherwise how long until its window ends."""
+        failures = self._failures.get(address)
+        if failures is None:
+            return 0.0
+        left = failures.window_start + self.window_s - time.monotonic()
+        if left <= 0:
+            del self._failures[address]
+            return 0.0
+        return left if failures.count >= self.limit else 0.0
+
+    def record_failure(self, address: str) -> None:
+        """Count one failed authentication of `address`."""
+        now = time.monotonic()
+        failures = self._failures.get(address)
+        if failures is None or now - failures.window_start >= self.window_s:
+            if len(self._failures) >= self.max_addresses:
+                self._forget_expired(now)
+            self._failures[address] = _Failures(now, 1)
+        else:
+            failures.count += 1
+
+    def _forget_expired(self, now: float) -> None:
+        expired = [address for address, f in self._failures.items() if now - f.window_start >= self.window_s]
+        # None expired (a flood of addresses): forget the oldest tenth, so memory stays bounded.
+        for address in expired or list(self._failures)[: self.max_addresses // 10]:
+            del self._failures[address]
+
+
 def _deny(status: int, reason: str, headers: dict[str, str] | None = None) -> Response:
     return JSONBody(ErrorBody(detail=reason).model_dump(), status_code=status, headers=headers)
 
@@ -94,6 +144,7 @@ class KeyCheck:
         self._settings = settings
         self._routes = routes
         self._limiter = RateLimiter(settings.requests_per_second, settings.burst)
+        self._failed = FailedAuthLimiter(settings.failed_limit, settings.failed_window_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._settings.required or scope["path"] in OPEN_PATHS:
@@ -107,15 +158,12 @@ class KeyCheck:
 
     def _refusal(self, scope: Scope) -> Response | None:
         method, path = scope["method"], scope["path"]
-        header = Headers(scope=scope).get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        headers = Headers(scope=scope).getlist("authorization")
+        # Two Authorization headers could name two keys, each component picking another: refuse them both.
+        scheme, _, token = headers[0].partition(" ") if len(headers) == 1 else ("", "", "")
         record = self._keyring().verify(token.strip()) if scheme.lower() == "bearer" else None
         if record is None:
-            return _deny(
-                401,
-                "a valid API key is required (Authorization: Bearer <key>)",
-                {"WWW-Authenticate": 'Bearer realm="portcullis"'},
-            )
+            return self._unauthenticated(scope, len(headers))
         template = self._routes.template_for(method, path)
         if template is not None:  # no such route: the app answers 404 or 405, and only to a valid key
             grant = next((g for g in self._grants if template.startswith(g.prefix) and method in g.methods), None)
@@ -127,6 +175,21 @@ class KeyCheck:
                 return _deny(429, "rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
         scope.setdefault("state", {})["api_key"] = record
         return None
+
+    def _unauthenticated(self, scope: Scope, header_count: int) -> Response:
+        address = scope["client"][0] if scope.get("client") else "unknown"
+        blocked = self._failed.blocked_seconds(address)
+        if blocked > 0:
+            return _deny(429, "too many failed authentications", {"Retry-After": str(max(1, math.ceil(blocked)))})
+        self._failed.record_failure(address)
+        if self._failed.blocked_seconds(address) > 0:
+            log.warning("failed_authentications_limited", service=self._service, limit=self._failed.limit)
+        reason = (
+            "send exactly one Authorization header"
+            if header_count > 1
+            else "a valid API key is required (Authorization: Bearer <key>)"
+        )
+        return _deny(401, reason, {"WWW-Authenticate": 'Bearer realm="portcullis"'})
 
 
 def install_auth(

@@ -51,11 +51,16 @@ class LiveDecision:
         return not criteria.lanes or self.lane in {lane.value for lane in criteria.lanes}
 
 
+class StreamLimitError(Exception):
+    """The key already holds as many live streams as it may."""
+
+
 class Subscription:
     """One client's bounded queue; overflowing marks it as fallen behind instead of blocking the consumer."""
 
-    def __init__(self, criteria: DecisionFilter, capacity: int) -> None:
+    def __init__(self, criteria: DecisionFilter, capacity: int, key_id: str | None = None) -> None:
         self.criteria = criteria
+        self.key_id = key_id
         self._capacity = capacity
         self._events: deque[LiveDecision] = deque()
         self._wake = asyncio.Event()
@@ -73,7 +78,7 @@ class Subscription:
         self._wake.set()
 
     def close(self, reason: str) -> None:
-        """End the subscription (server shutting down)."""
+        """End the subscription (server shutting down, key revoked)."""
         self.closed_reason = reason
         self._wake.set()
 
@@ -93,13 +98,22 @@ class Subscription:
 class Broadcaster:
     """Fans newly stored decisions out to the live clients of this process."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, streams_per_key: int | None = None) -> None:
         self.capacity = capacity
+        self.streams_per_key = streams_per_key
         self._subscriptions: set[Subscription] = set()
 
-    def subscribe(self, criteria: DecisionFilter) -> Subscription:
-        """A new client's subscription."""
-        subscription = Subscription(criteria, self.capacity)
+    def admits(self, key_id: str | None) -> bool:
+        """Whether the key may open one more stream."""
+        if key_id is None or self.streams_per_key is None:
+            return True
+        return sum(1 for s in self._subscriptions if s.key_id == key_id) < self.streams_per_key
+
+    def subscribe(self, criteria: DecisionFilter, key_id: str | None = None) -> Subscription:
+        """A new client's subscription (StreamLimitError when its key holds as many as it may)."""
+        if not self.admits(key_id):
+            raise StreamLimitError(key_id)
+        subscription = Subscription(criteria, self.capacity, key_id)
         self._subscriptions.add(subscription)
         LIVE_CLIENTS.set(len(self._subscriptions))
         return subscription
@@ -132,6 +146,12 @@ class Broadcaster:
         """End every client's stream (the server is shutting down)."""
         for subscription in list(self._subscriptions):
             subscription.close(reason)
+
+    def revoke(self, key_id: str) -> None:
+        """End the streams of a key that was revoked (called by the key ring)."""
+        for subscription in list(self._subscriptions):
+            if subscription.key_id == key_id:
+                subscription.close("API key revoked")
 
 
 class StoreTail:
@@ -216,9 +236,14 @@ async def event_stream(
     criteria: DecisionFilter,
     last_event_id: int | None,
     heartbeat_s: float,
+    key_id: str | None = None,
 ) -> AsyncIterator[str]:
     """SSE text: stored decisions after `last_event_id`, then new ones live, with heartbeats; each once, in order."""
-    subscription = broadcaster.subscribe(criteria)
+    try:
+        subscription = broadcaster.subscribe(criteria, key_id)
+    except StreamLimitError:  # the route checked; a race of one key's concurrent requests ends here
+        yield _closing(f"this API key already holds {broadcaster.streams_per_key} live streams")
+        return
     reason = "client disconnected"
     try:
         yield f"retry: 2000\n: following decisions, heartbeat every {heartbeat_s:g} s\n\n"
@@ -233,7 +258,7 @@ async def event_stream(
                     break
                 # The replay outran the queue: start a fresh subscription and read the store again.
                 broadcaster.unsubscribe(subscription)
-                subscription = broadcaster.subscribe(criteria)
+                subscription = broadcaster.subscribe(criteria, key_id)
         while True:
             events = await subscription.take(heartbeat_s)
             for event in events:

@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import AfterValidator
 
 from portcullis.gateway.decisions.cursor import CursorError
 from portcullis.gateway.decisions.live import event_stream
@@ -17,7 +18,7 @@ from portcullis.gateway.decisions.schemas import (
 )
 from portcullis.gateway.decisions.service import decision_history, get_decision, list_decisions
 from portcullis.gateway.deps import INVALID, BroadcasterDep, SessionDep, SessionsDep, SettingsDep, unprocessable
-from portcullis.shared.http import ErrorBody
+from portcullis.shared.http import ErrorBody, in_utc_range
 from portcullis.shared.schemas import Decision, Lane, Stream
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -25,6 +26,10 @@ router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 SubjectId = Annotated[str, Path(min_length=1, max_length=64, examples=["97061800"])]
 OptionalStream = Annotated[Stream | None, Query(description="Only this stream")]
 Lanes = Annotated[list[Lane] | None, Query(alias="lane", description="Only these lanes (repeat the parameter)")]
+#: The largest row id the store can hold (a 64-bit integer); a larger one could not even be compared in SQL.
+MAX_ROW_ID = 2**63 - 1
+#: A time bound of a filter: any ISO 8601 time with a zone that has a UTC equivalent (else 422 naming it).
+TimeBound = Annotated[datetime | None, AfterValidator(in_utc_range)]
 
 
 def decision_filter(
@@ -32,8 +37,8 @@ def decision_filter(
     lanes: Lanes = None,
     office_id: Annotated[str | None, Query(max_length=64, description="Customs office of lodgement")] = None,
     importer_id: Annotated[str | None, Query(max_length=64, description="Importer identifier")] = None,
-    decided_from: Annotated[datetime | None, Query(description="Decided at or after (ISO 8601 with zone)")] = None,
-    decided_to: Annotated[datetime | None, Query(description="Decided before (ISO 8601 with zone)")] = None,
+    decided_from: Annotated[TimeBound, Query(description="Decided at or after (ISO 8601 with zone)")] = None,
+    decided_to: Annotated[TimeBound, Query(description="Decided before (ISO 8601 with zone)")] = None,
     score_min: Annotated[float | None, Query(ge=0, le=1, description="Score at least")] = None,
     score_max: Annotated[float | None, Query(ge=0, le=1, description="Score at most")] = None,
     random_selection: Annotated[bool | None, Query(description="Only random selections (or only others)")] = None,
@@ -76,6 +81,7 @@ FilterDep = Annotated[DecisionFilter, Depends(decision_filter)]
 )
 async def list_decisions_route(
     session: SessionDep,
+    settings: SettingsDep,
     criteria: FilterDep,
     sort: Annotated[DecisionSort, Query(description="Order; ties by id")] = DecisionSort.DECIDED_AT_DESC,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = 100,
@@ -83,7 +89,8 @@ async def list_decisions_route(
 ) -> DecisionPage:
     """Filtered, sorted decisions; pages stay stable while new decisions arrive."""
     try:
-        return await list_decisions(session, criteria, sort, limit, cursor)
+        secret = settings.cursor_secret.get_secret_value().encode()
+        return await list_decisions(session, criteria, sort, limit, cursor, secret)
     except CursorError as error:
         raise unprocessable("cursor", str(error)) from error
 
@@ -96,29 +103,42 @@ async def list_decisions_route(
             "content": {
                 "text/event-stream": {"example": 'id: 1042\nevent: decision\ndata: {"stream":"declaration"}\n\n'}
             },
-            "description": "Server-Sent Events: `decision` events (id = store id), `close` with a reason, heartbeats",
+            "description": "Server-Sent Events: `decision` events (id = store id), `close` with a reason (for "
+            "example the key was revoked), heartbeats",
         },
+        429: {"model": ErrorBody, "description": "The key already holds as many live streams as it may"},
         **INVALID,
     },
     summary="Follow new decisions live (Server-Sent Events), resumable with Last-Event-ID",
 )
 async def follow_decisions(
+    request: Request,
     broadcaster: BroadcasterDep,
     sessions: SessionsDep,
     settings: SettingsDep,
     stream: OptionalStream = None,
     lanes: Lanes = None,
     last_event_id: Annotated[
-        int | None, Header(alias="Last-Event-ID", ge=0, description="Replay every decision stored after this id")
+        int | None,
+        Header(alias="Last-Event-ID", ge=0, le=MAX_ROW_ID, description="Replay every decision stored after this id"),
     ] = None,
     after_id: Annotated[
-        int | None, Query(ge=0, description="Same as Last-Event-ID, for clients that cannot set headers")
+        int | None,
+        Query(ge=0, le=MAX_ROW_ID, description="Same as Last-Event-ID, for clients that cannot set headers"),
     ] = None,
 ) -> StreamingResponse:
     """Decisions after Last-Event-ID from the store, then each new one as it is stored."""
     criteria = DecisionFilter(stream=stream, lanes=tuple(dict.fromkeys(lanes or [])))
     resume_from = last_event_id if last_event_id is not None else after_id
-    events = event_stream(broadcaster, sessions, criteria, resume_from, settings.live_heartbeat_s)
+    key = getattr(request.state, "api_key", None)  # None only with authentication off
+    key_id = key.key_id if key is not None else None
+    if not broadcaster.admits(key_id):
+        raise HTTPException(
+            429,
+            f"this API key already holds {broadcaster.streams_per_key} live streams; close one first",
+            headers={"Retry-After": "5"},
+        )
+    events = event_stream(broadcaster, sessions, criteria, resume_from, settings.live_heartbeat_s, key_id)
     return StreamingResponse(
         events,
         media_type="text/event-stream",

@@ -109,13 +109,18 @@ def _ordered(statement: Select[DecisionRow], sort: DecisionSort) -> Select[Decis
 
 
 async def list_decisions(
-    session: AsyncSession, criteria: DecisionFilter, sort: DecisionSort, limit: int, cursor: str | None
+    session: AsyncSession,
+    criteria: DecisionFilter,
+    sort: DecisionSort,
+    limit: int,
+    cursor: str | None,
+    cursor_secret: bytes,
 ) -> DecisionPage:
     """One page of decisions matching the filter, in the sort's order, after the cursor (raises CursorError)."""
     fingerprint = criteria.fingerprint()
     conditions = filter_conditions(criteria)
     if cursor is not None:
-        conditions.append(_after(decode_cursor(cursor, sort, fingerprint)))
+        conditions.append(_after(decode_cursor(cursor, sort, fingerprint, cursor_secret)))
     statement = _ordered(select(DecisionRow).where(*conditions), sort).limit(limit + 1)
     rows = list((await session.scalars(statement)).all())
     next_cursor = None
@@ -123,7 +128,7 @@ async def list_decisions(
         rows = rows[:limit]
         last = rows[-1]
         key: datetime | float = aware(last.decided_at) if sort.key == "decided_at" else last.score
-        next_cursor = encode_cursor(Cursor(sort, key, last.event_id), fingerprint)
+        next_cursor = encode_cursor(Cursor(sort, key, last.event_id), fingerprint, cursor_secret)
     return DecisionPage(items=[stored(row) for row in rows], next_cursor=next_cursor)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from fastapi.openapi.models import Example
 
 from portcullis.gateway.db import WritesDep
-from portcullis.gateway.deps import INVALID, SessionDep
+from portcullis.gateway.deps import INVALID, SessionDep, unprocessable
 from portcullis.gateway.metrics import OUTCOMES_RECORDED
 from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.schemas import RecordedOutcome
@@ -18,7 +18,7 @@ from portcullis.gateway.outcomes.service import (
     recorded,
     result_label,
 )
-from portcullis.shared.http import ErrorBody
+from portcullis.shared.http import ErrorBody, in_utc_range
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Stream
 from portcullis.shared.schemas.outcome import InspectionOutcome
@@ -93,6 +93,10 @@ async def report_outcome(
     stream: StreamQuery = Stream.DECLARATION,
 ) -> RecordedOutcome:
     """Store the outcome, then publish it to the `outcomes` topic (retried until Kafka acknowledges it)."""
+    try:
+        in_utc_range(report.inspected_at)  # stored in UTC
+    except ValueError as error:
+        raise unprocessable("inspected_at", str(error)) from error
     async with writes:
         try:
             result = await record_outcome(session, stream, subject_id, report)
