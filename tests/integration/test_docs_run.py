@@ -214,15 +214,16 @@ _PREAMBLE = r"""
 set +e
 source .run/dev-keys.env
 U=http://127.0.0.1:{gateway}
-_n=0
+# Calls are numbered in a file, not a variable: `next=$(curl …)` runs in a subshell.
+_next() {{ local n; n=$(( $(cat "$OUT/.n" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$OUT/.n"; echo "$OUT/$n"; }}
 curl() {{
-  _n=$((_n + 1)); local at="$OUT/$_n" limit=30 argument
+  local at limit=30 argument; at=$(_next)
   for argument in "$@"; do [[ "$argument" =~ ^-[a-zA-Z]*N ]] && limit=3; done  # a live stream: read a moment
   command curl --max-time "$limit" -o "$at.out" -w '%{{http_code}}' "$@" > "$at.status"; echo $? > "$at.exit"
   cat "$at.out"
 }}
 portcullis() {{
-  _n=$((_n + 1)); local at="$OUT/$_n"
+  local at; at=$(_next)
   command portcullis "$@" > "$at.out" 2> "$at.err"; echo $? > "$at.exit"
   cat "$at.out"
 }}
