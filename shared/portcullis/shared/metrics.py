@@ -1,5 +1,10 @@
 """Prometheus metrics every service shares, and the `/metrics` response."""
 
+import collections
+import math
+from bisect import bisect_left
+from collections.abc import Sequence
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -37,3 +42,21 @@ BATCH_FAILURES = Counter(
 def metrics_payload() -> tuple[bytes, str]:
     """The current metrics in the Prometheus text format, with its content type."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def observe_many(histogram: Histogram, amounts: Sequence[float]) -> None:
+    """Observe every amount, as `histogram.observe` would one at a time, with one increment per bucket touched.
+
+    Scoring observes two histograms per decision: one at a time, that was about 5 us of a decision's ~55. It reads
+    the pinned prometheus-client's bucket fields; tests/unit/shared/test_observe_many.py compares it with
+    `observe` and would notice a change of the library.
+    """
+    if not amounts:
+        return
+    histogram._raise_if_not_observable()  # type: ignore[no-untyped-call]
+    bounds = histogram._upper_bounds
+    # A bucket is the first whose upper bound the amount does not exceed (NaN: none, as `observe` does).
+    counts = collections.Counter(bisect_left(bounds, amount) for amount in amounts if not math.isnan(amount))
+    histogram._sum.inc(sum(amounts))
+    for index, count in counts.items():
+        histogram._buckets[index].inc(count)

@@ -10,7 +10,6 @@ from portcullis.scoring.containers import ContainerPipeline
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.shared.schemas import Decision, Lane, ReasonKind, Stream
-from portcullis.shared.schemas.container import ContainerEvent
 from tests.unit.services.stream_fixtures import (
     SETTINGS,
     CapturingPublisher,
@@ -78,7 +77,7 @@ def test_an_amendment_after_a_yellow_selection_stays_yellow_and_says_why() -> No
     [amended] = decide(pipeline, CORRECTED)
     assert amended.lane is Lane.YELLOW  # the corrected weights alone would be green
     assert amendment_texts(amended) == ["amended after selection: the earlier yellow lane stands"]
-    assert amended.content_digest == content_digest(ContainerEvent.model_validate(CORRECTED))
+    assert amended.content_digest == content_digest(orjson.dumps(CORRECTED))  # the record as published
     assert amended.content_digest != first.content_digest
 
 

@@ -15,6 +15,7 @@ from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
 from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.logging import get_logger
+from portcullis.shared.metrics import observe_many
 from portcullis.shared.schemas import Decision
 
 log = get_logger(__name__)
@@ -57,9 +58,11 @@ class DecisionSink:
         committed = datetime.now(UTC)
         for (stream, lane), count in Counter((n.decision.stream.value, n.decision.lane.value) for n in new).items():
             DECISIONS_STORED.labels(stream, lane).inc(count)
+        latencies: dict[str, list[float]] = {}
         for item in new:
-            RECEIPT_TO_STORAGE.labels(item.decision.stream.value).observe(
-                max(0.0, (committed - item.decision.received_at).total_seconds())
-            )
+            latency = max(0.0, (committed - item.decision.received_at).total_seconds())
+            latencies.setdefault(item.decision.stream.value, []).append(latency)
+        for stream, observed in latencies.items():
+            observe_many(RECEIPT_TO_STORAGE.labels(stream), observed)
         if self._live is not None and new:
             self._live.wake()

@@ -8,7 +8,7 @@ scores. A record whose subject was selected with other content is an amendment a
 least the earlier one (only an officer can lower it), it carries a reason saying so, and rules see
 `amended_after_selection`. The same content again is no amendment (a replay decides as before).
 
-Per record this costs one serialisation of the validated subject, a SHA-256 and one dict lookup.
+Per record this costs a SHA-256 of the record as published (see `content_digest`) and one dict lookup.
 """
 
 import hashlib
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
 
 from portcullis.scoring.selectivity import LANE_ORDER
 from portcullis.shared.kafka import CompactedTopicFollower, Message, Record
@@ -31,9 +30,12 @@ log = get_logger(__name__)
 MAX_DIGESTS = 16
 
 
-def content_digest(subject: BaseModel) -> str:
-    """SHA-256 (hex) of the subject's canonical JSON: the validated model serialised, fields in schema order."""
-    return hashlib.sha256(subject.__pydantic_serializer__.to_json(subject)).hexdigest()
+def content_digest(published: bytes) -> str:
+    """SHA-256 (hex) of a record as published. Ingest publishes the validated record's canonical JSON
+    (`model_dump_json`), so the same content posted twice, in whatever key order or spacing, has one digest; a
+    producer that goes around ingest gets a digest of what it wrote (another spelling reads as an amendment,
+    which can only keep or raise a lane)."""
+    return hashlib.sha256(published).hexdigest()
 
 
 def amendment_reason(earlier: Lane, lane: Lane) -> dict[str, Any]:

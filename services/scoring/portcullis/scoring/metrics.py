@@ -8,6 +8,8 @@ from typing import Protocol
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from portcullis.shared.metrics import observe_many
+
 DECISIONS = Counter("portcullis_decisions_total", "Decisions produced", ["stream", "lane"])
 RANDOM_SELECTIONS = Counter("portcullis_random_selections_total", "Would-be-green items sent to inspection", ["stream"])
 SCORING_SECONDS = Histogram(
@@ -79,6 +81,5 @@ def observe_decisions(stream: str, decisions: Sequence[Observed]) -> None:
     for lane, count in collections.Counter(decision.lane for decision in decisions).items():
         DECISIONS.labels(stream, lane).inc(count)
     RANDOM_SELECTIONS.labels(stream).inc(sum(decision.random_selection for decision in decisions))
-    latency = DECISION_LATENCY.labels(stream)
-    for decision in decisions:
-        latency.observe(max(0.0, now - decision.received_at.timestamp()))
+    latencies = [max(0.0, now - decision.received_at.timestamp()) for decision in decisions]
+    observe_many(DECISION_LATENCY.labels(stream), latencies)

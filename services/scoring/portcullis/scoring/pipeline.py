@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, content_digest, unique_runs
+from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
@@ -33,6 +33,7 @@ from portcullis.scoring.random_selection import RandomSelector
 from portcullis.scoring.selectivity import LANE_ORDER, Selection, against_thresholds, select_declarations
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, DependencyUnavailableError, Message, Publisher, Record
+from portcullis.shared.metrics import observe_many
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 
 #: Lanes by strictness (the index is `selectivity.LANE_ORDER`'s value).
@@ -94,14 +95,14 @@ class DeclarationPipeline:
         active = self._models.current
         if active is None:
             raise ModelUnavailableError("no model published yet")
-        declarations, received, dead = decode_records(records, Declaration, "invalid_declaration")
+        declarations, received, digests, dead = decode_records(records, Declaration, "invalid_declaration")
         if declarations:
             started = time.perf_counter()
             decisions: list[Decided] = []
             selected: list[Message] = []
             # A subject twice in one batch: the second run sees what the first decided (its selection).
             for run in unique_runs([d.declaration_id for d in declarations]):
-                decided = await self._decide_run(active, declarations[run], received[run])
+                decided = await self._decide_run(active, declarations[run], received[run], digests[run])
                 for each in decided:
                     noted = self._selections.note(Stream.DECLARATION, each.subject_id, each.lane, each.content_digest)
                     if noted is not None:
@@ -115,9 +116,12 @@ class DeclarationPipeline:
         return dead
 
     async def _decide_run(
-        self, active: ActiveModel, declarations: Sequence[Declaration], received: Sequence[datetime]
+        self,
+        active: ActiveModel,
+        declarations: Sequence[Declaration],
+        received: Sequence[datetime],
+        digests: Sequence[str],
     ) -> list[Decided]:
-        digests = [content_digest(declaration) for declaration in declarations]
         earlier = [
             self._selections.earlier_lane(Stream.DECLARATION, declaration.declaration_id, digest)
             for declaration, digest in zip(declarations, digests, strict=True)
@@ -237,10 +241,9 @@ class DeclarationPipeline:
 
     def _observe(self, decisions: Sequence[Decided], active: ActiveModel) -> None:
         observe_decisions(Stream.DECLARATION, decisions)
-        score_histogram = SCORE.labels(active.version)
-        for decision in decisions:
-            score_histogram.observe(decision.score)
-        SCORE_DRIFT.observe(active.model, [decision.score for decision in decisions])
+        scores = [decision.score for decision in decisions]
+        observe_many(SCORE.labels(active.version), scores)
+        SCORE_DRIFT.observe(active.model, scores)
 
 
 def _attributes(declaration: Declaration) -> dict[str, str]:

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel
 
-from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, content_digest, unique_runs
+from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORING_SECONDS, SELECTIVITY_HITS, observe_decisions
@@ -122,14 +122,14 @@ class StreamPipeline(ABC, Generic[Subject]):
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not valid subjects."""
-        subjects, received, dead = self.decode(records)
+        subjects, received, digests, dead = self.decode(records)
         if subjects:
             started = time.perf_counter()
             decisions: list[Decision] = []
             selected: list[Message] = []
             # A subject twice in one batch: the second run sees what the first decided (its selection).
             for run in unique_runs([self.subject_id(subject) for subject in subjects]):
-                decided = await self._decide_run(subjects[run], received[run])
+                decided = await self._decide_run(subjects[run], received[run], digests[run])
                 for each in decided:
                     digest = each.content_digest or ""
                     noted = self._selections.note(self.stream, each.subject_id, each.lane, digest)
@@ -147,8 +147,9 @@ class StreamPipeline(ABC, Generic[Subject]):
             self._observe(decisions)
         return dead
 
-    async def _decide_run(self, subjects: Sequence[Subject], received: Sequence[datetime]) -> list[Decision]:
-        digests = [content_digest(subject) for subject in subjects]
+    async def _decide_run(
+        self, subjects: Sequence[Subject], received: Sequence[datetime], digests: Sequence[str]
+    ) -> list[Decision]:
         earlier = [
             self._selections.earlier_lane(self.stream, self.subject_id(subject), digest)
             for subject, digest in zip(subjects, digests, strict=True)
@@ -168,8 +169,9 @@ class StreamPipeline(ABC, Generic[Subject]):
             )
         return decisions
 
-    def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[DeadLetter]]:
-        """Valid subjects with their broker timestamps, and dead letters naming the fields of invalid ones."""
+    def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[str], list[DeadLetter]]:
+        """Valid subjects with their broker timestamps and content digests, and dead letters naming the fields of
+        invalid ones."""
         return decode_records(records, self.schema, f"invalid_{self.stream}")
 
     def select(

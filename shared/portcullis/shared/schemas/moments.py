@@ -5,6 +5,7 @@ in UTC; converting it (features, the decision store) raises. Nothing a port syst
 happened before 2000, and advance data comes days or months ahead, never years: the window refuses both.
 """
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -18,11 +19,29 @@ MAX_AHEAD = timedelta(days=366)
 LATEST_VALIDITY = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+class _Horizon:
+    """Now + MAX_AHEAD, computed at most once a second: every time of every record is checked against it."""
+
+    def __init__(self) -> None:
+        self._latest = EARLIEST
+        self._until = 0.0
+
+    def latest(self) -> datetime:
+        now = time.time()
+        if now >= self._until:
+            self._latest = datetime.fromtimestamp(now, UTC) + MAX_AHEAD
+            self._until = now + 1.0
+        return self._latest
+
+
+_HORIZON = _Horizon()
+
+
 def _recorded(moment: datetime) -> datetime:
     # Comparing aware times never overflows (converting them to UTC can): check the window first.
     if moment < EARLIEST:
         raise ValueError(f"lies before {EARLIEST:%Y-%m-%d}: no record is that old")
-    if moment > datetime.now(UTC) + MAX_AHEAD:
+    if moment > _HORIZON.latest():
         raise ValueError(f"lies more than {MAX_AHEAD.days} days in the future")
     return moment
 
