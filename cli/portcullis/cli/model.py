@@ -116,12 +116,18 @@ def train(
         typer.Option("--export", help="With --feedback: also write the weighted training set (CSV with Weight)"),
     ] = None,
     decided_from: Annotated[
-        datetime | None,
-        typer.Option(help="With --feedback: only decisions made at or after (ISO 8601 with zone)", show_default=False),
+        str | None,
+        typer.Option(
+            help="With --feedback: only decisions made at or after (ISO 8601 with zone)",
+            metavar="TIME",
+            show_default=False,
+        ),
     ] = None,
     decided_to: Annotated[
-        datetime | None,
-        typer.Option(help="With --feedback: only decisions made before (ISO 8601 with zone)", show_default=False),
+        str | None,
+        typer.Option(
+            help="With --feedback: only decisions made before (ISO 8601 with zone)", metavar="TIME", show_default=False
+        ),
     ] = None,
     api_key: ApiKey = None,
     red_rate: Annotated[float, typer.Option(help="Expected share of red lanes")] = DEFAULT_RED_RATE,
@@ -135,7 +141,7 @@ def train(
     if feedback is not None:
         if declarations is None or train_csv is not None or valid_csv is not None:
             raise _usage("--feedback takes --declarations (and neither --train nor --valid)")
-        window = FeedbackWindow(decided_from, decided_to)
+        window = FeedbackWindow(_moment("--decided-from", decided_from), _moment("--decided-to", decided_to))
         source = FeedbackSource(service_url("gateway", None if feedback == "gateway" else feedback), api_key)
         model = _train_from_feedback(source, window, declarations, random_rate, out, config, export)
     else:
@@ -150,6 +156,18 @@ def train(
     typer.echo(f"artifact {out}")
     typer.echo(f"validation: {_summary(model.card['metrics_valid'])}")
     typer.echo(f"lanes: red >= {model.thresholds.red:.4f}, yellow >= {model.thresholds.yellow:.4f}")
+
+
+def _moment(option: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _usage(f"{option}: not an ISO 8601 time ({value})") from exc
+    if moment.tzinfo is None:
+        raise _usage(f"{option}: give a time zone (for example 2026-11-25T12:00:00Z)")
+    return moment
 
 
 @dataclass(frozen=True)
