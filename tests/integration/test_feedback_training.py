@@ -1,5 +1,6 @@
 """Retraining from feedback: outcomes posted to the gateway for a replayed population whose random selections are
 known give, once weighted by inverse propensity, the population's true irregularity rate; unweighted they do not.
+Retraining reads them through the gateway's feedback export (authentication on), not from its tables.
 """
 
 import asyncio
@@ -12,9 +13,12 @@ import orjson
 import pandas as pd
 from typer.testing import CliRunner
 
+from portcullis.cli.keys import publish_key
 from portcullis.cli.main import app as cli
+from portcullis.cli.model import FeedbackSource, FeedbackWindow, read_feedback_export
 from portcullis.cli.processes import ServiceSet
-from portcullis.shared.riskmodel.feedback import build_feedback, read_decisions_async
+from portcullis.shared.auth import Role, new_key
+from portcullis.shared.riskmodel.feedback import build_feedback
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import publish_decisions, wait_for
 
@@ -87,11 +91,16 @@ async def test_weighted_feedback_estimates_the_population_rate(
     await publish_decisions(
         kafka, [_decision(row, start + timedelta(seconds=n)) for n, (_, row) in enumerate(decided.iterrows())]
     )
-    gateway = gateway_set.start("gateway")
+    reader, reader_record = new_key("feedback-reader", Role.READER)
+    inspector, inspector_record = new_key("feedback-inspector", Role.INSPECTOR)
+    for record in (reader_record, inspector_record):
+        await publish_key(kafka, record)
+    gateway = gateway_set.start("gateway", {"PORTCULLIS_AUTH_REQUIRED": "true"})
+    as_reader = {"Authorization": f"Bearer {reader}"}
 
     async def stored() -> bool:
-        answer = await http.get(f"{gateway.url}/v1/statistics")
-        return bool(answer.json()["decisions"] == POPULATION)
+        answer = await http.get(f"{gateway.url}/v1/statistics", headers=as_reader)
+        return answer.status_code == 200 and bool(answer.json()["decisions"] == POPULATION)
 
     await wait_for(stored, 60, 0.5)
     inspected = decided[decided["flagged"] | decided["random_selection"]]
@@ -100,14 +109,29 @@ async def test_weighted_feedback_estimates_the_population_rate(
 
     async def report(subject_id: str, irregular: bool) -> None:
         async with limit:
-            answer = await http.post(f"{gateway.url}/v1/decisions/{subject_id}/outcome", json=_outcome(irregular))
+            answer = await http.post(
+                f"{gateway.url}/v1/decisions/{subject_id}/outcome",
+                json=_outcome(irregular),
+                headers={"Authorization": f"Bearer {inspector}"},
+            )
             assert answer.status_code == 201, answer.text
 
     await asyncio.gather(
         *(report(row.subject_id, bool(row.irregular)) for row in pd.concat([inspected, ad_hoc]).itertuples())
     )
 
-    data = build_feedback(await read_decisions_async(gateway_set.gateway_database_url), export, RANDOM_RATE)
+    source = FeedbackSource(gateway.url, reader)
+    decisions = await asyncio.to_thread(read_feedback_export, source)
+    assert decisions["subject_id"].is_unique
+    # The export is streamed; a decision-time window selects part of it (decided_to excluded).
+    first_thousand = FeedbackWindow(decided_to=start + timedelta(seconds=1000))
+    assert len(await asyncio.to_thread(read_feedback_export, source, first_thousand)) == 1000
+    # Without a key, or with a key of a role that may not export, nothing is exported.
+    assert (await http.get(f"{gateway.url}/v1/exports/feedback")).status_code == 401
+    refused = await http.get(f"{gateway.url}/v1/exports/feedback", headers={"Authorization": f"Bearer {inspector}"})
+    assert refused.status_code == 403
+
+    data = build_feedback(decisions, export, RANDOM_RATE)
     summary = data.summary
     true_rate = float(population["irregular"].mean())
     assert summary.decisions == POPULATION
@@ -133,7 +157,9 @@ async def test_weighted_feedback_estimates_the_population_rate(
             "model",
             "train",
             "--feedback",
-            gateway_set.gateway_database_url,
+            gateway.url,
+            "--api-key",
+            reader,
             "--declarations",
             str(export),
             "--random-rate",

@@ -4,14 +4,27 @@ import csv
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import httpx
+import pandas as pd
 import typer
 
 from portcullis.cli.paths import project_root, run_dir
 from portcullis.cli.progress import working
-from portcullis.cli.service_client import EXIT_FAILED, EXIT_USAGE
+from portcullis.cli.service_client import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ApiKey,
+    auth_headers,
+    fail,
+    refusal,
+    service_url,
+)
+from portcullis.shared.auth import Role
 from portcullis.shared.riskmodel import (
     ArtifactError,
     CsvFormatError,
@@ -32,6 +45,10 @@ app = typer.Typer(no_args_is_help=True)
 DATA_DIR = Path("data/customs-declarations-kr")
 TRAIN_CSV = "df_syn_train_eng.csv"
 VALID_CSV = "df_syn_valid_eng.csv"
+#: The gateway's export of declaration decisions with their outcomes (JSON Lines), read for --feedback.
+FEEDBACK_EXPORT = "/v1/exports/feedback"
+#: Seconds without a byte from the gateway before the export counts as failed (it streams; no total limit).
+EXPORT_TIMEOUT = 60.0
 
 
 def default_registry() -> Path:
@@ -80,8 +97,10 @@ def train(
         str | None,
         typer.Option(
             "--feedback",
-            help="Train on the gateway store's decisions and inspection outcomes instead "
-            "(its database URL, e.g. sqlite+aiosqlite:///.run/gateway.db)",
+            help="Train on the gateway's decisions and inspection outcomes instead, read from its feedback export: "
+            "the gateway's base URL, or `gateway` for the default (PORTCULLIS_GATEWAY_URL, else "
+            "http://127.0.0.1:8000 or PORTCULLIS_GATEWAY_PORT)",
+            metavar="URL",
         ),
     ] = None,
     declarations: Annotated[
@@ -96,6 +115,21 @@ def train(
         Path | None,
         typer.Option("--export", help="With --feedback: also write the weighted training set (CSV with Weight)"),
     ] = None,
+    decided_from: Annotated[
+        str | None,
+        typer.Option(
+            help="With --feedback: only decisions made at or after (ISO 8601 with zone)",
+            metavar="TIME",
+            show_default=False,
+        ),
+    ] = None,
+    decided_to: Annotated[
+        str | None,
+        typer.Option(
+            help="With --feedback: only decisions made before (ISO 8601 with zone)", metavar="TIME", show_default=False
+        ),
+    ] = None,
+    api_key: ApiKey = None,
     red_rate: Annotated[float, typer.Option(help="Expected share of red lanes")] = DEFAULT_RED_RATE,
     yellow_rate: Annotated[float, typer.Option(help="Expected share of yellow lanes")] = DEFAULT_YELLOW_RATE,
     rounds: Annotated[int, typer.Option(min=1, help="Boosting rounds (trees)")] = DEFAULT_ROUNDS,
@@ -107,7 +141,9 @@ def train(
     if feedback is not None:
         if declarations is None or train_csv is not None or valid_csv is not None:
             raise _usage("--feedback takes --declarations (and neither --train nor --valid)")
-        model = _train_from_feedback(feedback, declarations, random_rate, out, config, export)
+        window = FeedbackWindow(_moment("--decided-from", decided_from), _moment("--decided-to", decided_to))
+        source = FeedbackSource(service_url("gateway", None if feedback == "gateway" else feedback), api_key)
+        model = _train_from_feedback(source, window, declarations, random_rate, out, config, export)
     else:
         if train_csv is None or valid_csv is None:
             raise _usage("give --train and --valid, or --feedback and --declarations")
@@ -122,19 +158,78 @@ def train(
     typer.echo(f"lanes: red >= {model.thresholds.red:.4f}, yellow >= {model.thresholds.yellow:.4f}")
 
 
-def _train_from_feedback(
-    database_url: str, declarations: Path, random_rate: float, out: Path, config: TrainingConfig, export: Path | None
-) -> RiskModel:
-    """Weighted training set from the store, summarised (and exported); then a weighted fit."""
-    from portcullis.shared.riskmodel import training
-    from portcullis.shared.riskmodel.feedback import export_csv, load_feedback
-
+def _moment(option: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
     try:
-        data = load_feedback(database_url, declarations, random_rate)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _usage(f"{option}: not an ISO 8601 time ({value})") from exc
+    if moment.tzinfo is None:
+        raise _usage(f"{option}: give a time zone (for example 2026-11-25T12:00:00Z)")
+    return moment
+
+
+@dataclass(frozen=True)
+class FeedbackSource:
+    """Where the feedback export is read: the gateway's base URL and the API key given (else the usual lookup)."""
+
+    gateway_url: str
+    api_key: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackWindow:
+    """Which decisions to train on, by decision time (None: unbounded)."""
+
+    decided_from: datetime | None = None
+    decided_to: datetime | None = None
+
+
+def read_feedback_export(source: FeedbackSource, window: FeedbackWindow = FeedbackWindow()) -> pd.DataFrame:
+    """The gateway's declaration decisions with their outcomes, streamed from `GET /v1/exports/feedback`."""
+    from portcullis.shared.riskmodel.feedback import read_decisions
+
+    params = {
+        name: moment.isoformat()
+        for name, moment in (("decided_from", window.decided_from), ("decided_to", window.decided_to))
+        if moment is not None
+    }
+    endpoint = f"{source.gateway_url}{FEEDBACK_EXPORT}"
+    headers = auth_headers(Role.READER, source.api_key)
+    try:
+        with httpx.stream("GET", endpoint, params=params, headers=headers, timeout=EXPORT_TIMEOUT) as response:
+            if response.status_code != 200:
+                response.read()
+                raise fail(refusal("feedback export", response, Role.READER, source.api_key))
+            return read_decisions(response.iter_lines())
+    except (ValueError, KeyError) as error:  # a line that is not a record of the export
+        raise fail(f"feedback export from {source.gateway_url} unreadable: {type(error).__name__}: {error}") from error
+    except httpx.HTTPError as error:
+        raise fail(
+            f"feedback export failed: could not read it from the gateway at {source.gateway_url}: {error}"
+        ) from error
+
+
+def _train_from_feedback(
+    source: FeedbackSource,
+    window: FeedbackWindow,
+    declarations: Path,
+    random_rate: float,
+    out: Path,
+    config: TrainingConfig,
+    export: Path | None,
+) -> RiskModel:
+    """Weighted training set from the gateway's feedback export, summarised (and exported); then a weighted fit."""
+    from portcullis.shared.riskmodel import training
+    from portcullis.shared.riskmodel.feedback import build_feedback, export_csv
+
+    with working(f"reading the feedback export of {source.gateway_url}"):
+        decisions = read_feedback_export(source, window)
+    try:
+        data = build_feedback(decisions, declarations, random_rate)
     except (CsvFormatError, ValueError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    except Exception as exc:  # the database driver's errors (unreachable, no gateway tables)
-        raise _fail(f"cannot read the decision store: {type(exc).__name__}: {exc}") from exc
     for line in data.summary.lines():
         typer.echo(line)
     if export is not None:
@@ -143,7 +238,7 @@ def _train_from_feedback(
         data.train,
         data.valid,
         config,
-        {"feedback": database_url.rsplit("/", 1)[-1], "declarations": training.file_fingerprint(declarations)},
+        {"feedback": f"{source.gateway_url}{FEEDBACK_EXPORT}", "declarations": training.file_fingerprint(declarations)},
         weights=data.weights,
         valid_weights=data.valid_weights,
     )

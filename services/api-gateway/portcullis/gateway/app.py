@@ -15,6 +15,7 @@ from portcullis.gateway.consumer import DecisionSink
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import Broadcaster, StoreTail
 from portcullis.gateway.decisions.routes import router as decisions_router
+from portcullis.gateway.exports.routes import router as exports_router
 from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.routes import router as outcomes_router
 from portcullis.gateway.settings import GatewaySettings
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 MIGRATIONS = "portcullis.gateway:migrations"
 
 #: The API's routers, one per domain (a router-level dependency such as authentication is added here).
-ROUTERS = (decisions_router, outcomes_router, statistics_router)
+ROUTERS = (decisions_router, outcomes_router, statistics_router, exports_router)
 
 
 def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack) -> None:
@@ -50,11 +51,12 @@ def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack)
     stack.callback(signal.signal, signal.SIGTERM, previous)
 
 
-#: Most specific first: inspectors report outcomes, readers and inspectors read, admins manage keys.
+#: Most specific first: inspectors report outcomes, readers and inspectors read, readers export, admins manage keys.
 GRANTS = [
     Grant("/v1/decisions/{subject_id}/outcome", frozenset({Role.INSPECTOR}), frozenset({"POST"})),
     Grant("/v1/decisions", frozenset({Role.READER, Role.INSPECTOR}), frozenset({"GET"})),
     Grant("/v1/statistics", frozenset({Role.READER}), frozenset({"GET"})),
+    Grant("/v1/exports", frozenset({Role.READER}), frozenset({"GET"})),
     Grant("/v1/keys", frozenset({Role.ADMIN})),
 ]
 

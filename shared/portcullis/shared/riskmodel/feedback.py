@@ -1,4 +1,7 @@
-"""Training data from feedback: the gateway's stored decisions and inspection outcomes, joined to the declarations.
+"""Training data from feedback: the gateway's decisions and inspection outcomes, joined to the declarations.
+
+The decisions and outcomes come from the gateway's feedback export (`GET /v1/exports/feedback`, JSON Lines), never
+from its tables: the store is the gateway's own.
 
 Only inspected declarations have a label, and they are not a random sample: red and yellow lanes are inspected
 because the model or a rule found them risky. Each labelled declaration is weighted by the inverse of its
@@ -18,8 +21,8 @@ column, if any, is ignored: labels come from the outcomes only.
 
 from __future__ import annotations
 
-import asyncio
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,18 +30,8 @@ from typing import Any
 import numpy as np
 import orjson
 import pandas as pd
-from sqlalchemy import text
 
-from portcullis.shared.db import create_engine
 from portcullis.shared.riskmodel.csvdata import LabelledItems, read_items_csv
-
-_DECISIONS_WITH_OUTCOMES = text(
-    """
-    SELECT d.subject_id, d.lane, d.random_selection, d.reasons, d.decided_at, o.inspected, o.irregularity_found
-    FROM decisions d LEFT JOIN outcomes o ON o.decision_id = d.id
-    WHERE d.stream = 'declaration'
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -118,33 +111,33 @@ def propensities(decisions: pd.DataFrame, random_rate: float) -> np.ndarray:
     return result
 
 
-async def read_decisions_async(database_url: str) -> pd.DataFrame:
-    """The gateway store's declaration decisions with their outcomes (None where none was reported)."""
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            rows = (await connection.execute(_DECISIONS_WITH_OUTCOMES)).all()
-    finally:
-        await engine.dispose()
-    frame = pd.DataFrame(
-        rows,
-        columns=["subject_id", "lane", "random_selection", "reasons", "decided_at", "inspected", "irregularity_found"],
-    )
-    frame["reasons"] = [_json_list(value) for value in frame["reasons"]]
+#: The columns of the decisions frame, as the gateway's feedback export (`GET /v1/exports/feedback`) names them.
+DECISION_COLUMNS = (
+    "subject_id",
+    "lane",
+    "random_selection",
+    "reasons",
+    "decided_at",
+    "inspected",
+    "irregularity_found",
+)
+
+
+def read_decisions(lines: Iterable[bytes | str]) -> pd.DataFrame:
+    """The declaration decisions with their outcomes (None where none was reported) from the gateway's feedback
+    export, one JSON document a line (blank lines are skipped)."""
+    columns: dict[str, list[Any]] = {name: [] for name in DECISION_COLUMNS}
+    for line in lines:
+        if not line.strip():
+            continue
+        record = orjson.loads(line)
+        for name in DECISION_COLUMNS:
+            columns[name].append(record[name])
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
+    frame["reasons"] = [list(value or []) for value in frame["reasons"]]
     frame["random_selection"] = frame["random_selection"].astype(bool)
+    frame["decided_at"] = pd.to_datetime(frame["decided_at"], utc=True, format="ISO8601")
     return frame
-
-
-def _json_list(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, str):
-        parsed: list[dict[str, Any]] = orjson.loads(value)
-        return parsed
-    return list(value or [])
-
-
-def read_decisions(database_url: str) -> pd.DataFrame:
-    """`read_decisions_async` for callers without an event loop (the command line)."""
-    return asyncio.run(read_decisions_async(database_url))
 
 
 def summarise(decisions: pd.DataFrame, random_rate: float) -> tuple[pd.DataFrame, FeedbackSummary]:
@@ -173,13 +166,6 @@ def summarise(decisions: pd.DataFrame, random_rate: float) -> tuple[pd.DataFrame
         weighted_rate_se=error,
     )
     return labelled, summary
-
-
-def load_feedback(
-    database_url: str, declarations_csv: Path, random_rate: float, valid_share: float = 0.2
-) -> FeedbackSet:
-    """The labelled, weighted items of a gateway store (see `build_feedback`)."""
-    return build_feedback(read_decisions(database_url), declarations_csv, random_rate, valid_share)
 
 
 def build_feedback(

@@ -1,0 +1,1 @@
+"""Read-only exports of the store for offline tooling (retraining from feedback)."""
