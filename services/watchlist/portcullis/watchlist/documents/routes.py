@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Generic
+from typing import Annotated, Generic, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import ColumnElement
@@ -63,18 +63,48 @@ class DocumentApi(Generic[RowT, SpecT, DocT]):
     filters: Callable[..., Awaitable[Filters]] = no_filters
 
 
+class RouteText(TypedDict):
+    """What the API documentation says of a route."""
+
+    summary: str
+    description: str
+
+
 def document_router(api: DocumentApi[RowT, SpecT, DocT]) -> APIRouter:
     """The routes of one kind of document (untagged: the including router tags them)."""
-    kind, noun, the_noun = api.kind, api.noun, f"the {api.noun}"
+    kind, model, noun, a_noun, plural = api.kind, api.kind.document_type, api.noun, api.a_noun, api.plural
+    the_noun, one = f"the {noun}", f"{api.path}/{{{api.id_name}}}"
     router = APIRouter()
-    one = f"{api.path}/{{{api.id_name}}}"
+    # What the API documentation says of each route: (summary, description).
+    texts = {
+        "create": (f"Create {a_noun}", api.create_description),
+        "list": (f"List {plural}", f"{plural.capitalize()} ordered by id, a page at a time."),
+        "get": (f"Get {a_noun}", f"One {noun} (404 once deleted, unless include_deleted)."),
+        "put": (
+            f"Create or replace {a_noun}",
+            f"Create (201), replace or restore (200) {a_noun} under a chosen id; an identical body changes nothing.",
+        ),
+        "delete": (f"Delete {a_noun}", f"Soft-delete: {the_noun} {api.deleted_effect}; it stays in the audit trail."),
+        "audit": (
+            f"Audit trail of {a_noun}",
+            f"Every change of {the_noun}, oldest first, with the document before and after.",
+        ),
+    }
+
+    def doc(operation: str) -> RouteText:
+        summary, description = texts[operation]
+        return RouteText(summary=summary, description=description)
 
     # The parameters' order keeps the order of validation errors: the user header, the path, the body.
+    @router.post(
+        api.path, name=f"create_{noun}", response_model=model, status_code=status.HTTP_201_CREATED, **doc("create")
+    )
     async def create(user: UserDep, work: UnitOfWorkDep, spec: Annotated[SpecT, Depends(api.body)]) -> DocT:
         document, _ = await put_document(work.session, kind, kind.new_id(), spec, user)
         await work.commit([document])
         return document
 
+    @router.get(api.path, name=f"list_{plural}", response_model=api.page_type, **doc("list"))
     async def list_(
         session: SessionDep,
         filters: Annotated[Filters, Depends(api.filters)],
@@ -83,11 +113,13 @@ def document_router(api: DocumentApi[RowT, SpecT, DocT]) -> APIRouter:
         items, next_after = await list_documents(session, kind, filters, page.include_deleted, page.after, page.limit)
         return api.page_type(items=items, next_after=next_after)
 
+    @router.get(one, name=f"get_{noun}", response_model=model, responses=NOT_FOUND, **doc("get"))
     async def get(
         document_id: Annotated[str, Depends(api.id_param)], session: SessionDep, include_deleted: bool = False
     ) -> DocT:
         return await get_document(session, kind, document_id, include_deleted)
 
+    @router.put(one, name=f"put_{noun}", response_model=model, responses=CREATED_OR_REPLACED, **doc("put"))
     async def put(
         user: UserDep,
         work: UnitOfWorkDep,
@@ -101,76 +133,19 @@ def document_router(api: DocumentApi[RowT, SpecT, DocT]) -> APIRouter:
             response.status_code = status.HTTP_201_CREATED
         return document
 
+    @router.delete(one, name=f"delete_{noun}", response_model=model, responses=NOT_FOUND, **doc("delete"))
     async def delete(user: UserDep, work: UnitOfWorkDep, document_id: Annotated[str, Depends(api.id_param)]) -> DocT:
         document = await delete_document(work.session, kind, document_id, user)
         await work.commit([document])
         return document
 
+    @router.get(
+        f"{one}/audit", name=f"{noun}_audit", response_model=list[AuditRecord], responses=NOT_FOUND, **doc("audit")
+    )
     async def audit(document_id: Annotated[str, Depends(api.id_param)], session: SessionDep) -> list[AuditRecord]:
         records = await audit_trail(session, kind.name, document_id)
         if not records:
             await get_document(session, kind, document_id, include_deleted=True)  # 404 for an unknown id
         return records
 
-    model = kind.document_type
-    router.add_api_route(
-        api.path,
-        create,
-        methods=["POST"],
-        name=f"create_{noun}",
-        response_model=model,
-        status_code=status.HTTP_201_CREATED,
-        summary=f"Create {api.a_noun}",
-        description=api.create_description,
-    )
-    router.add_api_route(
-        api.path,
-        list_,
-        methods=["GET"],
-        name=f"list_{api.plural}",
-        response_model=api.page_type,
-        summary=f"List {api.plural}",
-        description=f"{api.plural.capitalize()} ordered by id, a page at a time.",
-    )
-    router.add_api_route(
-        one,
-        get,
-        methods=["GET"],
-        name=f"get_{noun}",
-        response_model=model,
-        responses=NOT_FOUND,
-        summary=f"Get {api.a_noun}",
-        description=f"One {noun} (404 once deleted, unless include_deleted).",
-    )
-    router.add_api_route(
-        one,
-        put,
-        methods=["PUT"],
-        name=f"put_{noun}",
-        response_model=model,
-        responses=CREATED_OR_REPLACED,
-        summary=f"Create or replace {api.a_noun}",
-        description=f"Create (201), replace or restore (200) {api.a_noun} under a chosen id;"
-        " an identical body changes nothing.",
-    )
-    router.add_api_route(
-        one,
-        delete,
-        methods=["DELETE"],
-        name=f"delete_{noun}",
-        response_model=model,
-        responses=NOT_FOUND,
-        summary=f"Delete {api.a_noun}",
-        description=f"Soft-delete: {the_noun} {api.deleted_effect}; it stays in the audit trail.",
-    )
-    router.add_api_route(
-        f"{one}/audit",
-        audit,
-        methods=["GET"],
-        name=f"{noun}_audit",
-        response_model=list[AuditRecord],
-        responses=NOT_FOUND,
-        summary=f"Audit trail of {api.a_noun}",
-        description=f"Every change of {the_noun}, oldest first, with the document before and after.",
-    )
     return router
