@@ -8,9 +8,9 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portcullis.watchlist.db import Base, utc
+from portcullis.watchlist.db import Base, DocumentName, utc
 
-Subject = Literal["entry", "rule"]
+Subject = DocumentName
 ChangeAction = Literal["create", "update", "delete", "restore"]
 
 

@@ -2,12 +2,15 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: The type of a stored document: its `type` field, its topic key prefix and its audit subject.
+DocumentName = Literal["entry", "rule"]
 
 
 class Base(DeclarativeBase):
@@ -25,16 +28,22 @@ class VersionedDocumentColumns:
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    def published_dict(self, document_type: str) -> dict[str, Any]:
+    document_name: ClassVar[DocumentName]
+
+    if TYPE_CHECKING:  # the mapped subclasses take their columns as keywords (the declarative constructor)
+
+        def __init__(self, **columns: Any) -> None: ...
+
+    def document_dict(self) -> dict[str, Any]:
         """The published document as plain JSON data, the body under its type's name (bodies were validated)."""
         return {
-            "type": document_type,
+            "type": self.document_name,
             "id": self.id,
             "version": self.version,
             "deleted": self.deleted_at is not None,
             "changed_by": self.changed_by,
             "changed_at": utc(self.changed_at).isoformat(),
-            document_type: self.body,
+            self.document_name: self.body,
         }
 
 

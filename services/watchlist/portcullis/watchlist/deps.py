@@ -7,7 +7,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcullis.shared.auth import ApiKeyRecord
-from portcullis.shared.schemas.watchlist import EntryDocument, RuleDocument
+from portcullis.shared.schemas.watchlist import DocumentMeta, EntryDocument, RuleDocument
 from portcullis.watchlist.db import SessionDep
 from portcullis.watchlist.entries.screening import ScreeningIndex
 from portcullis.watchlist.publishing import Outbox
@@ -46,18 +46,16 @@ class UnitOfWork:
         self._outbox = outbox
         self._screening = screening
 
-    async def commit_entries(self, documents: Sequence[EntryDocument]) -> None:
-        """Commit; then the in-memory index follows and the topic gets the new versions."""
+    async def commit(self, documents: Sequence[DocumentMeta]) -> None:
+        """Commit; then the in-memory index follows the entries and the topic gets the new versions."""
         await self.session.commit()
-        if documents:
-            await self._screening.apply(documents)
-            await self._outbox.publish_after_commit("entry", [d.id for d in documents])
-
-    async def commit_rules(self, documents: Sequence[RuleDocument]) -> None:
-        """Commit; then the topic gets the new versions."""
-        await self.session.commit()
-        if documents:
-            await self._outbox.publish_after_commit("rule", [d.id for d in documents])
+        entries = [document for document in documents if isinstance(document, EntryDocument)]
+        if entries:
+            await self._screening.apply(entries)
+            await self._outbox.publish_after_commit("entry", [d.id for d in entries])
+        rules = [document.id for document in documents if isinstance(document, RuleDocument)]
+        if rules:
+            await self._outbox.publish_after_commit("rule", rules)
 
 
 async def get_unit_of_work(request: Request, session: SessionDep) -> UnitOfWork:

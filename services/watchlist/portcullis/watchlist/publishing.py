@@ -59,7 +59,7 @@ class Outbox:
     ) -> int:
         if not rows:
             return 0
-        kind = "entry" if row_type is EntryRow else "rule"
+        kind = row_type.document_name
         messages = [
             Message(self._topic, f"{kind}:{row.id}".encode(), orjson.dumps(row.document_dict())) for row in rows
         ]

@@ -5,13 +5,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from portcullis.shared.schemas.watchlist import Action, EntryDocument
+from portcullis.watchlist.documents.schemas import Page
 
 
-class EntryPage(BaseModel):
+class EntryPage(Page[EntryDocument]):
     """A page of entries, ordered by id; pass `next_after` as `after` for the next page."""
-
-    items: list[EntryDocument]
-    next_after: str | None
 
 
 class OfacImportRequest(BaseModel):

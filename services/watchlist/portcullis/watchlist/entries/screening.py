@@ -12,6 +12,7 @@ from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas.watchlist import EntryDocument, to_screening_entry
 from portcullis.shared.screening import Match, ScreeningQuery, WatchlistIndex
 from portcullis.watchlist.entries.models import EntryRow
+from portcullis.watchlist.entries.service import ENTRIES
 
 log = get_logger(__name__)
 
@@ -39,7 +40,7 @@ class ScreeningIndex:
         """Fill the index with every live entry in the database."""
         async with sessions() as session:
             rows = (await session.scalars(select(EntryRow).where(EntryRow.deleted_at.is_(None)))).all()
-            documents = [row.document() for row in rows]
+            documents = [ENTRIES.document(row) for row in rows]
         await self.apply(documents)
         log.info("screening_index_loaded", entries=len(self._documents))
 

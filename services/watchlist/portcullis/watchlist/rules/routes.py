@@ -1,20 +1,19 @@
-"""HTTP routes of selectivity rules: CRUD, the field catalogue, the audit trail and the dry run."""
+"""HTTP routes of selectivity rules: the field catalogue, the dry run, and the document routes (CRUD, audit trail)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body
 
 from portcullis.shared.schemas import Stream
-from portcullis.shared.schemas.watchlist import DocumentId, RuleDocument, RuleSpec
-from portcullis.watchlist.audit import AuditRecord, audit_trail
+from portcullis.shared.schemas.watchlist import DocumentId, RuleSpec
 from portcullis.watchlist.db import SessionDep
-from portcullis.watchlist.deps import UnitOfWorkDep, UserDep
-from portcullis.watchlist.examples import CREATED_OR_REPLACED, DRY_RUN_EXAMPLES, NOT_FOUND, RULE_EXAMPLES
+from portcullis.watchlist.documents.routes import DocumentApi, document_router
+from portcullis.watchlist.examples import DRY_RUN_EXAMPLES, NOT_FOUND, RULE_EXAMPLES
 from portcullis.watchlist.rules import service
 from portcullis.watchlist.rules.schemas import DryRunAnswer, DryRunRequest, FieldInfo, RulePage
+from portcullis.watchlist.rules.service import RULES
 
 router = APIRouter(tags=["selectivity rules"])
-RuleBody = Annotated[RuleSpec, Body(openapi_examples=RULE_EXAMPLES)]
 
 
 @router.get("/v1/rules/fields", summary="Fields rules can test")
@@ -33,56 +32,27 @@ async def dry_run(
     return await service.dry_run(session, request)
 
 
-@router.post("/v1/rules", status_code=status.HTTP_201_CREATED, summary="Create a rule")
-async def create_rule(spec: RuleBody, user: UserDep, work: UnitOfWorkDep) -> RuleDocument:
-    """Save a rule after validating its fields and operators; scoring applies it within a second."""
-    document, _ = await service.put_rule(work.session, service.new_rule_id(), spec, user)
-    await work.commit_rules([document])
-    return document
+async def _rule_id(rule_id: DocumentId) -> str:
+    return rule_id
 
 
-@router.get("/v1/rules", summary="List rules")
-async def list_rules(
-    session: SessionDep,
-    include_deleted: bool = False,
-    after: str | None = None,
-    limit: int = Query(default=100, ge=1, le=1000),
-) -> RulePage:
-    """Rules ordered by id, a page at a time."""
-    items, next_after = await service.list_rules(session, include_deleted, after, limit)
-    return RulePage(items=items, next_after=next_after)
+async def _rule_body(spec: Annotated[RuleSpec, Body(openapi_examples=RULE_EXAMPLES)]) -> RuleSpec:
+    return spec
 
 
-@router.get("/v1/rules/{rule_id}", responses=NOT_FOUND, summary="Get a rule")
-async def get_rule(rule_id: DocumentId, session: SessionDep, include_deleted: bool = False) -> RuleDocument:
-    """One rule (404 once deleted, unless include_deleted)."""
-    return await service.get_rule(session, rule_id, include_deleted)
+RULE_API = DocumentApi(
+    kind=RULES,
+    path="/v1/rules",
+    id_name="rule_id",
+    id_param=_rule_id,
+    body=_rule_body,
+    page_type=RulePage,
+    noun="rule",
+    a_noun="a rule",
+    plural="rules",
+    create_description="Save a rule after validating its fields and operators; scoring applies it within a second.",
+    deleted_effect="stops applying",
+)
 
-
-@router.put("/v1/rules/{rule_id}", responses=CREATED_OR_REPLACED, summary="Create or replace a rule")
-async def put_rule(
-    rule_id: DocumentId, spec: RuleBody, user: UserDep, work: UnitOfWorkDep, response: Response
-) -> RuleDocument:
-    """Create (201), replace or restore (200) a rule under a chosen id; an identical body changes nothing."""
-    document, action = await service.put_rule(work.session, rule_id, spec, user)
-    await work.commit_rules([document] if action else [])
-    if action == "create":
-        response.status_code = status.HTTP_201_CREATED
-    return document
-
-
-@router.delete("/v1/rules/{rule_id}", responses=NOT_FOUND, summary="Delete a rule")
-async def delete_rule(rule_id: DocumentId, user: UserDep, work: UnitOfWorkDep) -> RuleDocument:
-    """Soft-delete: the rule stops applying; it stays in the audit trail."""
-    document = await service.delete_rule(work.session, rule_id, user)
-    await work.commit_rules([document])
-    return document
-
-
-@router.get("/v1/rules/{rule_id}/audit", responses=NOT_FOUND, summary="Audit trail of a rule")
-async def rule_audit(rule_id: DocumentId, session: SessionDep) -> list[AuditRecord]:
-    """Every change of the rule, oldest first, with the document before and after."""
-    records = await audit_trail(session, "rule", rule_id)
-    if not records:
-        await service.get_rule(session, rule_id, include_deleted=True)
-    return records
+# After the routes above: `/v1/rules/fields` and `/v1/rules/dry-run` are not rule ids.
+router.include_router(document_router(RULE_API))

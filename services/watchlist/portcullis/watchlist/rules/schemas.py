@@ -8,13 +8,11 @@ from portcullis.shared.schemas import Declaration, Stream
 from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import Action, DocumentId, RuleDocument, RuleSpec
+from portcullis.watchlist.documents.schemas import Page
 
 
-class RulePage(BaseModel):
+class RulePage(Page[RuleDocument]):
     """A page of rules, ordered by id."""
-
-    items: list[RuleDocument]
-    next_after: str | None
 
 
 class FieldInfo(BaseModel):

@@ -1,10 +1,9 @@
-"""Selectivity rules: validated against their stream's fields when saved, versioned, audited (no commits here)."""
+"""Selectivity rules as a kind of versioned document (checked by the rule validator), the field catalogue, dry runs."""
 
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcullis.shared.http import FieldError
@@ -13,8 +12,9 @@ from portcullis.shared.schemas import Declaration, Stream
 from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import RuleDocument, RuleSpec
-from portcullis.watchlist.audit import AuditRow, ChangeAction, audit_values
-from portcullis.watchlist.errors import InputError, NotFoundError
+from portcullis.watchlist.documents.kind import DocumentKind
+from portcullis.watchlist.documents.service import get_document
+from portcullis.watchlist.errors import InputError
 from portcullis.watchlist.rules.models import RuleRow
 from portcullis.watchlist.rules.schemas import DryRunAnswer, DryRunRequest, DryRunResult, FieldInfo
 
@@ -46,72 +46,14 @@ def field_catalogue(stream: Stream) -> list[FieldInfo]:
     ]
 
 
-async def get_rule(session: AsyncSession, rule_id: str, include_deleted: bool = False) -> RuleDocument:
-    """The rule with this id; NotFoundError if there is none (or it was deleted)."""
-    row = await session.get(RuleRow, rule_id)
-    if row is None or (row.deleted_at is not None and not include_deleted):
-        raise NotFoundError(f"no rule {rule_id!r}")
-    return row.document()
+def _columns(spec: RuleSpec) -> dict[str, Any]:
+    return {"stream": spec.stream}
 
 
-async def list_rules(
-    session: AsyncSession, include_deleted: bool, after: str | None, limit: int
-) -> tuple[list[RuleDocument], str | None]:
-    """A page of rules ordered by id, and the id to continue after."""
-    query = select(RuleRow).order_by(RuleRow.id).limit(limit + 1)
-    if not include_deleted:
-        query = query.where(RuleRow.deleted_at.is_(None))
-    if after is not None:
-        query = query.where(RuleRow.id > after)
-    rows = list((await session.scalars(query)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [row.document() for row in rows], rows[-1].id if more else None
-
-
-async def put_rule(
-    session: AsyncSession, rule_id: str, spec: RuleSpec, changed_by: str
-) -> tuple[RuleDocument, ChangeAction | None]:
-    """Create, replace or restore a rule after validating it; an identical body changes nothing."""
-    check_rule(spec)
-    row = await session.get(RuleRow, rule_id, with_for_update=True)
-    body = spec.model_dump(mode="json")
-    now = datetime.now(UTC)
-    if row is None:
-        row = RuleRow(
-            id=rule_id,
-            stream=spec.stream,
-            body=body,
-            version=1,
-            published_version=0,
-            deleted_at=None,
-            changed_by=changed_by,
-            changed_at=now,
-        )
-        session.add(row)
-        await _audit(session, row, "create", None)
-        return row.document(), "create"
-    if row.deleted_at is None and row.body == body:
-        return row.document(), None
-    before = row.document_dict()
-    action: ChangeAction = "restore" if row.deleted_at is not None else "update"
-    row.stream, row.body, row.deleted_at = spec.stream, body, None
-    _bump(row, changed_by, now)
-    await _audit(session, row, action, before)
-    return row.document(), action
-
-
-async def delete_rule(session: AsyncSession, rule_id: str, changed_by: str) -> RuleDocument:
-    """Soft-delete a rule: it stops applying and stays in the audit trail."""
-    row = await session.get(RuleRow, rule_id, with_for_update=True)
-    if row is None or row.deleted_at is not None:
-        raise NotFoundError(f"no rule {rule_id!r}")
-    before = row.document_dict()
-    now = datetime.now(UTC)
-    row.deleted_at = now
-    _bump(row, changed_by, now)
-    await _audit(session, row, "delete", before)
-    return row.document()
+#: Rules compile through the shared rule validator before they are saved.
+RULES: DocumentKind[RuleRow, RuleSpec, RuleDocument] = DocumentKind(
+    label="rule", row_type=RuleRow, document_type=RuleDocument, new_id=new_rule_id, columns=_columns, check=check_rule
+)
 
 
 async def dry_run(session: AsyncSession, request: DryRunRequest) -> DryRunAnswer:
@@ -119,7 +61,7 @@ async def dry_run(session: AsyncSession, request: DryRunRequest) -> DryRunAnswer
     rule_id, spec = request.rule_id, request.rule
     if spec is None:
         assert rule_id is not None
-        document = await get_rule(session, rule_id)
+        document = await get_document(session, RULES, rule_id)
         spec, version = document.rule, document.version
     else:
         check_rule(spec, prefix="rule.")
@@ -152,17 +94,3 @@ def _subject_id(sample: Declaration | PassengerRecord | ContainerEvent) -> str:
     if isinstance(sample, Declaration):
         return sample.declaration_id
     return sample.record_id if isinstance(sample, PassengerRecord) else sample.event_id
-
-
-def _bump(row: RuleRow, changed_by: str, now: datetime) -> None:
-    row.version += 1
-    row.changed_by = changed_by
-    row.changed_at = now
-
-
-async def _audit(session: AsyncSession, row: RuleRow, action: ChangeAction, before: dict[str, Any] | None) -> None:
-    await session.flush()
-    values = audit_values(
-        "rule", row.id, row.version, action, before, row.document_dict(), row.changed_by, row.changed_at
-    )
-    await session.execute(insert(AuditRow), [values])
