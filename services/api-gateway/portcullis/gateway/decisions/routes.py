@@ -17,7 +17,15 @@ from portcullis.gateway.decisions.schemas import (
     DecisionSort,
 )
 from portcullis.gateway.decisions.service import decision_history, get_decision, list_decisions
-from portcullis.gateway.deps import INVALID, BroadcasterDep, SessionDep, SessionsDep, SettingsDep, unprocessable
+from portcullis.gateway.deps import (
+    INVALID,
+    BroadcasterDep,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    check_decided_window,
+    unprocessable,
+)
 from portcullis.shared.http import ErrorBody, in_utc_range
 from portcullis.shared.schemas import Decision, Lane, Stream
 
@@ -48,11 +56,7 @@ def decision_filter(
     ] = None,
 ) -> DecisionFilter:
     """The list filter from the query string (422 names the field when it is inconsistent)."""
-    for name, moment in (("decided_from", decided_from), ("decided_to", decided_to)):
-        if moment is not None and moment.tzinfo is None:
-            raise unprocessable(name, "give a time zone (for example 2026-11-25T12:00:00Z)")
-    if decided_from and decided_to and decided_to <= decided_from:
-        raise unprocessable("decided_to", "must be after decided_from")
+    check_decided_window(decided_from, decided_to)
     if score_min is not None and score_max is not None and score_max < score_min:
         raise unprocessable("score_max", "must not be below score_min")
     return DecisionFilter(

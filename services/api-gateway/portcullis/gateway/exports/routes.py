@@ -2,17 +2,14 @@
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import AfterValidator
 
 from portcullis.gateway.decisions.schemas import DecisionFilter
-from portcullis.gateway.deps import INVALID, SessionsDep, unprocessable
+from portcullis.gateway.deps import INVALID, DecidedFrom, DecidedTo, SessionsDep, check_decided_window
 from portcullis.gateway.exports.schemas import MEDIA_TYPE, FeedbackRecord
 from portcullis.gateway.exports.service import feedback_records
-from portcullis.shared.http import in_utc_range
 from portcullis.shared.schemas import Stream
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
@@ -44,19 +41,11 @@ _EXAMPLE = FeedbackRecord(
 )
 async def export_feedback(
     sessions: SessionsDep,
-    decided_from: Annotated[
-        datetime | None, Query(description="Decided at or after (ISO 8601 with zone)"), AfterValidator(in_utc_range)
-    ] = None,
-    decided_to: Annotated[
-        datetime | None, Query(description="Decided before (ISO 8601 with zone)"), AfterValidator(in_utc_range)
-    ] = None,
+    decided_from: DecidedFrom = None,
+    decided_to: DecidedTo = None,
 ) -> StreamingResponse:
     """Every stored declaration decision in store order, read page by page while it streams."""
-    for name, moment in (("decided_from", decided_from), ("decided_to", decided_to)):
-        if moment is not None and moment.tzinfo is None:
-            raise unprocessable(name, "give a time zone (for example 2026-11-25T12:00:00Z)")
-    if decided_from and decided_to and decided_to <= decided_from:
-        raise unprocessable("decided_to", "must be after decided_from")
+    check_decided_window(decided_from, decided_to)
     criteria = DecisionFilter(stream=Stream.DECLARATION, decided_from=decided_from, decided_to=decided_to)
 
     async def lines() -> AsyncIterator[bytes]:
