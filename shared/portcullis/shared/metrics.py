@@ -32,6 +32,11 @@ BATCH_SECONDS = Histogram(
     buckets=_LATENCY_BUCKETS,
 )
 CONSUMER_LAG = Gauge("portcullis_consumer_lag", "Messages behind the partition's end", ["group", "topic", "partition"])
+FOLLOWER_RECORDS_REJECTED = Counter(
+    "portcullis_follower_records_rejected_total",
+    "Records of a followed compacted topic (apikeys, watchlist, selections) that the state could not take: skipped",
+    ["topic"],
+)
 BATCH_FAILURES = Counter(
     "portcullis_batch_failures_total",
     "Batches that failed and will be retried, by fault: infrastructure (retried without end) or handler (a few tries)",

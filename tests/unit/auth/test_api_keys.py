@@ -143,3 +143,19 @@ def test_routes_of_included_routers_are_protected_too(ring: KeyRing) -> None:
     assert client.get("/v1/rules/r1").status_code == 401
     assert client.get("/v1/rules/r1", headers=_bearer(_key(ring, Role.READER))).status_code == 403
     assert client.get("/v1/rules/r1", headers=_bearer(_key(ring, Role.ANALYST))).status_code == 200
+
+
+def test_a_key_whose_latest_record_cannot_be_read_is_no_longer_valid_and_later_records_still_apply() -> None:
+    keys = KeyRing()
+    key, record = new_key("app", Role.READER)
+    other, other_record = new_key("other", Role.READER)
+    keys.apply([_Record(record.key_id, orjson.dumps(record.model_dump(mode="json")))])
+    assert keys.verify(key) is not None
+    keys.apply(
+        [
+            _Record(record.key_id, b'{"not": "a key record"}'),  # fails closed: the key goes
+            _Record(other_record.key_id, orjson.dumps(other_record.model_dump(mode="json"))),
+        ]
+    )
+    assert keys.verify(key) is None
+    assert keys.verify(other) is not None

@@ -13,7 +13,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from portcullis.shared.kafka.consumer import Record
 from portcullis.shared.kafka.follower import CompactedTopicFollower
+from portcullis.shared.logging import get_logger
 from portcullis.shared.settings import KafkaSettings
+
+log = get_logger(__name__)
 
 KEY_PREFIX = "pck"
 #: Compared against when the key id is unknown, so that a miss costs what a wrong secret costs.
@@ -79,7 +82,13 @@ class KeyRing:
             if record.value is None:
                 self._remove(key_id)
                 continue
-            stored = ApiKeyRecord.model_validate(orjson.loads(record.value))
+            try:
+                stored = ApiKeyRecord.model_validate(orjson.loads(record.value))
+            except ValueError:  # not JSON (orjson's error is a ValueError), or not a key record (ValidationError)
+                # Fail closed: a key whose latest record cannot be read is no longer valid.
+                log.error("api_key_record_unreadable", key_id=key_id[:40], offset=record.offset)
+                self._remove(key_id)
+                continue
             if stored.revoked_at is not None:
                 self._remove(stored.key_id)
             else:

@@ -1,7 +1,9 @@
 """Following a compacted topic as state: read it from the beginning to its end, then apply changes live.
 
 Every replica holds the whole state (no consumer group, no committed offsets): a restarted replica rebuilds
-it from the topic, which is what makes the services stateless.
+it from the topic, which is what makes the services stateless. A record the state cannot take is skipped,
+logged and counted (`portcullis_follower_records_rejected_total`); it never stops the following, which would
+freeze the state (a revoked key would stay valid).
 """
 
 import asyncio
@@ -13,6 +15,7 @@ from aiokafka.errors import KafkaError
 from portcullis.shared.kafka.consumer import Record
 from portcullis.shared.kafka.topics import TOPICS
 from portcullis.shared.logging import get_logger
+from portcullis.shared.metrics import FOLLOWER_RECORDS_REJECTED
 from portcullis.shared.settings import KafkaSettings
 
 log = get_logger(__name__)
@@ -84,13 +87,37 @@ class CompactedTopicFollower:
             records = [record for partition_records in batch.values() for record in partition_records]
             if records:
                 # `live` is false while catching up at start, when a record's age says nothing about propagation.
-                await self._apply(records, self.caught_up.is_set())
+                await self.apply_in_order(records, self.caught_up.is_set())
                 for record in records:
                     self._positions[record.partition] = record.offset + 1
             # The consumer's position, not the last record seen: records below the end may be compacted away.
             if not self.caught_up.is_set() and all([await consumer.position(tp) >= end[tp] for tp in partitions]):
                 self.caught_up.set()
                 log.info("topic_caught_up", topic=self._topic, version=self.version)
+
+    async def apply_in_order(self, records: list[Record], live: bool) -> None:
+        """Apply a batch; when that raises, apply its records one at a time and skip those that raise alone.
+
+        Applying is idempotent (the state is the latest record per key), so the records applied before the
+        failure are simply applied again.
+        """
+        try:
+            await self._apply(records, live)
+            return
+        except Exception as error:  # whatever a record makes the state raise: never stop following
+            log.error("follower_batch_failed", topic=self._topic, records=len(records), error=type(error).__name__)
+        for record in records:
+            try:
+                await self._apply([record], live)
+            except Exception as error:
+                FOLLOWER_RECORDS_REJECTED.labels(self._topic).inc()
+                log.error(
+                    "follower_record_rejected",
+                    topic=self._topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    error=type(error).__name__,
+                )
 
     @property
     def version(self) -> str:
