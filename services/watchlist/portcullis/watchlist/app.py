@@ -17,6 +17,8 @@ from portcullis.watchlist.errors import install_errors
 from portcullis.watchlist.publishing import Outbox
 from portcullis.watchlist.rules.routes import router as rules_router
 from portcullis.watchlist.settings import WatchlistSettings
+from portcullis.watchlist.sources.routes import router as sources_router
+from portcullis.watchlist.sources.timer import RefreshTimer
 
 MIGRATIONS = "portcullis.watchlist:migrations"
 
@@ -46,6 +48,10 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
             # The relay first republishes whatever a previous run committed but could not publish.
             relay = asyncio.create_task(outbox.relay(settings.republish_interval_s), name="watchlist-relay")
             stack.push_async_callback(_cancel, relay)
+            if settings.refresh_sources:
+                timer = RefreshTimer(sessions, outbox, screening, settings.refresh_sources, settings.max_import_bytes)
+                refresher = asyncio.create_task(timer.run(settings.refresh_interval_s), name="watchlist-refresh")
+                stack.push_async_callback(_cancel, refresher)
             app.state.engine = engine
             app.state.sessions = sessions
             app.state.publisher = publisher
@@ -69,12 +75,17 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
 
     install_auth(app, "watchlist", GRANTS, lambda: app.state.keyring, settings.auth)
     limit = BodyLimit(
-        default_bytes=settings.max_body_bytes, by_prefix={"/v1/watchlist/imports/": settings.max_import_bytes}
+        default_bytes=settings.max_body_bytes,
+        by_prefix={
+            "/v1/watchlist/imports/": settings.max_import_bytes,
+            "/v1/watchlist/sources/": settings.max_import_bytes,
+        },
     )
     install_common(app, "watchlist", ready, settings.http, limit)
     install_errors(app)
     app.include_router(entries_router)
     app.include_router(rules_router)
+    app.include_router(sources_router)
     return app
 
 

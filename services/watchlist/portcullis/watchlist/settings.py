@@ -32,4 +32,10 @@ class WatchlistSettings(BaseSettings):
     max_import_bytes: int = Field(
         default=64 * 1024 * 1024, gt=0, description="Largest body of a list import (the OFAC SDN files); 413 above"
     )
+    refresh_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Lists to refresh on a schedule: source name → URL or folder, as JSON, e.g."
+        ' {"un-sc": "https://…/consolidated.xml", "eu-fsf": "/srv/lists/eu"}; empty: no scheduled refresh',
+    )
+    refresh_interval_s: float = Field(default=86400.0, ge=60, description="Seconds between scheduled refreshes")
     log_level: str = "INFO"

@@ -1,8 +1,13 @@
-"""Importing the OFAC SDN list: additions, changes and removals against what is stored; unchanged data is a no-op."""
+"""Importing a sanctions list: additions, changes and removals against what is stored; unchanged data is a no-op.
+
+Every list is a named source whose entries carry ids `<source>:<id in the list>`; an import owns exactly the stored
+entries under its prefix, so one list's import never touches another's entries or the analysts' own.
+"""
 
 import asyncio
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -31,15 +36,29 @@ from portcullis.watchlist.entries.schemas import ImportResult, Rejection
 log = get_logger(__name__)
 
 _CHUNK = 1000
+#: The OFAC SDN list's entries are `ofac-sdn:<ent_num>` (what its parser names them).
+OFAC_PREFIX = "ofac-sdn"
+
+
+@dataclass
+class ListDiff:
+    """The entry ids an import added (or restored), changed and removed: what re-screening looks at."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
 _UPDATED_COLUMNS = ("body", "kind", "version", "deleted_at", "changed_by", "changed_at")
 
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    """The counts, and the ids whose rows changed (to publish and re-index)."""
+    """The counts, the ids whose rows changed (to publish and re-index) and the diff by kind of change."""
 
     result: ImportResult
     changed_ids: list[str]
+    diff: ListDiff
 
 
 def parse_ofac_sdn(sdn_csv: str, alt_csv: str) -> list[WatchlistEntry]:
@@ -87,8 +106,22 @@ async def import_ofac_sdn(
 ) -> ImportOutcome:
     """Bring the stored OFAC SDN list in line with the files (no commit: the caller's unit of work commits)."""
     entries = await asyncio.to_thread(parse_ofac_sdn, sdn_csv, alt_csv)
+    return await import_entries(session, OFAC_PREFIX, LIST_NAME, entries, [], action, changed_by)
+
+
+async def import_entries(
+    session: AsyncSession,
+    prefix: str,
+    list_name: str,
+    entries: Sequence[WatchlistEntry],
+    rejected: Sequence[Rejection],
+    action: Action,
+    changed_by: str,
+) -> ImportOutcome:
+    """Bring the stored entries under `<prefix>:` in line with a list's parties (no commit: the caller's unit of
+    work commits); `rejected` are parties the parser could not read, left as stored."""
     wanted: dict[str, EntrySpec] = {}
-    rejections: list[Rejection] = []
+    rejections: list[Rejection] = list(rejected)
     for entry in entries:
         try:
             wanted[entry.entry_id] = to_spec(entry, action)
@@ -102,7 +135,9 @@ async def import_ofac_sdn(
         row.id: row
         for row in (
             await session.execute(
-                select(*columns, EntryRow.changed_by, EntryRow.changed_at).where(EntryRow.list_name == LIST_NAME)
+                select(*columns, EntryRow.changed_by, EntryRow.changed_at).where(
+                    EntryRow.id.startswith(f"{prefix}:", autoescape=True)
+                )
             )
         ).all()
     }
@@ -112,7 +147,7 @@ async def import_ofac_sdn(
     audits: list[dict[str, Any]] = []
 
     def change(row: Any, kind: str, body: dict[str, Any], deleted_at: datetime | None, what: ChangeAction) -> None:
-        values = _row_values(row.id, kind, body, row.version + 1, deleted_at, changed_by, now)
+        values = _row_values(row.id, kind, list_name, body, row.version + 1, deleted_at, changed_by, now)
         updates.append(values)
         audits.append(
             audit_values(
@@ -120,46 +155,48 @@ async def import_ofac_sdn(
             )
         )
 
-    unchanged = changed = 0
+    unchanged = 0
+    diff = ListDiff()
     for entry_id, spec in wanted.items():
         body = spec.model_dump(mode="json")
         row = stored.get(entry_id)
         if row is None:
-            values = _row_values(entry_id, spec.kind, body, 1, None, changed_by, now)
+            values = _row_values(entry_id, spec.kind, list_name, body, 1, None, changed_by, now)
             inserts.append({**values, "published_version": 0})
             audits.append(audit_values("entry", entry_id, 1, "create", None, _document(values), changed_by, now))
+            diff.added.append(entry_id)
         elif row.deleted_at is not None:
             change(row, spec.kind, body, None, "restore")
+            diff.added.append(entry_id)
         elif row.body != body:
             change(row, spec.kind, body, None, "update")
-            changed += 1
+            diff.changed.append(entry_id)
         else:
             unchanged += 1
-    removed = 0
     for entry_id, row in stored.items():
         if entry_id not in wanted and entry_id not in rejected_ids and row.deleted_at is None:
             change(row, row.kind, row.body, now, "delete")
-            removed += 1
+            diff.removed.append(entry_id)
     await _write(session, inserts, updates, audits)
-    added = len(wanted) - unchanged - changed
     result = ImportResult(
-        list_name=LIST_NAME,
-        parties=len(entries),
+        list_name=list_name,
+        parties=len(entries) + len(rejected),
         aliases=sum(len(e.aliases) for e in entries),
-        added=added,
-        changed=changed,
-        removed=removed,
+        added=len(diff.added),
+        changed=len(diff.changed),
+        removed=len(diff.removed),
         unchanged=unchanged,
         rejected=len(rejections),
         rejections=rejections[:100],
     )
-    log.info("ofac_sdn_imported", **result.model_dump(exclude={"list_name", "rejections"}))
-    return ImportOutcome(result, [v["id"] for v in inserts] + [v["id"] for v in updates])
+    log.info("list_imported", source=prefix, **result.model_dump(exclude={"list_name", "rejections"}))
+    return ImportOutcome(result, [v["id"] for v in inserts] + [v["id"] for v in updates], diff)
 
 
 def _row_values(
     entry_id: str,
     kind: str,
+    list_name: str,
     body: dict[str, Any],
     version: int,
     deleted_at: datetime | None,
@@ -169,7 +206,7 @@ def _row_values(
     return {
         "id": entry_id,
         "kind": kind,
-        "list_name": LIST_NAME,
+        "list_name": list_name,
         "body": body,
         "version": version,
         "deleted_at": deleted_at,

@@ -10,7 +10,7 @@ from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD, ScreeningQuery
 from portcullis.watchlist.deps import ScreeningDep, UnitOfWorkDep, UserDep
 from portcullis.watchlist.documents.routes import DocumentApi, Filters, document_router
 from portcullis.watchlist.documents.service import get_documents
-from portcullis.watchlist.entries.imports import import_ofac_sdn
+from portcullis.watchlist.entries.imports import OFAC_PREFIX
 from portcullis.watchlist.entries.models import EntryRow
 from portcullis.watchlist.entries.schemas import (
     EntryPage,
@@ -21,6 +21,8 @@ from portcullis.watchlist.entries.schemas import (
 )
 from portcullis.watchlist.entries.service import ENTRIES
 from portcullis.watchlist.examples import ENTRY_EXAMPLES, OFAC_IMPORT_EXAMPLES
+from portcullis.watchlist.sources.catalogue import SOURCES
+from portcullis.watchlist.sources.service import refresh_source
 
 
 async def _entry_id(entry_id: DocumentId) -> str:
@@ -69,11 +71,13 @@ async def import_ofac(
     user: UserDep,
     work: UnitOfWorkDep,
 ) -> ImportResult:
-    """Bring the `OFAC SDN` list in line with sdn.csv and alt.csv: add, change, soft-delete; idempotent."""
-    outcome = await import_ofac_sdn(work.session, request.sdn_csv, request.alt_csv, request.action, user)
+    """Bring the `OFAC SDN` list in line with sdn.csv and alt.csv: add, change, soft-delete; idempotent.
+    The same as refreshing the source `ofac-sdn` (POST /v1/watchlist/sources/ofac-sdn/refresh)."""
+    files = {"sdn.csv": request.sdn_csv, "alt.csv": request.alt_csv}
+    result, outcome = await refresh_source(work.session, SOURCES[OFAC_PREFIX], files, None, request.action, user)
     changed = await get_documents(work.session, ENTRIES, outcome.changed_ids)
     await work.commit(changed)
-    return outcome.result
+    return ImportResult.model_validate(result.model_dump(include=set(ImportResult.model_fields)))
 
 
 @router.get("/v1/screen", summary="Screen a name against the watchlists")

@@ -6,8 +6,9 @@ from portcullis.watchlist.audit import AuditRow
 from portcullis.watchlist.db import Base
 from portcullis.watchlist.entries.models import EntryRow
 from portcullis.watchlist.rules.models import RuleRow
+from portcullis.watchlist.sources.models import SourceVersionRow
 
-_TABLES = (AuditRow, EntryRow, RuleRow)  # imported so that their tables are in the metadata
+_TABLES = (AuditRow, EntryRow, RuleRow, SourceVersionRow)  # imported so that their tables are in the metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
