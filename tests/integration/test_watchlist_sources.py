@@ -2,7 +2,6 @@
 watchlist refresh` with its diff, an unchanged re-run that writes and publishes nothing, and a malformed file."""
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,4 +115,3 @@ async def test_lists_refresh_on_schedule_and_on_command_with_their_diff(
     unknown = await http.post(f"{sources_url}/un-sc/refresh", json={"files": {"x.csv": "a"}}, headers=as_analyst)
     assert [e["field"] for e in unknown.json()["detail"]] == ["files.x.csv", "files"]
     assert len(await read_topic(kafka, kafka.topic("watchlist"), timeout_s=10)) == len(records)
-    shutil.rmtree(later)
