@@ -29,9 +29,11 @@ def _source(base: str, name: str, headers: dict[str, str], api_key: str | None) 
 
 def _text(content: bytes, where: str) -> str:
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise fail(f"cannot read {where}: not UTF-8 text (byte {error.start})") from error
+    # Universal newlines, as `portcullis watchlist import` reads files: the same list gives the same content hash.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _from_url(origin: str, files: list[str], required: list[str], timeout_s: float) -> dict[str, str]:

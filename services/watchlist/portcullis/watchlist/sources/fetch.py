@@ -70,6 +70,8 @@ def _text(content: bytes, where: str, max_bytes: int) -> str:
     if len(content) > max_bytes:
         raise FetchError(f"{where}: {len(content)} bytes, over the limit of {max_bytes}")
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FetchError(f"{where}: not UTF-8 text (byte {error.start})") from error
+    # Universal newlines, as a file read as text has them: the same list gives the same content hash wherever read.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
