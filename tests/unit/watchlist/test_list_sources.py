@@ -162,6 +162,10 @@ async def test_a_changed_un_list_yields_its_diff(sessions: async_sessionmaker[As
     assert changed.version == 2
     assert "Singwang Trading" in changed.body["aliases"]
     assert [record.action for record in trail] == ["create", "update"]
+    assert [record.changed_by for record in trail] == [
+        "list-test via un-sc@2026-02-27T00:00:09.554Z",
+        "list-test via un-sc@2026-03-01T00:00:09.554Z",
+    ]
     assert [v.version for v in versions] == ["2026-02-27T00:00:09.554Z", "2026-03-01T00:00:09.554Z"]
     assert versions[1].diff["removed"] == ["un-sc:CDi.003"]
 

@@ -64,11 +64,13 @@ async def refresh_source(
     except ListFormatError as error:
         raise InputError([FieldError(field=f"files.{error.field}", reason=error.reason)]) from error
     sha = content_sha256(files)
-    outcome = await import_entries(
-        session, source.name, source.list_name, parsed.entries, parsed.rejections, action, who
-    )
-    latest = await _latest(session, source.name)
     version = parsed.published or f"sha256:{sha[:12]}"
+    # Each entry version records the list version it came from, in its audit row and published document.
+    changed_by = f"{who} via {prefix}@{version}"[:80]
+    outcome = await import_entries(
+        session, prefix, source.list_name, parsed.entries, parsed.rejections, action, changed_by
+    )
+    latest = await _latest(session, prefix)
     diff = ListDiffIds(added=outcome.diff.added, changed=outcome.diff.changed, removed=outcome.diff.removed)
     changed_anything = bool(diff.added or diff.changed or diff.removed)
     new_version = latest is None or latest.content_sha256 != sha or changed_anything
