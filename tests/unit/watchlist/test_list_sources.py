@@ -226,3 +226,31 @@ async def test_a_malformed_file_is_refused_naming_the_problem(
     assert reason in error.reason
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(EntryRow)) == 0
+
+
+async def test_changed_eu_and_uk_lists_yield_their_diffs(sessions: async_sessionmaker[AsyncSession]) -> None:
+    eu = sample("eu-fsf")["xmlFullSanctionsList_1_1.xml"]
+    await refresh(sessions, "eu-fsf", {"xmlFullSanctionsList_1_1.xml": eu})
+    # A later version, made here from the sample: the person delisted, the enterprise's English name changed.
+    start = eu.index('    <sanctionEntity designationDetails="" unitedNationId="" euReferenceNumber="EU.36.64"')
+    end = eu.index("    </sanctionEntity>\n", start) + len("    </sanctionEntity>\n")
+    later = (eu[:start] + eu[end:]).replace('wholeName="IBDA-C"', 'wholeName="IBDA/C"')
+    result = await refresh(sessions, "eu-fsf", {"xmlFullSanctionsList_1_1.xml": later})
+    assert result.diff.model_dump() == {
+        "added": [], "changed": ["eu-fsf:EU.3523.13"], "removed": ["eu-fsf:EU.36.64"]
+    }  # fmt: skip
+
+    uk = sample("uk-sanctions")["UK-Sanctions-List.csv"]
+    await refresh(sessions, "uk-sanctions", {"UK-Sanctions-List.csv": uk})
+    # A later version: the ship's flag changed, and a second ship (the same line under another id and name) listed.
+    ship = uk.splitlines(keepends=True)[2]
+    second = ship.replace("RUS2176", "RUS9999").replace("KOROLEV PROSPECT,", "PROSPECT TWO,")
+    later = uk.replace(",Gabon,", ",Panama,") + second.replace(",Gabon,", ",Panama,")
+    result = await refresh(sessions, "uk-sanctions", {"UK-Sanctions-List.csv": later})
+    assert result.diff.model_dump() == {
+        "added": ["uk-sanctions:RUS9999"], "changed": ["uk-sanctions:RUS2176"], "removed": []
+    }  # fmt: skip
+    async with sessions() as session:
+        changed = await session.get(EntryRow, "uk-sanctions:RUS2176")
+    assert changed is not None
+    assert (changed.version, changed.body["flag"]) == (2, "PA")
