@@ -36,6 +36,7 @@ from portcullis.watchlist.entries.schemas import ImportResult, Rejection
 log = get_logger(__name__)
 
 _CHUNK = 1000
+_UPDATED_COLUMNS = ("body", "kind", "version", "deleted_at", "changed_by", "changed_at")
 #: The OFAC SDN list's entries are `ofac-sdn:<ent_num>` (what its parser names them).
 OFAC_PREFIX = "ofac-sdn"
 
@@ -47,9 +48,6 @@ class ListDiff:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-
-
-_UPDATED_COLUMNS = ("body", "kind", "version", "deleted_at", "changed_by", "changed_at")
 
 
 @dataclass(frozen=True)
