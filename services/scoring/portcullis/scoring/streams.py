@@ -33,6 +33,7 @@ from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.rules import evaluate
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.streams import StreamSpec
 
 Subject = TypeVar("Subject", bound=BaseModel)
 #: Subjects screened per hold of the lists' lock.
@@ -73,8 +74,8 @@ def match_text(score: float, evidence: Sequence[str]) -> str:
 class StreamPipeline(ABC, Generic[Subject]):
     """Turns a batch of one stream's records into published decisions (decode, select, score, lane, publish)."""
 
-    stream: Stream
-    schema: type[Subject]
+    #: The stream's catalogue entry: its kind, schema, subject id and scoring defaults.
+    spec: StreamSpec[Subject]
     #: Version of the indicator scheme, recorded as the decision's model version.
     scheme_version: str
 
@@ -83,24 +84,28 @@ class StreamPipeline(ABC, Generic[Subject]):
         settings: ScoringSettings,
         lists: ListState,
         publisher: Publisher,
-        lanes: ScoreLanes,
-        random_lane: Lane,
         selections: SelectionView | None = None,
     ) -> None:
         self._selections = selections or SelectionView(settings.kafka.topic("selections"))
         self._settings = settings
         self._lists = lists
         self._publisher = publisher
-        self._lanes = lanes
-        self._random_lane = random_lane
+        scoring = settings.scoring_of(self.spec)
+        self._lanes = ScoreLanes(yellow=scoring.yellow_score, red=scoring.red_score)
+        self._random_lane = scoring.random_selection_lane
         self._decisions_topic = settings.kafka.topic("decisions")
         self._secret = settings.random_selection_secret.get_secret_value().encode()
 
+    @property
+    def stream(self) -> Stream:
+        """The decisions' `stream`."""
+        return self.spec.kind
+
     # --- what each stream says -----------------------------------------------------------------------------------
 
-    @abstractmethod
     def subject_id(self, subject: Subject) -> str:
         """The decision's subject id."""
+        return self.spec.subject_id(subject)
 
     @abstractmethod
     def submitted_at(self, subject: Subject, received_at: datetime) -> datetime:
@@ -172,7 +177,7 @@ class StreamPipeline(ABC, Generic[Subject]):
     def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[str], list[DeadLetter]]:
         """Valid subjects with their broker timestamps and content digests, and dead letters naming the fields of
         invalid ones."""
-        return decode_records(records, self.schema, f"invalid_{self.stream}")
+        return decode_records(records, self.spec.schema, f"invalid_{self.stream}")
 
     def select(
         self, subjects: Sequence[Subject], at: datetime, amended: Sequence[object] | None = None
