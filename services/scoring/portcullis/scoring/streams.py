@@ -23,12 +23,12 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel
 
-from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, unique_runs
+from portcullis.scoring.amendments import SelectionView, amendment_reason, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORING_SECONDS, SELECTIVITY_HITS, observe_decisions
-from portcullis.scoring.random_selection import is_randomly_selected
-from portcullis.scoring.selectivity import Selection, against_thresholds, for_rules, stricter
+from portcullis.scoring.policy import LanePolicy, ScoreLanes, against_thresholds, combined_score
+from portcullis.scoring.selectivity import Selection, for_rules
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.rules import evaluate
@@ -47,18 +47,6 @@ class Indicator:
     code: str
     weight: float
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreLanes:
-    """The indicator score's thresholds: at or above `red` is red, at or above `yellow` is yellow."""
-
-    yellow: float
-    red: float
-
-    def lane_for(self, score: float) -> Lane:
-        """The lane the score alone gives."""
-        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
 
 
 def indicator_score(indicators: Sequence[Indicator]) -> float:
@@ -92,9 +80,11 @@ class StreamPipeline(ABC, Generic[Subject]):
         self._publisher = publisher
         scoring = settings.scoring_of(self.spec)
         self._lanes = ScoreLanes(yellow=scoring.yellow_score, red=scoring.red_score)
-        self._random_lane = scoring.random_selection_lane
+        secret = settings.random_selection_secret.get_secret_value().encode()
+        self._policy = LanePolicy(
+            settings.random_selection_rate, secret, scoring.random_selection_lane, f"{self.spec.kind} items"
+        )
         self._decisions_topic = settings.kafka.topic("decisions")
-        self._secret = settings.random_selection_secret.get_secret_value().encode()
 
     @property
     def stream(self) -> Stream:
@@ -214,24 +204,21 @@ class StreamPipeline(ABC, Generic[Subject]):
         for i, (subject, received_at, selection) in enumerate(zip(subjects, received, selections, strict=True)):
             indicators = sorted(self.indicators(subject), key=lambda i: -i.weight)
             base = indicator_score(indicators)
-            score = min(1.0, base + selection.score_added)
-            score_lane = self._lanes.lane_for(score)
-            lane = at_least(stricter(selection.lane, score_lane) or score_lane, earlier[i])
+            score = combined_score(base, selection.score_added)
+            subject_id = self.subject_id(subject)
+            laned = self._policy.lane(subject_id, score, self._lanes, selection.lane, earlier[i])
+            lane = laned.lane
             reasons = [
                 *selection.reasons,
-                self._score_reason(score, base, score_lane),
+                self._score_reason(score, base, laned.score_lane),
                 *(Reason(kind=ReasonKind.MODEL, text=ind.text, code=ind.code, weight=ind.weight) for ind in indicators),
             ]
             earlier_lane = earlier[i]
             if earlier_lane is not None:
                 reasons.append(Reason.model_validate(amendment_reason(earlier_lane, lane)))
-            subject_id = self.subject_id(subject)
-            rate = self._settings.random_selection_rate
-            random_selection = lane is Lane.GREEN and is_randomly_selected(subject_id, rate, self._secret)
+            random_selection = laned.random_selection
             if random_selection:
-                lane = self._random_lane
-                text = f"selected at random for inspection ({rate:.1%} of would-be-green {self.stream} items)"
-                reasons.append(Reason(kind=ReasonKind.RANDOM, text=text, weight=rate))
+                reasons.append(Reason.model_validate(self._policy.random_reason()))
             decisions.append(
                 Decision(
                     stream=self.stream,
