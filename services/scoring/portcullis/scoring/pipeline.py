@@ -160,11 +160,13 @@ class DeclarationPipeline:
             zip(declarations, selections, model_scores, strict=True)
         ):
             score = combined_score(model_score, selection.score_added)
-            laned = policy.lane(declaration.declaration_id, score, thresholds, selection.lane, earlier[i])
+            lane, model_lane, random_selection = policy.lane(
+                declaration.declaration_id, score, thresholds, selection.lane, earlier[i]
+            )
             scores.append(score)
-            model_lanes.append(laned.score_lane)
-            lanes.append(laned.lane)
-            randomly.append(laned.random_selection)
+            model_lanes.append(model_lane)
+            lanes.append(lane)
+            randomly.append(random_selection)
         # Reasons in words for what an officer will look at: every declaration that ends yellow or red.
         explained = [i for i, lane in enumerate(lanes) if lane is not Lane.GREEN]
         model_reasons: dict[int, list[dict[str, Any]]] = {

@@ -54,13 +54,9 @@ class ScoreLanes:
         return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
 
 
-@dataclass(frozen=True, slots=True)
-class Laned:
-    """A subject's lane, the lane its score alone gave, and whether the random draw set it."""
-
-    lane: Lane
-    score_lane: Lane
-    random_selection: bool
+#: A subject's lane, the lane its score alone gave, and whether the random draw set it (a plain tuple: built once
+#: per decision on the hot path).
+Laned = tuple[Lane, Lane, bool]
 
 
 class LanePolicy:
@@ -83,13 +79,13 @@ class LanePolicy:
         self, subject_id: str, score: float, thresholds: ScoreLanes, forced: Lane | None, earlier: Lane | None
     ) -> Laned:
         """The subject's lane: the score's, a stricter forced one, at least the earlier selection's, else drawn."""
-        score_lane = thresholds.lane_for(score)
+        score_lane = Lane.RED if score >= thresholds.red else Lane.YELLOW if score >= thresholds.yellow else Lane.GREEN
         lane = forced if forced is not None and LANE_ORDER[forced] > LANE_ORDER[score_lane] else score_lane
         if earlier is not None and LANE_ORDER[earlier] > LANE_ORDER[lane]:
             lane = earlier
         if lane is Lane.GREEN and self._draw(subject_id):
-            return Laned(self.random_lane, score_lane, True)
-        return Laned(lane, score_lane, False)
+            return self.random_lane, score_lane, True
+        return lane, score_lane, False
 
     def random_reason(self) -> dict[str, Any]:
         """The reason a randomly selected subject carries (in the decision's JSON form)."""

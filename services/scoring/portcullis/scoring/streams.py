@@ -206,17 +206,17 @@ class StreamPipeline(ABC, Generic[Subject]):
             base = indicator_score(indicators)
             score = combined_score(base, selection.score_added)
             subject_id = self.subject_id(subject)
-            laned = self._policy.lane(subject_id, score, self._lanes, selection.lane, earlier[i])
-            lane = laned.lane
+            lane, score_lane, random_selection = self._policy.lane(
+                subject_id, score, self._lanes, selection.lane, earlier[i]
+            )
             reasons = [
                 *selection.reasons,
-                self._score_reason(score, base, laned.score_lane),
+                self._score_reason(score, base, score_lane),
                 *(Reason(kind=ReasonKind.MODEL, text=ind.text, code=ind.code, weight=ind.weight) for ind in indicators),
             ]
             earlier_lane = earlier[i]
             if earlier_lane is not None:
                 reasons.append(Reason.model_validate(amendment_reason(earlier_lane, lane)))
-            random_selection = laned.random_selection
             if random_selection:
                 reasons.append(Reason.model_validate(self._policy.random_reason()))
             decisions.append(
