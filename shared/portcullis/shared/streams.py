@@ -40,7 +40,8 @@ class ScoringDefaults:
 class StreamSpec(Generic[Subject]):
     """One stream: what travels on it, how it is keyed, what its lanes mean, how scoring treats it."""
 
-    #: The decision's `stream` value and the name rules and metrics use ("declaration").
+    #: The decision's `stream` value and the name rules and metrics use ("declaration"); the members of `Stream` are
+    #: the scored streams' kinds (a stream only ingested takes its kind from `declare_stream`).
     kind: Stream
     #: The topic, ingest's path (`POST /v1/<name>`) and the name of a batch of samples ("declarations").
     name: str
