@@ -30,6 +30,7 @@ from portcullis.shared.schemas.watchlist import (
 )
 from portcullis.shared.screening import load_ofac_sdn
 from portcullis.shared.settings import KafkaSettings
+from portcullis.shared.streams import DECLARATIONS
 from portcullis.watchlist.entries.imports import to_spec
 
 SDN = Path(__file__).resolve().parent.parent / "data" / "ofac-sdn"
@@ -44,7 +45,7 @@ async def _fresh_topics(bootstrap: str) -> KafkaSettings:
 async def _load(settings: KafkaSettings, documents: list[dict[str, object]]) -> None:
     publisher = Publisher(settings, timeout_s=60)
     try:
-        topic = settings.topic("declarations")
+        topic = settings.topic(DECLARATIONS.topic)
         for start in range(0, len(documents), 5000):
             chunk = documents[start : start + 5000]
             await publisher.publish([Message(topic, str(d["declaration_id"]).encode(), orjson.dumps(d)) for d in chunk])
@@ -90,7 +91,7 @@ async def _drain(
     freeze_long_lived()
     consumer = BatchConsumer(
         settings,
-        [settings.topic("declarations")],
+        [settings.topic(DECLARATIONS.topic)],
         f"bench-{uuid.uuid4().hex[:8]}",
         counting,
         publisher,

@@ -19,8 +19,9 @@ from pathlib import Path
 from benchmarks import kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
-from portcullis.shared.riskmodel import ModelRegistry, train_model
+from portcullis.shared.riskmodel import ModelRegistry
 from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
+from portcullis.shared.riskmodel.training import train_model
 from portcullis.shared.settings import KafkaSettings
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from portcullis.shared.riskmodel import ModelRegistry, TrainingConfig, train_model
+from portcullis.shared.riskmodel import ModelRegistry
+from portcullis.shared.riskmodel.training import TrainingConfig, train_model
 
 REPO = Path(__file__).resolve().parent.parent
 DECLARATIONS_DIR = REPO / "data" / "customs-declarations-kr"

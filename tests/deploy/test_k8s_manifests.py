@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from portcullis.shared.kafka.topics import TOPICS
+from portcullis.shared.streams import CATALOGUE
 from tests.deploy.promql import REPO
 
 K8S = REPO / "deploy" / "k8s"
@@ -336,6 +337,10 @@ def test_kafka_topics_are_those_of_topics_py(overlay: str) -> None:
     dead_letter_topics = [name for name in topics if name.endswith(".dlq")]
     assert dead_letter_topics
     assert all(name.removesuffix(".dlq") in topics for name in dead_letter_topics)
+    # Every stream of the catalogue has its topic and its dead letters, with the partitions it declares.
+    for stream in CATALOGUE:
+        assert topics[stream.topic]["spec"]["partitions"] == stream.partitions, stream.name
+        assert stream.dead_letter_topic in topics, stream.name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -455,19 +460,17 @@ def test_a_job_creates_the_first_admin_key_with_the_images_own_command(overlay: 
     assert "admin key" in result.stdout
 
 
-#: What each service does with each topic (Write also means Describe): the ACLs must be exactly these.
+#: What each service does with each topic (Write also means Describe): the ACLs must be exactly these. The streams'
+#: topics come from the stream catalogue: ingest writes every stream, scoring reads every scored one and
+#: dead-letters its poison records.
 KAFKA_ACCESS = {
-    "ingest": {"declarations": {"Write"}, "passengers": {"Write"}, "containers": {"Write"}, "apikeys": {"Read"}},
+    "ingest": {**{stream.topic: {"Write"} for stream in CATALOGUE}, "apikeys": {"Read"}},
     "scoring": {
-        "declarations": {"Read"},
-        "passengers": {"Read"},
-        "containers": {"Read"},
+        **{stream.topic: {"Read"} for stream in CATALOGUE.scored()},
+        **{stream.dead_letter_topic: {"Write"} for stream in CATALOGUE.scored()},
         "watchlist": {"Read"},
         "selections": {"Read", "Write"},
         "decisions": {"Write"},
-        "declarations.dlq": {"Write"},
-        "passengers.dlq": {"Write"},
-        "containers.dlq": {"Write"},
     },
     "watchlist": {"watchlist": {"Write"}, "apikeys": {"Read"}},
     "api-gateway": {

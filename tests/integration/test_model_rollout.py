@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from portcullis.cli.processes import ServiceSet
-from portcullis.shared.riskmodel import ModelRegistry, TrainingConfig, train_model
+from portcullis.shared.riskmodel import ModelRegistry
+from portcullis.shared.riskmodel.training import TrainingConfig, train_model
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import wait_for
 

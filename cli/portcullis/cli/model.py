@@ -25,20 +25,11 @@ from portcullis.cli.service_client import (
     service_url,
 )
 from portcullis.shared.auth import Role
-from portcullis.shared.riskmodel import (
-    ArtifactError,
-    CsvFormatError,
-    ModelRegistry,
-    RegistryError,
-    RiskModel,
-    TrainingConfig,
-    load_model,
-    read_items_csv,
-    train_model,
-)
+from portcullis.shared.riskmodel import ArtifactError, ModelRegistry, RegistryError, RiskModel, load_model
+from portcullis.shared.riskmodel.csvdata import CsvFormatError, read_items_csv
 from portcullis.shared.riskmodel.evaluation import INSPECTION_RATES, evaluate
 from portcullis.shared.riskmodel.lanes import DEFAULT_RED_RATE, DEFAULT_YELLOW_RATE
-from portcullis.shared.riskmodel.training import DEFAULT_ROUNDS
+from portcullis.shared.riskmodel.training import DEFAULT_ROUNDS, TrainingConfig, train_model
 
 app = typer.Typer(no_args_is_help=True)
 

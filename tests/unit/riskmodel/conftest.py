@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from portcullis.shared.riskmodel import RiskModel, read_items_csv
-from portcullis.shared.riskmodel.csvdata import LabelledItems
+from portcullis.shared.riskmodel import RiskModel
+from portcullis.shared.riskmodel.csvdata import LabelledItems, read_items_csv
 from portcullis.shared.riskmodel.training import DEFAULT_PARAMS, TrainingConfig, fit
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "customs-declarations-kr"

@@ -33,7 +33,8 @@ from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.db import create_engine, migrate
-from portcullis.shared.riskmodel import RiskModel, read_items_csv
+from portcullis.shared.riskmodel import RiskModel
+from portcullis.shared.riskmodel.csvdata import read_items_csv
 from portcullis.shared.riskmodel.training import DEFAULT_PARAMS, TrainingConfig, fit
 from portcullis.shared.schemas import Declaration
 from portcullis.shared.schemas.container import ContainerEvent

@@ -13,8 +13,8 @@ from portcullis.scoring.models import ActiveModel
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.random_selection import is_randomly_selected
 from portcullis.scoring.settings import ScoringSettings
-from portcullis.shared.riskmodel import RiskModel, read_items_csv
-from portcullis.shared.riskmodel.csvdata import items_to_declarations
+from portcullis.shared.riskmodel import RiskModel
+from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
 from portcullis.shared.riskmodel.training import DEFAULT_PARAMS, TrainingConfig, fit
 from portcullis.shared.schemas import Decision, Declaration, Lane, ReasonKind
 from tests.unit.services.stream_fixtures import CapturingPublisher, FakeRecord, lists_with

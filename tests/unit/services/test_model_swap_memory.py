@@ -10,7 +10,8 @@ import pandas as pd
 
 from portcullis.scoring.models import ModelHolder
 from portcullis.shared.memory import freeze_long_lived
-from portcullis.shared.riskmodel import ModelRegistry, read_items_csv
+from portcullis.shared.riskmodel import ModelRegistry
+from portcullis.shared.riskmodel.csvdata import read_items_csv
 from portcullis.shared.riskmodel.model import CARD_FILE
 from portcullis.shared.riskmodel.training import DEFAULT_PARAMS, TrainingConfig, fit
 from portcullis.shared.schemas import Declaration

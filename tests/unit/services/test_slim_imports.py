@@ -48,3 +48,22 @@ def test_scoring_is_the_one_that_loads_the_model() -> None:
         [sys.executable, "-c", _PROBE, "portcullis.scoring.app"], capture_output=True, text=True, check=True
     )
     assert {"lightgbm", "pandas"} <= set(json.loads(done.stdout))
+
+
+#: Offline tooling of the risk model: training, evaluation, reports, ablation, feedback, the training CSV.
+OFFLINE = ("training", "evaluation", "report", "ablation", "feedback", "benchmark", "csvdata")
+
+_SCORING_PROBE = """
+import json, sys
+from portcullis.scoring.app import create_app
+from portcullis.scoring.settings import ScoringSettings
+create_app(ScoringSettings())
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("portcullis."))))
+"""
+
+
+def test_scoring_serves_the_model_without_its_training_code() -> None:
+    done = subprocess.run([sys.executable, "-c", _SCORING_PROBE], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "portcullis.shared.riskmodel.serving" in loaded
+    assert not {f"portcullis.shared.riskmodel.{name}" for name in OFFLINE} & loaded

@@ -5,15 +5,14 @@ from collections import Counter
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import StoreTail
 from portcullis.gateway.decisions.writes import NewDecision, insert_decisions
 from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
-from portcullis.shared.http import field_errors
 from portcullis.shared.kafka import DeadLetter, Record
+from portcullis.shared.kafka.decoding import decode_batch
 from portcullis.shared.logging import get_logger
 from portcullis.shared.metrics import observe_many
 from portcullis.shared.schemas import Decision
@@ -36,14 +35,8 @@ class DecisionSink:
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Store the batch's decisions in one transaction; return the records that are not decisions."""
-        decisions: list[Decision] = []
-        dead: list[DeadLetter] = []
-        for record in records:
-            try:
-                decisions.append(Decision.model_validate_json(record.value or b""))
-            except ValidationError as error:
-                reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(error.errors()))
-                dead.append(DeadLetter(record, reason, "invalid_decision"))
+        decoded = decode_batch(records, Decision, "invalid_decision")
+        decisions, dead = decoded.items, decoded.dead
         # The same decision can appear twice in one batch after a redelivery: keep the first of each content, in
         # order (other contents of one subject are amendments, stored in the order they come).
         unique = list({(d.stream, d.subject_id, d.content_digest): d for d in reversed(decisions)}.values())[::-1]

@@ -2,21 +2,22 @@
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
 from pydantic import BaseModel
 
 from portcullis.ingest.publishing import InvalidSubmissionError, parse_submission, read_body, to_messages
 from portcullis.ingest.settings import IngestSettings
-from portcullis.ingest.streams import CONTAINERS, DECLARATIONS, PASSENGERS, Item, StreamEndpoint
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.http import ErrorBody, JSONBody, install_common
 from portcullis.shared.kafka import Publisher, PublishError
 from portcullis.shared.logging import get_logger
 from portcullis.shared.reference import airports, is_known_locode
+from portcullis.shared.streams import CATALOGUE, StreamCatalogue, StreamSpec
 
 log = get_logger(__name__)
+Item = TypeVar("Item", bound=BaseModel)
 
 
 class Accepted(BaseModel):
@@ -52,8 +53,9 @@ _ONE_OR_MANY = (
 GRANTS = [Grant("/v1/", frozenset({Role.SUBMITTER}), frozenset({"POST"}))]
 
 
-def create_app(settings: IngestSettings) -> FastAPI:
-    """Build the ingest application; the producer opens in the lifespan."""
+def create_app(settings: IngestSettings, catalogue: StreamCatalogue = CATALOGUE) -> FastAPI:
+    """Build the ingest application (one `POST /v1/<name>` per stream of `catalogue`); the producer opens in the
+    lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,21 +84,20 @@ def create_app(settings: IngestSettings) -> FastAPI:
 
     install_auth(app, "ingest", GRANTS, lambda: app.state.keyring, settings.auth)
     install_common(app, "ingest", ready, strict_json=False)  # parse_submission parses strictly
-    _add_submission_route(app, settings, DECLARATIONS)
-    _add_submission_route(app, settings, PASSENGERS)
-    _add_submission_route(app, settings, CONTAINERS)
+    for stream in catalogue:
+        _add_submission_route(app, settings, stream)
     return app
 
 
-def _add_submission_route(app: FastAPI, settings: IngestSettings, endpoint: StreamEndpoint[Item]) -> None:
+def _add_submission_route(app: FastAPI, settings: IngestSettings, endpoint: StreamSpec[Item]) -> None:
     """`POST /v1/<path>`: validate one item or a batch whole, publish keyed, answer 202 after the acks."""
     topic = settings.kafka.topic(endpoint.topic)
-    schema_ref = {"$ref": f"#/components/schemas/{endpoint.model.__name__}"}
+    schema_ref = {"$ref": f"#/components/schemas/{endpoint.schema.__name__}"}
 
     async def submit(request: Request, publisher: PublisherDep) -> Response:
         body = await read_body(request, settings.max_body_bytes)
         try:
-            items = parse_submission(body, endpoint.model, settings.max_batch, endpoint.subject_id)
+            items = parse_submission(body, endpoint.schema, settings.max_batch, endpoint.subject_id)
         except InvalidSubmissionError as invalid:
             return JSONBody(ErrorBody(detail=invalid.errors).model_dump(), status_code=422)
         try:
@@ -107,14 +108,14 @@ def _add_submission_route(app: FastAPI, settings: IngestSettings, endpoint: Stre
         return JSONBody(Accepted(accepted=ids, count=len(ids)).model_dump(), status_code=202)
 
     app.add_api_route(
-        f"/v1/{endpoint.path}",
+        f"/v1/{endpoint.name}",
         submit,
         methods=["POST"],
-        name=f"submit_{endpoint.path}",
+        name=f"submit_{endpoint.name}",
         status_code=202,
         response_model=Accepted,
         responses=_SUBMISSION_RESPONSES,
-        tags=[endpoint.path],
+        tags=[endpoint.name],
         summary=endpoint.summary.format(max_batch=settings.max_batch),
         description=f"Accepted items are published to the `{endpoint.topic}` topic. {_ONE_OR_MANY}",
         openapi_extra={
@@ -133,7 +134,7 @@ def _add_submission_route(app: FastAPI, settings: IngestSettings, endpoint: Stre
             }
         },
     )
-    _register_schema(app, endpoint.model)
+    _register_schema(app, endpoint.schema)
 
 
 def _register_schema(app: FastAPI, model: type[BaseModel]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from portcullis.scoring.selectivity import LANE_ORDER
+from portcullis.scoring.policy import at_least
 from portcullis.shared.kafka import CompactedTopicFollower, Message, Record
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Lane, ReasonKind, Stream
@@ -45,11 +45,6 @@ def amendment_reason(earlier: Lane, lane: Lane) -> dict[str, Any]:
     else:
         text = f"amended after selection (earlier lane {earlier.value})"
     return {"kind": ReasonKind.AMENDMENT.value, "text": text, "code": "amended_after_selection", "weight": None}
-
-
-def at_least(lane: Lane, earlier: Lane | None) -> Lane:
-    """The lane, raised to the earlier selection's lane when that is stricter."""
-    return earlier if earlier is not None and LANE_ORDER[earlier] > LANE_ORDER[lane] else lane
 
 
 def unique_runs(subject_ids: Sequence[str]) -> Iterator[slice]:

@@ -2,8 +2,9 @@
 decisions; serves health and metrics."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
 
@@ -16,16 +17,44 @@ from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import install_common
-from portcullis.shared.kafka import BatchConsumer, CompactedTopicFollower, Publisher
+from portcullis.shared.kafka import BatchConsumer, BatchHandler, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
 from portcullis.shared.memory import freeze_long_lived
-from portcullis.shared.schemas import Declaration
+from portcullis.shared.schemas import Declaration, Stream
+from portcullis.shared.streams import CATALOGUE, StreamCatalogue
 
 log = get_logger(__name__)
 
 
-def create_app(settings: ScoringSettings) -> FastAPI:
-    """Build the scoring application; model, producer and consumer open in the lifespan."""
+@dataclass(frozen=True)
+class PipelineResources:
+    """What a stream's pipeline may use: the settings, the model, the lists, the producer, the selections."""
+
+    settings: ScoringSettings
+    models: ModelHolder
+    lists: ListState
+    publisher: Publisher
+    selections: SelectionView
+
+
+#: Builds the batch handler of one stream from the shared resources.
+PipelineFactory = Callable[[PipelineResources], BatchHandler]
+
+#: The pipeline of every scored stream of the catalogue, by the stream's kind.
+PIPELINES: Mapping[Stream, PipelineFactory] = {
+    Stream.DECLARATION: lambda r: DeclarationPipeline(r.settings, r.models, r.lists, r.publisher, r.selections).handle,
+    Stream.PASSENGER: lambda r: PassengerPipeline(r.settings, r.lists, r.publisher, r.selections).handle,
+    Stream.CONTAINER: lambda r: ContainerPipeline(r.settings, r.lists, r.publisher, r.selections).handle,
+}
+
+
+def create_app(
+    settings: ScoringSettings,
+    catalogue: StreamCatalogue = CATALOGUE,
+    pipelines: Mapping[Stream, PipelineFactory] = PIPELINES,
+) -> FastAPI:
+    """Build the scoring application (a consumer per scored stream of `catalogue`, its handler from `pipelines`);
+    model, producer and consumers open in the lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,43 +79,22 @@ def create_app(settings: ScoringSettings) -> FastAPI:
             selections = selections_follower(settings.kafka, selected)
             selections.start()
             stack.push_async_callback(selections.close)
-            pipeline = DeclarationPipeline(settings, models, lists, publisher, selected)
-            consumer = BatchConsumer(
-                settings.kafka,
-                [settings.kafka.topic("declarations")],
-                settings.group_id,
-                pipeline.handle,
-                publisher,
-                max_batch=settings.max_batch,
-            )
-            # Passengers and containers: each stream its own consumer group, so one stream's backlog or
-            # dead letters never hold up another's.
-            streams = [
+            resources = PipelineResources(settings, models, lists, publisher, selected)
+            # Each stream its own consumer group, so one stream's backlog or dead letters never hold up another's.
+            consumers = [
                 BatchConsumer(
                     settings.kafka,
-                    [settings.kafka.topic(topic)],
-                    group_id,
-                    handler,
+                    [settings.kafka.topic(stream.topic)],
+                    settings.group_of(stream),
+                    pipelines[stream.kind](resources),
                     publisher,
                     max_batch=settings.max_batch,
                 )
-                for topic, group_id, handler in (
-                    (
-                        "passengers",
-                        settings.passenger_group_id,
-                        PassengerPipeline(settings, lists, publisher, selected).handle,
-                    ),
-                    (
-                        "containers",
-                        settings.container_group_id,
-                        ContainerPipeline(settings, lists, publisher, selected).handle,
-                    ),
-                )
+                for stream in catalogue.scored()
             ]
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
             # Every stream waits until the watchlists, rules and selections are read to their topics' ends.
-            consumers = [consumer, *streams]
             starter = asyncio.create_task(_start_when_ready([follower, selections], consumers), name="consumer-starter")
             for each in consumers:
                 stack.push_async_callback(each.close)
@@ -94,7 +102,6 @@ def create_app(settings: ScoringSettings) -> FastAPI:
             app.state.models = models
             app.state.follower = follower
             app.state.selections = selections
-            app.state.consumer = consumer
             app.state.consumers = consumers
             app.state.publisher = publisher
             yield

@@ -9,12 +9,13 @@ from portcullis.scoring.amendments import SelectionView
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.settings import ScoringSettings
-from portcullis.scoring.streams import Indicator, ScoreLanes, StreamPipeline, match_text
+from portcullis.scoring.streams import Indicator, StreamPipeline, match_text
 from portcullis.shared.kafka import Publisher
-from portcullis.shared.schemas import Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas import Lane, Reason, ReasonKind
 from portcullis.shared.schemas.container import ContainerEvent, Party
 from portcullis.shared.schemas.watchlist import Action
 from portcullis.shared.screening import Match, ScreeningQuery
+from portcullis.shared.streams import CONTAINERS
 
 #: Indicator weights (noisy-or; see streams.py).
 LARGE_WEIGHT_GAP_WEIGHT = 0.6
@@ -32,8 +33,7 @@ MANY_TRANSSHIPMENTS = 3
 class ContainerPipeline(StreamPipeline[ContainerEvent]):
     """Container events to decisions."""
 
-    stream = Stream.CONTAINER
-    schema = ContainerEvent
+    spec = CONTAINERS
     scheme_version = "container-indicators-1"
 
     def __init__(
@@ -43,12 +43,8 @@ class ContainerPipeline(StreamPipeline[ContainerEvent]):
         publisher: Publisher,
         selections: SelectionView | None = None,
     ) -> None:
-        lanes = ScoreLanes(yellow=settings.container_yellow_score, red=settings.container_red_score)
-        super().__init__(settings, lists, publisher, lanes, settings.container_random_selection_lane, selections)
+        super().__init__(settings, lists, publisher, selections)
         self._high_risk_countries = frozenset(code.upper() for code in settings.high_risk_port_countries)
-
-    def subject_id(self, subject: ContainerEvent) -> str:
-        return subject.event_id
 
     def submitted_at(self, subject: ContainerEvent, received_at: datetime) -> datetime:
         return subject.event_time

@@ -6,18 +6,15 @@ Lanes: green = clear, yellow = secondary questioning, red = hold.
 from dataclasses import dataclass
 from datetime import datetime
 
-from portcullis.scoring.amendments import SelectionView
-from portcullis.scoring.lists import ListState
 from portcullis.scoring.selectivity import Selection
-from portcullis.scoring.settings import ScoringSettings
-from portcullis.scoring.streams import Indicator, ScoreLanes, StreamPipeline, match_text
-from portcullis.shared.kafka import Publisher
+from portcullis.scoring.streams import Indicator, StreamPipeline, match_text
 from portcullis.shared.rules.fields import document_validity_days, route_detour_ratio
-from portcullis.shared.schemas import Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas import Lane, Reason, ReasonKind
 from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import Action
 from portcullis.shared.screening import Match, ScreeningQuery, WatchlistIndex
 from portcullis.shared.screening.identifiers import normalize_document_number
+from portcullis.shared.streams import PASSENGERS
 
 #: Indicator weights (noisy-or; see streams.py). One strong indicator alone reaches yellow, two reach red.
 EXPIRED_DOCUMENT_WEIGHT = 0.6
@@ -88,22 +85,8 @@ def _document_consistent(match: Match, record: PassengerRecord) -> bool:
 class PassengerPipeline(StreamPipeline[PassengerRecord]):
     """Advance passenger records to decisions."""
 
-    stream = Stream.PASSENGER
-    schema = PassengerRecord
+    spec = PASSENGERS
     scheme_version = "passenger-indicators-1"
-
-    def __init__(
-        self,
-        settings: ScoringSettings,
-        lists: ListState,
-        publisher: Publisher,
-        selections: SelectionView | None = None,
-    ) -> None:
-        lanes = ScoreLanes(yellow=settings.passenger_yellow_score, red=settings.passenger_red_score)
-        super().__init__(settings, lists, publisher, lanes, settings.passenger_random_selection_lane, selections)
-
-    def subject_id(self, subject: PassengerRecord) -> str:
-        return subject.record_id
 
     def submitted_at(self, subject: PassengerRecord, received_at: datetime) -> datetime:
         # API messages carry no lodgement time; ingest's acceptance is when the carrier sent it.

@@ -23,21 +23,20 @@ from typing import Any
 
 import orjson
 
-from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, unique_runs
+from portcullis.scoring.amendments import SelectionView, amendment_reason, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORE, SCORING_SECONDS, observe_decisions
 from portcullis.scoring.models import ActiveModel, ModelHolder
-from portcullis.scoring.random_selection import RandomSelector
-from portcullis.scoring.selectivity import LANE_ORDER, Selection, against_thresholds, select_declarations
+from portcullis.scoring.policy import LanePolicy, ScoreLanes, against_thresholds, combined_score
+from portcullis.scoring.selectivity import Selection, select_declarations
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, DependencyUnavailableError, Message, Publisher, Record
 from portcullis.shared.metrics import observe_many
-from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas import Declaration, Lane, Reason, Stream
+from portcullis.shared.streams import DECLARATIONS
 
-#: Lanes by strictness (the index is `selectivity.LANE_ORDER`'s value).
-_LANES = (Lane.GREEN, Lane.YELLOW, Lane.RED)
 _JSON_OPTIONS = orjson.OPT_UTC_Z  # "Z" for UTC, like pydantic's JSON mode
 #: Batches smaller than this are decided on the event loop: a thread hop costs more than the millisecond or so
 #: the loop waits for them.
@@ -78,17 +77,9 @@ class DeclarationPipeline:
         self._publisher = publisher
         self._selections = selections or SelectionView(settings.kafka.topic("selections"))
         self._decisions_topic = settings.kafka.topic("decisions")
-        self._secret = settings.random_selection_secret.get_secret_value().encode()
-        self._random = RandomSelector(settings.random_selection_rate, self._secret)
-        self._random_lane = settings.random_selection_lane
-        self._random_reason = {
-            "kind": ReasonKind.RANDOM.value,
-            "text": "selected at random for inspection "
-            f"({settings.random_selection_rate:.1%} of would-be-green declarations)",
-            "code": None,
-            # The draw's probability: retraining weighs this inspection by its inverse.
-            "weight": settings.random_selection_rate,
-        }
+        secret = settings.random_selection_secret.get_secret_value().encode()
+        random_lane = settings.scoring_of(DECLARATIONS).random_selection_lane
+        self._policy = LanePolicy(settings.random_selection_rate, secret, random_lane, "declarations")
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not declarations."""
@@ -151,7 +142,7 @@ class DeclarationPipeline:
         amendments: tuple[Sequence[str], Sequence[Lane | None]] | None = None,
     ) -> list[Decided]:
         digests, earlier = amendments or ([""] * len(declarations), [None] * len(declarations))
-        thresholds = active.thresholds
+        thresholds = ScoreLanes(yellow=active.thresholds.yellow, red=active.thresholds.red)
         red, yellow = thresholds.red, thresholds.yellow
         model = active.model
         batch = model.score_declarations(declarations)
@@ -160,8 +151,7 @@ class DeclarationPipeline:
         shadow: list[float] | None = (
             challenger.model.score_declarations(declarations).scores.tolist() if challenger is not None else None
         )
-        random_lane = self._random_lane
-        drawn = self._random
+        policy = self._policy
         scores: list[float] = []
         lanes: list[Lane] = []
         model_lanes: list[Lane] = []
@@ -169,15 +159,10 @@ class DeclarationPipeline:
         for i, (declaration, selection, model_score) in enumerate(
             zip(declarations, selections, model_scores, strict=True)
         ):
-            score = min(1.0, model_score + selection.score_added) if selection.score_added else model_score
-            model_lane = Lane.RED if score >= red else Lane.YELLOW if score >= yellow else Lane.GREEN
-            forced = selection.lane
-            lane = forced if forced is not None and LANE_ORDER[forced] > LANE_ORDER[model_lane] else model_lane
-            if earlier[i] is not None:
-                lane = at_least(lane, earlier[i])
-            random_selection = lane is Lane.GREEN and drawn(declaration.declaration_id)
-            if random_selection:
-                lane = random_lane
+            score = combined_score(model_score, selection.score_added)
+            lane, model_lane, random_selection = policy.lane(
+                declaration.declaration_id, score, thresholds, selection.lane, earlier[i]
+            )
             scores.append(score)
             model_lanes.append(model_lane)
             lanes.append(lane)
@@ -204,7 +189,7 @@ class DeclarationPipeline:
             if earlier_lane is not None:
                 reasons.append(amendment_reason(earlier_lane, lanes[i]))
             if randomly[i]:
-                reasons.append(self._random_reason)
+                reasons.append(policy.random_reason())
             rounded = round(score, 6)
             document = {
                 "stream": "declaration",

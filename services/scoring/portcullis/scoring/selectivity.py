@@ -7,28 +7,11 @@ from typing import Any
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
+from portcullis.scoring.policy import stricter
 from portcullis.shared.rules import evaluate
 from portcullis.shared.rules.fields import AmendedSubject
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 from portcullis.shared.schemas.watchlist import Action, TraderRole
-
-LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
-
-
-def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
-    """The stricter of two lanes (red beats yellow beats green); None means no lane."""
-    if first is None or second is None:
-        return first or second
-    return first if LANE_ORDER[first] >= LANE_ORDER[second] else second
-
-
-def against_thresholds(described: str, lane: Lane, red: float, yellow: float) -> str:
-    """`<described score> is at or above the red threshold 0.71`: the score's lane in words for the officer."""
-    if lane is Lane.RED:
-        return f"{described} is at or above the red threshold {red:.2f}"
-    if lane is Lane.YELLOW:
-        return f"{described} is at or above the yellow threshold {yellow:.2f}"
-    return f"{described} is below the yellow threshold {yellow:.2f}"
 
 
 @dataclass

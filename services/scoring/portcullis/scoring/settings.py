@@ -1,6 +1,7 @@
 """Scoring settings (env PORTCULLIS_SCORING_*)."""
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -8,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from portcullis.shared.schemas import Lane
 from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD
 from portcullis.shared.settings import KafkaSettings
+from portcullis.shared.streams import CONTAINERS, DECLARATIONS, PASSENGERS, ScoringDefaults, StreamSpec
 
 
 class ScoringSettings(BaseSettings):
@@ -29,19 +31,30 @@ class ScoringSettings(BaseSettings):
         default=None, ge=0, le=1, description="Share of declarations for yellow; None keeps the model's own"
     )
     random_selection_rate: float = Field(default=0.01, ge=0, le=0.5, description="Share of would-be-green inspected")
-    random_selection_lane: Lane = Lane.RED
+    random_selection_lane: Lane = DECLARATIONS.scoring.random_selection_lane
     random_selection_secret: SecretStr = Field(
         default=SecretStr("change-me"), description="Keys the random draw so submitters cannot predict it"
     )
     # Passenger records and container events: no model, a risk-indicator score (see docs/streams.md).
-    passenger_yellow_score: float = Field(default=0.4, gt=0, le=1, description="Indicator score for yellow")
-    passenger_red_score: float = Field(default=0.75, gt=0, le=1, description="Indicator score for red (hold)")
-    container_yellow_score: float = Field(default=0.4, gt=0, le=1, description="Indicator score for a scan")
-    container_red_score: float = Field(default=0.75, gt=0, le=1, description="Indicator score for examination")
-    passenger_random_selection_lane: Lane = Field(
-        default=Lane.YELLOW, description="Random passenger selections go to secondary questioning"
+    passenger_yellow_score: float = Field(
+        default=PASSENGERS.scoring.yellow_score, gt=0, le=1, description="Indicator score for yellow"
     )
-    container_random_selection_lane: Lane = Field(default=Lane.YELLOW, description="Random containers get a scan")
+    passenger_red_score: float = Field(
+        default=PASSENGERS.scoring.red_score, gt=0, le=1, description="Indicator score for red (hold)"
+    )
+    container_yellow_score: float = Field(
+        default=CONTAINERS.scoring.yellow_score, gt=0, le=1, description="Indicator score for a scan"
+    )
+    container_red_score: float = Field(
+        default=CONTAINERS.scoring.red_score, gt=0, le=1, description="Indicator score for examination"
+    )
+    passenger_random_selection_lane: Lane = Field(
+        default=PASSENGERS.scoring.random_selection_lane,
+        description="Random passenger selections go to secondary questioning",
+    )
+    container_random_selection_lane: Lane = Field(
+        default=CONTAINERS.scoring.random_selection_lane, description="Random containers get a scan"
+    )
     screening_threshold: float = Field(
         default=DEFAULT_MATCH_THRESHOLD, gt=0, le=1, description="Name match score at which a watchlist hit counts"
     )
@@ -60,12 +73,20 @@ class ScoringSettings(BaseSettings):
     )
     log_level: str = "INFO"
 
-    @property
-    def passenger_group_id(self) -> str:
-        """Consumer group of the passenger records."""
-        return f"{self.group_id}-passengers"
+    def group_of(self, stream: StreamSpec[Any]) -> str:
+        """The consumer group that scores `stream` (each stream its own, so one's backlog never holds up another)."""
+        return self.group_id + stream.group_suffix
 
-    @property
-    def container_group_id(self) -> str:
-        """Consumer group of the container events."""
-        return f"{self.group_id}-containers"
+    def scoring_of(self, stream: StreamSpec[Any]) -> ScoringDefaults:
+        """The stream's lane thresholds and random-selection lane: these settings for the streams they name, the
+        catalogue's defaults for any other."""
+        configured = {
+            "declaration": ScoringDefaults(random_selection_lane=self.random_selection_lane),
+            "passenger": ScoringDefaults(
+                self.passenger_yellow_score, self.passenger_red_score, self.passenger_random_selection_lane
+            ),
+            "container": ScoringDefaults(
+                self.container_yellow_score, self.container_red_score, self.container_random_selection_lane
+            ),
+        }
+        return configured.get(stream.kind, stream.scoring)

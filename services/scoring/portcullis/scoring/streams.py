@@ -23,16 +23,17 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel
 
-from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, unique_runs
+from portcullis.scoring.amendments import SelectionView, amendment_reason, unique_runs
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORING_SECONDS, SELECTIVITY_HITS, observe_decisions
-from portcullis.scoring.random_selection import is_randomly_selected
-from portcullis.scoring.selectivity import Selection, against_thresholds, for_rules, stricter
+from portcullis.scoring.policy import LanePolicy, ScoreLanes, against_thresholds, combined_score
+from portcullis.scoring.selectivity import Selection, for_rules
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.rules import evaluate
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.streams import StreamSpec
 
 Subject = TypeVar("Subject", bound=BaseModel)
 #: Subjects screened per hold of the lists' lock.
@@ -48,18 +49,6 @@ class Indicator:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreLanes:
-    """The indicator score's thresholds: at or above `red` is red, at or above `yellow` is yellow."""
-
-    yellow: float
-    red: float
-
-    def lane_for(self, score: float) -> Lane:
-        """The lane the score alone gives."""
-        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
-
-
 def indicator_score(indicators: Sequence[Indicator]) -> float:
     """Noisy-or of the indicators' weights: 0 with none, one weight alone is itself, more only raise it."""
     return 1.0 - math.prod(1.0 - min(max(i.weight, 0.0), 1.0) for i in indicators)
@@ -73,8 +62,8 @@ def match_text(score: float, evidence: Sequence[str]) -> str:
 class StreamPipeline(ABC, Generic[Subject]):
     """Turns a batch of one stream's records into published decisions (decode, select, score, lane, publish)."""
 
-    stream: Stream
-    schema: type[Subject]
+    #: The stream's catalogue entry: its kind, schema, subject id and scoring defaults.
+    spec: StreamSpec[Subject]
     #: Version of the indicator scheme, recorded as the decision's model version.
     scheme_version: str
 
@@ -83,24 +72,30 @@ class StreamPipeline(ABC, Generic[Subject]):
         settings: ScoringSettings,
         lists: ListState,
         publisher: Publisher,
-        lanes: ScoreLanes,
-        random_lane: Lane,
         selections: SelectionView | None = None,
     ) -> None:
         self._selections = selections or SelectionView(settings.kafka.topic("selections"))
         self._settings = settings
         self._lists = lists
         self._publisher = publisher
-        self._lanes = lanes
-        self._random_lane = random_lane
+        scoring = settings.scoring_of(self.spec)
+        self._lanes = ScoreLanes(yellow=scoring.yellow_score, red=scoring.red_score)
+        secret = settings.random_selection_secret.get_secret_value().encode()
+        self._policy = LanePolicy(
+            settings.random_selection_rate, secret, scoring.random_selection_lane, f"{self.spec.kind} items"
+        )
         self._decisions_topic = settings.kafka.topic("decisions")
-        self._secret = settings.random_selection_secret.get_secret_value().encode()
+
+    @property
+    def stream(self) -> Stream:
+        """The decisions' `stream`."""
+        return self.spec.kind
 
     # --- what each stream says -----------------------------------------------------------------------------------
 
-    @abstractmethod
     def subject_id(self, subject: Subject) -> str:
         """The decision's subject id."""
+        return self.spec.subject_id(subject)
 
     @abstractmethod
     def submitted_at(self, subject: Subject, received_at: datetime) -> datetime:
@@ -172,7 +167,7 @@ class StreamPipeline(ABC, Generic[Subject]):
     def decode(self, records: Sequence[Record]) -> tuple[list[Subject], list[datetime], list[str], list[DeadLetter]]:
         """Valid subjects with their broker timestamps and content digests, and dead letters naming the fields of
         invalid ones."""
-        return decode_records(records, self.schema, f"invalid_{self.stream}")
+        return decode_records(records, self.spec.schema, f"invalid_{self.stream}")
 
     def select(
         self, subjects: Sequence[Subject], at: datetime, amended: Sequence[object] | None = None
@@ -209,9 +204,11 @@ class StreamPipeline(ABC, Generic[Subject]):
         for i, (subject, received_at, selection) in enumerate(zip(subjects, received, selections, strict=True)):
             indicators = sorted(self.indicators(subject), key=lambda i: -i.weight)
             base = indicator_score(indicators)
-            score = min(1.0, base + selection.score_added)
-            score_lane = self._lanes.lane_for(score)
-            lane = at_least(stricter(selection.lane, score_lane) or score_lane, earlier[i])
+            score = combined_score(base, selection.score_added)
+            subject_id = self.subject_id(subject)
+            lane, score_lane, random_selection = self._policy.lane(
+                subject_id, score, self._lanes, selection.lane, earlier[i]
+            )
             reasons = [
                 *selection.reasons,
                 self._score_reason(score, base, score_lane),
@@ -220,13 +217,8 @@ class StreamPipeline(ABC, Generic[Subject]):
             earlier_lane = earlier[i]
             if earlier_lane is not None:
                 reasons.append(Reason.model_validate(amendment_reason(earlier_lane, lane)))
-            subject_id = self.subject_id(subject)
-            rate = self._settings.random_selection_rate
-            random_selection = lane is Lane.GREEN and is_randomly_selected(subject_id, rate, self._secret)
             if random_selection:
-                lane = self._random_lane
-                text = f"selected at random for inspection ({rate:.1%} of would-be-green {self.stream} items)"
-                reasons.append(Reason(kind=ReasonKind.RANDOM, text=text, weight=rate))
+                reasons.append(Reason.model_validate(self._policy.random_reason()))
             decisions.append(
                 Decision(
                     stream=self.stream,

@@ -2,6 +2,7 @@
 
 from portcullis.shared.kafka.consumer import (
     BatchConsumer,
+    BatchHandler,
     DeadLetter,
     DependencyUnavailableError,
     Record,
@@ -9,12 +10,14 @@ from portcullis.shared.kafka.consumer import (
 )
 from portcullis.shared.kafka.follower import CompactedTopicFollower
 from portcullis.shared.kafka.producer import Message, Publisher, PublishError
-from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX, TOPICS, TopicSpec, ensure_topics
+from portcullis.shared.kafka.topics import TOPICS, TopicSpec, ensure_topics, topic_layout
+from portcullis.shared.streams import DEAD_LETTER_SUFFIX
 
 __all__ = [
     "DEAD_LETTER_SUFFIX",
     "TOPICS",
     "BatchConsumer",
+    "BatchHandler",
     "CompactedTopicFollower",
     "DeadLetter",
     "DependencyUnavailableError",
@@ -25,4 +28,5 @@ __all__ = [
     "TopicSpec",
     "ensure_topics",
     "is_infrastructure_fault",
+    "topic_layout",
 ]

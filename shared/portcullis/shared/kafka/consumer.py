@@ -25,7 +25,6 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError, KafkaTimeoutError
 
 from portcullis.shared.kafka.producer import Message, Publisher, PublishError
-from portcullis.shared.kafka.topics import DEAD_LETTER_SUFFIX
 from portcullis.shared.logging import get_logger
 from portcullis.shared.metrics import (
     BATCH_FAILURES,
@@ -36,6 +35,7 @@ from portcullis.shared.metrics import (
     MESSAGES_DEAD_LETTERED,
 )
 from portcullis.shared.settings import KafkaSettings
+from portcullis.shared.streams import DEAD_LETTER_SUFFIX
 
 log = get_logger(__name__)
 

@@ -1,4 +1,8 @@
-"""The topics Portcullis uses, with explicit settings, and their creation."""
+"""The topics Portcullis uses, with explicit settings, and their creation.
+
+The input streams and their dead letters come from the stream catalogue (`portcullis.shared.streams`); the other
+topics (decisions, outcomes, the compacted state) are declared here.
+"""
 
 from dataclasses import dataclass, field
 
@@ -7,8 +11,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.settings import KafkaSettings
+from portcullis.shared.streams import CATALOGUE, DEAD_LETTER_SUFFIX, StreamCatalogue
 
-DEAD_LETTER_SUFFIX = ".dlq"
 _WEEK_MS = 7 * 24 * 3600 * 1000
 _MONTH_MS = 30 * 24 * 3600 * 1000
 #: How long scoring remembers that it selected a subject (a later amendment cannot lower that lane until then).
@@ -35,48 +39,54 @@ def _dead_letters(name: str) -> TopicSpec:
     return TopicSpec(name + DEAD_LETTER_SUFFIX, 1, {"retention.ms": str(_MONTH_MS)})
 
 
+def topic_layout(catalogue: StreamCatalogue = CATALOGUE) -> dict[str, TopicSpec]:
+    """Every topic of a deployment whose streams are `catalogue`, keyed by its logical name."""
+    return {
+        spec.name: spec
+        for spec in [
+            *(_stream(stream.topic, stream.partitions) for stream in catalogue),
+            _stream("decisions"),
+            _stream("outcomes", partitions=3),
+            # The watchlist is state, not events: compacted, one partition so a rebuild reads it in order.
+            TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+            *(_dead_letters(stream.topic) for stream in catalogue),
+            _dead_letters("decisions"),
+            _dead_letters("watchlist"),
+            # Subjects scoring sent to red or yellow (key `stream:subject_id`), the state every scoring replica
+            # follows to recognise amendments after selection: compacted to the latest per subject, deleted after
+            # 180 days.
+            TopicSpec(
+                "selections",
+                1,
+                {
+                    "cleanup.policy": "compact,delete",
+                    "retention.ms": str(SELECTION_RETENTION_MS),
+                    "min.compaction.lag.ms": "0",
+                },
+            ),
+            # API keys (hashes and roles only, never the keys): compacted state every service follows.
+            TopicSpec("apikeys", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+        ]
+    }
+
+
 #: Every topic, keyed by its logical name. Input topics and decisions are keyed by subject id.
-TOPICS: dict[str, TopicSpec] = {
-    spec.name: spec
-    for spec in [
-        _stream("declarations"),
-        _stream("passengers"),
-        _stream("containers"),
-        _stream("decisions"),
-        _stream("outcomes", partitions=3),
-        # The watchlist is state, not events: compacted, one partition so a rebuild reads it in order.
-        TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
-        _dead_letters("declarations"),
-        _dead_letters("passengers"),
-        _dead_letters("containers"),
-        _dead_letters("decisions"),
-        _dead_letters("watchlist"),
-        # Subjects scoring sent to red or yellow (key `stream:subject_id`), the state every scoring replica follows
-        # to recognise amendments after selection: compacted to the latest per subject, deleted after 180 days.
-        TopicSpec(
-            "selections",
-            1,
-            {
-                "cleanup.policy": "compact,delete",
-                "retention.ms": str(SELECTION_RETENTION_MS),
-                "min.compaction.lag.ms": "0",
-            },
-        ),
-        # API keys (hashes and roles only, never the keys): compacted state every service follows.
-        TopicSpec("apikeys", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
-    ]
-}
+TOPICS: dict[str, TopicSpec] = topic_layout()
 
 
-async def ensure_topics(settings: KafkaSettings, replication_factor: int = 1) -> list[str]:
-    """Create every missing topic with its settings; return the names of those created."""
+async def ensure_topics(
+    settings: KafkaSettings, replication_factor: int = 1, topics: dict[str, TopicSpec] | None = None
+) -> list[str]:
+    """Create every missing topic (of `topics`, by default all of Portcullis') with its settings; return the names of
+    those created."""
+    layout = TOPICS if topics is None else topics
     admin = AIOKafkaAdminClient(**settings.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
             NewTopic(settings.topic(spec.name), spec.partitions, replication_factor, topic_configs=spec.config)
-            for spec in TOPICS.values()
+            for spec in layout.values()
             if settings.topic(spec.name) not in existing
         ]
         if missing:
@@ -86,7 +96,7 @@ async def ensure_topics(settings: KafkaSettings, replication_factor: int = 1) ->
                 # Another process created some of them between our listing and our request.
                 pass
         created = [topic.name for topic in missing]
-        log.info("topics_ensured", created=len(created), total=len(TOPICS))
+        log.info("topics_ensured", created=len(created), total=len(layout))
         return created
     finally:
         await admin.close()

@@ -1,21 +1,20 @@
-"""The risk model: one feature pipeline for training and serving, LightGBM scoring, lanes, reasons, registry."""
+"""The risk model: one feature pipeline for training and serving, LightGBM scoring, lanes, reasons, registry.
 
-from portcullis.shared.riskmodel.csvdata import CsvFormatError, read_items_csv
+Serving (what scoring imports; exported here): `model`, `serving`, `features`, `frame`, `explain`, `pathcontrib`,
+`lanes`, `registry`. Offline tooling, imported by name and never by scoring: `training`, `evaluation`, `report`,
+`ablation`, `feedback`, `benchmark`, `csvdata` (the training data's CSV).
+"""
+
 from portcullis.shared.riskmodel.lanes import LaneThresholds
 from portcullis.shared.riskmodel.model import ArtifactError, ModelAssessment, RiskModel, load_model
 from portcullis.shared.riskmodel.registry import ModelRegistry, RegistryError
-from portcullis.shared.riskmodel.training import TrainingConfig, train_model
 
 __all__ = [
     "ArtifactError",
-    "CsvFormatError",
     "LaneThresholds",
     "ModelAssessment",
     "ModelRegistry",
     "RegistryError",
     "RiskModel",
-    "TrainingConfig",
     "load_model",
-    "read_items_csv",
-    "train_model",
 ]

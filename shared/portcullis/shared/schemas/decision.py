@@ -12,6 +12,26 @@ class Stream(StrEnum):
     PASSENGER = "passenger"
     CONTAINER = "container"
 
+    @classmethod
+    def _missing_(cls, value: object) -> "Stream | None":
+        # A kind declared at run time by `declare_stream` (a stream outside the built-in catalogue, such as a test's).
+        return _DECLARED.get(value) if isinstance(value, str) else None
+
+
+_DECLARED: dict[str, Stream] = {}
+
+
+def declare_stream(kind: str) -> Stream:
+    """The decision kind of a stream declared outside this package, valid in this process from now on (idempotent).
+
+    The built-in kinds are the members above; the gateway's API and stored decisions know only those."""
+    if kind in Stream._value2member_map_:
+        return Stream(kind)
+    member = str.__new__(Stream, kind)
+    member._name_ = kind.upper()
+    member._value_ = kind
+    return _DECLARED.setdefault(kind, member)
+
 
 class Lane(StrEnum):
     """Selectivity lane: green releases, yellow checks documents (or questions, scans), red examines."""

@@ -8,6 +8,7 @@ from portcullis.shared.schemas import Declaration, Stream
 from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import Action, DocumentId, RuleDocument, RuleSpec
+from portcullis.shared.streams import CATALOGUE
 from portcullis.watchlist.documents.schemas import Page
 
 
@@ -45,10 +46,11 @@ class DryRunRequest(BaseModel):
         return self
 
     def samples(self, stream: Stream) -> list[Declaration] | list[PassengerRecord] | list[ContainerEvent]:
-        """The samples of the rule's stream."""
-        if stream is Stream.PASSENGER:
-            return self.passengers
-        return self.containers if stream is Stream.CONTAINER else self.declarations
+        """The samples of the rule's stream (the field named as the stream in the catalogue)."""
+        samples: list[Declaration] | list[PassengerRecord] | list[ContainerEvent] = getattr(
+            self, CATALOGUE.of(stream).name
+        )
+        return samples
 
 
 class DryRunResult(BaseModel):

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcullis.shared.http import FieldError
 from portcullis.shared.rules import OPERATORS, STREAM_FIELDS, RuleValidationError, compile_rule
 from portcullis.shared.schemas import Declaration, Stream
-from portcullis.shared.schemas.container import ContainerEvent
-from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.schemas.watchlist import RuleDocument, RuleSpec
+from portcullis.shared.streams import CATALOGUE
 from portcullis.watchlist.documents.kind import DocumentKind
 from portcullis.watchlist.documents.service import get_document
 from portcullis.watchlist.errors import InputError
@@ -68,14 +67,14 @@ async def dry_run(session: AsyncSession, request: DryRunRequest) -> DryRunAnswer
         version = 0
     samples = request.samples(spec.stream)
     if not samples:
-        field = {Stream.PASSENGER: "passengers", Stream.CONTAINER: "containers"}.get(spec.stream, "declarations")
+        field = CATALOGUE.of(spec.stream).name
         raise InputError([FieldError(field=field, reason=f"the rule is on the {spec.stream} stream: give {field}")])
     compiled = compile_rule(rule_id or "unsaved", version, spec)
     results = []
     for sample in samples:
         items = compiled.matching_items(sample)
         declaration_id = sample.declaration_id if isinstance(sample, Declaration) else None
-        subject_id = _subject_id(sample)
+        subject_id = CATALOGUE.of(spec.stream).subject_id(sample)
         results.append(
             DryRunResult(declaration_id=declaration_id, subject_id=subject_id, matched=bool(items), items=list(items))
         )
@@ -88,9 +87,3 @@ async def dry_run(session: AsyncSession, request: DryRunRequest) -> DryRunAnswer
         total=len(results),
         results=results,
     )
-
-
-def _subject_id(sample: Declaration | PassengerRecord | ContainerEvent) -> str:
-    if isinstance(sample, Declaration):
-        return sample.declaration_id
-    return sample.record_id if isinstance(sample, PassengerRecord) else sample.event_id

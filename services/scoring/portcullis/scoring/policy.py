@@ -1,0 +1,92 @@
+"""The lane policy every stream's pipeline applies: score to lane, the stricter of two lanes, the amendment floor,
+the random draw.
+
+Order: the score (model or risk indicators, plus rule and watchlist additions, clipped to 1) gives a lane by the
+thresholds; a lane forced by rules or watchlists wins when stricter; a subject amended after selection keeps at
+least its earlier lane; a subject still green may be drawn at random and sent to the stream's random lane.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from portcullis.scoring.random_selection import RandomSelector
+from portcullis.shared.schemas import Lane, ReasonKind
+
+#: Lanes by strictness.
+LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
+
+
+def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
+    """The stricter of two lanes (red beats yellow beats green); None means no lane."""
+    if first is None or second is None:
+        return first or second
+    return first if LANE_ORDER[first] >= LANE_ORDER[second] else second
+
+
+def at_least(lane: Lane, earlier: Lane | None) -> Lane:
+    """The lane, raised to the earlier selection's lane when that is stricter."""
+    return earlier if earlier is not None and LANE_ORDER[earlier] > LANE_ORDER[lane] else lane
+
+
+def combined_score(score: float, added: float) -> float:
+    """The score with the rules' and watchlists' additions, clipped to 1."""
+    return min(1.0, score + added) if added else score
+
+
+def against_thresholds(described: str, lane: Lane, red: float, yellow: float) -> str:
+    """`<described score> is at or above the red threshold 0.71`: the score's lane in words for the officer."""
+    if lane is Lane.RED:
+        return f"{described} is at or above the red threshold {red:.2f}"
+    if lane is Lane.YELLOW:
+        return f"{described} is at or above the yellow threshold {yellow:.2f}"
+    return f"{described} is below the yellow threshold {yellow:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLanes:
+    """The score's thresholds: at or above `red` is red, at or above `yellow` is yellow."""
+
+    yellow: float
+    red: float
+
+    def lane_for(self, score: float) -> Lane:
+        """The lane the score alone gives."""
+        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
+
+
+#: A subject's lane, the lane its score alone gave, and whether the random draw set it (a plain tuple: built once
+#: per decision on the hot path).
+Laned = tuple[Lane, Lane, bool]
+
+
+class LanePolicy:
+    """One stream's lane policy: its random draw (rate and secret) and the lane a draw sends a subject to."""
+
+    def __init__(self, rate: float, secret: bytes, random_lane: Lane, drawn_from: str) -> None:
+        self.rate = rate
+        self.random_lane = random_lane
+        self._draw = RandomSelector(rate, secret)
+        # The random reason is the same for every subject of the stream: built once.
+        self._random_reason = {
+            "kind": ReasonKind.RANDOM.value,
+            "text": f"selected at random for inspection ({rate:.1%} of would-be-green {drawn_from})",
+            "code": None,
+            # The draw's probability: retraining weighs this inspection by its inverse.
+            "weight": rate,
+        }
+
+    def lane(
+        self, subject_id: str, score: float, thresholds: ScoreLanes, forced: Lane | None, earlier: Lane | None
+    ) -> Laned:
+        """The subject's lane: the score's, a stricter forced one, at least the earlier selection's, else drawn."""
+        score_lane = Lane.RED if score >= thresholds.red else Lane.YELLOW if score >= thresholds.yellow else Lane.GREEN
+        lane = forced if forced is not None and LANE_ORDER[forced] > LANE_ORDER[score_lane] else score_lane
+        if earlier is not None and LANE_ORDER[earlier] > LANE_ORDER[lane]:
+            lane = earlier
+        if lane is Lane.GREEN and self._draw(subject_id):
+            return self.random_lane, score_lane, True
+        return lane, score_lane, False
+
+    def random_reason(self) -> dict[str, Any]:
+        """The reason a randomly selected subject carries (in the decision's JSON form)."""
+        return self._random_reason
