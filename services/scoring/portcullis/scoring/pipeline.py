@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from portcullis.scoring.amendments import SelectionView, amendment_reason, at_least, unique_runs
+from portcullis.scoring.declaration_screening import ScreeningLimits, has_parts_to_screen, screen_declarations
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
@@ -81,6 +82,7 @@ class DeclarationPipeline:
         self._secret = settings.random_selection_secret.get_secret_value().encode()
         self._random = RandomSelector(settings.random_selection_rate, self._secret)
         self._random_lane = settings.random_selection_lane
+        self._screening = ScreeningLimits(settings.screening_threshold, settings.screening_strong_score)
         self._random_reason = {
             "kind": ReasonKind.RANDOM.value,
             "text": "selected at random for inspection "
@@ -129,7 +131,11 @@ class DeclarationPipeline:
         amended = earlier if any(earlier) else None
         # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
         async with self._lists.lock:
-            selections = select_declarations(self._lists, declarations, datetime.now(UTC), amended)
+            at = datetime.now(UTC)
+            selections = select_declarations(self._lists, declarations, at, amended)
+            # Version 2: parties, vessel and containers by name and number (a thread: name screening takes time).
+            if any(has_parts_to_screen(declaration) for declaration in declarations):
+                await asyncio.to_thread(screen_declarations, self._lists, declarations, selections, at, self._screening)
             versions = (self._lists.rules_version, self._lists.watchlist_version)
         challenger = self._models.challenger
         amendments = (digests, earlier)
