@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from portcullis.scoring.declaration_screening import ScreeningLimits, has_parts_to_screen, screen_declarations
+from portcullis.scoring.declaration_screening import (
+    ScreeningLimits,
+    distinctive_names_agree,
+    has_parts_to_screen,
+    screen_declarations,
+)
 from portcullis.scoring.selectivity import Selection, select_declarations
 from portcullis.shared.schemas import Declaration, Lane
 from tests.unit.services.stream_fixtures import lists_with
@@ -130,3 +135,32 @@ def test_rules_read_the_new_fields(condition: dict[str, Any], matches_full_examp
     assert (full_selection.lane is Lane.YELLOW) is matches_full_example
     # A version-1 declaration has none of these parts: only negative tests can hold for it, never a crash.
     assert v1_selection.lane is None or condition["op"] in {"ne", "not_in"}
+
+
+@pytest.mark.parametrize(
+    ("name", "listed", "agree"),
+    [
+        ("Kalashnikv Concern", "KALASHNIKOV CONCERN JSC", True),  # a typing error
+        ("Korea Ocean Schipping Agency", "KOREA OCEAN SHIPPING AGENCY", True),  # in a generic word
+        ("Tejarat Bank", "BANK TEJARAT", True),  # another word order
+        # A limitation: a distinctive word of the listed name left out is too much difference.
+        ("Aa Estudio Ltd", "AA ESTUDIO ARQUITECTONICO", False),
+        ("Jinyong Trading Co Ltd", "SONGI TRADING COMPANY", False),  # only "Trading" in common
+        ("Taiwei Import Export Co Ltd", "M. D. S. IMPORT EXPORT CO., LTD.", False),
+        ("Baoyong Industrial Co Ltd", "INDUSTRIAL BANK", False),
+        ("Sammin Industrial Co Ltd", "AMIN INDUSTRIAL COMPANY", False),
+    ],
+)
+def test_company_names_must_agree_on_more_than_generic_words(name: str, listed: str, agree: bool) -> None:
+    assert distinctive_names_agree(name, listed) is agree
+
+
+def test_a_company_sharing_only_generic_words_with_a_listed_one_is_no_hit() -> None:
+    lists = lists_with(
+        ("entry", "songi", {"kind": "organization", "name": "SONGI TRADING COMPANY", "list_name": "OFAC SDN",
+                            "reason": "DPRK3"}),
+    )  # fmt: skip
+    declaration = Declaration.model_validate(_with_parties({"role": "importer", "name": "Jinyong Trading Co Ltd"}))
+    selection = Selection()
+    screen_declarations(lists, [declaration], [selection], AT, LIMITS)
+    assert selection.reasons == []
