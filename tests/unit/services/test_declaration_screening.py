@@ -83,6 +83,14 @@ def test_a_listed_vessel_is_found_by_its_imo_number_under_any_name() -> None:
     assert selection.reasons[0].text.startswith("vessel IMO 9116412 matches 'ADRIAN DARYA 1'")
 
 
+def test_a_listed_vessel_named_without_its_imo_number_is_a_possible_match() -> None:
+    document = _with_parties({"role": "consignee", "name": "Van Dijk Trading BV", "country": "NL"})
+    document["transport"] = {"vessel_name": "ADRIAN DARYA 1"}
+    selection = _screen(document)
+    assert selection.lane is Lane.YELLOW
+    assert selection.reasons[0].text.startswith("vessel 'ADRIAN DARYA 1' may match (possible match, to be checked)")
+
+
 def test_a_listed_container_forces_the_lane_of_its_entry() -> None:
     document = _with_parties({"role": "consignee", "name": "Van Dijk Trading BV", "country": "NL"})
     document["transport"] = {"container_numbers": ["CSQU3054383", "TGHU 987654-2"]}

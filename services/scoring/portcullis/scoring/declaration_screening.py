@@ -2,12 +2,12 @@
 
 A party is screened by name, with its country and trader id as corroborating facts; one party named in several roles
 (exporter and consignor) is screened once and its reason names every role. Company names share words that say what
-a company does ("Trading", "Import Export", "Industrial"): a name match counts only when what is left of both names
-without those words (and legal forms) agrees too, so "Jinyong Trading Co Ltd" is no hit on "SONGI TRADING COMPANY".
-A hit is strong (the entry's action
-applies) when an identifier decides it (IMO number, container number, the party's trader id listed as a document
-of the entry) or the name score reaches `screening_strong_score`; a weaker hit is a possible match, yellow at most.
-Version-1 declarations have nothing to screen here (their trader ids are checked in `selectivity.py`).
+a company does ("Trading", "Import Export", "Industrial"): a match on a listed organisation counts only when the two
+names also agree without those words (and legal forms), so "Jinyong Trading Co Ltd" is no hit on "SONGI TRADING
+COMPANY". A hit is strong (the entry's action applies) when an identifier decides it (IMO number, container number,
+the party's trader id listed as a document of the entry) or the name score reaches `screening_strong_score`; a
+weaker hit is a possible match, yellow at most. Version-1 declarations have nothing to screen here (their trader ids
+are checked in `selectivity.py`).
 """
 
 from collections.abc import Sequence
@@ -66,7 +66,8 @@ def has_parts_to_screen(declaration: Declaration) -> bool:
     """Whether the declaration names parties, a vessel or containers."""
     transport = declaration.transport
     return bool(declaration.parties) or (
-        transport is not None and (transport.vessel_imo is not None or bool(transport.container_numbers))
+        transport is not None
+        and (transport.vessel_imo is not None or bool(transport.vessel_name) or bool(transport.container_numbers))
     )
 
 
@@ -112,12 +113,12 @@ def screen_declaration(
     transport = declaration.transport
     if transport is None:
         return
-    if transport.vessel_imo is not None:
+    if transport.vessel_imo is not None or transport.vessel_name:
         vessel = ScreeningQuery(name=transport.vessel_name or "", schema="Vessel", imo=transport.vessel_imo)
         for match in index.screen(vessel, limit=3, threshold=limits.threshold):
             if match.entry.kind != "vessel":
                 continue
-            by_imo = match.entry.imo_number == transport.vessel_imo
+            by_imo = transport.vessel_imo is not None and match.entry.imo_number == transport.vessel_imo
             what = f"vessel IMO {transport.vessel_imo}" if by_imo else f"vessel {transport.vessel_name!r}"
             _hit(lists, selection, at, match, what, strong=by_imo)
     for number in transport.container_numbers:
