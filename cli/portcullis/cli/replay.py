@@ -27,7 +27,14 @@ from portcullis.cli.service_client import (
 from portcullis.shared.auth import Role
 from portcullis.shared.riskmodel.csvdata import CsvFormatError, items_to_declarations, read_items_csv
 from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
-from portcullis.shared.synthetic import Synthetic, TruthRow, generate_containers, generate_passengers, write_truth_csv
+from portcullis.shared.synthetic import (
+    Synthetic,
+    TruthRow,
+    generate_containers,
+    generate_declarations,
+    generate_passengers,
+    write_truth_csv,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -117,6 +124,25 @@ async def _post_with_retries(client: httpx.AsyncClient, url: str, batch: list[di
     raise AssertionError("unreachable")
 
 
+Rate = Annotated[float, typer.Option(help="Items a second (0: as fast as possible)")]
+Count = Annotated[int, typer.Option(min=1, help="How many items to generate and send")]
+Seed = Annotated[int, typer.Option(help="Random seed: the same seed generates the same items")]
+PlantedShare = Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of items (containers) with a planted risk")]
+Truth = Annotated[Path | None, typer.Option(help="Write the ground truth CSV (one row per item) here")]
+Batch = Annotated[int, typer.Option(min=1, max=1000, help="Items per POST")]
+Start = Annotated[
+    datetime, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="First day of the generated traffic (UTC)")
+]
+Sanctions = Annotated[
+    Path | None,
+    typer.Option(help="OFAC SDN folder whose persons and vessels are planted (default: the project's data/ofac-sdn)"),
+]
+IdSuffix = Annotated[str, typer.Option(help="Appended to every id, to send the same seed again as new items")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Generate (and write the truth) without sending")]
+_DEFAULT_START = datetime(2026, 1, 5)
+Item = TypeVar("Item", bound=BaseModel)
+
+
 _DECLARATIONS_CSV = "data/customs-declarations-kr/df_syn_valid_eng.csv"
 Url = Annotated[
     str | None,
@@ -144,19 +170,41 @@ def declarations(
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Declarations per POST")] = 50,
     limit: Annotated[int | None, typer.Option(min=1, help="Send at most this many")] = None,
     id_suffix: Annotated[str, typer.Option(help="Appended to every id, to replay the same file again")] = "",
+    version_2: Annotated[
+        bool,
+        typer.Option(
+            "--v2",
+            help="Send version-2 declarations: the file's declarations with parties, transport, containers and item "
+            "details added, a share of them with a planted listed party or vessel (see --planted-share, --truth)",
+        ),
+    ] = False,
+    seed: Seed = 0,
+    planted_share: PlantedShare = 0.05,
+    truth: Truth = None,
+    sanctions: Sanctions = None,
     api_key: ApiKey = None,
 ) -> None:
-    """Replay a customs declarations CSV (label columns are ignored) to ingest."""
+    """Replay a customs declarations CSV (label columns are ignored) to ingest; version 1 unless --v2."""
     source = input_csv or in_project(_DECLARATIONS_CSV)
     documents = []
     try:
         items = read_items_csv(source).items
+        declarations = []
         for declaration in items_to_declarations(items):
+            declarations.append(declaration)
+            if limit is not None and len(declarations) >= limit:
+                break
+        if version_2:
+            with working(f"adding version-2 parts to {len(declarations):,} declarations"):
+                synthetic = generate_declarations(
+                    len(declarations), seed, planted_share, _watchlist(sanctions), base=declarations
+                )
+            _replay_synthetic(synthetic, "version-2 declarations", "declaration_id", id_suffix, truth)
+            declarations = synthetic.items
+        for declaration in declarations:
             document = declaration.model_dump(mode="json")
             document["declaration_id"] = f"{declaration.declaration_id}{id_suffix}"
             documents.append(document)
-            if limit is not None and len(documents) >= limit:
-                break
     except CsvFormatError as error:
         raise fail(f"cannot replay {source}: {error}") from error
     except ValidationError as error:
@@ -195,25 +243,6 @@ def _send(
         typer.echo(line, err=True)
     if delivery.failed or delivery.not_sent:
         raise typer.Exit(1)
-
-
-Rate = Annotated[float, typer.Option(help="Items a second (0: as fast as possible)")]
-Count = Annotated[int, typer.Option(min=1, help="How many items to generate and send")]
-Seed = Annotated[int, typer.Option(help="Random seed: the same seed generates the same items")]
-PlantedShare = Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of items (containers) with a planted risk")]
-Truth = Annotated[Path | None, typer.Option(help="Write the ground truth CSV (one row per item) here")]
-Batch = Annotated[int, typer.Option(min=1, max=1000, help="Items per POST")]
-Start = Annotated[
-    datetime, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="First day of the generated traffic (UTC)")
-]
-Sanctions = Annotated[
-    Path | None,
-    typer.Option(help="OFAC SDN folder whose persons and vessels are planted (default: the project's data/ofac-sdn)"),
-]
-IdSuffix = Annotated[str, typer.Option(help="Appended to every id, to send the same seed again as new items")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Generate (and write the truth) without sending")]
-_DEFAULT_START = datetime(2026, 1, 5)
-Item = TypeVar("Item", bound=BaseModel)
 
 
 @app.command("passengers")
@@ -278,7 +307,8 @@ def _replay_synthetic(synthetic: Synthetic[Item], what: str, id_field: str, id_s
     planted = sum(row.planted for row in synthetic.truth)
     typer.echo(f"generated {len(synthetic.items)} {what}, {planted} with a planted risk")
     if truth is not None:
-        rows = [_with_suffix(row, id_suffix, key_is_id=id_field == "record_id") for row in synthetic.truth]
+        key_is_id = id_field in {"record_id", "declaration_id"}
+        rows = [_with_suffix(row, id_suffix, key_is_id=key_is_id) for row in synthetic.truth]
         write_truth_csv(rows, truth)
         typer.echo(f"ground truth written to {truth}")
 

@@ -31,6 +31,7 @@ class FakeService:
     url: str
     keys_seen: list[str] = field(default_factory=list)
     documents: int = 0
+    posted: list[dict[str, object]] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ def service() -> Iterator[FakeService]:
                 self._answer(200, IMPORT_ANSWER)
             else:
                 fake.documents += len(body)
+                fake.posted.extend(body)
                 self._answer(202, {"accepted": [], "count": len(body)})
 
         def _answer(self, status: int, document: object) -> None:
@@ -127,6 +129,25 @@ def test_replay_sends_the_submitter_key_and_counts_what_was_accepted(service: Fa
     assert service.documents == 120
     assert set(service.keys_seen) == {f"Bearer {GOOD_KEY}"}
     assert out.startswith("accepted 120, failed 0 in ")
+
+
+def test_replay_of_version_2_declarations_adds_parties_and_writes_the_ground_truth(
+    service: FakeService, run_folder: Path, tmp_path: Path
+) -> None:
+    (run_folder / "dev-keys.env").write_text(f"PORTCULLIS_SUBMITTER_KEY={GOOD_KEY}\n")
+    truth = tmp_path / "truth.csv"
+    code, out, err = run(
+        "replay", "declarations", "--v2", "--url", service.url, "--limit", "200", "--rate", "0",
+        "--planted-share", "0.1", "--truth", str(truth), "--sanctions", str(SDN_DIR), "--id-suffix", "-v2",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "generated 200 version-2 declarations, 20 with a planted risk" in out.splitlines()
+    assert service.documents == 200
+    assert all(document["parties"] and document["transport"] for document in service.posted)
+    rows = truth.read_text().splitlines()
+    assert len(rows) == 201
+    assert sum(row.split(",")[3] == "1" for row in rows[1:]) == 20
+    assert {row.split(",")[1] for row in rows[1:]} == {str(d["declaration_id"]) for d in service.posted}
 
 
 def test_a_refused_replay_stops_and_says_why(service: FakeService, run_folder: Path) -> None:

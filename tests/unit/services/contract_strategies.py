@@ -55,6 +55,8 @@ ALNUM = string.ascii_letters + string.digits
 ids = text_of(ALNUM + "-", 1, 35)
 short_codes = text_of(ALNUM, 1, 8)
 hs6 = text_of(string.digits, 6, 6)
+#: The most containers a declaration may name, each once.
+MANY_CONTAINERS = [f"MSCU{n:06d}{container_check_digit(f'MSCU{n:06d}')}" for n in range(500)]
 
 
 def amounts(high: float) -> st.SearchStrategy[float]:
@@ -95,7 +97,11 @@ def declarations(draw: st.DrawFn) -> dict[str, Any]:
         }
     )
     items = draw(st.one_of(st.lists(item, min_size=1, max_size=4), item.map(lambda one: [one] * 999)))
+    version_2 = draw(st.booleans())
+    if version_2:
+        items = [{**one, **draw(item_details)} for one in items[:4]] + items[4:]
     return {
+        **(draw(declaration_parts()) if version_2 else {}),
         "declaration_id": draw(ids),
         "submitted_at": draw(moments()).isoformat(),
         **{
@@ -107,6 +113,61 @@ def declarations(draw: st.DrawFn) -> dict[str, Any]:
         "seller_id": draw(ids),
         "courier_id": draw(st.none() | ids),
         "items": items,
+    }
+
+
+# Free text of version 2 refuses control characters; anything else of any script goes, zero-width and RTL marks too.
+free_text = st.text(
+    st.one_of(
+        st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Co", "Cn", "Z"]),
+        st.sampled_from(["\u200b", "\u200f", "\u202e", "\ufeff", "\U0001f600", "\u0301", "ß", "İ", "ﬁ", " "]),
+    ),
+    min_size=1,
+).filter(lambda text: text.strip())
+
+
+def free_text_of(high: int) -> st.SearchStrategy[str]:
+    return st.one_of(free_text.map(lambda text: (text * high)[:high]), free_text.map(lambda text: text[:high]))
+
+
+item_details = st.fixed_dictionaries(
+    {},
+    optional={
+        "description": free_text_of(512),
+        "quantity": amounts(MAX_FLOAT),
+        "quantity_unit": st.sampled_from(["KGM", "NAR", "LTR"]),
+        "gross_mass_kg": st.just(MAX_FLOAT),  # not below the net mass, whatever it is
+        "packages": st.sampled_from([0, 9_999_999]),
+        "invoice_amount": amounts(MAX_FLOAT),
+        "currency": st.sampled_from(["USD", "KRW", "XAU"]),
+        "procedure_code": st.from_regex(r"[0-9]{4}", fullmatch=True),
+        "documents": st.lists(
+            st.fixed_dictionaries({"type": text_of(ALNUM, 1, 4), "reference": free_text_of(70)}), max_size=20
+        ),
+    },
+).map(lambda details: {**details, "quantity_unit": "NAR"} if "quantity" in details else details)
+
+
+@st.composite
+def declaration_parts(draw: st.DrawFn) -> dict[str, Any]:
+    """Version-2 parts of a declaration: up to 20 parties with names in any script, the most containers."""
+    roles = ["exporter", "consignor", "importer", "consignee", "declarant", "carrier", "notify"]
+    party = st.fixed_dictionaries(
+        {"role": st.sampled_from(roles), "name": free_text_of(200)},
+        optional={"address": free_text_of(300), "country": st.sampled_from(COUNTRIES), "party_id": ids},
+    )
+    boxes = draw(st.one_of(st.lists(container_numbers(), max_size=4, unique=True), st.just(MANY_CONTAINERS)))
+    return {
+        "parties": draw(st.lists(party, max_size=20)),
+        "transport": {
+            "vessel_imo": draw(st.none() | imo_numbers()),
+            "vessel_name": draw(st.none() | free_text_of(100)),
+            "voyage": draw(st.none() | text_of(ALNUM + "-", 1, 17)),
+            "port_of_loading": draw(st.none() | st.sampled_from(PORTS)),
+            "port_of_discharge": draw(st.none() | st.sampled_from(PORTS)),
+            "transport_document": draw(st.none() | text_of(ALNUM + "/-", 1, 35)),
+            "container_numbers": boxes,
+        },
     }
 
 

@@ -184,3 +184,26 @@ def test_messages_that_are_not_declarations_are_dead_lettered_with_field_and_rea
     assert "items.0.origin_country" in reasons[1][1]
     assert "XX" in reasons[1][1]
     assert "importer_id: Field required" in reasons[2][1]
+
+
+def test_a_version_2_declaration_naming_a_listed_consignor_is_decided_red_with_the_role_in_the_reason(
+    models: tuple[RiskModel, RiskModel], documents: list[dict[str, Any]]
+) -> None:
+    listed = {**documents[0], "parties": [{"role": "consignor", "name": "Kalashnikov Concern", "country": "RU"}]}
+    clean = {**documents[1], "parties": [{"role": "consignee", "name": "Van Dijk Trading BV", "country": "NL"}]}
+    model, _ = models
+    publisher = CapturingPublisher()
+    lists = lists_with(
+        ("entry", "sdn-org", {"kind": "organization", "name": "Kalashnikov Concern JSC", "list_name": "OFAC SDN",
+                              "reason": "RUSSIA-EO14024", "countries": ["RU"]}),
+    )  # fmt: skip
+    settings = ScoringSettings(random_selection_rate=0.0)
+    pipeline = DeclarationPipeline(settings, Holder(ActiveModel(model, model.thresholds)), lists, publisher)  # type: ignore[arg-type]
+    assert asyncio.run(pipeline.handle(_records([listed, clean]))) == []  # type: ignore[arg-type]
+    decisions = publisher.decisions()
+    red = decisions[listed["declaration_id"]]
+    assert red.lane is Lane.RED
+    watchlist = [r for r in red.reasons if r.kind is ReasonKind.WATCHLIST]
+    assert [r.code for r in watchlist] == ["sdn-org"]
+    assert watchlist[0].text.startswith("consignor 'Kalashnikov Concern' matches 'Kalashnikov Concern JSC'")
+    assert not [r for r in decisions[clean["declaration_id"]].reasons if r.kind is ReasonKind.WATCHLIST]

@@ -24,6 +24,11 @@ DECISION_LATENCY = Histogram(
     ["stream"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+UNKNOWN_FIELDS_IGNORED = Counter(
+    "portcullis_scoring_unknown_fields_ignored_total",
+    "Fields of consumed records this scoring does not know (a newer producer), ignored rather than dead-lettered",
+    ["schema"],
+)
 MODEL_INFO = Gauge("portcullis_model_info", "The model version in use (value 1)", ["version"])
 SCORE = Histogram(
     "portcullis_model_score",

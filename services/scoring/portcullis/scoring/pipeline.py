@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from portcullis.scoring.amendments import SelectionView, amendment_reason, unique_runs
+from portcullis.scoring.declaration_screening import ScreeningLimits, has_parts_to_screen, screen_declarations
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.lists import ListState
@@ -80,6 +81,7 @@ class DeclarationPipeline:
         secret = settings.random_selection_secret.get_secret_value().encode()
         random_lane = settings.scoring_of(DECLARATIONS).random_selection_lane
         self._policy = LanePolicy(settings.random_selection_rate, secret, random_lane, "declarations")
+        self._screening = ScreeningLimits(settings.screening_threshold, settings.screening_strong_score)
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not declarations."""
@@ -120,7 +122,11 @@ class DeclarationPipeline:
         amended = earlier if any(earlier) else None
         # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
         async with self._lists.lock:
-            selections = select_declarations(self._lists, declarations, datetime.now(UTC), amended)
+            at = datetime.now(UTC)
+            selections = select_declarations(self._lists, declarations, at, amended)
+            # Version 2: parties, vessel and containers by name and number (a thread: name screening takes time).
+            if any(has_parts_to_screen(declaration) for declaration in declarations):
+                await asyncio.to_thread(screen_declarations, self._lists, declarations, selections, at, self._screening)
             versions = (self._lists.rules_version, self._lists.watchlist_version)
         challenger = self._models.challenger
         amendments = (digests, earlier)

@@ -1,11 +1,12 @@
 """Decode-and-dead-letter: a batch of records into valid items of one schema, and dead letters naming the fields of
 the rest. Every consumer of a stream or of decisions reads its records through here."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from portcullis.shared.http import field_errors
@@ -24,9 +25,18 @@ class DecodedBatch(Generic[Item]):
     dead: list[DeadLetter] = field(default_factory=list)
 
 
-def decode_batch(records: Sequence[Record], schema: type[Item], error: str) -> DecodedBatch[Item]:
+def decode_batch(
+    records: Sequence[Record],
+    schema: type[Item],
+    error: str,
+    unknown_fields_ignored: Callable[[int], None] | None = None,
+) -> DecodedBatch[Item]:
     """Validate each record's JSON against `schema`; an empty record, an invalid one (reason: each bad field,
-    header `error`) or one whose timestamp is no time becomes a dead letter, never a skip."""
+    header `error`) or one whose timestamp is no time becomes a dead letter, never a skip.
+
+    With `unknown_fields_ignored` the decoding is lenient where ingest is strict (the schema evolution policy,
+    `docs/streams.md`): a record whose only faults are fields `schema` does not know (written by a newer producer
+    during a rolling update) is decoded without them, and the callback gets how many were dropped."""
     decoded: DecodedBatch[Item] = DecodedBatch()
     for record in records:
         if record.value is None:
@@ -35,9 +45,13 @@ def decode_batch(records: Sequence[Record], schema: type[Item], error: str) -> D
         try:
             item = schema.model_validate_json(record.value)
         except ValidationError as exc:
-            reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(exc.errors()))
-            decoded.dead.append(DeadLetter(record, reason, error))
-            continue
+            known = _without_unknown_fields(record.value, schema, exc) if unknown_fields_ignored else None
+            if unknown_fields_ignored is None or known is None:
+                reason = "; ".join(f"{e.field}: {e.reason}" for e in field_errors(exc.errors()))
+                decoded.dead.append(DeadLetter(record, reason, error))
+                continue
+            item, dropped = known
+            unknown_fields_ignored(dropped)
         try:
             # A producer that goes around ingest may set any timestamp; some are no time at all.
             received_at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
@@ -49,3 +63,21 @@ def decode_batch(records: Sequence[Record], schema: type[Item], error: str) -> D
         decoded.records.append(record)
         decoded.received.append(received_at)
     return decoded
+
+
+def _without_unknown_fields(value: bytes, schema: type[Item], error: ValidationError) -> tuple[Item, int] | None:
+    """The item decoded without the fields `schema` does not know, and how many, when those are its only faults."""
+    problems = error.errors()
+    if any(problem["type"] != "extra_forbidden" for problem in problems):
+        return None
+    document = orjson.loads(value)
+    for problem in problems:
+        *path, name = problem["loc"]
+        container = document
+        for part in path:
+            container = container[part]
+        container.pop(name, None)
+    try:
+        return schema.model_validate(document), len(problems)
+    except ValidationError:
+        return None

@@ -7,6 +7,7 @@ Every stream also has `amended_after_selection`: 1 for a subject posted again wi
 sent it to red or yellow.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -90,6 +91,85 @@ _DECLARATION_FIELDS = [
 def _fact(name: str, field_type: FieldType, description: str, get: Getter, many: bool = False) -> FieldSpec:
     """A header-level field of a stream without items (passengers, containers), read by `get`."""
     return FieldSpec(name, field_type, False, description, get, many=many)
+
+
+def _parties(subject: Any, roles: frozenset[str] | None = None) -> tuple[Any, ...]:
+    parties = subject.parties or ()
+    return tuple(p for p in parties if roles is None or p.role in roles)
+
+
+def _transport(subject: Any, name: str) -> str:
+    transport = subject.transport
+    value = getattr(transport, name) if transport is not None else None
+    return value or ""
+
+
+def _item_number(name: str) -> Getter:
+    """An optional item quantity: NaN when absent, so no comparison holds for it (and `ne` always does)."""
+
+    def get(_subject: Any, item: Any) -> float:
+        value = getattr(item, name)
+        return float("nan") if value is None else float(value)
+
+    return get
+
+
+def _item_code(name: str) -> Getter:
+    def get(_subject: Any, item: Any) -> str:
+        return getattr(item, name) or ""
+
+    return get
+
+
+def _description_words(subject: Any, _item: Any) -> tuple[str, ...]:
+    words: set[str] = set()
+    for item in subject.items:
+        if item.description:
+            words.update(_WORD.findall(item.description.lower()))
+    return tuple(words)
+
+
+_WORD = re.compile(r"\w+")
+_SENDING_ROLES = frozenset({"exporter", "consignor"})
+_RECEIVING_ROLES = frozenset({"importer", "consignee", "notify"})
+
+#: Version 2 of the declaration (optional parts; absent parts give no value, "" or NaN).
+_DECLARATION_V2_FIELDS = [
+    _fact("party_role", FieldType.CODE, "Role of any named party: exporter, consignor, importer, consignee, "
+          "declarant, carrier, notify", lambda d, _: tuple(p.role.value for p in _parties(d)), many=True),
+    _fact("party_country", FieldType.COUNTRY, "Country of any named party",
+          lambda d, _: tuple(p.country for p in _parties(d) if p.country), many=True),
+    _fact("sender_country", FieldType.COUNTRY, "Country of the exporter or consignor",
+          lambda d, _: tuple(p.country for p in _parties(d, _SENDING_ROLES) if p.country), many=True),
+    _fact("receiver_country", FieldType.COUNTRY, "Country of the importer, consignee or notify party",
+          lambda d, _: tuple(p.country for p in _parties(d, _RECEIVING_ROLES) if p.country), many=True),
+    _fact("party_id", FieldType.CODE, "Trader id (EORI, TIN) of any named party",
+          lambda d, _: tuple(p.party_id for p in _parties(d) if p.party_id), many=True),
+    _fact("vessel_imo", FieldType.CODE, "IMO number of the vessel (empty when none)",
+          lambda d, _: _transport(d, "vessel_imo")),
+    _fact("flight_number", FieldType.CODE, "Airline and flight number, e.g. LH400 (empty when none)",
+          lambda d, _: _transport(d, "flight_number")),
+    _fact("port_of_loading", FieldType.CODE, "UN/LOCODE of the place of loading (prefix `IR` = any Iranian port)",
+          lambda d, _: _transport(d, "port_of_loading")),
+    _fact("port_of_discharge", FieldType.CODE, "UN/LOCODE of the place of discharge",
+          lambda d, _: _transport(d, "port_of_discharge")),
+    _fact("container_count", FieldType.NUMBER, "Number of containers the declaration names",
+          lambda d, _: float(len(d.transport.container_numbers)) if d.transport is not None else 0.0),
+    _fact("container_number", FieldType.CODE, "Any container number (prefix `MSCU` = the owner code)",
+          lambda d, _: tuple(d.transport.container_numbers) if d.transport is not None else (), many=True),
+    _fact("description_word", FieldType.CODE, "Any word of any item's goods description, in lower case "
+          "(`in [\"cocaine\", \"precursor\"]`)", _description_words, many=True),
+    FieldSpec("procedure_code", FieldType.CODE, True, "Customs procedure code, e.g. 4000 (prefix `40`)",
+              _item_code("procedure_code")),
+    FieldSpec("currency", FieldType.CODE, True, "ISO 4217 currency of the invoice amount", _item_code("currency")),
+    FieldSpec("quantity_unit", FieldType.CODE, True, "Unit of the quantity (KGM, LTR, NAR ...)",
+              _item_code("quantity_unit")),
+    FieldSpec("quantity", FieldType.NUMBER, True, "Quantity in the item's unit", _item_number("quantity")),
+    FieldSpec("gross_mass_kg", FieldType.NUMBER, True, "Gross mass in kilograms", _item_number("gross_mass_kg")),
+    FieldSpec("packages", FieldType.NUMBER, True, "Number of packages", _item_number("packages")),
+    FieldSpec("invoice_amount", FieldType.NUMBER, True, "Invoiced amount in the item's currency",
+              _item_number("invoice_amount")),
+]  # fmt: skip
 
 
 def _airport_country(code: str) -> str:
@@ -283,7 +363,7 @@ _AMENDMENT_FIELD = FieldSpec(
 
 #: Field catalogue per stream.
 STREAM_FIELDS: dict[Stream, dict[str, FieldSpec]] = {
-    Stream.DECLARATION: {spec.name: spec for spec in [*_DECLARATION_FIELDS, _AMENDMENT_FIELD]},
+    Stream.DECLARATION: {spec.name: spec for spec in [*_DECLARATION_FIELDS, *_DECLARATION_V2_FIELDS, _AMENDMENT_FIELD]},
     Stream.PASSENGER: {spec.name: spec for spec in [*_PASSENGER_FIELDS, _AMENDMENT_FIELD]},
     Stream.CONTAINER: {spec.name: spec for spec in [*_CONTAINER_FIELDS, _AMENDMENT_FIELD]},
 }

@@ -24,6 +24,7 @@ class PlantedKind(StrEnum):
     WEIGHT_DISCREPANCY = "weight_discrepancy"
     CHANGED_SEALS = "changed_seals"
     LISTED_PORT = "listed_port"
+    SDN_PARTY = "sdn_party"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,73 @@
+"""Scoring version-2 declarations (parties, vessel, containers) against the Kafka limit, in one bounded run.
+
+The same declarations of the data set twice: as version 1 and with version-2 parts added by the generator (5% with
+a planted listed party or vessel), on the real broker over their own topics, with the real model, 50 rules and the
+whole SDN list: (a) the limit (consume, decode, produce, no scoring) on the version-2 messages, (b1) scoring the
+version-1 messages, (b2) scoring the version-2 messages. The issue's goals: (b2) at least a seventh of (a), (b1) at
+least a fifth.
+
+Run: `.venv/bin/python -m benchmarks.declarations_v2 --registry DIR [--count 10000]` (a model registry with a
+published model, e.g. `.run/models` after `make up`; the broker at PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS or
+127.0.0.1:9092).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+from benchmarks.kafka_paths import _drain, _fresh_topics, _load, _passthrough, _scoring, sanctions_and_rules
+from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
+from portcullis.shared.screening import load_ofac_sdn
+from portcullis.shared.synthetic import generate_declarations
+
+REPO = Path(__file__).resolve().parent.parent
+VALID = REPO / "data" / "customs-declarations-kr" / "df_syn_valid_eng.csv"
+
+
+async def run(bootstrap: str, registry: Path, count: int) -> dict[str, float]:
+    """Messages a second for (a), (b1) and (b2), and CPU microseconds a message of each."""
+    base = list(items_to_declarations(read_items_csv(VALID).items))[:count]
+    synthetic = generate_declarations(
+        len(base), seed=2026, planted_share=0.05, watchlist=load_ofac_sdn(REPO / "data" / "ofac-sdn"), base=base
+    )
+    version_1 = [d.model_dump(mode="json") for d in base]
+    version_2 = [d.model_dump(mode="json") for d in synthetic.items]
+    lists = sanctions_and_rules()
+    results: dict[str, float] = {"messages": len(base)}
+    for name, documents, scoring in (
+        ("limit_v2", version_2, False),
+        ("scoring_v1", version_1, True),
+        ("scoring_v2", version_2, True),
+    ):
+        topics = await _fresh_topics(bootstrap)
+        await _load(topics, documents)
+        cpu: dict[str, float] = {}
+        if scoring:
+            make, warm = _scoring(topics, registry, lists)
+            await warm()
+        else:
+            make = _passthrough(topics)
+        results[f"{name}_per_s"] = await _drain(topics, len(documents), make, 1000, 300, cpu)
+        results[f"{name}_cpu_us_per_message"] = cpu["us_per_message"]
+    results["v2_share_of_limit"] = results["scoring_v2_per_s"] / results["limit_v2_per_s"]
+    results["v1_share_of_limit"] = results["scoring_v1_per_s"] / results["limit_v2_per_s"]
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--registry", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    bootstrap = os.environ.get("PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    started = time.perf_counter()
+    results = asyncio.run(run(bootstrap, args.registry, args.count))
+    results["seconds"] = time.perf_counter() - started
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Screening the version-2 parts of declarations: every named party, the vessel, each container, against the watchlists.
+
+A party is screened by name, with its country and trader id as corroborating facts; one party named in several roles
+(exporter and consignor) is screened once and its reason names every role. Company names share words that say what
+a company does ("Trading", "Import Export", "Industrial"): a match on a listed organisation counts only when the two
+names also agree without those words (and legal forms), so "Jinyong Trading Co Ltd" is no hit on "SONGI TRADING
+COMPANY". A hit is strong (the entry's action applies) when an identifier decides it (IMO number, container number,
+the party's trader id listed as a document of the entry) or the name score reaches `screening_strong_score`; a
+weaker hit is a possible match, yellow at most. Version-1 declarations have nothing to screen here (their trader ids
+are checked in `selectivity.py`).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from portcullis.scoring.lists import ListState
+from portcullis.scoring.metrics import SELECTIVITY_HITS
+from portcullis.scoring.selectivity import Selection
+from portcullis.scoring.streams import match_text
+from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas.watchlist import Action
+from portcullis.shared.screening import Match, ScreeningQuery
+from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name
+from portcullis.shared.screening.scoring import name_similarity
+
+#: Listed kinds a party can be: a company or a person trading in their own name.
+PARTY_KINDS = frozenset({"organization", "person"})
+_IDENTIFIER_EVIDENCE = "document number matches"
+#: Entries sharing one name (branches listed one by one) all come back: a hit names each.
+_PARTY_MATCH_LIMIT = 6
+#: Words that say what a company does or is, not which one it is: a match on them names no one.
+GENERIC_COMPANY_WORDS = frozenset(
+    {
+        "TRADING", "TRADE", "TRADERS", "IMPORT", "EXPORT", "IMPEX", "INDUSTRIAL", "INDUSTRIES", "INDUSTRY",
+        "INTERNATIONAL", "GENERAL", "ELECTRONICS", "ELECTRONIC", "MANUFACTURING", "MANUFACTURER", "TEXTILES",
+        "TEXTILE", "MACHINERY", "FOODS", "FOOD", "CHEMICALS", "CHEMICAL", "MATERIALS", "SUPPLY", "SUPPLIES",
+        "COMPONENTS", "LOGISTICS", "SHIPPING", "SERVICES", "SERVICE", "TECHNOLOGY", "TECHNOLOGIES", "ENTERPRISE",
+        "ENTERPRISES", "COMPANY", "CORPORATION", "GROUP", "HOLDING", "HOLDINGS", "GLOBAL", "DEVELOPMENT",
+        "INVESTMENT", "COMMERCIAL", "PRODUCTS", "EQUIPMENT", "ENGINEERING", "CONSTRUCTION",
+    }
+)  # fmt: skip
+#: How alike what is left of a party's name and of the listed name without generic words must be: the share of
+#: letters in common (which tells a typing error from another word of similar sound), or fewer letters and a high
+#: name score (another romanisation changes several letters).
+CORE_LETTERS_IN_COMMON = 0.82
+CORE_LETTERS_WITH_SOUND = 0.65
+CORE_NAME_SCORE = 0.9
+#: Names spelt this alike as a whole (legal forms aside) agree, whatever their words: a typing error in a long name.
+WHOLE_NAME_LETTERS = 0.95
+#: A word this close in spelling to a generic word is that word mistyped ("SCHIPPING", "SUKPLY").
+_GENERIC_SPELLING = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningLimits:
+    """The name score at which a hit counts, and the one at which it is certain enough to take the entry's action."""
+
+    threshold: float
+    strong_score: float
+
+
+def has_parts_to_screen(declaration: Declaration) -> bool:
+    """Whether the declaration names parties, a vessel or containers."""
+    transport = declaration.transport
+    return bool(declaration.parties) or (
+        transport is not None
+        and (transport.vessel_imo is not None or bool(transport.vessel_name) or bool(transport.container_numbers))
+    )
+
+
+def screen_declarations(
+    lists: ListState,
+    declarations: Sequence[Declaration],
+    selections: Sequence[Selection],
+    at: datetime,
+    limits: ScreeningLimits,
+) -> None:
+    """Add the watchlist hits of each declaration's parties, vessel and containers to its selection."""
+    for declaration, selection in zip(declarations, selections, strict=True):
+        if not has_parts_to_screen(declaration):
+            continue
+        before = len(selection.reasons)
+        screen_declaration(lists, declaration, at, limits, selection)
+        for reason in selection.reasons[before:]:
+            SELECTIVITY_HITS.labels(Stream.DECLARATION, reason.kind).inc()
+
+
+def screen_declaration(
+    lists: ListState, declaration: Declaration, at: datetime, limits: ScreeningLimits, selection: Selection
+) -> None:
+    """Add one declaration's party, vessel and container hits to `selection`."""
+    index = lists.index
+    # One query per distinct party (name, country, id); its roles in the order the declaration names them.
+    roles: dict[tuple[str, str | None, str | None], list[str]] = {}
+    for party in declaration.parties or ():
+        named = roles.setdefault((party.name, party.country, party.party_id), [])
+        if party.role.value not in named:
+            named.append(party.role.value)
+    for (name, country, party_id), named_roles in roles.items():
+        query = ScreeningQuery(name=name, country=country, document_number=party_id)
+        for match in index.screen(query, limit=_PARTY_MATCH_LIMIT, threshold=limits.threshold):
+            if match.entry.kind not in PARTY_KINDS:
+                continue
+            by_identifier = _IDENTIFIER_EVIDENCE in match.evidence
+            organisation = match.entry.kind == "organization"
+            if organisation and not by_identifier and not distinctive_names_agree(name, match.matched_name):
+                continue
+            strong = by_identifier or match.score >= limits.strong_score
+            _hit(lists, selection, at, match, f"{' and '.join(named_roles)} {name!r}", strong)
+    transport = declaration.transport
+    if transport is None:
+        return
+    if transport.vessel_imo is not None or transport.vessel_name:
+        vessel = ScreeningQuery(name=transport.vessel_name or "", schema="Vessel", imo=transport.vessel_imo)
+        for match in index.screen(vessel, limit=3, threshold=limits.threshold):
+            if match.entry.kind != "vessel":
+                continue
+            by_imo = transport.vessel_imo is not None and match.entry.imo_number == transport.vessel_imo
+            what = f"vessel IMO {transport.vessel_imo}" if by_imo else f"vessel {transport.vessel_name!r}"
+            _hit(lists, selection, at, match, what, strong=by_imo)
+    for number in transport.container_numbers:
+        for match in index.screen(ScreeningQuery(container_number=number), limit=3, threshold=limits.threshold):
+            if match.entry.kind == "container":
+                _hit(lists, selection, at, match, f"container {number}", strong=True)
+
+
+def distinctive_names_agree(name: str, listed: str) -> bool:
+    """Whether two names agree on more than generic company words: spelt nearly alike as a whole (a typing error
+    anywhere), or alike in what is left of each without generic words (or nothing is left of one)."""
+    if _letters_in_common(normalize_name(name).tokens, normalize_name(listed).tokens) >= WHOLE_NAME_LETTERS:
+        return True
+    core, listed_core = _distinctive(name), _distinctive(listed)
+    if not core or not listed_core:
+        return True
+    letters = _letters_in_common(core, listed_core)
+    if letters >= CORE_LETTERS_IN_COMMON:
+        return True
+    return (
+        letters >= CORE_LETTERS_WITH_SOUND
+        and name_similarity(NormalizedName(core), NormalizedName(listed_core)) >= CORE_NAME_SCORE
+    )
+
+
+def _letters_in_common(words: tuple[str, ...], other: tuple[str, ...]) -> float:
+    """The share of letters two word sequences have in common, in either word order ("BANK TEJARAT")."""
+    return max(
+        SequenceMatcher(None, " ".join(words), " ".join(other)).ratio(),
+        SequenceMatcher(None, " ".join(sorted(words)), " ".join(sorted(other))).ratio(),
+    )
+
+
+def _distinctive(name: str) -> tuple[str, ...]:
+    return tuple(w for w in normalize_name(name).tokens if w not in PARTICLES and not _is_generic(w))
+
+
+@lru_cache(maxsize=65_536)
+def _is_generic(word: str) -> bool:
+    if word in GENERIC_COMPANY_WORDS:
+        return True
+    return len(word) >= 4 and any(
+        abs(len(word) - len(generic)) <= 2 and SequenceMatcher(None, word, generic).ratio() >= _GENERIC_SPELLING
+        for generic in GENERIC_COMPANY_WORDS
+    )
+
+
+def _hit(lists: ListState, selection: Selection, at: datetime, match: Match, what: str, strong: bool) -> None:
+    document = lists.entry(match.entry.entry_id)
+    if document is None or not document.entry.in_force(at):
+        return
+    entry = match.entry
+    action = document.entry.action if strong else Action(lane=Lane.YELLOW)
+    relation = "matches" if strong else "may match (possible match, to be checked)"
+    listed = f"{entry.name!r}" if entry.name else "a listed entry"
+    text = (
+        f"{what} {relation} {listed} on the watchlist {entry.list_name!r} "
+        f"(entry {entry.entry_id}, {match_text(match.score, match.evidence)}): {entry.reason}"
+    )
+    selection.add(action, Reason(kind=ReasonKind.WATCHLIST, text=text, code=entry.entry_id, weight=match.score))

@@ -1,0 +1,174 @@
+"""Screening the version-2 parts of declarations: parties by name (with country and trader id), the vessel by IMO
+number, each container by number; the lane the entry forces, and reasons naming the party's role and the entry."""
+
+import copy
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from portcullis.scoring.declaration_screening import (
+    ScreeningLimits,
+    distinctive_names_agree,
+    has_parts_to_screen,
+    screen_declarations,
+)
+from portcullis.scoring.selectivity import Selection, select_declarations
+from portcullis.shared.schemas import Declaration, Lane
+from tests.unit.services.stream_fixtures import lists_with
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "wco-data-model.md"
+FULL: dict[str, Any] = json.loads(
+    re.findall(r"```json\n(.*?)\n```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)[0]
+)
+V1: dict[str, Any] = Declaration.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+LIMITS = ScreeningLimits(threshold=0.85, strong_score=0.95)
+AT = datetime(2026, 3, 2, tzinfo=UTC)
+LISTS = lists_with(
+    ("entry", "sdn-org", {"kind": "organization", "name": "Kalashnikov Concern JSC", "aliases": ["Izhmash"],
+                          "countries": ["RU"], "list_name": "OFAC SDN", "reason": "RUSSIA-EO14024",
+                          "identifiers": [{"kind": "registration", "number": "RU1111831005"}]}),
+    ("entry", "sdn-vessel", {"kind": "vessel", "name": "ADRIAN DARYA 1", "imo_number": "9116412",
+                             "list_name": "OFAC SDN", "reason": "SDGT"}),
+    ("entry", "box", {"kind": "container", "container_number": "TGHU9876542", "list_name": "Intelligence",
+                      "reason": "cocaine seizure in the same box", "action": {"lane": "yellow"}}),
+)  # fmt: skip
+
+
+def _screen(document: dict[str, Any]) -> Selection:
+    declaration = Declaration.model_validate(document)
+    selection = Selection()
+    screen_declarations(LISTS, [declaration], [selection], AT, LIMITS)
+    return selection
+
+
+def _with_parties(*parties: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(FULL)
+    document["parties"] = list(parties)
+    document["transport"] = {"port_of_loading": "CNNGB"}
+    return document
+
+
+def test_a_listed_consignor_sends_the_declaration_red_with_a_reason_naming_role_and_entry() -> None:
+    selection = _screen(_with_parties({"role": "consignor", "name": "KALASHNIKOV CONCERN", "country": "RU"}))
+    assert selection.lane is Lane.RED
+    [reason] = selection.reasons
+    assert reason.kind == "watchlist"
+    assert reason.code == "sdn-org"
+    assert reason.text.startswith("consignor 'KALASHNIKOV CONCERN' matches 'Kalashnikov Concern JSC' on the "
+                                  "watchlist 'OFAC SDN' (entry sdn-org, match score")  # fmt: skip
+
+
+def test_one_party_in_two_roles_gives_one_reason_naming_both() -> None:
+    party = {"name": "Kalashnikov Concern JSC", "country": "RU"}
+    selection = _screen(_with_parties({"role": "exporter", **party}, {"role": "consignor", **party}))
+    [reason] = selection.reasons
+    assert reason.text.startswith("exporter and consignor 'Kalashnikov Concern JSC' matches")
+
+
+def test_a_listed_trader_id_decides_even_under_another_name() -> None:
+    selection = _screen(_with_parties({"role": "consignee", "name": "Kalash Trade", "party_id": "RU1111831005"}))
+    assert selection.lane is Lane.RED
+    assert "document number matches" in selection.reasons[0].text
+
+
+def test_a_listed_vessel_is_found_by_its_imo_number_under_any_name() -> None:
+    document = _with_parties({"role": "consignee", "name": "Van Dijk Trading BV", "country": "NL"})
+    document["transport"] = {"vessel_imo": "9116412", "vessel_name": "GRACE 1"}
+    selection = _screen(document)
+    assert selection.lane is Lane.RED
+    assert selection.reasons[0].text.startswith("vessel IMO 9116412 matches 'ADRIAN DARYA 1'")
+
+
+def test_a_listed_vessel_named_without_its_imo_number_is_a_possible_match() -> None:
+    document = _with_parties({"role": "consignee", "name": "Van Dijk Trading BV", "country": "NL"})
+    document["transport"] = {"vessel_name": "ADRIAN DARYA 1"}
+    selection = _screen(document)
+    assert selection.lane is Lane.YELLOW
+    assert selection.reasons[0].text.startswith("vessel 'ADRIAN DARYA 1' may match (possible match, to be checked)")
+
+
+def test_a_listed_container_forces_the_lane_of_its_entry() -> None:
+    document = _with_parties({"role": "consignee", "name": "Van Dijk Trading BV", "country": "NL"})
+    document["transport"] = {"container_numbers": ["CSQU3054383", "TGHU 987654-2"]}
+    selection = _screen(document)
+    assert selection.lane is Lane.YELLOW
+    assert [r.text.split(" on the")[0] for r in selection.reasons] == ["container TGHU9876542 matches a listed entry"]
+
+
+def test_a_clean_declaration_and_a_version_1_declaration_get_no_hit() -> None:
+    assert _screen(FULL).reasons == []
+    declaration = Declaration.model_validate(V1)
+    assert not has_parts_to_screen(declaration)
+
+
+def test_a_weak_name_match_is_a_possible_match_held_at_yellow() -> None:
+    selection = _screen(_with_parties({"role": "notify", "name": "Kalashnikov Consern", "country": "NL"}))
+    assert selection.lane is Lane.YELLOW
+    assert "may match (possible match, to be checked)" in selection.reasons[0].text
+
+
+@pytest.mark.parametrize(
+    ("condition", "matches_full_example"),
+    [
+        ({"field": "sender_country", "op": "eq", "value": "CN"}, True),
+        ({"field": "receiver_country", "op": "eq", "value": "CN"}, False),
+        ({"field": "party_role", "op": "eq", "value": "notify"}, True),
+        ({"field": "party_country", "op": "in", "value": ["TW"]}, True),
+        ({"field": "party_id", "op": "eq", "value": "NL812345678"}, True),
+        ({"field": "port_of_loading", "op": "prefix", "value": "CN"}, True),
+        ({"field": "port_of_discharge", "op": "eq", "value": "NLRTM"}, True),
+        ({"field": "vessel_imo", "op": "eq", "value": "9074729"}, True),
+        ({"field": "container_count", "op": "ge", "value": 2}, True),
+        ({"field": "container_number", "op": "prefix", "value": "MSCU"}, True),
+        ({"field": "description_word", "op": "in", "value": ["denim", "cocaine"]}, True),
+        ({"field": "description_word", "op": "eq", "value": "cocaine"}, False),
+        ({"field": "procedure_code", "op": "eq", "value": "4000"}, True),
+        ({"field": "currency", "op": "ne", "value": "USD"}, False),
+        ({"field": "quantity_unit", "op": "eq", "value": "NAR"}, True),
+        ({"field": "gross_mass_kg", "op": "gt", "value": 9000}, True),
+        ({"field": "packages", "op": "lt", "value": 100}, False),
+        ({"field": "invoice_amount", "op": "between", "value": [60000, 70000]}, True),
+        ({"field": "flight_number", "op": "eq", "value": "LH400"}, False),
+    ],
+)
+def test_rules_read_the_new_fields(condition: dict[str, Any], matches_full_example: bool) -> None:
+    rule = {"name": "r", "reason": "rule on a version-2 field", "action": {"lane": "yellow"}, "condition": condition}
+    lists = lists_with(("rule", "R-V2", rule))
+    full, v1 = Declaration.model_validate(FULL), Declaration.model_validate(V1)
+    full_selection, v1_selection = select_declarations(lists, [full, v1], AT)
+    assert (full_selection.lane is Lane.YELLOW) is matches_full_example
+    # A version-1 declaration has none of these parts: only negative tests can hold for it, never a crash.
+    assert v1_selection.lane is None or condition["op"] in {"ne", "not_in"}
+
+
+@pytest.mark.parametrize(
+    ("name", "listed", "agree"),
+    [
+        ("Kalashnikv Concern", "KALASHNIKOV CONCERN JSC", True),  # a typing error
+        ("Korea Ocean Schipping Agency", "KOREA OCEAN SHIPPING AGENCY", True),  # in a generic word
+        ("Tejarat Bank", "BANK TEJARAT", True),  # another word order
+        # A limitation: a distinctive word of the listed name left out is too much difference.
+        ("Aa Estudio Ltd", "AA ESTUDIO ARQUITECTONICO", False),
+        ("Jinyong Trading Co Ltd", "SONGI TRADING COMPANY", False),  # only "Trading" in common
+        ("Taiwei Import Export Co Ltd", "M. D. S. IMPORT EXPORT CO., LTD.", False),
+        ("Baoyong Industrial Co Ltd", "INDUSTRIAL BANK", False),
+        ("Sammin Industrial Co Ltd", "AMIN INDUSTRIAL COMPANY", False),
+    ],
+)
+def test_company_names_must_agree_on_more_than_generic_words(name: str, listed: str, agree: bool) -> None:
+    assert distinctive_names_agree(name, listed) is agree
+
+
+def test_a_company_sharing_only_generic_words_with_a_listed_one_is_no_hit() -> None:
+    lists = lists_with(
+        ("entry", "songi", {"kind": "organization", "name": "SONGI TRADING COMPANY", "list_name": "OFAC SDN",
+                            "reason": "DPRK3"}),
+    )  # fmt: skip
+    declaration = Declaration.model_validate(_with_parties({"role": "importer", "name": "Jinyong Trading Co Ltd"}))
+    selection = Selection()
+    screen_declarations(lists, [declaration], [selection], AT, LIMITS)
+    assert selection.reasons == []
