@@ -324,3 +324,20 @@ def sound_onset(token: str) -> str:
     for digraph, replacement in _DIGRAPHS:
         head = head.replace(digraph, replacement)
     return "A" if head[0] in "AEIOUY" else head[0]
+
+
+# Spellings that romanisations of one sound disagree on, merged; vowels stay (unlike `phonetic_key`), so
+# `MELLAT` and `MELLI` stay apart while `VICTOR` and `VIKTOR`, `DZHORGE` and `JORGE`, `MELAT` and `MELLAT` meet.
+_SPELLING_DIGRAPHS = (("DZH", "J"), ("ZH", "J"), ("DJ", "J"), ("PH", "F"), ("KH", "H"), ("CK", "K"), ("OU", "U"))
+_SPELLING_MAP = str.maketrans({"C": "K", "Q": "K", "W": "V", "Y": "I", "Z": "S", "X": "KS"})
+
+
+@lru_cache(maxsize=262144)
+def spelling_key(token: str) -> str:
+    """A word with romanisation variants merged and doubled letters written once, for a quick comparison."""
+    for digraph, replacement in _SPELLING_DIGRAPHS:
+        if digraph in token:
+            token = token.replace(digraph, replacement)
+    token = token.translate(_SPELLING_MAP)
+    collapsed = [char for i, char in enumerate(token) if i == 0 or char != token[i - 1]]
+    return "".join(collapsed)
