@@ -12,6 +12,9 @@ NUMBER_MISMATCH_CAP = 0.5
 ONE_SIDED_NUMBER_CAP = 0.7
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
 PHONETIC_FLOOR = 0.85
+#: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
+ABJAD_FLOOR = 0.9
+_LABIALS = str.maketrans({"F": "B"})
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
@@ -72,11 +75,15 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= 7:
                 sim = max(sim, TWO_EDIT_FLOOR)
-    if sim < PHONETIC_FLOOR:
+    if sim < ABJAD_FLOOR:
         key_a = phonetic_key(word_a)
-        if key_a == phonetic_key(word_b) and (
-            len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b)
-        ):
+        key_b = phonetic_key(word_b)
+        vowelless = _vowelless(word_a, word_b)
+        # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
+        # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
+        if vowelless and len(key_a) >= 2 and key_a.translate(_LABIALS) == key_b.translate(_LABIALS):
+            sim = ABJAD_FLOOR
+        elif sim < PHONETIC_FLOOR and key_a == key_b and (len(key_a) > 2 or vowelless or _same_onset(word_a, word_b)):
             sim = PHONETIC_FLOOR
     return sim
 
