@@ -12,8 +12,8 @@ another tool, so that it measures what the tuning did not see:
   listed organisation of another entry with the same legal form;
 - numerals: a listed vessel or company with a number written another way (`II`, `TWO`, `NO. 2`, `二号`);
   negatives: the same name with another number (sister ships, numbered companies);
-- siblings: negatives only, a listed organisation with its last business word replaced by another
-  (`... SHIPPING` / `... TRADING`); positives: the same organisation with an SDN alias of it;
+- siblings: negatives, a listed organisation whose name ends with a business word, that word replaced by
+  another (`... SHIPPING` / `... TRADING`); positives: the same organisation with an SDN alias of it;
 - vessels: listed vessels and their SDN aliases (ex-names), negatives: nearest other vessel.
 
 `python -m benchmarks.heldout_pairs data/ofac-sdn data/name-pairs-heldout/pairs.csv` writes it (needs PyICU, a
@@ -46,7 +46,17 @@ _LONG_LEGAL_FORMS = {
     "JSC": ["AKTIENGESELLSCHAFT", "SOCIETE ANONYME", "АКЦИОНЕРНОЕ ОБЩЕСТВО", "株式会社", "ANONIM SIRKETI"],
 }
 _SHORT_LEGAL_FORMS = {"LLC": ["LLC", "LTD", "GMBH", "SARL", "OOO"], "JSC": ["JSC", "AG", "SA", "AO", "PLC"]}
-_BUSINESS_WORDS = ("SHIPPING", "TRADING", "LOGISTICS", "INVESTMENT", "HOLDING", "MARINE", "ENERGY", "EXCHANGE")
+# Legal forms that end listed organisation names, removed before a business word is replaced (a sibling differs
+# by its line of business, not by its legal form).
+_TRAILING_LEGAL_FORMS = frozenset([
+    "LLC", "LTD", "LIMITED", "CO", "COMPANY", "CORP", "CORPORATION", "INC", "INCORPORATED", "SA", "SAS", "SARL",
+    "SRL", "SL", "SPA", "GMBH", "AG", "KG", "BV", "NV", "PLC", "LLP", "LP", "JSC", "PJSC", "OJSC", "CJSC", "OOO",
+    "ZAO", "OAO", "AO", "FZE", "FZCO", "FZC", "LTDA", "CA", "SAC", "AS", "DOO", "OOD", "EOOD", "&", "CV", "DE",
+])  # fmt: skip
+_BUSINESS_WORDS = (
+    "SHIPPING", "TRADING", "LOGISTICS", "INVESTMENT", "HOLDING", "MARINE", "ENERGY", "EXCHANGE", "INDUSTRIES",
+    "GROUP", "INTERNATIONAL", "SERVICES", "ENTERPRISES", "CONSTRUCTION", "PETROLEUM", "TECHNOLOGY", "BANK",
+)  # fmt: skip
 _NUMBER_FORMS = {2: ["II", "TWO", "NO. 2", "二号"], 3: ["III", "THREE", "NO. 3", "三号"], 5: ["V", "FIVE", "NO 5"]}
 
 
@@ -95,8 +105,8 @@ def _cross_script(rng: random.Random, index: WatchlistIndex, entries: Sequence[W
 
 
 def _strip_legal(name: str) -> str:
-    words = name.replace(",", " ").replace(".", " ").split()
-    while words and words[-1].upper() in {"LLC", "LTD", "LIMITED", "CO", "INC", "SA", "JSC", "PJSC", "CORP"}:
+    words = name.replace(",", " ").split()
+    while words and words[-1].upper().replace(".", "") in _TRAILING_LEGAL_FORMS:
         words.pop()
     return " ".join(words)
 
@@ -149,10 +159,18 @@ def _siblings(rng: random.Random, entries: Sequence[WatchlistEntry]) -> list[Nam
     orgs = [e for e in entries if e.kind == "organization" and e.aliases]
     for entry in rng.sample(orgs, 300):
         words = _strip_legal(entry.name).split()
-        if len(words) >= 2:
+        if len(words) >= 2 and words[-1].upper() in _BUSINESS_WORDS:
             replacement = rng.choice([w for w in _BUSINESS_WORDS if w != words[-1].upper()])
             pairs.append(NamePair(entry.name, " ".join([*words[:-1], replacement]), "Company", 0, "siblings"))
         pairs.append(NamePair(entry.name, rng.choice(entry.aliases), "Company", 1, "siblings"))
+    # Organisations whose name ends with a business word, that word replaced (`... SHIPPING` / `... TRADING`).
+    ending = [e for e in entries if e.kind == "organization" and _strip_legal(e.name).split()[-1:] != []]
+    ending = [e for e in ending if _strip_legal(e.name).split()[-1].upper() in _BUSINESS_WORDS]
+    ending = [e for e in ending if len(_strip_legal(e.name).split()) >= 2]
+    for entry in rng.sample(ending, min(300, len(ending))):
+        words = _strip_legal(entry.name).split()
+        replacement = rng.choice([w for w in _BUSINESS_WORDS if w != words[-1].upper()])
+        pairs.append(NamePair(entry.name, " ".join([*words[:-1], replacement]), "Company", 0, "siblings"))
     return pairs
 
 

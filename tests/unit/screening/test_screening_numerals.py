@@ -49,3 +49,15 @@ def test_a_mistyped_legal_form_is_still_a_legal_form(mistyped: str, listed: str)
 
 def test_a_word_one_edit_from_a_legal_form_that_starts_a_name_is_kept() -> None:
     assert normalize_name("LIMITER SYSTEMS").tokens == ("LIMITER", "SYSTEMS")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("CORAL SEA SHIPPING LLC", "CORAL SEA TRADING LLC"), ("PARDIS BANK", "PARDIS INSURANCE")],
+)
+def test_siblings_in_different_lines_of_business_do_not_match(first: str, second: str) -> None:
+    assert compare_names(first, second) <= 0.75
+
+
+def test_a_business_word_in_another_language_names_its_line_of_business() -> None:
+    assert compare_names("CORAL SEA TEJARAT", "CORAL SEA SHIPPING") <= 0.75  # TEJARAT: trading, in Persian

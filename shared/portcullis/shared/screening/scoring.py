@@ -4,10 +4,13 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
+from portcullis.shared.screening.generic import business_words
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key, sound_onset
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
+#: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
+BUSINESS_MISMATCH_CAP = 0.75
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
 ONE_SIDED_NUMBER_CAP = 0.7
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
@@ -138,6 +141,12 @@ def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
                 score = max(score, Indel.normalized_similarity("".join(words_a), "".join(words_b)))
         else:
             score = Indel.normalized_similarity(a.ordered, b.ordered)
+    business_a = business_words(a.words)
+    if business_a:
+        business_b = business_words(b.words)
+        # Each names a line of business the other does not (`BANK ... MINING` / `BANK ... HOLDING`).
+        if business_b and not business_a <= business_b and not business_b <= business_a:
+            score = min(score, BUSINESS_MISMATCH_CAP)
     numbers_a, numbers_b = a.numbers, b.numbers
     if numbers_a != numbers_b:
         score = min(score, NUMBER_MISMATCH_CAP if numbers_a and numbers_b else ONE_SIDED_NUMBER_CAP)
