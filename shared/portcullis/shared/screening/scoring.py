@@ -38,9 +38,10 @@ def _same_onset(word_a: str, word_b: str) -> bool:
 
 def _vowelless(word_a: str, word_b: str) -> bool:
     """Whether either word came from an abjad script (Arabic, Hebrew), transliterated without vowels."""
-    return not any(v in word_a for v in "AEIOU") or not any(v in word_b for v in "AEIOU")
+    return _VOWELS.isdisjoint(word_a) or _VOWELS.isdisjoint(word_b)
 
 
+_VOWELS = frozenset("AEIOU")
 _pair_cache: dict[tuple[str, str], float] = {}
 
 
@@ -81,12 +82,16 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
     if sim < ABJAD_FLOOR:
         key_a = phonetic_key(word_a)
         key_b = phonetic_key(word_b)
-        vowelless = _vowelless(word_a, word_b)
         # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
         # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
-        if vowelless and len(key_a) >= 2 and key_a.translate(_LABIALS) == key_b.translate(_LABIALS):
+        skeletons_agree = len(key_a) >= 2 and (key_a == key_b or key_a.translate(_LABIALS) == key_b.translate(_LABIALS))
+        if skeletons_agree and _vowelless(word_a, word_b):
             sim = ABJAD_FLOOR
-        elif sim < PHONETIC_FLOOR and key_a == key_b and (len(key_a) > 2 or vowelless or _same_onset(word_a, word_b)):
+        elif (
+            sim < PHONETIC_FLOOR
+            and key_a == key_b
+            and (len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b))
+        ):
             sim = PHONETIC_FLOOR
     return sim
 
