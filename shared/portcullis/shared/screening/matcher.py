@@ -4,6 +4,8 @@ import math
 from array import array
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
+from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -16,7 +18,13 @@ from portcullis.shared.screening.identifiers import (
     normalize_document_number,
     normalize_imo_number,
 )
-from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key
+from portcullis.shared.screening.normalize import (
+    PARTICLES,
+    NormalizedName,
+    normalize_name,
+    phonetic_key,
+    spelling_key,
+)
 from portcullis.shared.screening.scoring import name_similarity
 
 log = get_logger(__name__)
@@ -38,6 +46,11 @@ def _kind_mask(kinds: Iterable[str]) -> np.ndarray:
 _ALL_KINDS = _kind_mask(_KIND_CODES)
 _SCHEMA_MASKS = {schema: _kind_mask(kinds) for schema, kinds in SCHEMA_KINDS.items()}
 _NO_SLOTS = np.empty(0, dtype=np.int32)
+# Indexed words of this many letters are found one edit away through their deletions (longer words keep a
+# 4-letter prefix or suffix intact through one edit); at most this many words share one deletion.
+_NEAR_MIN = 3
+_NEAR_MAX = 7
+_NEAR_PER_KEY = 16
 #: Common words are intersected only while the smaller posting has at most this many slots.
 _MAX_INTERSECTED = 20_000
 # Corroborating (+) and contradicting (-) evidence, added to the name score.
@@ -52,12 +65,23 @@ _IDENTIFIER_CONFLICT_PENALTY = 0.3
 _PRESCORE_MARGIN = 0.2
 
 
+def _kind_mask_of(schema: str | None) -> np.ndarray:
+    return _SCHEMA_MASKS.get(schema, _ALL_KINDS) if schema else _ALL_KINDS
+
+
+@lru_cache(maxsize=16384)
+def _keyed(name: NormalizedName) -> str:
+    """The spelling keys of a name's words, sorted."""
+    return " ".join(sorted(map(spelling_key, name.tokens)))
+
+
 def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
     return found[0]
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
-    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes."""
+    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, and
+    adjacent words run together (`ALI ATWA` is also found as `ALIATWA`)."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
@@ -66,7 +90,15 @@ def blocking_keys(name: NormalizedName) -> set[str]:
         if len(word) >= 5:
             keys.add("f" + word[:4])
             keys.add("s" + word[-4:])
+    tokens = name.words
+    for first, second in pairwise(tokens):
+        keys.add("j" + first + second)
     return keys
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every string one letter shorter: two words one edit apart share one of them."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
 
 
 class WatchlistIndex:
@@ -95,10 +127,15 @@ class WatchlistIndex:
         self._slot_name: list[str] = []
         # Names in word order as one string: a few times smaller than their token tuples, split when scored.
         self._slot_ordered: list[str] = []
-        self._slot_sorted: list[str] = []
+        # Each name's words as spelling keys, sorted (`BUT FIKTOR` for `VIKTOR BOUT`): what is pre-scored.
+        self._slot_keyed: list[str] = []
         self._slot_kind = bytearray()
         self._dead_slots = 0
         self._postings: dict[str, array[int]] = {}
+        # Short indexed words by their one-letter deletions (`TAJCO` under `TAJO`, `TACO` ...): a query word the
+        # index does not hold finds the indexed words one edit away through it, where prefixes and suffixes of
+        # four letters do not survive the edit. Words are never removed: a stale one only costs a lookup.
+        self._near_words: dict[str, list[str]] = {}
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
         self._posting_arrays: dict[str, np.ndarray] = {}
         self._kind_codes: np.ndarray | None = None
@@ -163,13 +200,15 @@ class WatchlistIndex:
             self._slot_entry.append(entry_id)
             self._slot_name.append(display)
             self._slot_ordered.append(normalized.ordered)
-            self._slot_sorted.append(normalized.sorted)
+            self._slot_keyed.append(_keyed(normalized))
             self._slot_kind.append(kind)
             for key in blocking_keys(normalized):
                 self._posting_arrays.pop(key, None)
                 posting = self._postings.get(key)
                 if posting is None:
                     self._postings[key] = array("i", (slot,))
+                    if key[0] == "w" and _NEAR_MIN <= len(key) - 1 <= _NEAR_MAX:
+                        self._add_near_word(key[1:])
                 else:
                     posting.append(slot)
         self._entry_slots[entry_id] = slots
@@ -212,10 +251,11 @@ class WatchlistIndex:
         dead = self._dead_slots
         self._entries.clear()
         self._entry_slots.clear()
-        self._slot_entry, self._slot_name, self._slot_ordered, self._slot_sorted = [], [], [], []
+        self._slot_entry, self._slot_name, self._slot_ordered, self._slot_keyed = [], [], [], []
         self._slot_kind = bytearray()
         self._dead_slots = 0
         self._postings.clear()
+        self._near_words.clear()
         self._posting_arrays.clear()
         self._kind_codes = None
         self._by_imo.clear()
@@ -225,6 +265,27 @@ class WatchlistIndex:
             self._add(entry)
         log.info("watchlist_index_compacted", dead_slots=dead, entries=len(entries))
 
+    def _add_near_word(self, word: str) -> None:
+        for deletion in _deletions(word):
+            near = self._near_words.get(deletion)
+            if near is None:
+                self._near_words[deletion] = [word]
+            elif len(near) < _NEAR_PER_KEY:
+                near.append(word)
+
+    def _near(self, word: str) -> list[str]:
+        """Indexed words one edit (insertion, deletion, substitution, transposition) from a word it does not hold."""
+        lookup = self._near_words.get
+        found: list[str] = []
+        near = lookup(word)
+        if near is not None:
+            found.extend(near)
+        for i in range(len(word)):
+            near = lookup(word[:i] + word[i + 1 :])
+            if near is not None:
+                found.extend(near)
+        return found
+
     def _posting_array(self, key: str) -> np.ndarray | None:
         posting = self._postings.get(key)
         if posting is None:
@@ -233,24 +294,46 @@ class WatchlistIndex:
         self._posting_arrays[key] = frozen
         return frozen
 
-    def _query_keys(self, name: NormalizedName) -> list[tuple[str, int]]:
-        """Blocking keys of a query with the word each comes from; prefix keys only for words not indexed as such."""
+    def _query_keys(self, name: NormalizedName) -> tuple[list[tuple[str, int]], bool]:
+        """Blocking keys of a query with the word each comes from, and whether words run together or split apart
+        matched (then the names are pre-scored without spaces too). Prefix keys and words one edit away only
+        for words not indexed as such."""
         words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
+        postings = self._postings
         keys: dict[str, int] = {}
         for position, word in enumerate(words):
             word_key = "w" + word
             keys.setdefault(word_key, position)
             keys.setdefault("p" + phonetic_key(word), position)
             # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
-            if len(word) >= 5 and word_key not in self._postings:
-                keys.setdefault("f" + word[:4], position)
-                keys.setdefault("s" + word[-4:], position)
-        return list(keys.items())
+            if word_key not in postings:
+                if len(word) >= 5:
+                    keys.setdefault("f" + word[:4], position)
+                    keys.setdefault("s" + word[-4:], position)
+                if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
+                    for near in self._near(word):
+                        keys.setdefault("w" + near, position)
+        # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
+        spaced = False
+        tokens = name.words
+        for position, (first, second) in enumerate(pairwise(tokens)):
+            joined = "w" + first + second
+            if joined in postings:
+                keys.setdefault(joined, position)
+                spaced = True
+        for position, word in enumerate(words):
+            joined = "j" + word
+            if joined in postings:
+                keys.setdefault(joined, position)
+                spaced = True
+        return list(keys.items()), spaced
 
-    def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> np.ndarray:
-        """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`."""
+    def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`; and
+        whether words run together or split apart matched."""
         found: list[tuple[int, int, np.ndarray]] = []
-        for key, word in self._query_keys(name):
+        query_keys, spaced = self._query_keys(name)
+        for key, word in query_keys:
             posting = self._posting_arrays.get(key)
             if posting is None:
                 posting = self._posting_array(key)
@@ -258,7 +341,7 @@ class WatchlistIndex:
                     continue
             found.append((len(posting), word, posting))
         if not found:
-            return _NO_SLOTS
+            return _NO_SLOTS, spaced
         found.sort(key=_posting_length)
         # The rarest keys' postings are taken whole until the budget is spent, so that a very common key
         # ("MOHAMMAD") never drags in thousands of slots; each taken slot gets a vote per key it shares, and a
@@ -305,7 +388,7 @@ class WatchlistIndex:
             keep = kind_mask[self._kind_array()[slots]]
             slots = slots[keep]
         if len(slots) <= self._max_candidates:
-            return slots
+            return slots, spaced
         if order is None:
             votes = np.full(len(slots), weights[0])
         else:
@@ -318,7 +401,7 @@ class WatchlistIndex:
             at = posting.searchsorted(slots)
             np.minimum(at, len(posting) - 1, out=at)
             votes += weight * (posting[at] == slots)
-        return slots[(-votes).argpartition(self._max_candidates)[: self._max_candidates]]
+        return slots[(-votes).argpartition(self._max_candidates)[: self._max_candidates]], spaced
 
     def _common_to_two_words(self, overflow: list[tuple[int, np.ndarray, float]]) -> np.ndarray | None:
         """Slots in the postings of two different common words of the query (`ALI IBRAHIM`), or None."""
@@ -379,8 +462,7 @@ class WatchlistIndex:
         if query.imo or query.container_number or query.document_number:
             self._screen_identifiers(query, found)
         if name.tokens:
-            kind_mask = _SCHEMA_MASKS.get(query.schema, _ALL_KINDS) if query.schema else _ALL_KINDS
-            self._screen_name(query, name, kind_mask, cutoff, found)
+            self._screen_name(query, name, _kind_mask_of(query.schema), cutoff, found)
         if not found:
             return []
         # Built without validation: every field comes from the index or is clamped to 0..1 above.
@@ -408,6 +490,69 @@ class WatchlistIndex:
                 evidence = [*previous[2], reason] if previous else [reason]
                 found[entry_id] = (1.0, self._entries[entry_id].name, evidence)
 
+    def shortlist(self, query: ScreeningQuery, threshold: float | None = None) -> tuple[set[str], set[str]]:
+        """Entries among the blocking candidates of the query's name, and those that reach the full scorer."""
+        cutoff = self.match_threshold if threshold is None else threshold
+        name = normalize_name(query.name)
+        if not name.tokens:
+            return set(), set()
+        slots, positions, _ = self._shortlist(name, _kind_mask_of(query.schema), cutoff)
+        blocked = {self._slot_entry[slot] for slot in slots}
+        return blocked, {self._slot_entry[slots[position]] for position in positions}
+
+    def _shortlist(
+        self, name: NormalizedName, kind_mask: np.ndarray, cutoff: float
+    ) -> tuple[list[int], list[int], list[str]]:
+        """Candidate slots, the positions among them that get the full scorer, and their sorted names."""
+        candidates, spaced = self._candidates(name, kind_mask)
+        slots = candidates.tolist()
+        if not slots:
+            return slots, [], []
+        # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only. It compares
+        # spelling keys: letter by letter, a transliteration (`DZHORGE` / `JORGE`) or another spelling next to a
+        # word the query lacks (`VICTOR BOUT` / `VIKTOR ANATOLIJEVITCH BOUT`) is too far from the listed name.
+        choices = list(map(self._slot_keyed.__getitem__, slots))
+        floor = max(0.0, cutoff - _PRESCORE_MARGIN) * 100
+        query_sorted = _keyed(name)
+        pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
+        if spaced:
+            np.maximum(pre, self._unspaced_prescores(name, slots, floor), out=pre)
+        positions = pre.nonzero()[0].tolist()
+        if len(positions) > self._max_rescored:
+            # Token-set scores tie at 100 for every name containing the query; whole-name similarity breaks the
+            # tie (`AST` before `AST GROUP HOLDING`), in word order and sorted, both counted: sorting moves a
+            # mistyped word (`KANSU` / `QANSU`), and shorter or longer names that share the query's words
+            # (`MOHAMED IBRAHIM AKIL` for `MOHAMMED IBRAHIM`) must not crowd out the listed name.
+            query_ordered = name.ordered
+            pre_scores = pre.tolist()
+            rank = {
+                i: pre_scores[i]
+                + fuzz.ratio(query_sorted, choices[i])
+                + fuzz.ratio(query_ordered, self._slot_ordered[slots[i]])
+                for i in positions
+            }
+            # The best few distinct names go to the full scorer, with every slot that holds one of them: a name
+            # listed by many entries (`BANK MELLI IRAN` and its branches) takes one place, not all of them.
+            kept_names: set[str] = set()
+            kept: list[int] = []
+            for position in sorted(positions, key=rank.__getitem__, reverse=True):
+                choice = choices[position]
+                if choice not in kept_names:
+                    if len(kept_names) == self._max_rescored:
+                        continue
+                    kept_names.add(choice)
+                kept.append(position)
+            positions = kept
+        return slots, positions, choices
+
+    def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
+        """Pre-scores of candidates on names without spaces, in word order (`NASERMALEKI` / `NASER MALEKI`)."""
+        joined = [self._slot_ordered[slot].replace(" ", "") for slot in slots]
+        result: np.ndarray = cdist(
+            [name.ordered.replace(" ", "")], joined, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=floor
+        )[0]
+        return result
+
     def _screen_name(
         self,
         query: ScreeningQuery,
@@ -416,44 +561,24 @@ class WatchlistIndex:
         cutoff: float,
         found: dict[str, tuple[float, str, list[str]]],
     ) -> None:
-        slots = self._candidates(name, kind_mask).tolist()
-        if not slots:
+        slots, positions, choices = self._shortlist(name, kind_mask, cutoff)
+        if not positions:
             return
-        # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only.
-        choices = list(map(self._slot_sorted.__getitem__, slots))
-        floor = max(0.0, cutoff - _PRESCORE_MARGIN) * 100
-        query_sorted = name.sorted
-        pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
-        passing = pre.nonzero()[0]
-        if len(passing) == 0:
-            return
-        positions = passing.tolist()
-        if len(positions) > self._max_rescored:
-            # Token-set scores tie at 100 for every name containing the query; whole-name similarity breaks the
-            # tie (`AST` before `AST GROUP HOLDING`), in word order or sorted, whichever is closer: sorting moves a
-            # mistyped word (`KANSU` / `QANSU`), and shorter names inside the query must not crowd it out.
-            query_ordered = name.ordered
-            pre_scores = pre.tolist()
-            rank = {
-                i: pre_scores[i]
-                + round(
-                    max(
-                        fuzz.ratio(query_sorted, choices[i]),
-                        fuzz.ratio(query_ordered, self._slot_ordered[slots[i]]),
-                    )
-                )
-                for i in positions
-            }
-            positions = sorted(positions, key=rank.__getitem__, reverse=True)[: self._max_rescored]
+        query_keyed = _keyed(name)
         rescored: dict[str, tuple[float, int]] = {}
+        scores: dict[str, float] = {}
         for position in positions:
             slot = slots[position]
             entry_id = self._slot_entry[slot]
-            # The same words in any order score 1 without the full comparison.
-            if choices[position] == query_sorted:
+            ordered = self._slot_ordered[slot]
+            # The same words in any order score 1 without the full comparison; a name is scored once.
+            if choices[position] == query_keyed and sorted(ordered.split()) == sorted(name.tokens):
                 score = 1.0
             else:
-                score = name_similarity(name, NormalizedName(tuple(self._slot_ordered[slot].split())))
+                known = scores.get(ordered)
+                if known is None:
+                    known = scores[ordered] = name_similarity(name, NormalizedName(tuple(ordered.split())))
+                score = known
             best = rescored.get(entry_id)
             if best is None or score > best[0]:
                 rescored[entry_id] = (score, slot)

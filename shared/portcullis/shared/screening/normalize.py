@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from anyascii import anyascii
+from rapidfuzz.distance import OSA
+
+from portcullis.shared.screening.numerals import cjk_numerals_to_digits, numbers_as_digits
 
 # Legal forms, several words long; removed before the single-word forms below (transliterated Russian
 # and Ukrainian forms included, as they appear on sanctions lists).
@@ -148,6 +151,8 @@ TITLES: frozenset[str] = frozenset(
         "MAJOR",
     ]
 )
+_MISTYPED_LEGAL_MIN = 6
+_LONG_LEGAL_FORMS = tuple(sorted(form for form in LEGAL_FORMS if len(form) >= _MISTYPED_LEGAL_MIN))
 VESSEL_PREFIXES: frozenset[str] = frozenset(["MV", "MT", "SS", "MY", "FV", "RV", "TS"])
 #: Name particles: kept, but they weigh little in the comparison.
 PARTICLES: frozenset[str] = frozenset(
@@ -237,10 +242,18 @@ def _strip_annotations(text: str) -> str:
     return _BRANCH_TAIL_RE.sub("", text)
 
 
+@lru_cache(maxsize=16384)
+def _is_mistyped_legal_form(token: str) -> bool:
+    """A long legal form mistyped (`LIMITEDD`, `COMPANI`): one edit from a form of six letters or more."""
+    if len(token) < _MISTYPED_LEGAL_MIN or token.isdigit():
+        return False
+    return any(OSA.distance(token, form, score_cutoff=1) <= 1 for form in _LONG_LEGAL_FORMS)
+
+
 @lru_cache(maxsize=65536)
 def normalize_name(name: str) -> NormalizedName:
     """Normalise a person, organisation or vessel name to comparable tokens."""
-    text = name if name.isascii() else _CAMEL_RE.sub(" ", anyascii(name))
+    text = name if name.isascii() else _CAMEL_RE.sub(" ", anyascii(cjk_numerals_to_digits(name)))
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
     text = _VESSEL_PREFIX_RE.sub(" ", text)
@@ -255,7 +268,14 @@ def normalize_name(name: str) -> NormalizedName:
     stripped = _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()
     if stripped and stripped[0] in VESSEL_PREFIXES and len(stripped) > 1:
         stripped = stripped[1:]
-    tokens = [token for token in stripped if token not in LEGAL_FORMS and token not in TITLES]
+    # A mistyped legal form is only taken for one after the first word (`LIMITER SYSTEMS` is a name).
+    tokens = numbers_as_digits(
+        [
+            token
+            for position, token in enumerate(stripped)
+            if token not in LEGAL_FORMS and token not in TITLES and not (position and _is_mistyped_legal_form(token))
+        ]
+    )
     if not tokens:
         # A name made only of removable words ("THE COMPANY") is still a name: keep it whole.
         tokens = raw
@@ -324,3 +344,20 @@ def sound_onset(token: str) -> str:
     for digraph, replacement in _DIGRAPHS:
         head = head.replace(digraph, replacement)
     return "A" if head[0] in "AEIOUY" else head[0]
+
+
+# Spellings that romanisations of one sound disagree on, merged; vowels stay (unlike `phonetic_key`), so
+# `MELLAT` and `MELLI` stay apart while `VICTOR` and `VIKTOR`, `DZHORGE` and `JORGE`, `MELAT` and `MELLAT` meet.
+_SPELLING_DIGRAPHS = (("DZH", "J"), ("ZH", "J"), ("DJ", "J"), ("PH", "F"), ("KH", "H"), ("CK", "K"), ("OU", "U"))
+_SPELLING_MAP = str.maketrans({"C": "K", "Q": "K", "W": "V", "Y": "I", "Z": "S", "X": "KS"})
+
+
+@lru_cache(maxsize=262144)
+def spelling_key(token: str) -> str:
+    """A word with romanisation variants merged and doubled letters written once, for a quick comparison."""
+    for digraph, replacement in _SPELLING_DIGRAPHS:
+        if digraph in token:
+            token = token.replace(digraph, replacement)
+    token = token.translate(_SPELLING_MAP)
+    collapsed = [char for i, char in enumerate(token) if i == 0 or char != token[i - 1]]
+    return "".join(collapsed)

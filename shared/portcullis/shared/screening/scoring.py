@@ -4,14 +4,20 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
+from portcullis.shared.screening.generic import business_words
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key, sound_onset
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
+#: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
+BUSINESS_MISMATCH_CAP = 0.75
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
 ONE_SIDED_NUMBER_CAP = 0.7
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
 PHONETIC_FLOOR = 0.85
+#: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
+ABJAD_FLOOR = 0.9
+_LABIALS = str.maketrans({"F": "B"})
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
@@ -32,9 +38,10 @@ def _same_onset(word_a: str, word_b: str) -> bool:
 
 def _vowelless(word_a: str, word_b: str) -> bool:
     """Whether either word came from an abjad script (Arabic, Hebrew), transliterated without vowels."""
-    return not any(v in word_a for v in "AEIOU") or not any(v in word_b for v in "AEIOU")
+    return _VOWELS.isdisjoint(word_a) or _VOWELS.isdisjoint(word_b)
 
 
+_VOWELS = frozenset("AEIOU")
 _pair_cache: dict[tuple[str, str], float] = {}
 
 
@@ -72,10 +79,18 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= 7:
                 sim = max(sim, TWO_EDIT_FLOOR)
-    if sim < PHONETIC_FLOOR:
+    if sim < ABJAD_FLOOR:
         key_a = phonetic_key(word_a)
-        if key_a == phonetic_key(word_b) and (
-            len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b)
+        key_b = phonetic_key(word_b)
+        # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
+        # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
+        skeletons_agree = len(key_a) >= 2 and (key_a == key_b or key_a.translate(_LABIALS) == key_b.translate(_LABIALS))
+        if skeletons_agree and _vowelless(word_a, word_b):
+            sim = ABJAD_FLOOR
+        elif (
+            sim < PHONETIC_FLOOR
+            and key_a == key_b
+            and (len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b))
         ):
             sim = PHONETIC_FLOOR
     return sim
@@ -131,6 +146,12 @@ def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
                 score = max(score, Indel.normalized_similarity("".join(words_a), "".join(words_b)))
         else:
             score = Indel.normalized_similarity(a.ordered, b.ordered)
+    business_a = business_words(a.words)
+    if business_a:
+        business_b = business_words(b.words)
+        # Each names a line of business the other does not (`BANK ... MINING` / `BANK ... HOLDING`).
+        if business_b and not business_a <= business_b and not business_b <= business_a:
+            score = min(score, BUSINESS_MISMATCH_CAP)
     numbers_a, numbers_b = a.numbers, b.numbers
     if numbers_a != numbers_b:
         score = min(score, NUMBER_MISMATCH_CAP if numbers_a and numbers_b else ONE_SIDED_NUMBER_CAP)

@@ -1,0 +1,48 @@
+"""Generic business words across languages, each to one form: two names that name different lines of business
+(`... SHIPPING` against `... TRADING`, `... TEJARAT` against `... SHIPPING`) are siblings, not one party, however
+alike the rest of them is. (Replacing the words themselves by their form was tried: it lowered recall on the
+labelled pairs, so the words are compared as written.)"""
+
+from functools import lru_cache
+
+_FORMS: dict[str, tuple[str, ...]] = {
+    "TRADING": ("TRADING", "TRADE", "TRADERS", "HANDEL", "HANDELS", "COMERCIO", "COMERCIAL", "COMMERCE", "TIJARA",
+                "TIJARIA", "TEJARAT", "TEJARATI", "TORGOVY", "TORGOVYY", "TORGOVAYA", "TICARET", "MAOYI"),
+    "SHIPPING": ("SHIPPING", "SHIPPINGS", "MARITIME", "NAVIGATION", "NAVIERA", "NAVIGAZIONE", "SCHIFFAHRT",
+                 "KESHTIRANI", "DENIZCILIK", "SHIPMANAGEMENT", "TANKERS", "LINES", "HAIYUN"),
+    "LOGISTICS": ("LOGISTICS", "LOGISTIC", "LOGISTICA", "LOGISTIK", "LOGISTIQUE", "FREIGHT", "FORWARDING"),
+    "TRANSPORT": ("TRANSPORT", "TRANSPORTATION", "TRANSPORTES", "TRANSPORTE", "HAML", "HAMLONAQL"),
+    "INVESTMENT": ("INVESTMENT", "INVESTMENTS", "INVEST", "INVERSIONES", "INVESTISSEMENT", "SARMAYEGOZARI",
+                   "ISTITHMAR", "TOUZI"),
+    "HOLDING": ("HOLDING", "HOLDINGS", "BETEILIGUNGS"),
+    "CONSTRUCTION": ("CONSTRUCTION", "CONSTRUCTIONS", "CONSTRUCTORA", "CONSTRUCCIONES", "STROY", "STROI",
+                     "SAKHTEMAN", "INSAAT", "JIANSHE"),
+    "ENGINEERING": ("ENGINEERING", "INGENIERIA", "INGENIEURBAU", "MOHANDESI", "GONGCHENG"),
+    "ELECTRONICS": ("ELECTRONICS", "ELECTRONIC", "ELECTRONICA", "ELEKTRONIK", "ELEKTRONIKA", "DIANZI"),
+    "TECHNOLOGY": ("TECHNOLOGY", "TECHNOLOGIES", "TECH", "TECNOLOGIA", "TECHNOLOGIE", "TEKHNOLOGII", "KEJI"),
+    "PETROLEUM": ("PETROLEUM", "PETROL", "OIL", "PETROLEO", "NEFT", "NAFT", "SHIYOU"),
+    "ENERGY": ("ENERGY", "ENERGIA", "ENERGIE", "ENERGO", "NENGYUAN"),
+    "CHEMICALS": ("CHEMICALS", "CHEMICAL", "CHEMIE", "QUIMICA", "KHIMIYA", "PETROCHEMICAL", "HUAGONG"),
+    "MINING": ("MINING", "MINERA", "MINERIA", "MINES", "MADAN", "GORNO", "KUANGYE"),
+    "STEEL": ("STEEL", "ACERO", "ACEROS", "STAHL", "FOOLAD", "FULAD", "GANGTIE"),
+    "TEXTILES": ("TEXTILES", "TEXTILE", "TEXTIL", "TEKSTIL", "NASAJI", "FANGZHI"),
+    "PHARMA": ("PHARMA", "PHARMACEUTICAL", "PHARMACEUTICALS", "FARMACEUTICA", "DARUSAZI", "YIYAO"),
+    "AVIATION": ("AVIATION", "AIRLINES", "AIRLINE", "AIRWAYS", "AVIA", "AVIACION", "HANGKONG"),
+    "FOODS": ("FOODS", "FOOD", "ALIMENTOS", "LEBENSMITTEL", "PRODUKTY", "SHIPIN"),
+    "TRAVEL": ("TRAVEL", "TOURS", "TOURISM", "TURISMO", "VIAJES"),
+    "INSURANCE": ("INSURANCE", "ASSURANCE", "SEGUROS", "VERSICHERUNG", "BIMEH", "STRAKHOVAYA", "BAOXIAN"),
+    "CONSULTING": ("CONSULTING", "CONSULTANTS", "CONSULTORES", "CONSULTORIA", "BERATUNG", "MOSHAVERE"),
+    "MACHINERY": ("MACHINERY", "MACHINES", "MAQUINARIA", "MASCHINENBAU", "MASHINOSTROENIE", "JIXIE"),
+    "EXCHANGE": ("EXCHANGE", "CAMBIO", "CAMBIOS", "SARAFI", "SARRAFI", "SERAFI"),
+    "BANK": ("BANK", "BANCO", "BANQUE", "BANCA", "BANKA", "YINHANG", "MASRAF"),
+    "REFRIGERATION": ("REFRIGERATION", "REFRIGERACION", "KIRUR", "KHOLOD", "ZHILENG"),
+    "AGRICULTURE": ("AGRICULTURE", "AGRICULTURAL", "AGRO", "AGRICOLA", "KESHAVARZI", "NONGYE"),
+    "REAL_ESTATE": ("PROPERTIES", "PROPERTY", "REALTY", "INMOBILIARIA", "IMMOBILIEN", "DICHAN"),
+}  # fmt: skip
+_FORM_OF = {word: form for form, words in _FORMS.items() for word in words}
+
+
+@lru_cache(maxsize=16384)
+def business_words(words: tuple[str, ...]) -> frozenset[str]:
+    """The lines of business a name names, each as one form (`TEJARAT` and `COMERCIAL` are both `TRADING`)."""
+    return frozenset(_FORM_OF[word] for word in words if word in _FORM_OF)
