@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from portcullis.ingest.publishing import InvalidSubmissionError, parse_submission, read_body, to_messages
 from portcullis.ingest.settings import IngestSettings
-from portcullis.ingest.streams import CONTAINERS, DECLARATIONS, PASSENGERS, Item, StreamEndpoint
+from portcullis.ingest.streams import CLEARANCE_EVENTS, CONTAINERS, DECLARATIONS, PASSENGERS, Item, StreamEndpoint
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.http import ErrorBody, JSONBody, install_common
 from portcullis.shared.kafka import Publisher, PublishError
@@ -73,7 +73,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
     app = FastAPI(
         title="Portcullis ingest",
         version="0.1.0",
-        summary="Receives goods declarations, passenger records and container events and publishes them to Kafka.",
+        summary="Receives declarations, passenger records, container and clearance events; publishes them to Kafka.",
         lifespan=lifespan,
     )
 
@@ -85,6 +85,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
     _add_submission_route(app, settings, DECLARATIONS)
     _add_submission_route(app, settings, PASSENGERS)
     _add_submission_route(app, settings, CONTAINERS)
+    _add_submission_route(app, settings, CLEARANCE_EVENTS)
     return app
 
 

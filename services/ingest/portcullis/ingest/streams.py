@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from portcullis.shared.schemas import Declaration
+from portcullis.shared.schemas.clearance import ClearanceEvent
 from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.schemas.passenger import PassengerRecord
 
@@ -44,6 +45,14 @@ def _event_id(event: ContainerEvent) -> str:
     return event.event_id
 
 
+def _clearance_event_id(event: ClearanceEvent) -> str:
+    return event.event_id
+
+
+def _cleared_declaration(event: ClearanceEvent) -> str:
+    return event.declaration_id
+
+
 def _container_number(event: ContainerEvent) -> str:
     return event.container_number
 
@@ -71,4 +80,12 @@ CONTAINERS = StreamEndpoint(
     subject_id=_event_id,
     partition_key=_container_number,
     summary="Submit one container event or a batch of up to {max_batch:,} (keyed by container number)",
+)
+CLEARANCE_EVENTS = StreamEndpoint(
+    path="clearance-events",
+    topic="clearance-events",
+    model=ClearanceEvent,
+    subject_id=_clearance_event_id,
+    partition_key=_cleared_declaration,
+    summary="Submit one clearance event or a batch of up to {max_batch:,} (keyed by declaration id)",
 )

@@ -44,6 +44,8 @@ TOPICS: dict[str, TopicSpec] = {
         _stream("containers"),
         _stream("decisions"),
         _stream("outcomes", partitions=3),
+        # Stages of clearance (not scored; stored by the analytics service), keyed by declaration id.
+        _stream("clearance-events"),
         # The watchlist is state, not events: compacted, one partition so a rebuild reads it in order.
         TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
         _dead_letters("declarations"),
@@ -51,6 +53,7 @@ TOPICS: dict[str, TopicSpec] = {
         _dead_letters("containers"),
         _dead_letters("decisions"),
         _dead_letters("watchlist"),
+        _dead_letters("clearance-events"),
         # Subjects scoring sent to red or yellow (key `stream:subject_id`), the state every scoring replica follows
         # to recognise amendments after selection: compacted to the latest per subject, deleted after 180 days.
         TopicSpec(
