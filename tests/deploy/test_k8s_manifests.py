@@ -542,12 +542,25 @@ def test_kafka_authenticates_every_client_and_each_service_reaches_only_its_topi
             assert groups == {group: ("prefix" if service == "scoring" else "literal", {"Read", "Describe"})}
         else:
             assert groups == {}, service
-    # Key hashes are readable by the services that check keys, and the operators' admin user only.
+    # Key hashes are readable by the services that check keys, and the operators' admin user only (the analytics
+    # service checks keys too; its Deployment comes with the service).
     admin_topics, _ = _acls(users["admin-kafka"])
     assert admin_topics == {"apikeys": {"Read", "Write", "Describe"}}
     assert readers_of_keys == {"ingest", "watchlist", "api-gateway"}
     holders = {name for name, user in users.items() if "apikeys" in _acls(user)[0]}
-    assert holders == {users_of(service, deployments) for service in readers_of_keys} | {"admin-kafka"}
+    checkers = {users_of(service, deployments) for service in readers_of_keys} | {"analytics-kafka"}
+    assert holders == checkers | {"admin-kafka"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_analytics_user_reads_every_topic_and_writes_only_its_dead_letters(overlay: str) -> None:
+    users = {u["metadata"]["name"]: u for u in of_kind(render(overlay), "KafkaUser")}
+    topics, groups = _acls(users["analytics-kafka"])
+    assert set(topics) == set(TOPICS), "a topic added to topics.py needs its Read ACL for analytics"
+    writes = {topic for topic, ops in topics.items() if "Write" in ops}
+    assert writes == {"clearance-events.dlq"}
+    assert all({"Read", "Describe"} <= ops for ops in topics.values())
+    assert groups == {"portcullis-analytics": ("prefix", {"Read", "Describe"})}
 
 
 def users_of(service: str, deployments: dict[str, dict[str, Any]]) -> str:

@@ -88,3 +88,31 @@ async def test_the_export_holds_each_declarations_current_decision_with_its_outc
         stream=Stream.DECLARATION, decided_from=T0 + timedelta(seconds=1), decided_to=T0 + timedelta(seconds=4)
     )
     assert [r.subject_id for r in await exported(sessions, window, page_size=2)] == ["D1", "D3"]
+
+
+async def test_the_export_gives_the_latest_version_of_a_corrected_outcome(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await store_decisions(session, [decision(f"D{n}", Lane.RED, n) for n in range(3)])
+    found = InspectionOutcome(
+        inspected=True, irregularity_found=True, severity="major", officer_id="OFF-7", inspected_at=T0
+    )
+    corrected = InspectionOutcome(
+        inspected=True,
+        irregularity_found=False,
+        officer_id="OFF-7",
+        inspected_at=T0,
+        correction_reason="laboratory: the powder is the declared supplement",
+    )
+    async with sessions.begin() as session:
+        await record_outcome(session, Stream.DECLARATION, "D1", found)
+        await record_outcome(session, Stream.DECLARATION, "D2", found)
+    async with sessions.begin() as session:
+        assert (await record_outcome(session, Stream.DECLARATION, "D1", corrected)).outcome.version == 2
+
+    records = {r.subject_id: r for r in await exported(sessions, DecisionFilter(stream=Stream.DECLARATION), 2)}
+    assert len(records) == 3  # the superseded version adds no line
+    assert (records["D1"].inspected, records["D1"].irregularity_found) == (True, False)
+    assert (records["D2"].inspected, records["D2"].irregularity_found) == (True, True)
+    assert records["D0"].inspected is None

@@ -6,10 +6,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import httpx
+import orjson
 import typer
 from pydantic import BaseModel, ValidationError
 
@@ -21,18 +23,23 @@ from portcullis.cli.service_client import (
     dev_keys_file,
     fail,
     reason,
+    refusal,
     resolve_api_key,
     service_url,
 )
 from portcullis.shared.auth import Role
 from portcullis.shared.riskmodel.csvdata import CsvFormatError, items_to_declarations, read_items_csv
+from portcullis.shared.schemas import Declaration, Lane
 from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
 from portcullis.shared.synthetic import (
     Synthetic,
     TruthRow,
+    generate_clearance,
     generate_containers,
     generate_declarations,
     generate_passengers,
+    simulate_lanes,
+    write_clearance_truth_csv,
     write_truth_csv,
 )
 
@@ -185,8 +192,26 @@ def declarations(
     api_key: ApiKey = None,
 ) -> None:
     """Replay a customs declarations CSV (label columns are ignored) to ingest; version 1 unless --v2."""
-    source = input_csv or in_project(_DECLARATIONS_CSV)
+    declarations = _read_declarations(input_csv, limit)
+    if version_2:
+        with working(f"adding version-2 parts to {len(declarations):,} declarations"):
+            synthetic = generate_declarations(
+                len(declarations), seed, planted_share, _watchlist(sanctions), base=declarations
+            )
+        _replay_synthetic(synthetic, "version-2 declarations", "declaration_id", id_suffix, truth)
+        declarations = synthetic.items
     documents = []
+    for declaration in declarations:
+        document = declaration.model_dump(mode="json")
+        document["declaration_id"] = f"{declaration.declaration_id}{id_suffix}"
+        documents.append(document)
+    _send(url, "declarations", documents, rate, batch, api_key)
+
+
+def _read_declarations(input_csv: Path | None, limit: int | None) -> list[Declaration]:
+    """The first `limit` declarations of a CSV in the data set's layout (default: the validation quarter)."""
+    source = input_csv or in_project(_DECLARATIONS_CSV)
+    declarations: list[Declaration] = []
     try:
         items = read_items_csv(source).items
         declarations = []
@@ -194,24 +219,13 @@ def declarations(
             declarations.append(declaration)
             if limit is not None and len(declarations) >= limit:
                 break
-        if version_2:
-            with working(f"adding version-2 parts to {len(declarations):,} declarations"):
-                synthetic = generate_declarations(
-                    len(declarations), seed, planted_share, _watchlist(sanctions), base=declarations
-                )
-            _replay_synthetic(synthetic, "version-2 declarations", "declaration_id", id_suffix, truth)
-            declarations = synthetic.items
-        for declaration in declarations:
-            document = declaration.model_dump(mode="json")
-            document["declaration_id"] = f"{declaration.declaration_id}{id_suffix}"
-            documents.append(document)
     except CsvFormatError as error:
         raise fail(f"cannot replay {source}: {error}") from error
     except ValidationError as error:
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
-        raise fail(f"cannot replay {source}: declaration {len(documents) + 1}: {where}: {problem['msg']}") from error
-    _send(url, "declarations", documents, rate, batch, api_key)
+        raise fail(f"cannot replay {source}: declaration {len(declarations) + 1}: {where}: {problem['msg']}") from error
+    return declarations
 
 
 def _send(
@@ -327,3 +341,98 @@ def _with_suffix(row: TruthRow, suffix: str, key_is_id: bool) -> TruthRow:
         return row
     key = f"{row.partition_key}{suffix}" if key_is_id else row.partition_key
     return TruthRow(row.stream, f"{row.subject_id}{suffix}", key, row.kinds, row.watchlist_entry, row.detail)
+
+
+class LaneSource(StrEnum):
+    """Where the lanes of the declarations come from."""
+
+    GATEWAY = "gateway"
+    SIMULATED = "simulated"
+
+
+@app.command("clearance-events")
+def clearance_events(
+    input_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            exists=True,
+            dir_okay=False,
+            help=f"Declarations CSV in the data set's layout (default: the project's {_DECLARATIONS_CSV})",
+            show_default=False,
+        ),
+    ] = None,
+    lanes: Annotated[
+        LaneSource,
+        typer.Option(
+            help="gateway: each declaration's lane as decided (the feedback export; declarations without a decision "
+            "are skipped); simulated: lanes drawn at 5% red, 10% yellow"
+        ),
+    ] = LaneSource.GATEWAY,
+    gateway_url: Annotated[
+        str | None, typer.Option(help="Gateway's base URL (default: PORTCULLIS_GATEWAY_URL, else port 8000)")
+    ] = None,
+    reader_key: Annotated[
+        str | None,
+        typer.Option(
+            help="Reader key for the gateway (default: PORTCULLIS_API_KEY, else the reader key of dev-keys.env)",
+            show_default=False,
+        ),
+    ] = None,
+    url: Url = None,
+    rate: Rate = 500.0,
+    limit: Annotated[int | None, typer.Option(min=1, help="Timelines of at most this many declarations")] = None,
+    seed: Seed = 0,
+    truth: Annotated[Path | None, typer.Option(help="Write the true stage durations (CSV, a row a stage) here")] = None,
+    batch: Batch = 100,
+    id_suffix: Annotated[str, typer.Option(help="The --id-suffix the declarations were replayed with")] = "",
+    dry_run: DryRun = False,
+    api_key: ApiKey = None,
+) -> None:
+    """Generate the clearance timelines of replayed declarations (arrival to release, per lane) and send them."""
+    declarations = _read_declarations(input_csv, limit)
+    if lanes == LaneSource.GATEWAY:
+        with working(f"reading the lanes from the gateway at {service_url('gateway', gateway_url)}"):
+            decided = _decided_lanes(service_url("gateway", gateway_url), reader_key, id_suffix)
+    else:
+        decided = simulate_lanes(declarations, seed)
+    with working(f"generating the timelines of {len(declarations):,} declarations"):
+        timelines = generate_clearance(declarations, decided, seed)
+    timed = len({event.declaration_id for event in timelines.events})
+    typer.echo(
+        f"generated {len(timelines.events)} clearance events for {timed} declarations"
+        + (f" ({len(declarations) - timed} without a lane skipped)" if timed < len(declarations) else "")
+    )
+    if truth is not None:
+        write_clearance_truth_csv(timelines.truth, truth, id_suffix)
+        typer.echo(f"ground truth written to {truth}")
+    if not dry_run:
+        documents = []
+        for event in timelines.events:
+            document = event.model_dump(mode="json")
+            document["declaration_id"] = f"{event.declaration_id}{id_suffix}"
+            document["event_id"] = f"{event.event_id}{id_suffix}"
+            documents.append(document)
+        _send(url, "clearance-events", documents, rate, batch, api_key)
+
+
+def _decided_lanes(gateway: str, reader_key: str | None, id_suffix: str) -> dict[str, Lane]:
+    """Each declaration's current lane, read from the gateway's feedback export (ids without the suffix)."""
+    endpoint = f"{gateway}/v1/exports/feedback"
+    lanes: dict[str, Lane] = {}
+    try:
+        with httpx.stream("GET", endpoint, headers=auth_headers(Role.READER, reader_key), timeout=300) as response:
+            if response.status_code != 200:
+                response.read()
+                raise fail(refusal("reading the lanes", response, Role.READER, reader_key))
+            for line in response.iter_lines():
+                if line.strip():
+                    record = orjson.loads(line)
+                    subject_id = str(record["subject_id"])
+                    if subject_id.endswith(id_suffix):
+                        lanes[subject_id.removesuffix(id_suffix) if id_suffix else subject_id] = Lane(record["lane"])
+    except httpx.HTTPError as error:
+        raise fail(f"could not read the lanes from the gateway at {gateway}: {error}") from error
+    except (ValueError, KeyError) as error:
+        raise fail(f"the gateway's feedback export at {gateway} is unreadable: {error}") from error
+    return lanes

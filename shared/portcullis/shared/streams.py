@@ -15,8 +15,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from portcullis.shared.schemas.clearance import ClearanceEvent
 from portcullis.shared.schemas.container import ContainerEvent
-from portcullis.shared.schemas.decision import Lane, Stream
+from portcullis.shared.schemas.decision import Lane, Stream, declare_stream
 from portcullis.shared.schemas.declaration import Declaration
 from portcullis.shared.schemas.passenger import PassengerRecord
 
@@ -123,6 +124,14 @@ def _container_number(event: ContainerEvent) -> str:
     return event.container_number
 
 
+def _clearance_event_id(event: ClearanceEvent) -> str:
+    return event.event_id
+
+
+def _cleared_declaration(event: ClearanceEvent) -> str:
+    return event.declaration_id
+
+
 DECLARATIONS: StreamSpec[Declaration] = StreamSpec(
     kind=Stream.DECLARATION,
     name="declarations",
@@ -154,5 +163,18 @@ CONTAINERS: StreamSpec[ContainerEvent] = StreamSpec(
     scoring=ScoringDefaults(yellow_score=0.4, red_score=0.75, random_selection_lane=Lane.YELLOW),
 )
 
+#: Stages of clearance (the Time Release Study): ingested and stored by the analytics service, never decided; keyed by
+#: declaration id so one declaration's stages stay in order on one partition.
+CLEARANCE_EVENTS: StreamSpec[ClearanceEvent] = StreamSpec(
+    kind=declare_stream("clearance-event"),
+    name="clearance-events",
+    schema=ClearanceEvent,
+    subject_id=_clearance_event_id,
+    partition_key=_cleared_declaration,
+    summary="Submit one clearance event or a batch of up to {max_batch:,} (keyed by declaration id)",
+    lanes={},
+    scored=False,
+)
+
 #: Every stream Portcullis ingests.
-CATALOGUE = StreamCatalogue([DECLARATIONS, PASSENGERS, CONTAINERS])
+CATALOGUE = StreamCatalogue([DECLARATIONS, PASSENGERS, CONTAINERS, CLEARANCE_EVENTS])

@@ -1,4 +1,4 @@
-"""Validated code types (ISO 3166 countries, HS codes) reused by every schema."""
+"""Validated code types (ISO 3166 countries, ISO 4217 currencies, HS codes) reused by every schema."""
 
 from typing import Annotated
 
@@ -15,6 +15,17 @@ def _known_country(code: str) -> str:
     return code
 
 
+#: ISO 4217 alphabetic currency codes (pycountry's list, which includes the funds and precious metals codes).
+CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _known_currency(code: str) -> str:
+    if code not in CURRENCY_CODES:
+        raise ValueError(f"unknown ISO 4217 currency code {code!r}")
+    return code
+
+
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
 CountryCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2),

@@ -7,12 +7,16 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from portcullis.shared.schemas.codes import CurrencyCode
 from portcullis.shared.schemas.decision import Lane, Stream
 from portcullis.shared.schemas.moments import RecordedTime
 
 #: Clocks of officers' devices drift; an inspection a little in the future is accepted, more is a typo.
 CLOCK_SKEW = timedelta(minutes=5)
 NOTES_MAX_LENGTH = 2000
+CORRECTION_REASON_MAX_LENGTH = 500
+#: A week: an inspection that took longer is a typing error (or a hold, which clearance events report).
+MAX_INSPECTION_MINUTES = 7 * 24 * 60
 
 
 class Severity(StrEnum):
@@ -36,6 +40,66 @@ def _severity_code(value: Any) -> Any:
 
 
 SeverityInput = Annotated[Severity, BeforeValidator(_severity_code)]
+
+
+class SeizureUnit(StrEnum):
+    """The unit a seized quantity is counted in."""
+
+    KG = "kg"
+    G = "g"
+    TONNE = "t"
+    LITRE = "l"
+    MILLILITRE = "ml"
+    CUBIC_METRE = "m3"
+    PIECES = "pieces"
+    PAIRS = "pairs"
+    PACKS = "packs"
+    CARTONS = "cartons"
+    HEADS = "heads"
+
+
+class ConcealmentMethod(StrEnum):
+    """How the seized goods were hidden or misdeclared (the grouping of seizure reports)."""
+
+    NONE = "none"
+    MISDECLARED = "misdeclared"
+    UNDECLARED = "undeclared"
+    MIXED_WITH_CARGO = "mixed_with_cargo"
+    HIDDEN_COMPARTMENT = "hidden_compartment"
+    IN_PACKAGING = "in_packaging"
+    IN_BAGGAGE = "in_baggage"
+    ON_PERSON = "on_person"
+    IN_VEHICLE = "in_vehicle"
+    OTHER = "other"
+
+
+class Seizure(BaseModel):
+    """What was seized: the goods, how much, their value, and how they were concealed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    commodity: str = Field(min_length=1, max_length=100, description="What was seized (e.g. cigarettes, cocaine)")
+    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=3, description="How much, in `unit`; above 0")
+    unit: SeizureUnit = Field(description="kg, g, t, l, ml, m3, pieces, pairs, packs, cartons, heads")
+    value: Decimal = Field(
+        ge=0, max_digits=18, decimal_places=2, description="Estimated value of the seized goods; 0 or more"
+    )
+    currency: CurrencyCode | None = Field(
+        default=None, validate_default=True, description="ISO 4217 code of `value` (required when above 0)"
+    )
+    concealment_method: ConcealmentMethod = Field(
+        default=ConcealmentMethod.NONE,
+        description="none, misdeclared, undeclared, mixed_with_cargo, hidden_compartment, in_packaging, in_baggage, "
+        "on_person, in_vehicle, other",
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_with_value(cls, currency: str | None, info: ValidationInfo) -> str | None:
+        value = info.data.get("value")
+        if currency is None and value is not None and value > 0:
+            raise ValueError("required when value is above 0")
+        return currency
 
 
 class InspectionOutcome(BaseModel):
@@ -75,9 +139,8 @@ class InspectionOutcome(BaseModel):
         validate_default=True,
         description="Duties and fines recovered",
     )
-    currency: str | None = Field(
+    currency: CurrencyCode | None = Field(
         default=None,
-        pattern=r"^[A-Z]{3}$",
         validate_default=True,
         description="ISO 4217 code of revenue_recovered (required when above 0)",
     )
@@ -86,6 +149,16 @@ class InspectionOutcome(BaseModel):
     )
     notes: str | None = Field(default=None, max_length=NOTES_MAX_LENGTH, description="Free text for the analysts")
     inspected_at: RecordedTime = Field(description="When the inspection ended, with a time zone; not before 2000")
+    seizure: Seizure | None = Field(default=None, description="What was seized, when the finding led to a seizure")
+    inspection_minutes: int | None = Field(
+        default=None, ge=0, le=MAX_INSPECTION_MINUTES, description="How long the inspection took, in minutes"
+    )
+    correction_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=CORRECTION_REASON_MAX_LENGTH,
+        description="Why this report corrects the one recorded before (required for a correction, else left out)",
+    )
 
     @field_validator("irregularity_found")
     @classmethod
@@ -126,11 +199,31 @@ class InspectionOutcome(BaseModel):
             raise ValueError("lies in the future")
         return moment
 
+    @field_validator("seizure")
+    @classmethod
+    def _seizure_needs_finding(cls, seizure: Seizure | None, info: ValidationInfo) -> Seizure | None:
+        if seizure is not None and info.data.get("irregularity_found") is False:
+            raise ValueError("a seizure can only follow an irregularity found (irregularity_found is false)")
+        return seizure
+
+    @field_validator("inspection_minutes")
+    @classmethod
+    def _minutes_need_inspection(cls, minutes: int | None, info: ValidationInfo) -> int | None:
+        if minutes and info.data.get("inspected") is False:
+            raise ValueError("only an inspection takes minutes (inspected is false)")
+        return minutes
+
 
 class OutcomeEvent(InspectionOutcome):
-    """An outcome on the `outcomes` topic (keyed by subject id): the report with the decision it is about."""
+    """An outcome on the `outcomes` topic (keyed by subject id): the report with the decision it is about.
+
+    A correction is a later `version` for the same (stream, subject_id): it supersedes the earlier ones, which stay
+    valid records of what was reported (consumers keep the highest version; messages may arrive out of order).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(default=1, ge=1, description="1 for the first report, +1 for each correction")
 
     stream: Stream
     subject_id: str

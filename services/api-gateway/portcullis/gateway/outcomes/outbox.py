@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
@@ -54,10 +54,15 @@ class Outbox:
         except PublishError as error:
             log.warning("outcomes_not_published", outcomes=len(messages), error=str(error))
             return False
+        # Marks only the versions published: a correction recorded meanwhile (the same row) stays pending.
+        by_version: dict[int, list[int]] = {}
+        for outcome, _ in stored:
+            by_version.setdefault(outcome.version, []).append(outcome.id)
+        published = or_(*(and_(OutcomeRow.version == v, OutcomeRow.id.in_(ids)) for v, ids in by_version.items()))
         async with self._writes, self._sessions.begin() as session:
             await session.execute(
                 update(OutcomeRow)
-                .where(OutcomeRow.id.in_([outcome.id for outcome, _ in stored]), OutcomeRow.published_at.is_(None))
+                .where(published, OutcomeRow.published_at.is_(None))
                 .values(published_at=datetime.now(UTC))
             )
         return True
