@@ -20,6 +20,9 @@ class KeyRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=80, pattern=r"^[\w.@:+-]+$", examples=["port-of-busan-pcs"])
     role: Role
+    office_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[\w.-]+$", examples=["30"], description="Its office"
+    )
 
 
 KEY_REQUEST_EXAMPLES: dict[str, Example] = {
@@ -55,7 +58,7 @@ def _keyring(request: Request) -> KeyRing:
 async def create_key(
     request: Request, body: Annotated[KeyRequest, Body(openapi_examples=KEY_REQUEST_EXAMPLES)]
 ) -> CreatedKey:
-    key, record = new_key(body.name, body.role)
+    key, record = new_key(body.name, body.role, body.office_id)
     await _publish(request, record)
     _keyring(request).add(record)  # usable here at once; other services follow the topic
     return CreatedKey(key=key, record=record)

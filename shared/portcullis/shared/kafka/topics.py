@@ -44,6 +44,8 @@ TOPICS: dict[str, TopicSpec] = {
         _stream("containers"),
         _stream("decisions"),
         _stream("outcomes", partitions=3),
+        # Supervisors' lane overrides: the amended decision (with its `override`), keyed by subject id.
+        _stream("overrides", partitions=3),
         # The watchlist is state, not events: compacted, one partition so a rebuild reads it in order.
         TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
         _dead_letters("declarations"),

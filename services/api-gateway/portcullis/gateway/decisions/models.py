@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portcullis.gateway.db import Base, RowId
-from portcullis.shared.schemas import Decision, Reason, Stream
+from portcullis.shared.schemas import Decision, LaneOverride, Reason, Stream
 
 
 class DecisionRow(Base):
@@ -45,6 +45,7 @@ class DecisionRow(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    override: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     def to_decision(self) -> Decision:
         """The stored row as the wire-format Decision."""
@@ -71,6 +72,7 @@ class DecisionRow(Base):
             content_digest=self.content_digest,
             version=self.version,
             amended=self.version > 1,
+            override=LaneOverride.model_validate(self.override) if self.override else None,
         )
 
 

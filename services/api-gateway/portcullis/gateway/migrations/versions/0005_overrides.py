@@ -1,0 +1,48 @@
+"""lane overrides: the current decision's override, and every override with its publication state
+
+Revision ID: 0005
+Revises: 0003
+
+Only added: a nullable column on `decisions` and a new table (no table rebuild on SQLite). Its down revision is the
+0003 revision until the lead chains it after 0004 (outcome details).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+ROW_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("decisions") as batch:
+        batch.add_column(sa.Column("override", sa.JSON(), nullable=True))
+    op.create_table(
+        "decision_overrides",
+        sa.Column("id", ROW_ID, primary_key=True, autoincrement=True),
+        sa.Column("decision_id", ROW_ID, sa.ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("stream", sa.String(16), nullable=False),
+        sa.Column("subject_id", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("lane", sa.String(8), nullable=False),
+        sa.Column("previous_lane", sa.String(8), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("key_id", sa.String(12), nullable=False),
+        sa.Column("office_id", sa.String(64), nullable=True),
+        sa.Column("overridden_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decision", sa.JSON(), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_decision_overrides_subject", "decision_overrides", ["stream", "subject_id"])
+    op.create_index("ix_decision_overrides_published_at", "decision_overrides", ["published_at"])
+    op.create_index("ix_decision_overrides_overridden_at", "decision_overrides", ["overridden_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("decision_overrides")
+    with op.batch_alter_table("decisions") as batch:
+        batch.drop_column("override")
