@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from portcullis.gateway.console.install import PREFIX as CONSOLE_PREFIX
+from portcullis.gateway.console.install import install_console
 from portcullis.gateway.consumer import DecisionSink
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import Broadcaster, StoreTail
@@ -80,6 +82,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             writes = WriteGate(engine)
             broadcaster = Broadcaster(settings.live_queue_size, settings.live_streams_per_key)
             app.state.keyring.on_removed(broadcaster.revoke)  # a revoked key's live streams end at once
+            app.state.keyring.on_removed(console_sessions.revoke)  # and its console sessions
             stack.callback(broadcaster.close, "server shutting down")
             _end_live_streams_on_signal(broadcaster, stack)
             publisher = Publisher(settings.kafka)
@@ -150,10 +153,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             "api_keys": app.state.keys_follower.caught_up.is_set(),
         }
 
-    install_auth(app, "api-gateway", GRANTS, lambda: app.state.keyring, settings.auth)
+    # The console authenticates by itself (a session cookie for a key, checked against the same key ring).
+    install_auth(app, "api-gateway", GRANTS, lambda: app.state.keyring, settings.auth, open_prefixes=[CONSOLE_PREFIX])
     install_common(app, "api-gateway", ready, settings.http, BodyLimit(default_bytes=settings.max_body_bytes))
     for router in [*ROUTERS, keys_router]:
         app.include_router(router)
+    console_sessions = install_console(app, settings)
     return app
 
 
