@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from types import FrameType
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -83,6 +84,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             broadcaster = Broadcaster(settings.live_queue_size, settings.live_streams_per_key)
             app.state.keyring.on_removed(broadcaster.revoke)  # a revoked key's live streams end at once
             app.state.keyring.on_removed(console_sessions.revoke)  # and its console sessions
+            # The console's client of the watchlist service (one pool; a client per request costs its TLS setup).
+            app.state.console_http = await stack.enter_async_context(httpx.AsyncClient(timeout=3.0))
             stack.callback(broadcaster.close, "server shutting down")
             _end_live_streams_on_signal(broadcaster, stack)
             publisher = Publisher(settings.kafka)

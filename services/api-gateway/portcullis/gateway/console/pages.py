@@ -1,5 +1,6 @@
 """The console's pages and form posts, each guarded by role on the server (security.py)."""
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from portcullis.gateway.console.queries import inspection_queue, recent_overrides, subject_record
+from portcullis.gateway.console.queries import inspection_queue, lane_summary, recent_overrides, subject_record
 from portcullis.gateway.console.security import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
@@ -36,7 +37,6 @@ from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.service import OutcomeConflictError, record_outcome, result_label
 from portcullis.gateway.overrides.routes import OverrideRefusedError, apply_override
 from portcullis.gateway.overrides.schemas import OverrideRequest
-from portcullis.gateway.statistics.service import compute_statistics
 from portcullis.shared.auth import Role
 from portcullis.shared.http import field_errors
 from portcullis.shared.logging import get_logger
@@ -52,6 +52,8 @@ QUEUE_ROLES = (Role.INSPECTOR, Role.SUPERVISOR)
 SEARCH_ROLES = (Role.ANALYST, Role.SUPERVISOR)
 QUEUE_SIZE = 50
 PAGE_SIZE = 50
+#: The managers' page covers this many days (the analytics service has the long views).
+PERFORMANCE_DAYS = 7
 #: The navigation: (path, label, roles that see it).
 NAVIGATION = (
     ("/console/queue", "Inspection queue", QUEUE_ROLES),
@@ -367,10 +369,13 @@ async def search(request: Request, session: SessionDep, settings: SettingsDep) -
     )
 
 
-async def _watchlist_documents(base_url: str, key: str, path: str) -> tuple[list[dict[str, Any]], str | None]:
+async def _watchlist_documents(
+    client: httpx.AsyncClient, base_url: str, key: str, path: str
+) -> tuple[list[dict[str, Any]], str | None]:
     try:
-        async with httpx.AsyncClient(base_url=base_url, timeout=3.0) as client:
-            answer = await client.get(path, params={"limit": 100}, headers={"Authorization": f"Bearer {key}"})
+        answer = await client.get(
+            f"{base_url}{path}", params={"limit": 100}, headers={"Authorization": f"Bearer {key}"}
+        )
     except httpx.HTTPError as error:
         log.warning("console_watchlist_unreachable", error=type(error).__name__)
         return [], f"The watchlist service at {base_url} cannot be reached."
@@ -384,8 +389,11 @@ async def _watchlist_documents(base_url: str, key: str, path: str) -> tuple[list
 async def watchlist(request: Request, settings: SettingsDep) -> Response:
     """The selectivity rules and watchlist entries, read-only, from the watchlist service (analysts)."""
     console = require(request, (Role.ANALYST,))
-    rules, rules_error = await _watchlist_documents(settings.watchlist_url, console.key, "/v1/rules")
-    entries, entries_error = await _watchlist_documents(settings.watchlist_url, console.key, "/v1/watchlist/entries")
+    client: httpx.AsyncClient = request.app.state.console_http
+    (rules, rules_error), (entries, entries_error) = await asyncio.gather(
+        _watchlist_documents(client, settings.watchlist_url, console.key, "/v1/rules"),
+        _watchlist_documents(client, settings.watchlist_url, console.key, "/v1/watchlist/entries"),
+    )
     return page(
         request,
         "watchlist.html",
@@ -399,11 +407,19 @@ async def watchlist(request: Request, settings: SettingsDep) -> Response:
 
 @router.get("/performance")
 async def performance(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """The lane mix and hit rates of the last 30 days, and the analytics charts (managers: reader keys)."""
+    """The lane mix and hit rates of the last 7 days, and the analytics charts (managers: reader keys)."""
     console = require(request, (Role.READER,))
-    since = datetime.now(UTC) - timedelta(days=30)
-    statistics = await compute_statistics(session, DecisionFilter(stream=Stream.DECLARATION, decided_from=since))
-    return page(request, "performance.html", console, statistics=statistics, analytics_url=settings.analytics_url)
+    since = datetime.now(UTC) - timedelta(days=PERFORMANCE_DAYS)
+    lanes = await lane_summary(session, Stream.DECLARATION, since)
+    return page(
+        request,
+        "performance.html",
+        console,
+        lanes=lanes,
+        decisions=sum(lane.decisions for lane in lanes),
+        days=PERFORMANCE_DAYS,
+        analytics_url=settings.analytics_url,
+    )
 
 
 @router.get("/live")

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portcullis.gateway.db import Base, RowId
@@ -21,6 +21,16 @@ class DecisionRow(Base):
     __table_args__ = (
         UniqueConstraint("stream", "subject_id", name="uq_decisions_stream_subject"),
         Index("ix_decisions_event_id", "event_id", unique=True),
+        # The console's (migration 0005).
+        Index("ix_decisions_office_decided", "office_id", "decided_at", "event_id"),
+        Index(
+            "ix_decisions_selected_decided",
+            "decided_at",
+            "event_id",
+            sqlite_where=text("lane IN ('red', 'yellow')"),
+            postgresql_where=text("lane IN ('red', 'yellow')"),
+        ),
+        Index("ix_decisions_decided_stream_lane", "decided_at", "stream", "lane"),
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True)

@@ -1,10 +1,11 @@
-"""lane overrides: the current decision's override, and every override with its publication state
+"""lane overrides and the console: the current decision's override, every override with its publication state,
+and the indexes of the console's queue and pages
 
 Revision ID: 0005
 Revises: 0003
 
-Only added: a nullable column on `decisions` and a new table (no table rebuild on SQLite). Its down revision is the
-0003 revision until the lead chains it after 0004 (outcome details).
+Only added: a nullable column on `decisions`, a new table, indexes (no table rebuild on SQLite). Its down revision is
+the 0003 revision until the lead chains it after 0004 (outcome details).
 """
 
 import sqlalchemy as sa
@@ -16,6 +17,9 @@ branch_labels = None
 depends_on = None
 
 ROW_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+#: The partial index's condition, written as the queue's query writes it (literal values: SQLite uses a partial index
+#: only for a query whose WHERE contains the index's terms exactly).
+SELECTED = "lane IN ('red', 'yellow')"
 
 
 def upgrade() -> None:
@@ -40,9 +44,23 @@ def upgrade() -> None:
     op.create_index("ix_decision_overrides_subject", "decision_overrides", ["stream", "subject_id"])
     op.create_index("ix_decision_overrides_published_at", "decision_overrides", ["published_at"])
     op.create_index("ix_decision_overrides_overridden_at", "decision_overrides", ["overridden_at"])
+    # The console: an office's decisions in time order (queue, search), the selected ones in time order (the queue of
+    # every office), and the lane mix of a period read from the index alone.
+    op.create_index("ix_decisions_office_decided", "decisions", ["office_id", "decided_at", "event_id"])
+    op.create_index(
+        "ix_decisions_selected_decided",
+        "decisions",
+        ["decided_at", "event_id"],
+        sqlite_where=sa.text(SELECTED),
+        postgresql_where=sa.text(SELECTED),
+    )
+    op.create_index("ix_decisions_decided_stream_lane", "decisions", ["decided_at", "stream", "lane"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_decisions_decided_stream_lane", "decisions")
+    op.drop_index("ix_decisions_selected_decided", "decisions")
+    op.drop_index("ix_decisions_office_decided", "decisions")
     op.drop_table("decision_overrides")
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("override")
