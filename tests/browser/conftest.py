@@ -18,7 +18,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from portcullis.cli.keys import publish_key
-from portcullis.cli.processes import ServiceProcess, ServiceSet, free_port
+from portcullis.cli.processes import ServiceProcess, ServiceSet
 from portcullis.shared.auth import Role, new_key
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
@@ -81,12 +81,13 @@ DECISIONS = [
 
 @dataclass
 class Console:
-    """A running gateway with its console, its keys per role and its Kafka settings."""
+    """A running gateway with its console, the watchlist service, the keys per role and the Kafka settings."""
 
     url: str
     keys: dict[str, str]
     kafka: KafkaSettings
     gateway: ServiceProcess
+    watchlist: ServiceProcess
 
     def key_id(self, name: str) -> str:
         """The key id of a fixture key."""
@@ -110,24 +111,50 @@ async def _prepare(kafka: KafkaSettings) -> dict[str, str]:
     return keys
 
 
+#: What the analysts' page shows from the watchlist service.
+RULE = {
+    "name": "Arms from a listed origin",
+    "reason": "HS 9302 from origins under embargo",
+    "condition": {"field": "hs6_code", "op": "prefix", "value": "9302"},
+    "action": {"lane": "red"},
+}
+ENTRY = {
+    "kind": "organization",
+    "name": "Blue Harbour Trading LLC",
+    "countries": ["PA"],
+    "list_name": "National watchlist",
+    "reason": "front company for restricted goods",
+    "action": {"lane": "yellow"},
+}
+
+
+def _watchlist_documents(url: str, key: str) -> None:
+    headers = {"Authorization": f"Bearer {key}", "X-Portcullis-User": "analyst.browser-tests"}
+    for path, body in (("/v1/rules", RULE), ("/v1/watchlist/entries", ENTRY)):
+        answer = httpx.post(f"{url}{path}", json=body, headers=headers)
+        assert answer.status_code == 201, answer.text
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """A gateway with auth on, its decisions stored; the watchlist service is not running (its page says so)."""
+    """A gateway and the watchlist service with auth on, the gateway's decisions stored, one rule and one entry."""
     kafka = KafkaSettings(bootstrap_servers=BOOTSTRAP, topic_prefix=f"t{uuid.uuid4().hex[:10]}.")
     keys = asyncio.run(_prepare(kafka))
     folder = tmp_path_factory.mktemp("console")
     services = ServiceSet(folder, kafka, folder / "no-models")
+    watchlist = services.start("watchlist", {"PORTCULLIS_AUTH_REQUIRED": "true"})
     gateway = services.start(
         "gateway",
         {
             "PORTCULLIS_AUTH_REQUIRED": "true",
-            "PORTCULLIS_GATEWAY_WATCHLIST_URL": f"http://127.0.0.1:{free_port()}",
+            "PORTCULLIS_GATEWAY_WATCHLIST_URL": watchlist.url,
             "PORTCULLIS_GATEWAY_LIVE_POLL_S": "0.1",
         },
     )
     try:
         _wait_stored(gateway.url, keys["manager"], len(DECISIONS))
-        yield Console(gateway.url, keys, kafka, gateway)
+        _watchlist_documents(watchlist.url, keys["analyst"])
+        yield Console(gateway.url, keys, kafka, gateway, watchlist)
     finally:
         services.stop_all()
 

@@ -162,7 +162,7 @@ async def test_a_supervisor_overrides_a_lane_with_a_reason(laptop: BrowserContex
     assert laptop.outside == []  # type: ignore[attr-defined]
 
 
-async def test_an_analyst_searches_decisions_and_is_told_the_watchlist_is_unreachable(
+async def test_an_analyst_searches_decisions_reads_rules_and_entries_and_is_told_when_the_watchlist_is_down(
     laptop: BrowserContext, console: Console
 ) -> None:
     page = await sign_in(laptop, console.keys["analyst"])
@@ -180,7 +180,15 @@ async def test_an_analyst_searches_decisions_and_is_told_the_watchlist_is_unreac
     await expect(page.locator("form[action$='/override']")).to_have_count(0)
     await expect(page.locator("form[action$='/outcome']")).to_have_count(0)
 
-    await page.goto("/console/watchlist")
+    await page.get_by_role("link", name="Rules and watchlist").click()
+    await expect(page.locator("#rules tbody tr")).to_have_count(1)
+    await expect(page.locator("#rules")).to_contain_text("Arms from a listed origin")
+    await expect(page.locator("#entries")).to_contain_text("Blue Harbour Trading LLC")
+    await expect(page.locator("#watchlist-error")).to_have_count(0)
+    await screenshot(page, "analyst-watchlist")
+
+    console.watchlist.stop()  # the service goes away: the page says so instead of failing
+    await page.reload()
     await expect(page.locator("#watchlist-error")).to_contain_text("cannot be reached")
     assert laptop.outside == []  # type: ignore[attr-defined]
 
