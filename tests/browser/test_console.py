@@ -273,3 +273,32 @@ def test_the_session_cookie_is_http_only_and_same_site_strict(console: Console) 
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
     assert "Secure" not in cookie  # plain HTTP here; behind TLS (or PORTCULLIS_GATEWAY_CONSOLE_SECURE_COOKIE) it is
     assert "Content-Security-Policy" in form.headers
+
+
+def test_a_key_created_with_an_office_signs_in_and_its_revocation_ends_its_console_session(console: Console) -> None:
+    admin = {"Authorization": f"Bearer {console.keys['admin']}"}
+    created = httpx.post(
+        f"{console.url}/v1/keys",
+        json={"name": "inspection-tablet-31", "role": "inspector", "office_id": "31"},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["record"]["office_id"] == "31"
+    client = httpx.Client(base_url=console.url)
+    form = client.get("/console/sign-in")
+    token = re.search(r'name="sign_in_token" value="([^"]+)"', form.text)
+    assert token is not None
+    client.post("/console/sign-in", data={"sign_in_token": token.group(1), "api_key": created.json()["key"]})
+    queue = client.get("/console/queue")
+    assert queue.status_code == 200
+    assert "Inspection queue · office 31" in queue.text
+    listed = re.findall(r">(C\d{5})</a>", queue.text)
+    assert "C00004" in listed  # office 31's selected decisions only (C00002 too until another test releases it)
+    assert set(listed) <= {"C00002", "C00004"}
+
+    key_id = created.json()["record"]["key_id"]
+    assert httpx.delete(f"{console.url}/v1/keys/{key_id}", headers=admin).status_code == 204
+    after = client.get("/console/queue")
+    assert after.status_code == 303
+    assert after.headers["location"] == "/console/sign-in"
+    client.close()

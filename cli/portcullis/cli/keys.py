@@ -30,7 +30,7 @@ async def publish_key(settings: KafkaSettings, record: ApiKeyRecord) -> None:
     """Publish a key record; every service applies it within moments."""
     publisher = Publisher(settings)
     try:
-        value = orjson.dumps(record.model_dump(mode="json"))
+        value = orjson.dumps(record.model_dump(mode="json", exclude_none=True))
         await publisher.publish([Message(settings.topic("apikeys"), record.key_id.encode(), value)])
     finally:
         await publisher.close()

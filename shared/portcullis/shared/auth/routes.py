@@ -46,7 +46,9 @@ class CreatedKey(BaseModel):
 async def _publish(request: Request, record: ApiKeyRecord) -> None:
     publisher: Publisher = request.app.state.keys_publisher
     topic: str = request.app.state.keys_topic
-    await publisher.publish([Message(topic, record.key_id.encode(), orjson.dumps(record.model_dump(mode="json")))])
+    # Unset fields left out: a key without an office reads the same to services of the release before offices.
+    value = orjson.dumps(record.model_dump(mode="json", exclude_none=True))
+    await publisher.publish([Message(topic, record.key_id.encode(), value)])
 
 
 def _keyring(request: Request) -> KeyRing:

@@ -90,5 +90,8 @@ class Decision(BaseModel):
     )
     amended: bool = Field(default=False, description="The subject was amended: this decision is version 2 or later")
     override: LaneOverride | None = Field(
-        default=None, description="Set when a supervisor overrode the lane (this version or an earlier one)"
+        default=None,
+        description="Set when a supervisor overrode the lane (this version or an earlier one); absent otherwise",
+        # Left out when unset: a decision without an override is, byte for byte, what it was before overrides.
+        exclude_if=lambda override: override is None,
     )
