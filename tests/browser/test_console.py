@@ -9,7 +9,7 @@ from playwright.async_api import BrowserContext, Page, expect
 
 from portcullis.shared.schemas import Lane
 from tests.browser.conftest import INSPECTOR_OFFICE, SCREENSHOTS, Console, decision
-from tests.integration.conftest import publish_decisions
+from tests.integration.conftest import publish_decisions, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -90,9 +90,17 @@ async def test_an_inspector_works_the_queue_of_their_office_and_records_an_outco
     await expect(rows.nth(1)).to_contain_text("HS 9302 (arms) from a listed origin")
     await expect(page.locator("#live-status")).to_have_text("Live updates: on")
 
-    # A new red decision of the office appears at the end of the queue while the page is open.
+    # A new red decision of another office is stored but not shown; one of hers appears at the end while the page
+    # is open (stored after the other, so streamed after it).
+    await publish_decisions(console.kafka, [decision(31, Lane.RED, "32").model_dump(mode="json")])
+
+    async def stored_other_office() -> bool:
+        return (await read_api(console, "/v1/decisions/C00031")).status_code == 200
+
+    await wait_for(stored_other_office, timeout_s=15)
     await publish_decisions(console.kafka, [decision(30, Lane.RED, INSPECTOR_OFFICE).model_dump(mode="json")])
     await expect(rows.last).to_contain_text("C00030", timeout=15_000)
+    await expect(page.locator("#queue")).not_to_contain_text("C00031")
     await expect(page.locator("#live-status")).to_have_text("Live updates: on, 1 new since the page loaded")
     await screenshot(page, "inspector-queue")
 

@@ -74,7 +74,7 @@ def page(
         {"session": session, "navigation": navigation, "path": request.url.path, **context},
         status_code=status,
     )
-    return harden(response)  # type: ignore[return-value]
+    return harden(response)
 
 
 def redirect(path: str) -> RedirectResponse:

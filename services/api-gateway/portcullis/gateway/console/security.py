@@ -1,6 +1,7 @@
 """The console's guards: who is signed in, which roles a page admits, CSRF on every form, safe response headers."""
 
 from collections.abc import Iterable
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
@@ -8,6 +9,7 @@ from fastapi import Request, Response
 from portcullis.gateway.console.sessions import ConsoleSession, SessionStore, same_token
 from portcullis.shared.auth import KeyRing, Role
 
+ResponseT = TypeVar("ResponseT", bound=Response)
 SESSION_COOKIE = "portcullis_console"
 SIGN_IN_COOKIE = "portcullis_console_sign_in"
 #: The most a console form may send (the longest is an outcome with 2,000 characters of notes).
@@ -91,7 +93,7 @@ def secure_cookies(request: Request) -> bool:
     return configured if configured is not None else request.url.scheme == "https"
 
 
-def harden(response: Response) -> Response:
+def harden(response: ResponseT) -> ResponseT:
     """The console's security headers on a response."""
     response.headers.update(HEADERS)
     return response
