@@ -10,7 +10,7 @@ PACKAGES := -e shared -e cli -e services/ingest -e services/scoring -e services/
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down status test test-unit test-images images lint format bench broker-start broker-stop model clean
+.PHONY: help install up down status test test-unit test-images images lint format bench bench-console broker-start broker-stop model clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,10 @@ format: install ## Format the code with ruff
 bench: install ## Run the bounded benchmarks and write docs/benchmarks.md
 	$(BIN)/portcullis broker start
 	$(BIN)/python -m benchmarks.run
+
+bench-console: install ## Console pages' latency with 100,000 stored decisions; writes docs/console-bench.json
+	$(BIN)/portcullis broker start
+	$(BIN)/python -m benchmarks.console_bench
 
 clean: down ## Stop everything and delete .run/ (broker data, models, databases, logs)
 	rm -rf $(RUN)

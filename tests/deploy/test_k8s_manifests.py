@@ -477,6 +477,7 @@ KAFKA_ACCESS = {
         "decisions": {"Read"},
         "decisions.dlq": {"Write"},
         "outcomes": {"Write"},
+        "overrides": {"Write"},
         "apikeys": {"Read", "Write"},
     },
 }

@@ -30,7 +30,7 @@ async def publish_key(settings: KafkaSettings, record: ApiKeyRecord) -> None:
     """Publish a key record; every service applies it within moments."""
     publisher = Publisher(settings)
     try:
-        value = orjson.dumps(record.model_dump(mode="json"))
+        value = orjson.dumps(record.model_dump(mode="json", exclude_none=True))
         await publisher.publish([Message(settings.topic("apikeys"), record.key_id.encode(), value)])
     finally:
         await publisher.close()
@@ -66,10 +66,11 @@ def create_key(settings: KafkaSettings, name: str, role: Role) -> str:
 def create(
     name: Annotated[str, typer.Option(help="Who uses it, e.g. port-of-busan-pcs")],
     role: Annotated[Role, typer.Option(help="What it may do")],
+    office: Annotated[str | None, typer.Option(help="The customs office it works for (an inspector's queue)")] = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
     settings = KafkaSettings()
-    key, record = new_key(name, role)
+    key, record = new_key(name, role, office)
     _run(publish_key(settings, record), settings)
     typer.echo(key)
 

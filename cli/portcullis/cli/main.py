@@ -44,5 +44,5 @@ app.add_typer(dev.app, name="dev", help="Run the whole system locally (what `mak
 app.add_typer(
     keys.app,
     name="keys",
-    help="Create, list and revoke API keys (roles: submitter, reader, inspector, analyst, admin).",
+    help="Create, list and revoke API keys (roles: submitter, reader, inspector, supervisor, analyst, admin).",
 )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.decisions.writes import _row
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas.decision import LaneOverride
 
 _NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -32,6 +33,9 @@ FULL = Decision(
     received_at=_NOW - timedelta(hours=1),
     decided_at=_NOW,
     content_digest="ab" * 32,
+    override=LaneOverride(
+        lane=Lane.RED, scored_lane=Lane.YELLOW, reason="seal photo mismatch", key_id="k-7", overridden_at=_NOW
+    ),
 )
 
 

@@ -8,9 +8,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from types import FrameType
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from portcullis.gateway.console.install import PREFIX as CONSOLE_PREFIX
+from portcullis.gateway.console.install import install_console
 from portcullis.gateway.consumer import DecisionSink
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import Broadcaster, StoreTail
@@ -18,6 +21,8 @@ from portcullis.gateway.decisions.routes import router as decisions_router
 from portcullis.gateway.exports.routes import router as exports_router
 from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.routes import router as outcomes_router
+from portcullis.gateway.overrides.outbox import OverrideOutbox
+from portcullis.gateway.overrides.routes import router as overrides_router
 from portcullis.gateway.settings import GatewaySettings
 from portcullis.gateway.statistics.routes import router as statistics_router
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
@@ -31,7 +36,7 @@ log = get_logger(__name__)
 MIGRATIONS = "portcullis.gateway:migrations"
 
 #: The API's routers, one per domain (a router-level dependency such as authentication is added here).
-ROUTERS = (decisions_router, outcomes_router, statistics_router, exports_router)
+ROUTERS = (decisions_router, outcomes_router, overrides_router, statistics_router, exports_router)
 
 
 def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack) -> None:
@@ -51,10 +56,12 @@ def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack)
     stack.callback(signal.signal, signal.SIGTERM, previous)
 
 
-#: Most specific first: inspectors report outcomes, readers and inspectors read, readers export, admins manage keys.
+#: Most specific first: inspectors report outcomes, supervisors override lanes, readers, inspectors and supervisors
+#: read, readers export, admins manage keys.
 GRANTS = [
     Grant("/v1/decisions/{subject_id}/outcome", frozenset({Role.INSPECTOR}), frozenset({"POST"})),
-    Grant("/v1/decisions", frozenset({Role.READER, Role.INSPECTOR}), frozenset({"GET"})),
+    Grant("/v1/decisions/{subject_id}/override", frozenset({Role.SUPERVISOR}), frozenset({"POST"})),
+    Grant("/v1/decisions", frozenset({Role.READER, Role.INSPECTOR, Role.SUPERVISOR}), frozenset({"GET"})),
     Grant("/v1/statistics", frozenset({Role.READER}), frozenset({"GET"})),
     Grant("/v1/exports", frozenset({Role.READER}), frozenset({"GET"})),
     Grant("/v1/keys", frozenset({Role.ADMIN})),
@@ -76,6 +83,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             writes = WriteGate(engine)
             broadcaster = Broadcaster(settings.live_queue_size, settings.live_streams_per_key)
             app.state.keyring.on_removed(broadcaster.revoke)  # a revoked key's live streams end at once
+            app.state.keyring.on_removed(console_sessions.revoke)  # and its console sessions
+            # The console's client of the watchlist service (one pool; a client per request costs its TLS setup).
+            app.state.console_http = await stack.enter_async_context(httpx.AsyncClient(timeout=3.0))
             stack.callback(broadcaster.close, "server shutting down")
             _end_live_streams_on_signal(broadcaster, stack)
             publisher = Publisher(settings.kafka)
@@ -92,6 +102,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             stopping = asyncio.Event()
             relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
             stack.push_async_callback(_finish, relay, stopping, "outbox")
+            override_outbox = OverrideOutbox(
+                sessions,
+                writes,
+                outcome_publisher,
+                settings.kafka.topic("overrides"),
+                grace_s=2 * settings.publish_timeout_s,
+            )
+            override_relay = asyncio.create_task(
+                override_outbox.run(stopping, settings.outbox_retry_s), name="overrides-outbox"
+            )
+            stack.push_async_callback(_finish, override_relay, stopping, "override_outbox")
             live = StoreTail(sessions, broadcaster, settings.live_poll_s)
             tail_stopping = asyncio.Event()
             tail = asyncio.create_task(live.run(tail_stopping), name="live-tail")
@@ -114,6 +135,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             app.state.broadcaster = broadcaster
             app.state.publisher = outcome_publisher
             app.state.outbox = outbox
+            app.state.override_outbox = override_outbox
+            app.state.live = live
             app.state.keys_publisher = publisher
             app.state.keys_topic = settings.kafka.topic("apikeys")
             yield
@@ -133,10 +156,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             "api_keys": app.state.keys_follower.caught_up.is_set(),
         }
 
-    install_auth(app, "api-gateway", GRANTS, lambda: app.state.keyring, settings.auth)
+    # The console authenticates by itself (a session cookie for a key, checked against the same key ring).
+    install_auth(app, "api-gateway", GRANTS, lambda: app.state.keyring, settings.auth, open_prefixes=[CONSOLE_PREFIX])
     install_common(app, "api-gateway", ready, settings.http, BodyLimit(default_bytes=settings.max_body_bytes))
     for router in [*ROUTERS, keys_router]:
         app.include_router(router)
+    console_sessions = install_console(app, settings)
     return app
 
 

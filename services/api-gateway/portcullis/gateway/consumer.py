@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import StoreTail
 from portcullis.gateway.decisions.writes import NewDecision, insert_decisions
-from portcullis.gateway.metrics import DECISIONS_STORED, RECEIPT_TO_STORAGE
+from portcullis.gateway.metrics import DECISIONS_STORED, OVERRIDES_KEPT, RECEIPT_TO_STORAGE
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.kafka.decoding import decode_batch
 from portcullis.shared.logging import get_logger
@@ -53,6 +53,8 @@ class DecisionSink:
             DECISIONS_STORED.labels(stream, lane).inc(count)
         latencies: dict[str, list[float]] = {}
         for item in new:
+            if item.decision.override is not None:
+                OVERRIDES_KEPT.labels(item.decision.stream.value).inc()
             latency = max(0.0, (committed - item.decision.received_at).total_seconds())
             latencies.setdefault(item.decision.stream.value, []).append(latency)
         for stream, observed in latencies.items():

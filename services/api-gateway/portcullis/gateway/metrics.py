@@ -25,3 +25,16 @@ LIVE_CLIENTS = Gauge("portcullis_gateway_live_clients", "Clients following decis
 LIVE_DISCONNECTS = Counter(
     "portcullis_gateway_live_disconnects_total", "Live streams the server ended, by reason", ["reason"]
 )
+OVERRIDES = Counter(
+    "portcullis_gateway_overrides_total",
+    "Lane overrides by supervisors, by stream, the lane before and the lane set",
+    ["stream", "from_lane", "to_lane"],
+)
+OVERRIDES_KEPT = Counter(
+    "portcullis_gateway_overrides_kept_total",
+    "Amendments from scoring of an overridden decision (the override's lane stood), by stream",
+    ["stream"],
+)
+OVERRIDES_UNPUBLISHED = Gauge(
+    "portcullis_gateway_overrides_unpublished", "Overrides stored but not yet acknowledged by Kafka"
+)

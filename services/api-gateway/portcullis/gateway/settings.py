@@ -50,4 +50,18 @@ class GatewaySettings(BaseSettings):
         description="Key that signs page cursors (HMAC), the same on every replica; in development a random one "
         "per process, in production required",
     )
+    console_session_hours: float = Field(
+        default=8.0, gt=0, le=24, description="How long a console sign-in lasts (sessions live in this process)"
+    )
+    console_secure_cookie: bool | None = Field(
+        default=None,
+        description="Mark the console's cookies Secure: true behind TLS, false for plain HTTP; unset: Secure when the "
+        "request came over HTTPS",
+    )
+    watchlist_url: str = Field(
+        default="http://127.0.0.1:8003", description="The watchlist service, for the console's rules and entries"
+    )
+    analytics_url: str | None = Field(
+        default=None, description="The analytics service's charts (port 8004), linked from the managers' page"
+    )
     log_level: str = "INFO"

@@ -29,6 +29,7 @@ class Role(StrEnum):
     SUBMITTER = "submitter"  # post declarations, passengers, containers to ingest
     READER = "reader"  # read decisions and statistics
     INSPECTOR = "inspector"  # report inspection outcomes
+    SUPERVISOR = "supervisor"  # override lanes (re-route a decided subject), with a reason
     ANALYST = "analyst"  # maintain watchlists and rules
     ADMIN = "admin"  # manage keys
 
@@ -41,6 +42,9 @@ class ApiKeyRecord(BaseModel):
     key_id: str = Field(pattern=r"^[a-f0-9]{12}$")
     name: str = Field(min_length=1, max_length=80, description="Who or what uses it, e.g. `port-of-busan-pcs`")
     role: Role
+    office_id: str | None = Field(
+        default=None, max_length=64, description="The customs office the key works for (inspectors' queues)"
+    )
     secret_sha256: str = Field(pattern=r"^[a-f0-9]{64}$")
     created_at: AwareDatetime
     revoked_at: AwareDatetime | None = None
@@ -50,7 +54,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def new_key(name: str, role: Role) -> tuple[str, ApiKeyRecord]:
+def new_key(name: str, role: Role, office_id: str | None = None) -> tuple[str, ApiKeyRecord]:
     """A new key (`pck_<id>_<secret>`, shown once) and the record to store.
 
     The secret has 256 bits of entropy, so a plain SHA-256 is a sound verifier (a slow password hash guards
@@ -59,7 +63,12 @@ def new_key(name: str, role: Role) -> tuple[str, ApiKeyRecord]:
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     record = ApiKeyRecord(
-        key_id=key_id, name=name, role=role, secret_sha256=_digest(secret), created_at=datetime.now(UTC)
+        key_id=key_id,
+        name=name,
+        role=role,
+        office_id=office_id,
+        secret_sha256=_digest(secret),
+        created_at=datetime.now(UTC),
     )
     return f"{KEY_PREFIX}_{key_id}_{secret}", record
 

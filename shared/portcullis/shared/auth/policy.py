@@ -136,8 +136,10 @@ class KeyCheck:
         keyring: Callable[[], KeyRing],
         settings: AuthSettings,
         routes: RouteTable,
+        open_prefixes: tuple[str, ...] = (),
     ) -> None:
         self._app = app
+        self._open_prefixes = open_prefixes
         self._service = service
         self._grants = grants
         self._keyring = keyring
@@ -147,7 +149,13 @@ class KeyCheck:
         self._failed = FailedAuthLimiter(settings.failed_limit, settings.failed_window_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._settings.required or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or not self._settings.required
+            or path in OPEN_PATHS
+            or path.startswith(self._open_prefixes)
+        ):
             await self._app(scope, receive, send)
             return
         refusal = self._refusal(scope)
@@ -193,17 +201,30 @@ class KeyCheck:
 
 
 def install_auth(
-    app: FastAPI, service: str, grants: Sequence[Grant], keyring: Callable[[], KeyRing], settings: AuthSettings
+    app: FastAPI,
+    service: str,
+    grants: Sequence[Grant],
+    keyring: Callable[[], KeyRing],
+    settings: AuthSettings,
+    open_prefixes: Sequence[str] = (),
 ) -> None:
     """Require a key of the right role on every route but the open ones; document it in the OpenAPI.
 
-    Call it before `install_common`, so that request metrics also count the refused requests.
+    Paths under `open_prefixes` authenticate by themselves (the gateway's web console: a session cookie exchanged
+    for a key, checked against the same key ring on every request). Call it before `install_common`, so that
+    request metrics also count the refused requests.
     """
     if not settings.required:
         log.warning("authentication_disabled", service=service)
 
     app.add_middleware(
-        KeyCheck, service=service, grants=list(grants), keyring=keyring, settings=settings, routes=RouteTable(app)
+        KeyCheck,
+        service=service,
+        grants=list(grants),
+        keyring=keyring,
+        settings=settings,
+        routes=RouteTable(app),
+        open_prefixes=tuple(open_prefixes),
     )
     _document(app, grants)
 

@@ -20,6 +20,9 @@ class KeyRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=80, pattern=r"^[\w.@:+-]+$", examples=["port-of-busan-pcs"])
     role: Role
+    office_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[\w.-]+$", examples=["30"], description="Its office"
+    )
 
 
 KEY_REQUEST_EXAMPLES: dict[str, Example] = {
@@ -43,7 +46,9 @@ class CreatedKey(BaseModel):
 async def _publish(request: Request, record: ApiKeyRecord) -> None:
     publisher: Publisher = request.app.state.keys_publisher
     topic: str = request.app.state.keys_topic
-    await publisher.publish([Message(topic, record.key_id.encode(), orjson.dumps(record.model_dump(mode="json")))])
+    # Unset fields left out: a key without an office reads the same to services of the release before offices.
+    value = orjson.dumps(record.model_dump(mode="json", exclude_none=True))
+    await publisher.publish([Message(topic, record.key_id.encode(), value)])
 
 
 def _keyring(request: Request) -> KeyRing:
@@ -55,7 +60,7 @@ def _keyring(request: Request) -> KeyRing:
 async def create_key(
     request: Request, body: Annotated[KeyRequest, Body(openapi_examples=KEY_REQUEST_EXAMPLES)]
 ) -> CreatedKey:
-    key, record = new_key(body.name, body.role)
+    key, record = new_key(body.name, body.role, body.office_id)
     await _publish(request, record)
     _keyring(request).add(record)  # usable here at once; other services follow the topic
     return CreatedKey(key=key, record=record)

@@ -47,6 +47,8 @@ def topic_layout(catalogue: StreamCatalogue = CATALOGUE) -> dict[str, TopicSpec]
             *(_stream(stream.topic, stream.partitions) for stream in catalogue),
             _stream("decisions"),
             _stream("outcomes", partitions=3),
+            # Supervisors' lane overrides: the amended decision (with its `override`), keyed by subject id.
+            _stream("overrides", partitions=3),
             # The watchlist is state, not events: compacted, one partition so a rebuild reads it in order.
             TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
             *(_dead_letters(stream.topic) for stream in catalogue),

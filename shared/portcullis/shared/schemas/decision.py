@@ -49,6 +49,7 @@ class ReasonKind(StrEnum):
     MODEL = "model"
     RANDOM = "random"
     AMENDMENT = "amendment"
+    OVERRIDE = "override"
 
 
 class Reason(BaseModel):
@@ -60,6 +61,18 @@ class Reason(BaseModel):
     text: str = Field(description="Plain-language reason shown to the officer")
     code: str | None = Field(default=None, description="Rule id, watchlist entry id or model feature")
     weight: float | None = Field(default=None, description="Contribution to the score, or the match score")
+
+
+class LaneOverride(BaseModel):
+    """A supervisor's re-routing of a decision: the lane set, the lane scoring gave, who (key id), why and when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lane: Lane = Field(description="The lane the supervisor set; it stands until another override")
+    scored_lane: Lane = Field(description="The lane scoring gave (its latest, when it amended the decision since)")
+    reason: str = Field(min_length=1, max_length=500, description="Why, in the supervisor's words")
+    key_id: str = Field(description="The API key id of the supervisor")
+    overridden_at: AwareDatetime
 
 
 class Decision(BaseModel):
@@ -96,3 +109,9 @@ class Decision(BaseModel):
         "each amendment (counted by the store; scoring sends 1)",
     )
     amended: bool = Field(default=False, description="The subject was amended: this decision is version 2 or later")
+    override: LaneOverride | None = Field(
+        default=None,
+        description="Set when a supervisor overrode the lane (this version or an earlier one); absent otherwise",
+        # Left out when unset: a decision without an override is, byte for byte, what it was before overrides.
+        exclude_if=lambda override: override is None,
+    )

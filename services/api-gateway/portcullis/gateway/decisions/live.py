@@ -33,11 +33,18 @@ class LiveDecision:
     stream: str
     lane: str
     data: str
+    office_id: str | None = None
 
     @classmethod
     def of(cls, row_id: int, decision: Decision) -> "LiveDecision":
         """The live event of a decision stored under `row_id`."""
-        return cls(row_id, decision.stream.value, decision.lane.value, decision.model_dump_json())
+        return cls(
+            row_id,
+            decision.stream.value,
+            decision.lane.value,
+            decision.model_dump_json(),
+            decision.attributes.get("office_id"),
+        )
 
     @classmethod
     def of_row(cls, row: DecisionRow) -> "LiveDecision":
@@ -45,9 +52,11 @@ class LiveDecision:
         return cls.of(row.event_id, row.to_decision())
 
     def matches(self, criteria: DecisionFilter) -> bool:
-        """Whether the event passes a client's stream and lane filters."""
+        """Whether the event passes a client's stream, lane and office filters."""
         if criteria.stream is not None and criteria.stream.value != self.stream:
             return False
+        if criteria.office_id is not None and criteria.office_id != self.office_id:
+            return False  # the console's queue of one office (the API's live stream has no office filter)
         return not criteria.lanes or self.lane in {lane.value for lane in criteria.lanes}
 
 

@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portcullis.gateway.db import Base, RowId
-from portcullis.shared.schemas import Decision, Reason, Stream
+from portcullis.shared.schemas import Decision, LaneOverride, Reason, Stream
 
 
 class DecisionRow(Base):
@@ -21,6 +21,16 @@ class DecisionRow(Base):
     __table_args__ = (
         UniqueConstraint("stream", "subject_id", name="uq_decisions_stream_subject"),
         Index("ix_decisions_event_id", "event_id", unique=True),
+        # The console's (migration 0005).
+        Index("ix_decisions_office_decided", "office_id", "decided_at", "event_id"),
+        Index(
+            "ix_decisions_selected_decided",
+            "decided_at",
+            "event_id",
+            sqlite_where=text("lane IN ('red', 'yellow')"),
+            postgresql_where=text("lane IN ('red', 'yellow')"),
+        ),
+        Index("ix_decisions_decided_stream_lane", "decided_at", "stream", "lane"),
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True)
@@ -45,6 +55,7 @@ class DecisionRow(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    override: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     def to_decision(self) -> Decision:
         """The stored row as the wire-format Decision."""
@@ -71,6 +82,7 @@ class DecisionRow(Base):
             content_digest=self.content_digest,
             version=self.version,
             amended=self.version > 1,
+            override=LaneOverride.model_validate(self.override) if self.override else None,
         )
 
 

@@ -5,7 +5,8 @@ record posted twice) stores nothing. Another digest is an amendment: a new versi
 current decision when it was received after the current one; the current one moves to `decision_versions`. A
 version received earlier than the current one (delivered late, after a rebalance) is kept in the history in its
 place and never becomes current. As a second line of defence behind scoring, an amendment never lowers the lane of
-the subject's current decision: the stricter lane stands, with a reason.
+the subject's current decision: the stricter lane stands, with a reason. A supervisor's override (overrides/) stands
+through later amendments: the new version keeps the override's lane and says what scoring gave.
 
 Decisions without a digest (from a scoring release before amendments) keep the first one stored, as before.
 """
@@ -21,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcullis.gateway.decisions.models import DecisionRow, DecisionRuleRow, DecisionVersionRow, aware, utc
-from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind
+from portcullis.shared.schemas import Decision, Lane, LaneOverride, Reason, ReasonKind
 
 #: The PostgreSQL advisory lock key that orders decision writes (an arbitrary constant: "pcdecis" in ASCII).
 DECISION_WRITES_LOCK = 0x70636465636973
@@ -59,6 +60,7 @@ def _row(decision: Decision, stored_at: datetime) -> dict[str, Any]:
         "decided_at": utc(decision.decided_at),
         "stored_at": stored_at,
         "content_digest": decision.content_digest,
+        "override": decision.override.model_dump(mode="json") if decision.override else None,
     }
 
 
@@ -80,7 +82,19 @@ def at_least(decision: Decision, lane: str) -> Decision:
     return decision.model_copy(update={"lane": Lane(lane), "reasons": reasons})
 
 
-class _EventIds:
+def keep_override(decision: Decision, override: LaneOverride) -> Decision:
+    """An amendment of an overridden decision: the override's lane stands, with what scoring gave now."""
+    reasons = [r for r in decision.reasons if r.kind not in (ReasonKind.AMENDMENT, ReasonKind.OVERRIDE)]
+    text = (
+        f"amended after a supervisor's override: scored {decision.lane.value}, "
+        f"the override's {override.lane.value} lane stands"
+    )
+    reasons.append(Reason(kind=ReasonKind.OVERRIDE, text=text, code="override_kept"))
+    kept = override.model_copy(update={"scored_lane": decision.lane})
+    return decision.model_copy(update={"lane": override.lane, "reasons": reasons, "override": kept})
+
+
+class EventIds:
     """Event ids for this transaction: one more than the largest stored, counting up (writes hold the lock)."""
 
     def __init__(self, last: int) -> None:
@@ -91,6 +105,16 @@ class _EventIds:
         return self._last
 
 
+async def event_ids(session: AsyncSession) -> EventIds:
+    """Take the decision writes' lock (PostgreSQL; SQLite has one writer) and count event ids on from the largest."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One writing transaction at a time across every replica, so event ids commit in order (SQLite has a single
+        # writer anyway): the live stream reads the store after the last event id it saw and must never skip a row
+        # that commits later with a smaller one. Held until this transaction ends.
+        await session.execute(select(func.pg_advisory_xact_lock(DECISION_WRITES_LOCK)))
+    return EventIds(int(await session.scalar(select(func.max(DecisionRow.event_id))) or 0))
+
+
 async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision]) -> list[NewDecision]:
     """Store the batch's decisions in order: new subjects, amendments; return what changed, in event id order."""
     if not decisions:
@@ -98,12 +122,7 @@ async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision])
     stored_at = datetime.now(UTC)
     table = cast(Table, DecisionRow.__table__)
     on_postgresql = session.get_bind().dialect.name == "postgresql"
-    if on_postgresql:
-        # One writing transaction at a time across every replica, so event ids commit in order (SQLite has a single
-        # writer anyway): the live stream reads the store after the last event id it saw and must never skip a row
-        # that commits later with a smaller one. Held until this transaction ends.
-        await session.execute(select(func.pg_advisory_xact_lock(DECISION_WRITES_LOCK)))
-    next_event = _EventIds(int(await session.scalar(select(func.max(DecisionRow.event_id))) or 0))
+    next_event = await event_ids(session)
     await _number_rows_of_a_previous_release(session, next_event)
     first: dict[tuple[str, str], Decision] = {}
     for decision in decisions:
@@ -135,7 +154,7 @@ async def insert_decisions(session: AsyncSession, decisions: Sequence[Decision])
     return new
 
 
-async def _number_rows_of_a_previous_release(session: AsyncSession, next_event: _EventIds) -> None:
+async def _number_rows_of_a_previous_release(session: AsyncSession, next_event: EventIds) -> None:
     # During a rollout, pods of the release before amendments still insert rows without an event id (the column is
     # nullable so that they can): the next batch gives them theirs, so they are streamed and paged like any other.
     unnumbered = (
@@ -146,7 +165,7 @@ async def _number_rows_of_a_previous_release(session: AsyncSession, next_event: 
 
 
 async def _store_versions(
-    session: AsyncSession, decisions: Sequence[Decision], stored_at: datetime, next_event: _EventIds
+    session: AsyncSession, decisions: Sequence[Decision], stored_at: datetime, next_event: EventIds
 ) -> list[NewDecision]:
     keys = list({(d.stream.value, d.subject_id) for d in decisions if d.content_digest is not None})
     if not keys:
@@ -195,12 +214,14 @@ async def _store_versions(
     return changed
 
 
-def _version_row(decision: Decision, version: int, superseded_at: datetime) -> DecisionVersionRow:
+def version_row(decision: Decision, version: int, superseded_at: datetime) -> DecisionVersionRow:
+    """A superseded decision as a history row (an override's content is that of the version it overrode: its digest
+    is left out of the row, which keeps one row per digest)."""
     return DecisionVersionRow(
         stream=decision.stream.value,
         subject_id=decision.subject_id,
         version=version,
-        content_digest=decision.content_digest,
+        content_digest=decision.content_digest if decision.override is None else None,
         lane=decision.lane.value,
         received_at=utc(decision.received_at),
         superseded_at=superseded_at,
@@ -217,11 +238,14 @@ def _supersede(
 ) -> Decision:
     """The newest content: the current decision becomes an earlier version, this one (never less strict) current."""
     previous = current.to_decision()
-    kept = _version_row(previous, current.version, stored_at)
+    kept = version_row(previous, current.version, stored_at)
     session.add(kept)
     versions.append(kept)
-    # The current lane is already at least every earlier version's: the stricter of it and the new one stands.
-    stored = at_least(decision, current.lane)
+    if previous.override is not None:
+        stored = keep_override(decision, previous.override)
+    else:
+        # The current lane is already at least every earlier version's: the stricter of it and the new one stands.
+        stored = at_least(decision, current.lane)
     for name, value in _row(stored, stored_at).items():
         setattr(current, name, value)
     current.version = previous.version + 1
@@ -248,10 +272,12 @@ def _insert_earlier(
     strictest = Lane.GREEN.value
     for version in before:
         strictest = _stricter(strictest, version.lane)
-    late = _version_row(at_least(decision, strictest), len(before) + 1, stored_at)
+    late = version_row(at_least(decision, strictest), len(before) + 1, stored_at)
     session.add(late)
     versions.append(late)
     current.version += 1
+    if current.override is not None:
+        return current.to_decision()  # the override's lane stands
     stored = at_least(current.to_decision(), late.lane)
     if stored.lane.value != current.lane:
         current.lane = stored.lane.value

@@ -3,7 +3,8 @@
 from alembic import context
 
 import portcullis.gateway.decisions.models
-import portcullis.gateway.outcomes.models  # noqa: F401  (registers the tables on the metadata)
+import portcullis.gateway.outcomes.models
+import portcullis.gateway.overrides.models  # noqa: F401  (registers the tables on the metadata)
 from portcullis.gateway.db import Base
 
 connection = context.config.attributes["connection"]
