@@ -2,6 +2,8 @@
 DuckDB reads the files the sink wrote; passengers' personal data only in its own dataset, for analysts only."""
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -183,5 +185,42 @@ async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path:
             page = await client.get("/v1/history/passengers_personal", params=today, headers=analyst)
             assert page.status_code == 200
             assert page.json()["rows"][0]["message"]["surname"]
+            by_office = (
+                await client.get("/v1/reports/performance", params={**period, "group_by": "office"}, headers=reader)
+            ).json()
+
+        # The command line writes the same report as JSON, CSV and charts, with the reader's key.
+        out = tmp_path / "reports"
+        command = [str(Path(sys.executable).parent / "portcullis"), "report"]
+        common = ["--from", "2026-10-01", "--to", "2026-10-31", "--out", str(out), "--url", sink.url]
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [*command, "performance", "--group-by", "office", *common, "--api-key", keys[Role.READER]],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        stem = out / "performance-office-2026-10-01-2026-10-31"
+        assert orjson.loads(stem.with_suffix(".json").read_bytes()) == by_office
+        assert len(stem.with_suffix(".csv").read_text().splitlines()) == 1 + len(by_office["groups"]) + 1
+        assert b"<svg" in stem.with_suffix(".svg").read_bytes()[:500]
+        assert stem.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [*command, "time-release", "--group-by", "agency", *common, "--api-key", keys[Role.READER]],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        release = orjson.loads((out / "time-release-agency-2026-10-01-2026-10-31.json").read_bytes())
+        assert {row["group"] for row in release["groups"]} >= {"customs", "health"}
+        refused = await asyncio.to_thread(
+            subprocess.run,
+            [*command, "performance", *common, "--api-key", "pck_0123456789ab_forged"],
+            capture_output=True,
+            text=True,
+        )
+        assert refused.returncode == 1
+        assert "performance report refused (401)" in refused.stderr
     finally:
         services.stop_all()
