@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -38,9 +38,9 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
             layout = StoreLayout(settings.store_path, settings.personal_store_path)
             for root in (settings.store_path, settings.personal_store_path):
                 root.mkdir(parents=True, exist_ok=True)
-            removed = layout.remove_partial_files()
+            removed = layout.remove_partial_files() + layout.remove_covered_files()
             if removed:
-                log.info("history_partial_files_removed", files=removed)
+                log.info("history_leftover_files_removed", files=removed)
             app.state.settings = settings
             app.state.layout = layout
             app.state.consumer = None
@@ -54,7 +54,7 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
                 consumer.start()
                 stack.push_async_callback(consumer.close)
                 app.state.consumer = consumer
-                retention = asyncio.create_task(_expire_periodically(layout, settings), name="history-retention")
+                retention = asyncio.create_task(_maintain_periodically(layout, settings), name="history-maintenance")
                 stack.push_async_callback(_cancel, retention)
             headline = asyncio.create_task(refresh_periodically(layout, settings), name="headline-metrics")
             stack.push_async_callback(_cancel, headline)
@@ -82,14 +82,17 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
     return app
 
 
-async def _expire_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:
+async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:
+    """Delete expired days and compact the closed ones (the last few), every `retention_check_s`."""
     while True:
         today = datetime.now(UTC).date()
         for dataset in DATASETS.values():
             try:
                 await asyncio.to_thread(layout.expire, dataset, settings.retention.days(dataset.name), today)
+                for days_ago in range(1, settings.compact_days + 1):
+                    await asyncio.to_thread(layout.compact, dataset, today - timedelta(days=days_ago))
             except OSError as error:
-                log.warning("history_expiry_failed", dataset=dataset.name, error=type(error).__name__)
+                log.warning("history_maintenance_failed", dataset=dataset.name, error=type(error).__name__)
         await asyncio.sleep(settings.retention_check_s)
 
 

@@ -45,7 +45,10 @@ class AnalyticsSettings(BaseSettings):
         description="Folder of passengers' personal data: its own volume, permissions and retention",
     )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    retention_check_s: float = Field(default=3600.0, gt=0, description="How often expired days are deleted")
+    retention_check_s: float = Field(
+        default=3600.0, gt=0, description="How often expired days are deleted and closed days compacted"
+    )
+    compact_days: int = Field(default=3, ge=0, description="Closed days (before today, UTC) that are compacted")
     group_id: str = Field(default="analytics-sink", description="Consumer group of the history store's sink")
     sink: bool = Field(default=True, description="Run the sink (False: serve reports over an existing store)")
     max_batch: int = Field(default=20_000, ge=1, description="Most records written to the store in one batch")

@@ -5,6 +5,10 @@ complete or not at all (written aside, fsynced, renamed, the folder fsynced). Th
 files hold is therefore a safe point: a replay after a crash skips every record at or below it, so no row is
 written twice. One sink writes a store (the service runs as a single replica with its own volume).
 
+Compaction merges a closed day's files of each topic partition into one (named by the lowest first and highest
+last offset), so readers open a few large files rather than thousands of batch-sized ones. The merged file is
+complete before the parts go; after a crash in between, the start deletes parts that a merged file covers.
+
 The same layout (Hive-style `day=` partitions, immutable Parquet files) is what Trino, Spark and Athena read
 on S3-compatible storage (docs/analysis.md).
 """
@@ -30,7 +34,7 @@ PARTIAL_SUFFIX = ".partial"
 
 def file_name(topic: str, partition: int, first_offset: int, last_offset: int) -> str:
     """The name of a file holding offsets first..last (both included) of a topic partition."""
-    return f"{topic}-{partition}-{first_offset:020d}-{last_offset:020d}.parquet"
+    return _FILE_PATTERN.format(source=f"{topic}-{partition}", first=first_offset, last=last_offset)
 
 
 @dataclass
@@ -78,14 +82,49 @@ class StoreLayout:
         folder = self.folder(dataset) / f"day={day.isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / file_name(topic, partition, first, last)
+        self._write_file(table, target)
+        self._high_water[(dataset.name, topic, partition)] = last
+        return target
+
+    @staticmethod
+    def _write_file(table: pa.Table, target: Path) -> None:
         partial = target.with_name(target.name + PARTIAL_SUFFIX)
         pq.write_table(table, partial, compression="zstd")
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, target)
-        _fsync_folder(folder)
-        self._high_water[(dataset.name, topic, partition)] = last
-        return target
+        _fsync_folder(target.parent)
+
+    def compact(self, dataset: Dataset, day: date) -> int:
+        """Merge each topic partition's files of a day into one; return how many files were merged away."""
+        folder = self.folder(dataset) / f"day={day.isoformat()}"
+        merged = 0
+        for parts in _files_by_source(folder).values():
+            if len(parts) < 2:
+                continue
+            table = pq.read_table([str(path) for _, _, path in parts], schema=dataset.schema)
+            table = table.sort_by("kafka_offset")
+            first, last = parts[0][0], max(part[1] for part in parts)
+            target = folder / _FILE_PATTERN.format(source=_source(parts[0][2]), first=first, last=last)
+            self._write_file(table, target)
+            for _, _, path in parts:
+                if path != target:
+                    path.unlink(missing_ok=True)
+            _fsync_folder(folder)
+            merged += len(parts)
+        return merged
+
+    def remove_covered_files(self) -> int:
+        """Delete files whose rows a merged file holds (a crash between a compaction's merge and its cleanup)."""
+        removed = 0
+        for dataset in DATASETS.values():
+            for folder in self.folder(dataset).glob("day=*"):
+                for parts in _files_by_source(folder).values():
+                    for first, last, path in parts:
+                        if any(lo <= first and last <= hi and other != path for lo, hi, other in parts):
+                            path.unlink(missing_ok=True)
+                            removed += 1
+        return removed
 
     def remove_partial_files(self) -> int:
         """Delete files a crash left half written; return how many."""
@@ -113,6 +152,27 @@ class StoreLayout:
         if deleted:
             log.info("history_expired", dataset=dataset.name, days=len(deleted), oldest_kept=oldest_kept.isoformat())
         return deleted
+
+
+_FILE_PATTERN = "{source}-{first:020d}-{last:020d}.parquet"
+
+
+def _source(path: Path) -> str:
+    match = _FILE.match(path.name)
+    assert match is not None
+    return match["source"]
+
+
+def _files_by_source(folder: Path) -> dict[str, list[tuple[int, int, Path]]]:
+    """A day folder's files per topic partition, as (first offset, last offset, path) in offset order."""
+    found: dict[str, list[tuple[int, int, Path]]] = {}
+    for path in folder.glob("*.parquet"):
+        match = _FILE.match(path.name)
+        if match:
+            found.setdefault(match["source"], []).append((int(match["first"]), int(match["last"]), path))
+    for parts in found.values():
+        parts.sort()
+    return found
 
 
 def _fsync_folder(folder: Path) -> None:
