@@ -4,6 +4,7 @@ Each subject counts once, with its latest decision (amendments make new versions
 (a correction supersedes the report it corrects; both stay in the store).
 """
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -38,27 +39,42 @@ _GROUP_KEYS = {
     PerformanceGroup.WEEK: "strftime(decided_at, '%G-W%V')",
 }
 
+# The latest of several versions (amendments; a decision delivered twice is the same version) by a hash aggregate,
+# which is cheaper than a window over a month of decisions. Every version of a subject decided in the period is
+# decided at or after its start, and is received (`day`) at most a day before it (clock skew): older files are
+# skipped, the later ones read in full (a later version outside the period moves the subject out of it).
 _SUBJECTS = """
+CREATE TEMP TABLE subjects AS
 WITH latest_decisions AS (
-    SELECT * FROM (
-        SELECT subject_id, lane, model_version, random_selection, rule_ids, watchlist_entries, office_id, decided_at,
-               row_number() OVER (PARTITION BY subject_id ORDER BY version DESC, decided_at DESC) AS newest
-        FROM decisions WHERE stream = $stream
-    ) WHERE newest = 1 AND decided_at >= $start AND decided_at < $end
+    SELECT subject_id, unnest(newest) FROM (
+        SELECT subject_id, max_by(
+            {'lane': lane, 'model_version': model_version, 'random_selection': random_selection,
+             'rule_ids': rule_ids, 'watchlist_entries': watchlist_entries, 'office_id': office_id,
+             'decided_at': decided_at},
+            version::BIGINT * 100000000000000 + epoch_ms(decided_at)
+        ) AS newest
+        FROM decisions WHERE stream = $stream AND day >= $first_day AND decided_at >= $start
+        GROUP BY subject_id
+    )
+), in_period AS (
+    SELECT * FROM latest_decisions WHERE decided_at < $end
 ), latest_outcomes AS (
-    SELECT * FROM (
-        SELECT subject_id, inspected, irregularity_found, revenue_recovered, officer_id,
-               seizure_commodity IS NOT NULL OR seizure_value IS NOT NULL AS seized, seizure_value,
-               row_number() OVER (PARTITION BY subject_id ORDER BY version DESC, recorded_at DESC) AS newest
-        FROM outcomes WHERE stream = $stream
-    ) WHERE newest = 1
-), subjects AS (
-    SELECT d.*, coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
-           CASE WHEN o.inspected THEN coalesce(o.revenue_recovered, 0) ELSE 0 END AS revenue,
-           coalesce(o.seized, false) AS seized, coalesce(o.seizure_value, 0) AS seizure_value, o.officer_id,
-           d.lane IN ('red', 'yellow') AND NOT coalesce(d.random_selection, false) AS targeted
-    FROM latest_decisions d LEFT JOIN latest_outcomes o USING (subject_id)
+    SELECT subject_id, unnest(newest) FROM (
+        SELECT subject_id, max_by(
+            {'inspected': inspected, 'irregularity_found': irregularity_found,
+             'revenue_recovered': revenue_recovered, 'officer_id': officer_id,
+             'seized': seizure_commodity IS NOT NULL OR seizure_value IS NOT NULL, 'seizure_value': seizure_value},
+            version::BIGINT * 100000000000000 + epoch_ms(recorded_at)
+        ) AS newest
+        FROM outcomes WHERE stream = $stream AND day >= $first_day
+        GROUP BY subject_id
+    )
 )
+SELECT d.*, coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
+       CASE WHEN o.inspected THEN coalesce(o.revenue_recovered, 0) ELSE 0 END AS revenue,
+       coalesce(o.seized, false) AS seized, coalesce(o.seizure_value, 0) AS seizure_value, o.officer_id,
+       d.lane IN ('red', 'yellow') AND NOT coalesce(d.random_selection, false) AS targeted
+FROM in_period d LEFT JOIN latest_outcomes o USING (subject_id)
 """
 
 _AGGREGATE = """
@@ -121,9 +137,12 @@ def performance_report(
     connection: duckdb.DuckDBPyConnection, period: Period, group_by: PerformanceGroup, stream: str = "declaration"
 ) -> PerformanceReport:
     """Compute the performance report over the store."""
-    parameters = {"stream": stream, "start": period.start, "end": period.end}
-    groups = _rows(connection, _GROUP_KEYS[group_by], parameters)
-    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL], parameters)
+    first_day = (period.first - timedelta(days=1)).isoformat()
+    parameters = {"stream": stream, "start": period.start, "end": period.end, "first_day": first_day}
+    connection.execute("DROP TABLE IF EXISTS subjects")
+    connection.execute(_SUBJECTS, parameters)
+    groups = _rows(connection, _GROUP_KEYS[group_by])
+    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL])
     total = totals[0] if totals else _row(("all", *([0] * 16)))
     return PerformanceReport(
         stream=stream,
@@ -135,8 +154,8 @@ def performance_report(
     )
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, key: str, parameters: dict[str, object]) -> list[PerformanceRow]:
-    result = connection.execute(_SUBJECTS + _AGGREGATE.format(key=key), parameters).fetchall()
+def _rows(connection: duckdb.DuckDBPyConnection, key: str) -> list[PerformanceRow]:
+    result = connection.execute(_AGGREGATE.format(key=key)).fetchall()
     return [_row(values) for values in result]
 
 

@@ -1,4 +1,9 @@
-"""Reading the store with DuckDB: one view per dataset over its Parquet files (empty when it has none)."""
+"""Reading the store with DuckDB: one view per dataset over its Parquet files (empty when it has none).
+
+Every file of a dataset has the dataset's schema (the sink writes nothing else), so the files are read by
+position, without `union_by_name`, which would open every file's footer when a view is bound. A column added to
+a dataset later needs `union_by_name` here (or the old files rewritten).
+"""
 
 import duckdb
 import pyarrow as pa
@@ -12,11 +17,12 @@ def connect(layout: StoreLayout, personal: bool = False, threads: int = 2) -> du
     """An in-memory DuckDB connection with a view per dataset; the personal dataset only when asked for."""
     connection = duckdb.connect(config={"threads": threads})
     connection.execute("SET TimeZone = 'UTC'")  # weeks and days of the reports are UTC
+    connection.execute("SET enable_progress_bar = false")
     for dataset in DATASETS.values():
         if dataset.personal and not personal:
             continue
         if layout.has_files(dataset):
-            source = f"read_parquet('{_quoted(layout.glob(dataset))}', hive_partitioning = true, union_by_name = true)"
+            source = f"read_parquet('{_quoted(layout.glob(dataset))}', hive_partitioning = true)"
             connection.execute(f"CREATE VIEW {dataset.name} AS SELECT * FROM {source}")  # noqa: S608
         else:
             empty = pa.Table.from_batches([], dataset.schema.append(pa.field("day", pa.string())))
