@@ -22,7 +22,7 @@ from tests.deploy.promql import REPO
 
 K8S = REPO / "deploy" / "k8s"
 OVERLAYS = ["dev", "prod"]
-SERVICES = {"ingest": 8001, "scoring": 8002, "watchlist": 8003, "api-gateway": 8000}
+SERVICES = {"ingest": 8001, "scoring": 8002, "watchlist": 8003, "api-gateway": 8000, "analytics": 8004}
 KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]  # the oldest supported upstream at writing, and the newest schemas
 MEMORY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
 
@@ -476,6 +476,18 @@ KAFKA_ACCESS = {
         "outcomes": {"Write"},
         "apikeys": {"Read", "Write"},
     },
+    "analytics": {
+        "declarations": {"Read"},
+        "passengers": {"Read"},
+        "containers": {"Read"},
+        "decisions": {"Read"},
+        "outcomes": {"Read"},
+        "apikeys": {"Read"},
+        "declarations.dlq": {"Write"},
+        "passengers.dlq": {"Write"},
+        "containers.dlq": {"Write"},
+        "decisions.dlq": {"Write"},
+    },
 }
 
 
@@ -534,7 +546,7 @@ def test_kafka_authenticates_every_client_and_each_service_reaches_only_its_topi
             readers_of_keys.add(service)
         consumed = {topic for topic, ops in access.items() if "Read" in ops} - {"apikeys", "watchlist", "selections"}
         if consumed:  # consumer groups of the batch consumers; the followers of compacted topics use none
-            prefix = {"scoring": "SCORING", "api-gateway": "GATEWAY"}[service]
+            prefix = {"scoring": "SCORING", "api-gateway": "GATEWAY", "analytics": "ANALYTICS"}[service]
             group = config["data"][f"PORTCULLIS_{prefix}_GROUP_ID"]
             assert groups == {group: ("prefix" if service == "scoring" else "literal", {"Read", "Describe"})}
         else:
@@ -542,7 +554,7 @@ def test_kafka_authenticates_every_client_and_each_service_reaches_only_its_topi
     # Key hashes are readable by the services that check keys, and the operators' admin user only.
     admin_topics, _ = _acls(users["admin-kafka"])
     assert admin_topics == {"apikeys": {"Read", "Write", "Describe"}}
-    assert readers_of_keys == {"ingest", "watchlist", "api-gateway"}
+    assert readers_of_keys == {"ingest", "watchlist", "api-gateway", "analytics"}
     holders = {name for name, user in users.items() if "apikeys" in _acls(user)[0]}
     assert holders == {users_of(service, deployments) for service in readers_of_keys} | {"admin-kafka"}
 
