@@ -75,25 +75,38 @@ class StoreLayout:
             self._high_water[key] = highest
         return self._high_water[key]
 
-    def write(self, dataset: Dataset, topic: str, partition: int, day: date, table: pa.Table) -> Path:
-        """Write one file durably (aside, fsync, rename, fsync the folder) and advance the partition's high water."""
+    def write(
+        self, dataset: Dataset, topic: str, partition: int, day: date, table: pa.Table, sync_folder: bool = True
+    ) -> Path:
+        """Write one file durably (aside, fsync, rename, fsync the folder) and advance the partition's high water.
+
+        With `sync_folder` False the caller fsyncs the file's folder (`sync_folders`) before it relies on the file:
+        one folder sync for a batch's files rather than one per file.
+        """
         offsets = table.column("kafka_offset")
         first, last = int(offsets[0].as_py()), int(offsets[-1].as_py())
         folder = self.folder(dataset) / f"day={day.isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / file_name(topic, partition, first, last)
-        self._write_file(table, target)
+        self._write_file(table, target, sync_folder)
         self._high_water[(dataset.name, topic, partition)] = last
         return target
 
     @staticmethod
-    def _write_file(table: pa.Table, target: Path) -> None:
+    def sync_folders(folders: set[Path]) -> None:
+        """fsync folders whose new files' names must survive a crash."""
+        for folder in folders:
+            _fsync_folder(folder)
+
+    @staticmethod
+    def _write_file(table: pa.Table, target: Path, sync_folder: bool = True) -> None:
         partial = target.with_name(target.name + PARTIAL_SUFFIX)
         pq.write_table(table, partial, compression="zstd")
         with partial.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, target)
-        _fsync_folder(target.parent)
+        if sync_folder:
+            _fsync_folder(target.parent)
 
     def compact(self, dataset: Dataset, day: date) -> int:
         """Merge each topic partition's files of a day into one; return how many files were merged away."""

@@ -8,6 +8,7 @@ import asyncio
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -65,23 +66,29 @@ class HistorySink:
                 dead.append(DeadLetter(record, "the message is not a JSON object"))
                 continue
             partitions[(record.topic, record.partition)].append((record, message))
+        folders: set[Path] = set()
         for (topic, partition), rows in partitions.items():
             rows.sort(key=lambda row: row[0].offset)
             for dataset in self._datasets[topic]:
-                self._write_partition(dataset, topic, partition, rows)
+                folders |= self._write_partition(dataset, topic, partition, rows)
+        # The files are fsynced each; their names are durable once their folders are (before the offsets commit).
+        self._layout.sync_folders(folders)
         return dead
 
-    def _write_partition(self, dataset: Dataset, topic: str, partition: int, rows: list[_Row]) -> None:
+    def _write_partition(self, dataset: Dataset, topic: str, partition: int, rows: list[_Row]) -> set[Path]:
         high_water = self._layout.high_water(dataset, topic, partition)
         fresh = [row for row in rows if row[0].offset > high_water]
         if len(fresh) < len(rows):
             ROWS_SKIPPED.labels(dataset.name).inc(len(rows) - len(fresh))
         # Runs of consecutive records of one day, in offset order: the files' highest offset stays a safe point.
+        folders = set()
         for day, run in groupby(fresh, key=lambda row: _day(row[0].timestamp)):
             chunk = list(run)
-            self._layout.write(dataset, topic, partition, day, to_table(dataset, chunk))
+            path = self._layout.write(dataset, topic, partition, day, to_table(dataset, chunk), sync_folder=False)
+            folders.add(path.parent)
             ROWS_WRITTEN.labels(dataset.name).inc(len(chunk))
             FILES_WRITTEN.labels(dataset.name).inc()
+        return folders
 
 
 def to_table(dataset: Dataset, rows: list[_Row]) -> pa.Table:
