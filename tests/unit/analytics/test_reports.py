@@ -6,6 +6,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,16 @@ def test_time_release_total_counts_each_declaration_once_whatever_the_grouping(
     assert by_agency.total.declarations == sum(1 for _ in _arrived_in_period(month))
     assert by_agency.total.share_within_target is not None
     assert 0 < by_agency.total.share_within_target < 1
+
+
+def test_reports_over_an_empty_store_answer_zeros_not_errors(tmp_path: Path) -> None:
+    empty = StoreLayout(tmp_path / "store", tmp_path / "personal")
+    with connect(empty) as connection:
+        performance = performance_report(connection, PERIOD, PerformanceGroup.RULE)
+        release = time_release_report(connection, PERIOD, TimeReleaseGroup.AGENCY, TARGET_HOURS)
+    assert performance.groups == []
+    assert performance.total.records == 0
+    assert performance.total.random_hit_rate is None
+    assert release.groups == []
+    assert release.total.declarations == 0
+    assert release.total.largest_stage is None
