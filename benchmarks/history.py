@@ -280,8 +280,9 @@ def _records(declarations: int) -> tuple[list[Any], dict[str, int]]:
     return [replace(record, timestamp=now_ms + int(index / per_ms)) for index, record in enumerate(records)], counts
 
 
-def sink_rate_in_process(declarations: int = 20_000, batch: int = 5000) -> dict[str, object]:
-    """The sink's handler alone: real messages of a generated month, in batches, to files on this disk."""
+def sink_rate_in_process(declarations: int = 20_000, batch: int = 20_000) -> dict[str, object]:
+    """The sink's handler alone: real messages of a generated month, in batches of the service's max_batch, to files on
+    this disk."""
     records, counts = _records(declarations)
     with tempfile.TemporaryDirectory(prefix="portcullis-sink-bench-") as scratch:
         sink = HistorySink(StoreLayout(Path(scratch) / "s", Path(scratch) / "p"), KafkaSettings())
