@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from portcullis.analytics.reports.performance import PerformanceGroup, performance_report
-from portcullis.analytics.reports.period import Period, wilson_interval
+from portcullis.analytics.reports.period import Period, stratified_estimate, wilson_interval
 from portcullis.analytics.reports.time_release import STAGES, TimeReleaseGroup, time_release_report
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.reader import connect
@@ -85,6 +85,7 @@ def _expected_performance(rows: list[Truth]) -> dict[str, object]:
         "red_inspections": len(red),
         "red_hits": sum(t.hit for t in red),
         "red_revenue": pytest.approx(red_revenue),
+        "random_selections": sum(t.random_selection for t in rows),
     }
 
 
@@ -105,20 +106,39 @@ def test_performance_per_group_equals_the_ground_truth(
         assert {name: got[key][name] for name in expected} == expected, key
 
 
-def test_random_selection_estimates_non_compliance_with_an_interval_that_covers_the_truth(
+def test_random_selection_and_the_strata_estimate_non_compliance_with_intervals_that_cover_the_truth(
     month: HistoryMonth, layout: StoreLayout
 ) -> None:
     with connect(layout) as connection:
         total = performance_report(connection, PERIOD, PerformanceGroup.LANE).total
     in_period = list(filter(_in_period, month.truth))
     assert total.records == len(in_period)
-    random_inspected = [t for t in in_period if t.random_selection and t.inspected]
-    assert total.random_inspections == len(random_inspected) > 300
+    # Random selection draws from the declarations that would have been green: it estimates their non-compliance.
+    would_be_green = [t for t in in_period if t.lane == "green" or t.random_selection]
+    green_truth = sum(t.non_compliant for t in would_be_green) / len(would_be_green)
+    assert total.random_inspections > 300
     assert total.random_hit_rate_low is not None
     assert total.random_hit_rate_high is not None
-    assert total.random_hit_rate_low <= TRUE_NON_COMPLIANCE <= total.random_hit_rate_high
+    assert total.random_hit_rate_low <= green_truth <= total.random_hit_rate_high
     assert (total.random_hit_rate_low, total.random_hit_rate_high) == pytest.approx(
         wilson_interval(total.random_hits, total.random_inspections)
+    )
+    # With the inspected yellow and risk-selected red strata, the estimate is of all declarations.
+    overall_truth = sum(t.non_compliant for t in in_period) / len(in_period)
+    assert total.non_compliance_low is not None
+    assert total.non_compliance_high is not None
+    assert total.non_compliance_low <= overall_truth <= total.non_compliance_high
+    assert total.non_compliance_low <= TRUE_NON_COMPLIANCE <= total.non_compliance_high
+    strata = []
+    for members in (
+        would_be_green,
+        [t for t in in_period if t.lane == "yellow"],
+        [t for t in in_period if t.lane == "red" and not t.random_selection],
+    ):
+        sampled = [t for t in members if t.inspected and (t.random_selection or t.lane != "green")]
+        strata.append((len(members), len(sampled), sum(t.hit for t in sampled)))
+    assert (total.non_compliance_estimate, total.non_compliance_low, total.non_compliance_high) == pytest.approx(
+        stratified_estimate(strata)
     )
     # Risk selection finds more than chance, and lift says by how much.
     assert total.targeted_hit_rate is not None
@@ -194,7 +214,7 @@ def test_time_release_per_group_and_stage_equals_the_ground_truth(
             assert figures.median_hours == pytest.approx(statistics.median(values), rel=1e-6)
             assert figures.p90_hours == pytest.approx(_quantile(values, 0.9), rel=1e-6)
             both = [d for d in durations if figures.stage in d and "end_to_end" in d]
-            share = sum(d[figures.stage] for d in both) / sum(d["end_to_end"] for d in both)
+            share = sum(d[figures.stage] for d in both) / sum(d["end_to_end"] for d in durations if "end_to_end" in d)
             assert figures.share_of_total == pytest.approx(share, rel=1e-6)
             shares[figures.stage] = share
         contributing = {s: v for s, v in shares.items() if s not in ("end_to_end", "decision_to_release")}

@@ -19,7 +19,8 @@ _WINDOW = "over the last PORTCULLIS_ANALYTICS_METRICS_WINDOW_DAYS days (declarat
 HIT_RATE = Gauge("portcullis_report_hit_rate", f"Hits per inspection {_WINDOW}", ["selection"])
 NON_COMPLIANCE = Gauge(
     "portcullis_report_non_compliance_estimate",
-    f"Random selection's hit rate and its 95% Wilson interval {_WINDOW}",
+    f"Estimated share of non-compliant declarations (strata: random selections, yellow, red) and its 95% interval "
+    f"{_WINDOW}",
     ["bound"],
 )
 TARGETING_LIFT = Gauge("portcullis_report_targeting_lift", f"Hit rate of risk selection over random {_WINDOW}")
@@ -48,9 +49,9 @@ def refresh_headline_metrics(layout: StoreLayout, settings: AnalyticsSettings, t
     for selection, rate in rates.items():
         HIT_RATE.labels(selection).set(rate if rate is not None else float("nan"))
     bounds = {
-        "estimate": performance.random_hit_rate,
-        "low": performance.random_hit_rate_low,
-        "high": performance.random_hit_rate_high,
+        "estimate": performance.non_compliance_estimate,
+        "low": performance.non_compliance_low,
+        "high": performance.non_compliance_high,
     }
     for bound, value in bounds.items():
         NON_COMPLIANCE.labels(bound).set(value if value is not None else float("nan"))

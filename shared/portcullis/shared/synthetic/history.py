@@ -154,22 +154,22 @@ def _declaration(
     hit, revenue, seized, seizure_value, officer = False, Decimal(0), False, Decimal(0), None
     if inspected:
         officer = rng.choice(OFFICERS)
-        # A yellow (documentary) check misses some; a physical one (red) finds what there is.
-        hit = non_compliant and (lane == "red" or rng.random() < 0.7)
+        # An inspection finds what there is; 5% of first reports are wrong and corrected later (version 2).
+        hit = non_compliant
         revenue = Decimal(str(round(rng.uniform(100, 20_000), 2))) if hit else Decimal(0)
         seized = hit and rng.random() < 0.25
         seizure_value = Decimal(str(round(rng.uniform(500, 50_000), 2))) if seized else Decimal(0)
         inspected_at = moments.get("inspection_finished") or moments.get("documents_received") or decided_at
+        corrected = rng.random() < 0.05
+        reported = (not hit, Decimal(0), False, Decimal(0)) if corrected else (hit, revenue, seized, seizure_value)
+        if corrected and not hit:  # the first report claimed a finding that was not there
+            reported = (True, Decimal("100.00"), False, Decimal(0))
         outcome = _outcome(
-            declaration_id, lane, score, model_version, random_selection, decided_at, inspected_at, officer, hit,
-            revenue, seized, seizure_value, version=1,
+            declaration_id, lane, score, model_version, random_selection, decided_at, inspected_at, officer,
+            *reported, version=1,
         )  # fmt: skip
         month.add("outcomes", declaration_id, outcome, inspected_at + timedelta(minutes=5))
-        if rng.random() < 0.05:  # a correction: the officer's first report was wrong
-            hit = not hit
-            revenue = Decimal(str(round(rng.uniform(100, 20_000), 2))) if hit else Decimal(0)
-            seized = seized and hit
-            seizure_value = seizure_value if seized else Decimal(0)
+        if corrected:
             correction = _outcome(
                 declaration_id, lane, score, model_version, random_selection, decided_at, inspected_at, officer,
                 hit, revenue, seized, seizure_value, version=2,

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, Field
 
-from portcullis.analytics.reports.period import Period, ratio, wilson_interval
+from portcullis.analytics.reports.period import Period, ratio, stratified_estimate, wilson_interval
 
 
 class PerformanceGroup(StrEnum):
@@ -85,7 +85,8 @@ SELECT grp, count(*), count_if(lane IN ('red', 'yellow')), count_if(lane = 'red'
        count_if(targeted AND inspected), count_if(targeted AND inspected AND hit),
        count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected),
        count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected AND hit),
-       sum(CASE WHEN lane = 'red' AND NOT coalesce(random_selection, false) THEN revenue ELSE 0 END)::DOUBLE
+       sum(CASE WHEN lane = 'red' AND NOT coalesce(random_selection, false) THEN revenue ELSE 0 END)::DOUBLE,
+       count_if(coalesce(random_selection, false))
 FROM (SELECT *, {key} AS grp FROM subjects)
 GROUP BY grp ORDER BY grp
 """
@@ -119,6 +120,13 @@ class PerformanceRow(BaseModel):
     red_precision: float | None = Field(description="red_hits / red_inspections")
     red_revenue: float
     red_revenue_share: float | None = Field(description="Share of the revenue recovered that red selections found")
+    random_selections: int = Field(description="Subjects selected at random (from those that would have been green)")
+    non_compliance_estimate: float | None = Field(
+        description="Share of all subjects estimated non-compliant: the hit rates of the strata (random selections "
+        "for would-be-green, inspections of yellow and of risk-selected red) weighted by the strata's sizes"
+    )
+    non_compliance_low: float | None = Field(description="Lower end of its 95% interval (normal, by strata)")
+    non_compliance_high: float | None = Field(description="Upper end of its 95% interval")
 
 
 class PerformanceReport(BaseModel):
@@ -143,7 +151,7 @@ def performance_report(
     connection.execute(_SUBJECTS, parameters)
     groups = _rows(connection, _GROUP_KEYS[group_by])
     totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL])
-    total = totals[0] if totals else _row(("all", *([0] * 16)))
+    total = totals[0] if totals else _row(("all", *([0] * 17)))
     return PerformanceReport(
         stream=stream,
         period_from=period.first.isoformat(),
@@ -178,6 +186,7 @@ def _row(values: tuple[Any, ...]) -> PerformanceRow:
         red_inspections,
         red_hits,
         red_revenue,
+        random_selections,
     ) = values
     counts = [int(value) for value in (records, selections, red, yellow, inspections, hits, seizures)]
     random_n, random_k = int(random_inspections), int(random_hits)
@@ -188,6 +197,14 @@ def _row(values: tuple[Any, ...]) -> PerformanceRow:
     random_rate = ratio(random_k, random_n)
     targeted_rate = ratio(targeted_k, targeted_n)
     interval = wilson_interval(random_k, random_n)
+    # Strata: would-be-green (random selections inspected), yellow (inspected), risk-selected red (inspected).
+    selected_at_random = int(random_selections)
+    strata = [
+        (counts[0] - counts[2] - counts[3] + selected_at_random, random_n, random_k),
+        (counts[3], targeted_n - red_n, targeted_k - red_k),
+        (counts[2] - selected_at_random, red_n, red_k),
+    ]
+    estimate = stratified_estimate(strata)
     return PerformanceRow(
         group=str(group),
         records=counts[0],
@@ -214,4 +231,8 @@ def _row(values: tuple[Any, ...]) -> PerformanceRow:
         red_precision=ratio(red_k, red_n),
         red_revenue=red_revenue_total,
         red_revenue_share=ratio(red_revenue_total, revenue_total),
+        random_selections=selected_at_random,
+        non_compliance_estimate=estimate[0] if estimate else None,
+        non_compliance_low=estimate[1] if estimate else None,
+        non_compliance_high=estimate[2] if estimate else None,
     )

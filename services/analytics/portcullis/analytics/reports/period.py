@@ -36,3 +36,24 @@ def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -
 def ratio(part: float, whole: float) -> float | None:
     """part / whole, or None when whole is 0."""
     return part / whole if whole else None
+
+
+def stratified_estimate(
+    strata: list[tuple[int, int, int]], z: float = 1.959963984540054
+) -> tuple[float, float, float] | None:
+    """A proportion over strata of (size, sampled, hits): each stratum's sample rate weighted by its size, with a
+    normal 95% interval from the strata's variances; None when a stratum with members has no sample."""
+    population = sum(size for size, _, _ in strata)
+    if population <= 0:
+        return None
+    estimate = variance = 0.0
+    for size, sampled, hits in strata:
+        if size <= 0:
+            continue
+        if sampled <= 0:
+            return None
+        share, weight = hits / sampled, size / population
+        estimate += weight * share
+        variance += weight * weight * share * (1 - share) / sampled
+    half = z * variance**0.5
+    return estimate, max(0.0, estimate - half), min(1.0, estimate + half)

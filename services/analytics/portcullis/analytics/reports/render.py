@@ -53,7 +53,7 @@ def time_release_csv(report: TimeReleaseReport) -> str:
 
 
 def performance_chart(report: PerformanceReport, fmt: ChartFormat = "svg") -> bytes:
-    """Hit rate of inspections per group, against the random selection's estimate of non-compliance."""
+    """Hit rate of inspections per group, against the estimated non-compliance of all declarations."""
     rows = sorted(report.groups, key=lambda row: row.inspections, reverse=True)[:MAX_CHART_GROUPS]
     rows.sort(key=lambda row: row.group)
     figure, axes = plt.subplots(figsize=(9, 4.8), layout="constrained")
@@ -64,15 +64,16 @@ def performance_chart(report: PerformanceReport, fmt: ChartFormat = "svg") -> by
         axes.annotate(f"{row.hits}/{row.inspections}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                       ha="center", va="bottom", fontsize=8)  # fmt: skip
     total = report.total
-    if total.random_hit_rate is not None and total.random_hit_rate_low is not None:
-        low, high = 100 * total.random_hit_rate_low, 100 * (total.random_hit_rate_high or 0)
-        axes.axhspan(low, high, color="#2980b9", alpha=0.2, label="random selection, 95% interval")
-        axes.axhline(100 * total.random_hit_rate, color="#2980b9", label="non-compliance estimate (random)")
+    if total.non_compliance_estimate is not None and total.non_compliance_low is not None:
+        low, high = 100 * total.non_compliance_low, 100 * (total.non_compliance_high or 0)
+        axes.axhspan(low, high, color="#2980b9", alpha=0.2, label="estimated non-compliance, 95% interval")
+        axes.axhline(100 * total.non_compliance_estimate, color="#2980b9", label="estimated non-compliance")
     axes.set_ylabel("hit rate (%)")
     axes.set_xlabel(report.group_by.value)
     axes.set_title(f"Inspection hit rate by {report.group_by.value}, {report.period_from} to {report.period_to}")
     axes.tick_params(axis="x", labelrotation=45 if len(rows) > 6 else 0)
-    axes.legend(fontsize=8, loc="upper right")
+    axes.set_ylim(0, max([*rates, 100 * (total.non_compliance_high or 0)], default=0) * 1.15 or 1)
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     return _save(figure, fmt)
 
 
@@ -97,7 +98,7 @@ def time_release_chart(report: TimeReleaseReport, fmt: ChartFormat = "svg") -> b
     axes.set_xlabel("hours")
     axes.set_xlim(0, max([*left, report.target_hours]) * 1.6 or 1)
     axes.set_title(f"Time release by {report.group_by.value}, {report.period_from} to {report.period_to}")
-    axes.legend(fontsize=8, loc="lower right")
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, frameon=False)
     return _save(figure, fmt)
 
 

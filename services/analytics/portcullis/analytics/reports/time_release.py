@@ -100,7 +100,7 @@ class StageFigures(BaseModel):
     median_hours: float | None
     p90_hours: float | None
     share_of_total: float | None = Field(
-        description="The stage's time over the end-to-end time, summed over declarations with both measured"
+        description="The stage's time (of declarations released) over the end-to-end time of all released ones"
     )
 
 
@@ -160,7 +160,7 @@ def _rows(connection: duckdb.DuckDBPyConnection, key: str, target_hours: float) 
         complete = f"{name} IS NOT NULL AND end_to_end IS NOT NULL"
         figures.append(
             f"count({name}), avg({name}), median({name}), quantile_cont({name}, 0.9), "
-            f"sum(CASE WHEN {complete} THEN {name} END), sum(CASE WHEN {complete} THEN end_to_end END)"
+            f"sum(CASE WHEN {complete} THEN {name} END), sum(end_to_end)"
         )
     # Stage names and grouping keys come from the tables above, never from a request.
     query = (
