@@ -25,6 +25,8 @@ from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
+DECLARATIONS = 1500
+
 DATASET_TOPICS = {
     "declarations": "declarations",
     "decisions": "decisions",
@@ -56,7 +58,7 @@ async def _ensure_clearance_topic(kafka: KafkaSettings) -> None:
 
 async def _produce(kafka: KafkaSettings) -> dict[str, int]:
     """Publish a generated month and some passenger records; return how many messages each topic got."""
-    month = generate_history(declarations=2500, seed=7)
+    month = generate_history(declarations=DECLARATIONS, seed=7)
     passengers = generate_passengers(600, seed=7)
     messages = [
         Message(kafka.topic(topic), key.encode(), orjson.dumps(value))
@@ -91,6 +93,7 @@ def _stored(folder: Path, dataset: str) -> tuple[int, int]:
     return int(rows), int(distinct)
 
 
+@pytest.mark.timeout(600)  # three command-line runs and two service starts on a busy machine
 async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path: Path, kafka: KafkaSettings) -> None:
     await _ensure_clearance_topic(kafka)
     services = ServiceSet(tmp_path, kafka, tmp_path / "models")  # analytics needs no model
@@ -171,7 +174,7 @@ async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path:
 
             await wait_for(reports_answer, 20, 0.2)
             report = (await client.get("/v1/reports/performance", params=period, headers=reader)).json()
-            assert report["total"]["records"] == 2500
+            assert report["total"]["records"] == DECLARATIONS
             csv = await client.get("/v1/reports/time-release", params={**period, "format": "csv"}, headers=reader)
             assert csv.headers["content-type"].startswith("text/csv")
             assert csv.text.splitlines()[0].startswith("from,to,group_by,group")

@@ -48,8 +48,15 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
                 publisher = Publisher(settings.kafka)  # dead letters
                 stack.push_async_callback(publisher.close)
                 sink = HistorySink(layout, settings.kafka)
+                # By pattern: a topic created later (clearance-events, by its stream's release) joins within minutes.
                 consumer = BatchConsumer(
-                    settings.sink_kafka(), sink.topics, settings.group_id, sink.handle, publisher, settings.max_batch
+                    settings.sink_kafka(),
+                    sink.topics,
+                    settings.group_id,
+                    sink.handle,
+                    publisher,
+                    settings.max_batch,
+                    subscribe_pattern=True,
                 )
                 consumer.start()
                 stack.push_async_callback(consumer.close)
