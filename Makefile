@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 RUN := .run
-PACKAGES := -e shared -e cli -e services/ingest -e services/scoring -e services/watchlist -e services/api-gateway
+PACKAGES := -e shared -e cli -e services/ingest -e services/scoring -e services/watchlist -e services/api-gateway -e services/analytics
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
@@ -22,7 +22,7 @@ $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml cli/pyproje
 
 install: $(STAMP) ## Install everything for development into .venv (the `portcullis` command included)
 
-up: install ## Start the broker, train the default model if missing, start the four services; wait until ready
+up: install ## Start the broker, train the default model if missing, start the five services; wait until ready
 	$(BIN)/portcullis dev up
 
 down: ## Stop exactly what `make up` started (services and broker)

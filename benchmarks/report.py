@@ -142,4 +142,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         "```",
         "",
     ]
+    if "history" in results:
+        from benchmarks.history import render_markdown as history_markdown
+
+        lines += ["", *history_markdown(results["history"])]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import kafka_paths, services_bench
+from benchmarks import history, kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry
@@ -86,6 +86,8 @@ def main() -> None:
                 services, documents[:5000], rates=[500, 1000, 2000], seconds=10, broker_pid=_local_broker_pid()
             )
         )
+        # The history store: a report over 1,000,000 stored declarations, and the sink's rate.
+        results["history"] = history.run(bootstrap, folder / "history-bench")
     results["screening"] = screening_results
     results["machine"] = _machine()
     results["broker"] = _kafka_version()

@@ -3,14 +3,14 @@
 # base image BASE_IMAGE (built from Debian packages by scripts/build-base-image.sh when it is the default and
 # missing). Podman's layer cache keeps rebuilds short: the dependency layer is rebuilt only when a
 # pyproject.toml or constraints.txt changes. Prints each build's time and each image's size.
-#   BASE_IMAGE=...  IMAGE_TAG=latest  PODMAN_RUNTIME=runc  SERVICES="ingest scoring watchlist api-gateway"
+#   BASE_IMAGE=...  IMAGE_TAG=latest  PODMAN_RUNTIME=runc  SERVICES="ingest scoring watchlist api-gateway analytics"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEFAULT_BASE=localhost/portcullis/python-base:3.11-bookworm
 BASE_IMAGE="${BASE_IMAGE:-$DEFAULT_BASE}"
 IMAGE_TAG="${IMAGE_TAG:-latest}"
-SERVICES="${SERVICES:-ingest scoring watchlist api-gateway}"
+SERVICES="${SERVICES:-ingest scoring watchlist api-gateway analytics}"
 # Debian's podman runs as root here with runc and explicit limits (crun and the inherited limits fail in
 # some sandboxes).
 PODMAN=(podman --runtime "${PODMAN_RUNTIME:-runc}")

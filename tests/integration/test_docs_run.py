@@ -1,7 +1,7 @@
 """The README's and the docs' shell examples, run as a reader would run them, against a stack that `make up` starts.
 
 The stack is started by `portcullis dev up` (the code path of `make up`: topics, default model, development keys,
-four services, auth on) with a run folder, ports and a topic prefix of its own on the test broker, so it collides
+five services, auth on) with a run folder, ports and a topic prefix of its own on the test broker, so it collides
 neither with a developer's `make up` nor with other tests. Every ```sh / ```bash block of the documents below
 with a line that calls `curl` or `portcullis` runs in bash, in the documents' order, unless SKIPPED names it
 (with the reason). The blocks' ports and `.run/` are this stack's; nothing else of the text is changed except
@@ -181,8 +181,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # The reader's working directory: the project's data, and `.run` the stack's run folder.
     (workdir / "data").symlink_to(REPO / "data")
     (workdir / ".run").symlink_to(run_dir)
-    gateway, ingest, scoring, watchlist = free_ports(4)
-    ports = {"8000": gateway, "8001": ingest, "8002": scoring, "8003": watchlist}
+    gateway, ingest, scoring, watchlist, analytics = free_ports(5)
+    ports = {"8000": gateway, "8001": ingest, "8002": scoring, "8003": watchlist, "8004": analytics}
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -194,6 +194,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PORTCULLIS_INGEST_PORT": str(ingest),
         "PORTCULLIS_SCORING_PORT": str(scoring),
         "PORTCULLIS_WATCHLIST_PORT": str(watchlist),
+        "PORTCULLIS_ANALYTICS_PORT": str(analytics),
         "PORTCULLIS_CORS_ORIGINS": "https://inspection.customs.example",  # the CORS example's setting
         "COLUMNS": "200",
     }
@@ -231,7 +232,7 @@ portcullis() {{
 
 
 def _localise(text: str, stack: Stack) -> str:
-    text = re.sub(r"(127\.0\.0\.1|localhost):(800[0-3])\b", lambda m: f"127.0.0.1:{stack.ports[m.group(2)]}", text)
+    text = re.sub(r"(127\.0\.0\.1|localhost):(800[0-4])\b", lambda m: f"127.0.0.1:{stack.ports[m.group(2)]}", text)
     text = text.replace(".venv/bin/portcullis", "portcullis")
     for pattern, replacement in CAPS:
         text = pattern.sub(replacement, text)

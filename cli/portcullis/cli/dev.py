@@ -1,4 +1,4 @@
-"""`portcullis dev`: the whole system on this machine (broker, default model, four services), and its teardown.
+"""`portcullis dev`: the whole system on this machine (broker, default model, five services), and its teardown.
 
 Everything it writes goes to the run folder (PORTCULLIS_RUN_DIR, default the project's `.run/`); ports come from
 PORTCULLIS_<SERVICE>_PORT and Kafka from PORTCULLIS_KAFKA_*, so a second stack (a test's) can run beside `make up`
@@ -51,6 +51,7 @@ SERVICES = [
     Service("api-gateway", "portcullis.gateway", "PORTCULLIS_GATEWAY_PORT", 8000),
     Service("scoring", "portcullis.scoring", "PORTCULLIS_SCORING_PORT", 8002),
     Service("ingest", "portcullis.ingest", "PORTCULLIS_INGEST_PORT", 8001),
+    Service("analytics", "portcullis.analytics", "PORTCULLIS_ANALYTICS_PORT", 8004),
 ]
 
 
@@ -84,7 +85,7 @@ def _ready(service: Service) -> bool:
 @app.command()
 def up(timeout_s: float = typer.Option(180, help="How long to wait for every service to be ready")) -> None:
     """Start the broker (unless PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS names another Kafka), train the default
-    model if there is none, start the four services and wait until all are ready."""
+    model if there is none, start the five services and wait until all are ready."""
     state = _load_state()
     pids: dict[str, int] = {k: int(v) for k, v in dict(state.get("pids", {})).items()}  # type: ignore[call-overload]
     started_broker = bool(state.get("started_broker", False))
@@ -195,10 +196,13 @@ def _service_environment(kafka: KafkaSettings) -> dict[str, str]:
         "PORTCULLIS_SCORING_MODEL_REGISTRY": str(folder / "models"),
         "PORTCULLIS_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'gateway.db'}",
         "PORTCULLIS_WATCHLIST_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'watchlist.db'}",
+        "PORTCULLIS_ANALYTICS_STORE_PATH": str(folder / "history"),
+        "PORTCULLIS_ANALYTICS_PERSONAL_STORE_PATH": str(folder / "history-personal"),
     }
     if kafka.topic_prefix:
         defaults["PORTCULLIS_SCORING_GROUP_ID"] = f"{kafka.topic_prefix}portcullis-scoring"
         defaults["PORTCULLIS_GATEWAY_GROUP_ID"] = f"{kafka.topic_prefix}portcullis-gateway"
+        defaults["PORTCULLIS_ANALYTICS_GROUP_ID"] = f"{kafka.topic_prefix}analytics-sink"
     return {**defaults, **os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
 
 

@@ -153,6 +153,15 @@ class ServiceSet:
                 "WATCHLIST",
                 {"PORTCULLIS_WATCHLIST_DATABASE_URL": self.watchlist_database_url},
             ),
+            "analytics": (
+                "portcullis.analytics",
+                "ANALYTICS",
+                {
+                    "PORTCULLIS_ANALYTICS_STORE_PATH": str(self.folder / "history"),
+                    "PORTCULLIS_ANALYTICS_PERSONAL_STORE_PATH": str(self.folder / "history-personal"),
+                    "PORTCULLIS_ANALYTICS_GROUP_ID": f"analytics-sink-{self.group_suffix}",
+                },
+            ),
         }[name]
         port = free_port()
         env = {

@@ -27,7 +27,7 @@ ApiKey = Annotated[
 ]
 
 
-_PORTS = {"ingest": 8001, "watchlist": 8003, "gateway": 8000}
+_PORTS = {"ingest": 8001, "watchlist": 8003, "gateway": 8000, "analytics": 8004}
 
 
 def service_url(service: str, given: str | None = None) -> str:

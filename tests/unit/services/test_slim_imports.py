@@ -15,6 +15,8 @@ FORBIDDEN = {
     "portcullis.ingest.app": HEAVY + SCREENING + ("numpy",),
     "portcullis.gateway.app": HEAVY + SCREENING + ("numpy",),
     "portcullis.watchlist.app": HEAVY,
+    # Analytics draws its charts with matplotlib and reads the store with DuckDB and pyarrow: nothing more.
+    "portcullis.analytics.app": ("lightgbm", "pandas", "scipy", "sklearn", *SCREENING),
 }
 
 # Building the app and validating one record of each stream, as ingest does on its first requests.

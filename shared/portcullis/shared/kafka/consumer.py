@@ -14,6 +14,7 @@ of the batch is handled, so one record can never stall a partition.
 
 import asyncio
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -113,9 +114,13 @@ class BatchConsumer:
         max_backoff_s: float = 30.0,
         record_attempts: int = 3,
         lag_refresh_s: float = 5.0,
+        subscribe_pattern: bool = False,
     ) -> None:
         self._settings = settings
         self._topics = topics
+        #: Subscribe to those of `topics` that exist, and to the others once they are created (a consumer of a
+        #: stream that a later release adds), rather than waiting for all of them.
+        self._subscribe_pattern = subscribe_pattern
         self._group_id = group_id
         self._handler = handler
         self._publisher = publisher
@@ -166,7 +171,11 @@ class BatchConsumer:
                 max_partition_fetch_bytes=4 * 1024 * 1024,
                 isolation_level="read_committed",
             )
-            consumer.subscribe(self._topics, listener=_Rebalance(self, consumer))
+            if self._subscribe_pattern:
+                pattern = "^(" + "|".join(re.escape(topic) for topic in self._topics) + ")$"
+                consumer.subscribe(pattern=pattern, listener=_Rebalance(self, consumer))
+            else:
+                consumer.subscribe(self._topics, listener=_Rebalance(self, consumer))
             try:
                 await consumer.start()
             except (KafkaError, OSError) as error:

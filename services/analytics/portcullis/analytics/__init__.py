@@ -1,0 +1,1 @@
+"""The analytics service: a history store of every stream in Parquet, and reports over it with DuckDB."""

@@ -1,0 +1,108 @@
+"""The analytics service: the history store's sink, and the reports over the store."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from fastapi import FastAPI
+
+from portcullis.analytics.metrics import refresh_periodically
+from portcullis.analytics.reports.routes import router as reports_router
+from portcullis.analytics.settings import AnalyticsSettings
+from portcullis.analytics.store.datasets import DATASETS
+from portcullis.analytics.store.files import StoreLayout
+from portcullis.analytics.store.routes import router as history_router
+from portcullis.analytics.store.sink import HistorySink
+from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
+from portcullis.shared.http import install_common
+from portcullis.shared.kafka import BatchConsumer, Publisher
+from portcullis.shared.logging import get_logger
+
+log = get_logger(__name__)
+
+#: Readers see the reports; analysts everything, the stored messages (and passengers' personal data) included.
+GRANTS = [
+    Grant("/v1/reports", frozenset({Role.READER, Role.ANALYST}), frozenset({"GET"})),
+    Grant("/v1/history", frozenset({Role.ANALYST}), frozenset({"GET"})),
+]
+
+
+def create_app(settings: AnalyticsSettings) -> FastAPI:
+    """Build the analytics application; the sink, retention and headline metrics start in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            app.state.keyring, app.state.keys_follower = await open_keyring(stack, settings.kafka)
+            layout = StoreLayout(settings.store_path, settings.personal_store_path)
+            for root in (settings.store_path, settings.personal_store_path):
+                root.mkdir(parents=True, exist_ok=True)
+            removed = layout.remove_partial_files() + layout.remove_covered_files()
+            if removed:
+                log.info("history_leftover_files_removed", files=removed)
+            app.state.settings = settings
+            app.state.layout = layout
+            app.state.consumer = None
+            if settings.sink:
+                publisher = Publisher(settings.kafka)  # dead letters
+                stack.push_async_callback(publisher.close)
+                sink = HistorySink(layout, settings.kafka)
+                # By pattern: a topic created later (clearance-events, by its stream's release) joins within minutes.
+                consumer = BatchConsumer(
+                    settings.sink_kafka(),
+                    sink.topics,
+                    settings.group_id,
+                    sink.handle,
+                    publisher,
+                    settings.max_batch,
+                    subscribe_pattern=True,
+                )
+                consumer.start()
+                stack.push_async_callback(consumer.close)
+                app.state.consumer = consumer
+                retention = asyncio.create_task(_maintain_periodically(layout, settings), name="history-maintenance")
+                stack.push_async_callback(_cancel, retention)
+            headline = asyncio.create_task(refresh_periodically(layout, settings), name="headline-metrics")
+            stack.push_async_callback(_cancel, headline)
+            log.info("analytics_ready", port=settings.port, store=str(settings.store_path), sink=settings.sink)
+            yield
+
+    app = FastAPI(
+        title="Portcullis analytics",
+        version="0.1.0",
+        summary="The history store of every stream, decision, outcome and clearance event; performance and "
+        "time-release reports as JSON, CSV and charts.",
+        lifespan=lifespan,
+    )
+
+    async def ready() -> dict[str, bool]:
+        checks = {"api_keys": app.state.keys_follower.caught_up.is_set(), "store": settings.store_path.is_dir()}
+        if app.state.consumer is not None:
+            checks["kafka"] = app.state.consumer.running
+        return checks
+
+    install_auth(app, "analytics", GRANTS, lambda: app.state.keyring, settings.auth)
+    install_common(app, "analytics", ready, settings.http)
+    app.include_router(reports_router)
+    app.include_router(history_router)
+    return app
+
+
+async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:
+    """Delete expired days and compact the closed ones (the last few), every `retention_check_s`."""
+    while True:
+        today = datetime.now(UTC).date()
+        for dataset in DATASETS.values():
+            try:
+                await asyncio.to_thread(layout.expire, dataset, settings.retention.days(dataset.name), today)
+                for days_ago in range(1, settings.compact_days + 1):
+                    await asyncio.to_thread(layout.compact, dataset, today - timedelta(days=days_ago))
+            except OSError as error:
+                log.warning("history_maintenance_failed", dataset=dataset.name, error=type(error).__name__)
+        await asyncio.sleep(settings.retention_check_s)
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,238 @@
+"""Performance measurement: what selection found, per group, from the store's decisions and outcomes.
+
+Each subject counts once, with its latest decision (amendments make new versions) and its latest outcome
+(a correction supersedes the report it corrects; both stay in the store).
+"""
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from portcullis.analytics.reports.period import Period, ratio, stratified_estimate, wilson_interval
+
+
+class PerformanceGroup(StrEnum):
+    """What the performance report groups by."""
+
+    ALL = "all"
+    LANE = "lane"
+    OFFICE = "office"
+    RULE = "rule"
+    MODEL_VERSION = "model_version"
+    WATCHLIST = "watchlist"
+    OFFICER = "officer"
+    WEEK = "week"
+
+
+# A subject with several rules (watchlist entries) counts in each of their groups; one with none in "none".
+_GROUP_KEYS = {
+    PerformanceGroup.ALL: "'all'",
+    PerformanceGroup.LANE: "lane",
+    PerformanceGroup.OFFICE: "coalesce(office_id, 'unknown')",
+    PerformanceGroup.RULE: "unnest(CASE WHEN len(rule_ids) = 0 THEN ['none'] ELSE rule_ids END)",
+    PerformanceGroup.MODEL_VERSION: "coalesce(model_version, 'none')",
+    PerformanceGroup.WATCHLIST: "unnest(CASE WHEN len(watchlist_entries) = 0 THEN ['none'] ELSE watchlist_entries END)",
+    PerformanceGroup.OFFICER: "coalesce(officer_id, 'no outcome')",
+    PerformanceGroup.WEEK: "strftime(decided_at, '%G-W%V')",
+}
+
+# The latest of several versions (amendments; a decision delivered twice is the same version) by a hash aggregate,
+# which is cheaper than a window over a month of decisions. Every version of a subject decided in the period is
+# decided at or after its start, and is received (`day`) at most a day before it (clock skew): older files are
+# skipped, the later ones read in full (a later version outside the period moves the subject out of it).
+_SUBJECTS = """
+CREATE TEMP TABLE subjects AS
+WITH latest_decisions AS (
+    SELECT subject_id, unnest(newest) FROM (
+        SELECT subject_id, max_by(
+            {'lane': lane, 'model_version': model_version, 'random_selection': random_selection,
+             'rule_ids': rule_ids, 'watchlist_entries': watchlist_entries, 'office_id': office_id,
+             'decided_at': decided_at},
+            version::BIGINT * 100000000000000 + epoch_ms(decided_at)
+        ) AS newest
+        FROM decisions WHERE stream = $stream AND day >= $first_day AND decided_at >= $start
+        GROUP BY subject_id
+    )
+), in_period AS (
+    SELECT * FROM latest_decisions WHERE decided_at < $end
+), latest_outcomes AS (
+    SELECT subject_id, unnest(newest) FROM (
+        SELECT subject_id, max_by(
+            {'inspected': inspected, 'irregularity_found': irregularity_found,
+             'revenue_recovered': revenue_recovered, 'officer_id': officer_id,
+             'seized': seizure_commodity IS NOT NULL OR seizure_value IS NOT NULL, 'seizure_value': seizure_value},
+            version::BIGINT * 100000000000000 + epoch_ms(recorded_at)
+        ) AS newest
+        FROM outcomes WHERE stream = $stream AND day >= $first_day
+        GROUP BY subject_id
+    )
+)
+SELECT d.*, coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
+       CASE WHEN o.inspected THEN coalesce(o.revenue_recovered, 0) ELSE 0 END AS revenue,
+       coalesce(o.seized, false) AS seized, coalesce(o.seizure_value, 0) AS seizure_value, o.officer_id,
+       d.lane IN ('red', 'yellow') AND NOT coalesce(d.random_selection, false) AS targeted
+FROM in_period d LEFT JOIN latest_outcomes o USING (subject_id)
+"""
+
+_AGGREGATE = """
+SELECT grp, count(*), count_if(lane IN ('red', 'yellow')), count_if(lane = 'red'), count_if(lane = 'yellow'),
+       count_if(inspected), count_if(inspected AND hit), sum(revenue)::DOUBLE,
+       count_if(inspected AND seized), sum(CASE WHEN inspected AND seized THEN seizure_value ELSE 0 END)::DOUBLE,
+       count_if(random_selection AND inspected), count_if(random_selection AND inspected AND hit),
+       count_if(targeted AND inspected), count_if(targeted AND inspected AND hit),
+       count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected),
+       count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected AND hit),
+       sum(CASE WHEN lane = 'red' AND NOT coalesce(random_selection, false) THEN revenue ELSE 0 END)::DOUBLE,
+       count_if(coalesce(random_selection, false))
+FROM (SELECT *, {key} AS grp FROM subjects)
+GROUP BY grp ORDER BY grp
+"""
+
+
+class PerformanceRow(BaseModel):
+    """The figures of one group."""
+
+    group: str
+    records: int = Field(description="Subjects decided in the period (each once, its latest decision)")
+    selections: int = Field(description="Subjects sent to red or yellow")
+    red: int
+    yellow: int
+    inspections: int = Field(description="Subjects with an outcome that says they were inspected")
+    hits: int = Field(description="Inspections that found an irregularity")
+    hit_rate: float | None = Field(description="hits / inspections")
+    revenue_recovered: float = Field(description="Sum of revenue recovered (in the outcomes' currency)")
+    seizures: int = Field(description="Inspections that seized goods")
+    seizure_value: float
+    random_inspections: int = Field(description="Inspections of random selections")
+    random_hits: int
+    random_hit_rate: float | None = Field(description="Unbiased estimate of the non-compliance rate")
+    random_hit_rate_low: float | None = Field(description="Lower end of its 95% Wilson interval")
+    random_hit_rate_high: float | None = Field(description="Upper end of its 95% Wilson interval")
+    targeted_inspections: int = Field(description="Inspections of risk-selected subjects (red or yellow, not random)")
+    targeted_hits: int
+    targeted_hit_rate: float | None
+    targeting_lift: float | None = Field(description="targeted_hit_rate / random_hit_rate")
+    red_inspections: int = Field(description="Inspections of subjects risk-selected for red")
+    red_hits: int
+    red_precision: float | None = Field(description="red_hits / red_inspections")
+    red_revenue: float
+    red_revenue_share: float | None = Field(description="Share of the revenue recovered that red selections found")
+    random_selections: int = Field(description="Subjects selected at random (from those that would have been green)")
+    non_compliance_estimate: float | None = Field(
+        description="Share of all subjects estimated non-compliant: the hit rates of the strata (random selections "
+        "for would-be-green, inspections of yellow and of risk-selected red) weighted by the strata's sizes"
+    )
+    non_compliance_low: float | None = Field(description="Lower end of its 95% interval (normal, by strata)")
+    non_compliance_high: float | None = Field(description="Upper end of its 95% interval")
+
+
+class PerformanceReport(BaseModel):
+    """The performance report of a period."""
+
+    report: str = "performance"
+    stream: str
+    period_from: str = Field(serialization_alias="from")
+    period_to: str = Field(serialization_alias="to")
+    group_by: PerformanceGroup
+    groups: list[PerformanceRow]
+    total: PerformanceRow
+
+
+def performance_report(
+    connection: duckdb.DuckDBPyConnection, period: Period, group_by: PerformanceGroup, stream: str = "declaration"
+) -> PerformanceReport:
+    """Compute the performance report over the store."""
+    first_day = (period.first - timedelta(days=1)).isoformat()
+    parameters = {"stream": stream, "start": period.start, "end": period.end, "first_day": first_day}
+    connection.execute("DROP TABLE IF EXISTS subjects")
+    connection.execute(_SUBJECTS, parameters)
+    groups = _rows(connection, _GROUP_KEYS[group_by])
+    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL])
+    total = totals[0] if totals else _row(("all", *([0] * 17)))
+    return PerformanceReport(
+        stream=stream,
+        period_from=period.first.isoformat(),
+        period_to=period.last.isoformat(),
+        group_by=group_by,
+        groups=groups,
+        total=total,
+    )
+
+
+def _rows(connection: duckdb.DuckDBPyConnection, key: str) -> list[PerformanceRow]:
+    result = connection.execute(_AGGREGATE.format(key=key)).fetchall()
+    return [_row(values) for values in result]
+
+
+def _row(values: tuple[Any, ...]) -> PerformanceRow:
+    (
+        group,
+        records,
+        selections,
+        red,
+        yellow,
+        inspections,
+        hits,
+        revenue,
+        seizures,
+        seizure_value,
+        random_inspections,
+        random_hits,
+        targeted_inspections,
+        targeted_hits,
+        red_inspections,
+        red_hits,
+        red_revenue,
+        random_selections,
+    ) = values
+    counts = [int(value) for value in (records, selections, red, yellow, inspections, hits, seizures)]
+    random_n, random_k = int(random_inspections), int(random_hits)
+    targeted_n, targeted_k = int(targeted_inspections), int(targeted_hits)
+    red_n, red_k = int(red_inspections), int(red_hits)
+    revenue_total = float(revenue or 0)
+    red_revenue_total = float(red_revenue or 0)
+    random_rate = ratio(random_k, random_n)
+    targeted_rate = ratio(targeted_k, targeted_n)
+    interval = wilson_interval(random_k, random_n)
+    # Strata: would-be-green (random selections inspected), yellow (inspected), risk-selected red (inspected).
+    selected_at_random = int(random_selections)
+    strata = [
+        (counts[0] - counts[2] - counts[3] + selected_at_random, random_n, random_k),
+        (counts[3], targeted_n - red_n, targeted_k - red_k),
+        (counts[2] - selected_at_random, red_n, red_k),
+    ]
+    estimate = stratified_estimate(strata)
+    return PerformanceRow(
+        group=str(group),
+        records=counts[0],
+        selections=counts[1],
+        red=counts[2],
+        yellow=counts[3],
+        inspections=counts[4],
+        hits=counts[5],
+        hit_rate=ratio(counts[5], counts[4]),
+        revenue_recovered=revenue_total,
+        seizures=counts[6],
+        seizure_value=float(seizure_value or 0),
+        random_inspections=random_n,
+        random_hits=random_k,
+        random_hit_rate=random_rate,
+        random_hit_rate_low=interval[0] if interval else None,
+        random_hit_rate_high=interval[1] if interval else None,
+        targeted_inspections=targeted_n,
+        targeted_hits=targeted_k,
+        targeted_hit_rate=targeted_rate,
+        targeting_lift=ratio(targeted_rate, random_rate) if targeted_rate is not None and random_rate else None,
+        red_inspections=red_n,
+        red_hits=red_k,
+        red_precision=ratio(red_k, red_n),
+        red_revenue=red_revenue_total,
+        red_revenue_share=ratio(red_revenue_total, revenue_total),
+        random_selections=selected_at_random,
+        non_compliance_estimate=estimate[0] if estimate else None,
+        non_compliance_low=estimate[1] if estimate else None,
+        non_compliance_high=estimate[2] if estimate else None,
+    )

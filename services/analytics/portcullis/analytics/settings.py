@@ -1,0 +1,72 @@
+"""Analytics settings (env PORTCULLIS_ANALYTICS_*)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from portcullis.shared.auth import AuthSettings
+from portcullis.shared.http import HttpSettings
+from portcullis.shared.settings import KafkaSettings
+
+
+class RetentionSettings(BaseSettings):
+    """Days each dataset of the history store is kept (env PORTCULLIS_ANALYTICS_RETENTION_*); 0 keeps it forever."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTCULLIS_ANALYTICS_RETENTION_", frozen=True, extra="ignore")
+
+    declarations: int = Field(default=0, ge=0)
+    passengers: int = Field(default=0, ge=0)
+    #: Names, document numbers, birth dates: kept only as long as the law allows (the EU PNR directive: 5 years).
+    passengers_personal: int = Field(default=5 * 365, ge=0)
+    containers: int = Field(default=0, ge=0)
+    decisions: int = Field(default=0, ge=0)
+    outcomes: int = Field(default=0, ge=0)
+    clearance_events: int = Field(default=0, ge=0)
+
+    def days(self, dataset: str) -> int:
+        """The retention of a dataset in days (0: forever)."""
+        return int(getattr(self, dataset))
+
+
+class AnalyticsSettings(BaseSettings):
+    """Where the history store lives, how the sink consumes and what the reports assume."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTCULLIS_ANALYTICS_", frozen=True, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8004
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    store_path: Path = Field(default=Path(".run/history"), description="Folder of the history store (Parquet)")
+    personal_store_path: Path = Field(
+        default=Path(".run/history-personal"),
+        description="Folder of passengers' personal data: its own volume, permissions and retention",
+    )
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    retention_check_s: float = Field(
+        default=3600.0, gt=0, description="How often expired days are deleted and closed days compacted"
+    )
+    compact_days: int = Field(default=3, ge=0, description="Closed days (before today, UTC) that are compacted")
+    group_id: str = Field(default="analytics-sink", description="Consumer group of the history store's sink")
+    sink: bool = Field(default=True, description="Run the sink (False: serve reports over an existing store)")
+    max_batch: int = Field(default=20_000, ge=1, description="Most records written to the store in one batch")
+    fetch_min_bytes: int = Field(
+        default=256 * 1024, ge=1, description="The sink waits for this much data (or fetch_max_wait_ms) per fetch"
+    )
+    fetch_max_wait_ms: int = Field(
+        default=500, ge=0, description="Longest wait for fetch_min_bytes: larger batches make fewer, larger files"
+    )
+    release_target_hours: float = Field(
+        default=24.0, gt=0, description="Time-release target: the share released within it is reported"
+    )
+    metrics_refresh_s: float = Field(default=300.0, gt=0, description="How often the headline metrics are computed")
+    metrics_window_days: int = Field(default=30, ge=1, description="The period of the headline metrics: last N days")
+    log_level: str = "INFO"
+
+    def sink_kafka(self) -> KafkaSettings:
+        """The Kafka settings of the sink: larger fetches than the latency-bound services use."""
+        return self.kafka.model_copy(
+            update={"fetch_min_bytes": self.fetch_min_bytes, "fetch_max_wait_ms": self.fetch_max_wait_ms}
+        )
