@@ -62,6 +62,8 @@ async def test_a_version_2_declaration_is_decided_by_a_scoring_that_knows_only_v
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("portcullis.scoring.pipeline.Declaration", DeclarationV1)
+    # A scoring of version 1 had no screening of version-2 parts either (its declarations have no such attributes).
+    monkeypatch.setattr("portcullis.scoring.pipeline.has_parts_to_screen", lambda declaration: False)
     v2 = Declaration.model_validate(_full_declaration("V2-ROLLING-1"))
     assert v2.parties, "the example carries version-2 parts"
     assert v2.transport
