@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.metrics import OUTCOMES_UNPUBLISHED
+from portcullis.gateway.outbox import retry_periodically
 from portcullis.gateway.outcomes.models import OutcomeRow
 from portcullis.gateway.outcomes.service import event_of
 from portcullis.shared.kafka import Message, Publisher, PublishError
@@ -99,14 +100,4 @@ class Outbox:
 
     async def run(self, stopping: asyncio.Event, interval_s: float) -> None:
         """Retry unpublished outcomes at start and then every `interval_s` until stopped."""
-        while not stopping.is_set():
-            try:
-                remaining = await self.publish_pending()
-                if remaining:
-                    log.warning("outcomes_pending", outcomes=remaining)
-            except Exception as error:  # the database may be down for a while: keep retrying
-                log.warning("outbox_retry_failed", error=type(error).__name__)
-            try:
-                await asyncio.wait_for(stopping.wait(), interval_s)
-            except TimeoutError:
-                pass
+        await retry_periodically("outcomes", self.publish_pending, stopping, interval_s)

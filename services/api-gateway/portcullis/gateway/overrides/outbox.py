@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.metrics import OVERRIDES_UNPUBLISHED
+from portcullis.gateway.outbox import retry_periodically
 from portcullis.gateway.overrides.models import OverrideRow
 from portcullis.shared.kafka import Message, Publisher, PublishError
 from portcullis.shared.logging import get_logger
@@ -90,17 +91,7 @@ class OverrideOutbox:
 
     async def run(self, stopping: asyncio.Event, interval_s: float) -> None:
         """Retry unpublished overrides at start and then every `interval_s` until stopped."""
-        while not stopping.is_set():
-            try:
-                remaining = await self.publish_pending()
-                if remaining:
-                    log.warning("overrides_pending", overrides=remaining)
-            except Exception as error:  # the database may be down for a while: keep retrying
-                log.warning("override_outbox_retry_failed", error=type(error).__name__)
-            try:
-                await asyncio.wait_for(stopping.wait(), interval_s)
-            except TimeoutError:
-                pass
+        await retry_periodically("overrides", self.publish_pending, stopping, interval_s)
 
 
 def _json(row: OverrideRow) -> bytes:
