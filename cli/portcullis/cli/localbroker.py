@@ -54,6 +54,15 @@ _LOG4J = """Configuration:
 """
 
 
+def new_cluster_id() -> str:
+    """A KRaft cluster id (a UUID in URL-safe base64) that does not begin with '-': the storage tool would read such
+    an id as an option and refuse to format (one start in 64 failed so). Kafka's own Uuid.randomUuid does the same."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class BrokerError(RuntimeError):
     """The local broker could not be fetched, formatted or started."""
 
@@ -171,7 +180,7 @@ class LocalBroker:
         """Format KRaft storage once (a new cluster id); later starts reuse the data."""
         if (self.data / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         result = subprocess.run(
             [
                 self._java(),
