@@ -1,9 +1,10 @@
 """HTTP routes of the named list sources: what they are, their versions, and refreshing one with a new version."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 
+from portcullis.shared.http import ErrorBody
 from portcullis.watchlist.db import SessionDep
 from portcullis.watchlist.deps import UnitOfWorkDep, UserDep
 from portcullis.watchlist.documents.service import get_documents
@@ -14,6 +15,9 @@ from portcullis.watchlist.sources.service import get_source, list_sources, refre
 
 router = APIRouter(tags=["list sources"])
 
+NO_SUCH_SOURCE: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No list source of that name"}
+}
 SourceName = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$", description="ofac-sdn, un-sc, eu-fsf …")]
 
 
@@ -23,7 +27,7 @@ async def sources(session: SessionDep) -> list[SourceInfo]:
     return await list_sources(session)
 
 
-@router.get("/v1/watchlist/sources/{name}", summary="A list source and its versions")
+@router.get("/v1/watchlist/sources/{name}", summary="A list source and its versions", responses=NO_SUCH_SOURCE)
 async def source(
     name: SourceName, session: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> SourceHistory:
@@ -31,7 +35,7 @@ async def source(
     return await source_history(session, get_source(name), limit)
 
 
-@router.post("/v1/watchlist/sources/{name}/refresh", summary="Apply a new version of a list")
+@router.post("/v1/watchlist/sources/{name}/refresh", summary="Apply a new version of a list", responses=NO_SUCH_SOURCE)
 async def refresh(
     name: SourceName,
     request: Annotated[RefreshRequest, Body(openapi_examples=REFRESH_EXAMPLES)],
