@@ -99,7 +99,7 @@ async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSetting
                 for days_ago in range(1, settings.compact_days + 1):
                     await asyncio.to_thread(layout.compact, dataset, today - timedelta(days=days_ago))
             except OSError as error:
-                log.warning("history_maintenance_failed", dataset=dataset.name, error=type(error).__name__)
+                log.warning("history_maintenance_failed", dataset=dataset.table, error=type(error).__name__)
         await asyncio.sleep(settings.retention_check_s)
 
 

@@ -53,6 +53,11 @@ class Dataset:
     payload: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
+    def table(self) -> str:
+        """The dataset's table (and folder) name, as logs and metrics give it: never personal data."""
+        return self.name
+
+    @property
     def schema(self) -> pa.Schema:
         """The Arrow (and Parquet) schema of the dataset's files."""
         fields = [*KAFKA_COLUMNS, *((column.name, column.type) for column in self.columns), PAYLOAD]

@@ -163,7 +163,7 @@ class StoreLayout:
                 shutil.rmtree(folder)
                 deleted.append(day.isoformat())
         if deleted:
-            log.info("history_expired", dataset=dataset.name, days=len(deleted), oldest_kept=oldest_kept.isoformat())
+            log.info("history_expired", dataset=dataset.table, days=len(deleted), oldest_kept=oldest_kept.isoformat())
         return deleted
 
 
