@@ -93,8 +93,11 @@ class _GuardedHttpTools(HttpToolsProtocol):
     header_timeout_s = 10.0
     body_timeout_s = 60.0
 
+    linger_s = 2.0
+
     _deadline: asyncio.TimerHandle | None = None
     _reading_body = False
+    _lingering = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -103,6 +106,11 @@ class _GuardedHttpTools(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:  # the 408 is on its way out: what the client still sends is dropped, not parsed
+            return
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -133,11 +141,19 @@ class _GuardedHttpTools(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        if not self._reading_body and (self.cycle is None or self.cycle.response_complete):
-            self.transport.write(REQUEST_TIMEOUT)
-        # With the body incomplete the app is running: it sees the client disconnected and answers nothing.
         log.info("request_timed_out", phase="body" if self._reading_body else "headers")
-        self.transport.close()
+        if self._reading_body or not (self.cycle is None or self.cycle.response_complete):
+            # With the body incomplete the app is running: it sees the client disconnected and answers nothing.
+            self.transport.close()
+            return
+        # A lingering close: the 408 and a FIN go out, what the client still sends is read and dropped for a
+        # moment. Closed at once, a socket with unread input answers the client's next line with a reset, and a
+        # reset makes the client's kernel discard the 408 it had not read yet (the client sees only "reset").
+        self.transport.write(REQUEST_TIMEOUT)
+        self._lingering = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(self.linger_s, self.transport.close)
 
 
 def guarded_protocol(header_timeout_s: float, body_timeout_s: float) -> type[asyncio.Protocol]:

@@ -88,6 +88,20 @@ async def test_headers_sent_a_line_at_a_time_are_cut_off_with_408(server: tuple[
     writer.close()
 
 
+async def test_a_client_still_sending_when_cut_off_reads_the_408_not_a_reset(server: tuple[str, int]) -> None:
+    # The client keeps writing header lines past the deadline and reads only afterwards: a server that closed at
+    # once would answer those lines with a reset, and the reset discards the 408 waiting in the client's buffer.
+    reader, writer = await _connect(server)
+    writer.write(b"POST /echo HTTP/1.1\r\nHost: x\r\n")
+    for n in range(int((HEADER_TIMEOUT_S + 0.6) / 0.05)):
+        await asyncio.sleep(0.05)
+        writer.write(f"X-Slow-{n}: a\r\n".encode())
+        await writer.drain()
+    _, received = await _closed_after(reader, 5)
+    assert received.startswith(b"HTTP/1.1 408 ")
+    writer.close()
+
+
 async def test_a_connection_that_sends_nothing_is_closed(server: tuple[str, int]) -> None:
     reader, writer = await _connect(server)
     elapsed, _ = await _closed_after(reader, 5)
