@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.metrics import OUTCOMES_UNPUBLISHED
-from portcullis.gateway.outbox import retry_periodically
+from portcullis.gateway.outbox import drain_pending, retry_periodically
 from portcullis.gateway.outcomes.models import OutcomeRow
 from portcullis.gateway.outcomes.service import event_of
 from portcullis.shared.kafka import Message, Publisher, PublishError
@@ -70,32 +70,28 @@ class Outbox:
 
     async def publish_pending(self) -> int:
         """Publish every stored outcome Kafka has not acknowledged yet; return how many remain unpublished."""
-        while True:
-            # Outcomes younger than the grace period may still be in their request's own publish.
-            settled = datetime.now(UTC) - self._grace
-            async with self._sessions() as session:
-                pending = [
-                    (outcome, decision)
-                    for outcome, decision in (
-                        await session.execute(
-                            select(OutcomeRow, DecisionRow)
-                            .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
-                            .where(OutcomeRow.published_at.is_(None), OutcomeRow.recorded_at < settled)
-                            .order_by(OutcomeRow.id)
-                            .limit(BATCH)
-                        )
-                    ).all()
-                ]
-            if not pending or not await self.publish(pending):
-                break
-            log.info("outcomes_republished", outcomes=len(pending))
-            if len(pending) < BATCH:
-                break
+        remaining = await drain_pending("outcomes", self._settled_batch, self.publish, self._unpublished, BATCH)
+        OUTCOMES_UNPUBLISHED.set(remaining)
+        return remaining
+
+    async def _settled_batch(self, limit: int) -> list[tuple[OutcomeRow, DecisionRow]]:
+        # Outcomes younger than the grace period may still be in their request's own publish.
+        settled = datetime.now(UTC) - self._grace
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(OutcomeRow, DecisionRow)
+                .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
+                .where(OutcomeRow.published_at.is_(None), OutcomeRow.recorded_at < settled)
+                .order_by(OutcomeRow.id)
+                .limit(limit)
+            )
+            return [(outcome, decision) for outcome, decision in rows.all()]
+
+    async def _unpublished(self) -> int:
         async with self._sessions() as session:
             remaining = await session.scalar(
                 select(func.count()).select_from(OutcomeRow).where(OutcomeRow.published_at.is_(None))
             )
-        OUTCOMES_UNPUBLISHED.set(remaining or 0)
         return remaining or 0
 
     async def run(self, stopping: asyncio.Event, interval_s: float) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.metrics import OVERRIDES_UNPUBLISHED
-from portcullis.gateway.outbox import retry_periodically
+from portcullis.gateway.outbox import drain_pending, retry_periodically
 from portcullis.gateway.overrides.models import OverrideRow
 from portcullis.shared.kafka import Message, Publisher, PublishError
 from portcullis.shared.logging import get_logger
@@ -64,29 +64,26 @@ class OverrideOutbox:
 
     async def publish_pending(self) -> int:
         """Publish every stored override Kafka has not acknowledged yet (in order); return how many remain."""
-        while True:
-            settled = datetime.now(UTC) - self._grace  # younger ones may still be in their request's own publish
-            async with self._sessions() as session:
-                pending = list(
-                    (
-                        await session.scalars(
-                            select(OverrideRow)
-                            .where(OverrideRow.published_at.is_(None), OverrideRow.overridden_at < settled)
-                            .order_by(OverrideRow.id)
-                            .limit(BATCH)
-                        )
-                    ).all()
-                )
-            if not pending or not await self.publish(pending):
-                break
-            log.info("overrides_republished", overrides=len(pending))
-            if len(pending) < BATCH:
-                break
+        remaining = await drain_pending("overrides", self._settled_batch, self.publish, self._unpublished, BATCH)
+        OVERRIDES_UNPUBLISHED.set(remaining)
+        return remaining
+
+    async def _settled_batch(self, limit: int) -> list[OverrideRow]:
+        settled = datetime.now(UTC) - self._grace  # younger ones may still be in their request's own publish
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(OverrideRow)
+                .where(OverrideRow.published_at.is_(None), OverrideRow.overridden_at < settled)
+                .order_by(OverrideRow.id)
+                .limit(limit)
+            )
+            return list(rows.all())
+
+    async def _unpublished(self) -> int:
         async with self._sessions() as session:
             remaining = await session.scalar(
                 select(func.count()).select_from(OverrideRow).where(OverrideRow.published_at.is_(None))
             )
-        OVERRIDES_UNPUBLISHED.set(remaining or 0)
         return remaining or 0
 
     async def run(self, stopping: asyncio.Event, interval_s: float) -> None:
