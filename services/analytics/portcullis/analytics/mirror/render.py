@@ -41,8 +41,9 @@ def mirror_chart(report: MirrorReport, fmt: Literal["svg", "png"] = "svg") -> by
     figure, axes = plt.subplots(figsize=(9, 0.45 * max(len(rows), 3) + 1.8), layout="constrained")
     names = [f"{row.hs6} {row.origin}" + (f" {row.period}" if row.period else "") for row in rows]
     positions = list(range(len(rows)))
-    partner = [row.partner_value_usd / 1000 for row in rows]
-    declared = [(row.declared_value_usd or 0) / 1000 for row in rows]
+    # US dollars on a log scale: a pair worth thousands and one worth millions both show their gap.
+    partner = [max(row.partner_value_usd, 1.0) for row in rows]
+    declared = [max(row.declared_value_usd or 0, 1.0) for row in rows]
     axes.barh([p + 0.2 for p in positions], partner, height=0.4, color="#2980b9", label="partners report (FOB)")
     axes.barh([p - 0.2 for p in positions], declared, height=0.4, color="#c0392b", label="declared (CIF / factor)")
     for position, row in zip(positions, rows, strict=True):
@@ -51,11 +52,11 @@ def mirror_chart(report: MirrorReport, fmt: Literal["svg", "png"] = "svg") -> by
         axes.annotate(f" score {score}{ratio}", (max(partner[position], declared[position]), position),
                       va="center", fontsize=8)  # fmt: skip
     axes.set_yticks(positions, names)
-    axes.set_xlabel("thousand US dollars")
-    axes.set_xlim(0, max([*partner, *declared, 1]) * 1.45)
+    axes.set_xscale("log")
+    axes.set_xlabel("US dollars (log scale)")
+    axes.set_xlim(max(min([*partner, *declared]) / 2, 1.0), max([*partner, *declared, 10]) * 30)
     axes.set_title(f"Mirror analysis, top {len(rows)} by score, {report.period_from} to {report.period_to}")
-    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(rows) > 6 else -0.25), ncol=2,
-                frameon=False)  # fmt: skip
+    axes.legend(fontsize=8, loc="lower right", frameon=False)
     out = io.BytesIO()
     figure.savefig(out, format=fmt, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
     plt.close(figure)
