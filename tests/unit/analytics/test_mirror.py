@@ -18,7 +18,7 @@ from portcullis.analytics.reports.period import Period
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.reader import connect
 from portcullis.shared.synthetic.mirror import MirrorSample
-from tests.unit.analytics.mirror_data import mirror_store
+from tests.unit.analytics.mirror_data import mirror_store, write_declarations
 
 QUARTER = Period(date(2021, 1, 1), date(2021, 3, 31))
 LEGACY_HEADER = (
@@ -170,3 +170,41 @@ def test_re_import_changes_nothing_and_a_changed_figure_replaces_its_record(
     revised = store.merge(parse_comtrade(_comtrade(rows, sample)))
     assert (revised.added, revised.changed, revised.total) == (0, 1, len(records))
     assert store.records()[records[0].key].value_usd == 1.0
+
+
+def test_a_year_counts_only_without_its_months_and_undeclared_exports_rank(tmp_path: Path) -> None:
+    layout = StoreLayout(tmp_path / "history", tmp_path / "personal")
+    store = MirrorStore.beside(layout.root)
+    store.merge(
+        parse_comtrade(
+            "Reporter ISO,Partner ISO,Period,Commodity Code,Trade Flow Code,Trade Value (US$),Netweight (kg)\n"
+            "CHN,KOR,2021,851712,2,100000,1000\n"  # the year 2021 has a month below: this total is left out
+            "CHN,KOR,202101,851712,2,5000,50\n"
+            "DEU,KOR,2020,870323,2,300000,\n"  # 2020 has no monthly record: the year counts
+            "DEU,JPN,2020,870323,2,900000,\n"  # not exports to us
+        )
+    )
+    write_declarations(
+        layout,
+        [
+            {"declaration_id": "D1", "submitted_at": "2021-01-05T10:00:00Z", "importer_id": "I1",
+             "items": [{"hs6_code": "851712", "origin_country": "CN", "net_mass_kg": 50, "item_price": 2750000}]},
+            {"declaration_id": "D2", "submitted_at": "2021-02-05T10:00:00Z", "importer_id": "I1",  # month not covered
+             "items": [{"hs6_code": "851712", "origin_country": "CN", "net_mass_kg": 50, "item_price": 9000000}]},
+        ],
+    )  # fmt: skip
+    rates = parse_rates("currency,period,usd_per_unit\nKRW,2021,0.0009\n", "KRW")
+    with connect(layout) as connection:
+        report = mirror_report(
+            connection, store, Period(date(2020, 1, 1), date(2021, 12, 31)), MirrorGroup.PERIOD,
+            country="KOR", rates=rates, cif_fob_factor=1.10,
+        )  # fmt: skip
+    assert len(report.months_covered) == 13  # twelve of 2020 and 2021-01
+    assert [(r.hs6, r.origin, r.period) for r in report.rows] == [("870323", "DE", "2020"), ("851712", "CN", "202101")]
+    undeclared, under = report.rows
+    assert undeclared.partner_value_usd == 300000
+    assert undeclared.flags == ["not_declared", "no_weight"]
+    assert under.declared_value_usd == pytest.approx(2250)  # 2,750,000 won x 0.0009 / 1.10
+    assert under.value_ratio == pytest.approx(0.45)
+    assert under.top_declarations[0].id == "D1"
+    assert under.top_declarations[0].shortfall_usd == pytest.approx(2750)

@@ -270,7 +270,7 @@ def _row(values: tuple[Any, ...], group_by: MirrorGroup) -> MirrorRow:
             ("missing_rate", missing_rate),
             ("not_declared", not_declared),
             ("not_reported", not_reported),
-            ("no_weight", partner_kg is None or not declared_kg),
+            ("no_weight", partner_kg is None or (int(declarations) > 0 and not declared_kg)),
         )
         if present
     ]
