@@ -31,10 +31,6 @@ class RateTable:
             return 1.0
         return self.monthly.get(month, self.yearly.get(month[:4]))
 
-    def months(self) -> list[tuple[str, float]]:
-        """Every (month, rate) the table defines outright, for the report's SQL join."""
-        return sorted(self.monthly.items())
-
 
 def parse_rates(text: str, currency: str) -> RateTable:
     """Read `currency,period,usd_per_unit` rows (other currencies' rows are ignored)."""
