@@ -1,4 +1,4 @@
-"""`portcullis report performance|time-release`: a report of the analytics service as JSON, CSV and chart files."""
+"""`portcullis report performance|time-release|mirror`: an analytics report as JSON, CSV and chart files."""
 
 from datetime import date
 from pathlib import Path
@@ -57,6 +57,21 @@ def time_release(
     if target_hours is not None:
         parameters["target_hours"] = str(target_hours)
     _fetch("time-release", first, last, parameters, out, url, api_key)
+
+
+@app.command("mirror")
+def mirror(
+    first: First,
+    last: Last,
+    group_by: Annotated[str, typer.Option("--group-by", help="pair (HS6 x origin) or period (x partner period)")] = (
+        "pair"
+    ),
+    out: Out = Path("."),
+    url: Url = None,
+    api_key: ApiKey = None,
+) -> None:
+    """Partners' exports to us against declared imports per HS6 x origin, ranked by an explained score."""
+    _fetch("mirror", first, last, {"group_by": group_by}, out, url, api_key)
 
 
 def _fetch(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 
 from portcullis.analytics.metrics import refresh_periodically
+from portcullis.analytics.mirror import routes as mirror_routes
 from portcullis.analytics.reports.routes import router as reports_router
 from portcullis.analytics.settings import AnalyticsSettings
 from portcullis.analytics.store.datasets import DATASETS
@@ -25,6 +26,7 @@ log = get_logger(__name__)
 GRANTS = [
     Grant("/v1/reports", frozenset({Role.READER, Role.ANALYST}), frozenset({"GET"})),
     Grant("/v1/history", frozenset({Role.ANALYST}), frozenset({"GET"})),
+    Grant("/v1/mirror", frozenset({Role.ANALYST}), frozenset({"POST"})),
 ]
 
 
@@ -86,6 +88,8 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
     install_common(app, "analytics", ready, settings.http)
     app.include_router(reports_router)
     app.include_router(history_router)
+    app.include_router(mirror_routes.reports)
+    app.include_router(mirror_routes.imports)
     return app
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portcullis.analytics.mirror.settings import MirrorSettings
 from portcullis.shared.auth import AuthSettings
 from portcullis.shared.http import HttpSettings
 from portcullis.shared.settings import KafkaSettings
@@ -45,6 +46,7 @@ class AnalyticsSettings(BaseSettings):
         description="Folder of passengers' personal data: its own volume, permissions and retention",
     )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    mirror: MirrorSettings = Field(default_factory=MirrorSettings)
     retention_check_s: float = Field(
         default=3600.0, gt=0, description="How often expired days are deleted and closed days compacted"
     )
