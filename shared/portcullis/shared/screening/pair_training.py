@@ -45,6 +45,8 @@ class TrainingSet:
     labels: np.ndarray
     rule_scores: np.ndarray
     capped: np.ndarray
+    #: Whether the pair comes from the index (variants and their neighbours) rather than the pair generator.
+    from_index: np.ndarray | None = None
 
 
 def neighbour_pairs(entries: Sequence[WatchlistEntry], seed: int = VARIANTS_SEED) -> list[NamePair]:
@@ -73,6 +75,7 @@ def featurise(pairs: Sequence[NamePair]) -> TrainingSet:
     labels: list[int] = []
     rules: list[float] = []
     capped: list[bool] = []
+    from_index: list[bool] = []
     for pair in pairs:
         first, second = normalize_name(pair.name1), normalize_name(pair.name2)
         if not first.tokens or not second.tokens or first.tokens == second.tokens:
@@ -86,7 +89,10 @@ def featurise(pairs: Sequence[NamePair]) -> TrainingSet:
         rules.append(rule)
         # A cap (numbers, lines of business) keeps the pair below the threshold whatever the model says.
         capped.append(score_cap(first, second) < DEFAULT_MATCH_THRESHOLD)
-    return TrainingSet(np.array(rows), np.array(labels, dtype=float), np.array(rules), np.array(capped))
+        from_index.append(pair.variant.startswith("variant_") or pair.variant == "index_neighbour")
+    return TrainingSet(
+        np.array(rows), np.array(labels, dtype=float), np.array(rules), np.array(capped), np.array(from_index)
+    )
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = L2_PENALTY) -> np.ndarray:
@@ -117,12 +123,33 @@ def calibrated_intercept(weights: np.ndarray, data: TrainingSet, threshold: floa
     return float(log(threshold / (1 - threshold)) - edge)
 
 
-def recall_at_rule_fpr(scores: np.ndarray, data: TrainingSet, threshold: float = DEFAULT_MATCH_THRESHOLD) -> float:
-    """Recall when as many non-matches pass as pass the hand-weighted scorer at the threshold."""
-    negatives = data.labels == 0
+def recall_at_rule_fpr(
+    scores: np.ndarray, data: TrainingSet, threshold: float = DEFAULT_MATCH_THRESHOLD, among: np.ndarray | None = None
+) -> float:
+    """Recall when as many non-matches pass as pass the hand-weighted scorer at the threshold (of `among` pairs)."""
+    among = np.ones(len(scores), dtype=bool) if among is None else among
+    negatives = (data.labels == 0) & among
+    positives = (data.labels == 1) & among
     passed = int(((data.rule_scores >= threshold) & negatives).sum())
     edge = np.sort(scores[negatives])[::-1][passed]
-    return float(((scores > edge) & ~negatives).sum() / (~negatives).sum())
+    return float(((scores > edge) & positives).sum() / positives.sum())
+
+
+def source_shift(data: TrainingSet) -> list[tuple[str, float, float]]:
+    """Trained on one source of pairs, recall on the other (at the rule's false-positive rate): model, then rule."""
+    assert data.from_index is not None
+    results = []
+    for name, train in (
+        ("generated pairs -> index pairs", ~data.from_index),
+        ("index pairs -> generated pairs", data.from_index),
+    ):
+        weights = fit_logistic(data.features[train], data.labels[train])
+        scores = np.where(data.capped, -50.0, data.features @ weights[1:] + weights[0])
+        test = ~train
+        results.append(
+            (name, recall_at_rule_fpr(scores, data, among=test), recall_at_rule_fpr(data.rule_scores, data, among=test))
+        )
+    return results
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -170,6 +197,8 @@ def main(argv: Sequence[str]) -> None:
     print(f"cross-validated AUC: rule {auc(data.rule_scores, data.labels):.4f} model {auc(held, data.labels):.4f}")
     print(f"cross-validated recall at the rule's false-positive rate at {DEFAULT_MATCH_THRESHOLD}: ", end="")
     print(f"rule {recall_at_rule_fpr(data.rule_scores, data):.4f} model {recall_at_rule_fpr(held, data):.4f}")
+    for name, model_recall, rule_recall in source_shift(data):
+        print(f"trained on {name}: recall model {model_recall:.4f} rule {rule_recall:.4f}")
     for name, weight in zip(("intercept", *FEATURES, *DERIVED), (intercept, *weights[1:]), strict=True):
         print(f"  {name:24s} {weight:+.4f}")
     write_model(weights, intercept, output)
