@@ -19,26 +19,26 @@ DERIVED = (
     "weakest_word^2",
 )
 
-INTERCEPT = -5.342768
+INTERCEPT = -5.283677
 COEFFICIENTS = (
-    -6.954683,  # rule_score
-    -13.014945,  # dice
-    12.784777,  # coverage
-    3.300526,  # worse_coverage
-    6.445909,  # distinctive_coverage
-    13.231374,  # weakest_word
-    -2.585300,  # exact_share
-    1.294990,  # unspaced
-    -1.063437,  # single_word
-    0.427457,  # vowelless
-    -1.679339,  # word_count_difference
-    1.619674,  # rule_score^2
-    10.067485,  # rule_score^3
-    -2.502219,  # rule_score*coverage
-    -3.708528,  # word_count_difference*(1-unspaced)
-    5.199653,  # coverage*worse_coverage
-    -5.348819,  # distinctive_coverage^2
-    -13.954557,  # weakest_word^2
+    -7.074507,  # rule_score
+    -12.874953,  # dice
+    12.725256,  # coverage
+    2.924175,  # worse_coverage
+    6.381655,  # distinctive_coverage
+    13.041928,  # weakest_word
+    -2.682570,  # exact_share
+    1.341380,  # unspaced
+    -1.072595,  # single_word
+    0.432244,  # vowelless
+    -1.678427,  # word_count_difference
+    1.694754,  # rule_score^2
+    10.044173,  # rule_score^3
+    -2.312167,  # rule_score*coverage
+    -3.710954,  # word_count_difference*(1-unspaced)
+    5.378702,  # coverage*worse_coverage
+    -5.298236,  # distinctive_coverage^2
+    -13.690504,  # weakest_word^2
 )
 
 

@@ -6,7 +6,14 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 from portcullis.shared.screening.generic import business_words, is_business_word
-from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key, sound_onset
+from portcullis.shared.screening.normalize import (
+    PARTICLES,
+    NormalizedName,
+    normalize_name,
+    phonetic_key,
+    sound_onset,
+    spelling_key,
+)
 from portcullis.shared.screening.pair_model import learned_score
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
@@ -20,6 +27,9 @@ PHONETIC_FLOOR = 0.85
 #: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
 ABJAD_FLOOR = 0.9
 _LABIALS = str.maketrans({"F": "B"})
+#: Words that differ only by romanisation conventions (`KIM` / `CIM`, `VO` / `WO`, `MILOSEVIC` / `MILOSEWIK`: the
+#: spelling keys the index pre-scores on agree) are at least this similar.
+SPELLING_FLOOR = 0.85
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
@@ -81,6 +91,8 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= 7:
                 sim = max(sim, TWO_EDIT_FLOOR)
+    if sim < SPELLING_FLOOR and spelling_key(word_a) == spelling_key(word_b):
+        return SPELLING_FLOOR
     if sim < ABJAD_FLOOR:
         key_a = phonetic_key(word_a)
         key_b = phonetic_key(word_b)
