@@ -19,26 +19,26 @@ DERIVED = (
     "weakest_word^2",
 )
 
-INTERCEPT = -5.283677
+INTERCEPT = -5.179664
 COEFFICIENTS = (
-    -7.074507,  # rule_score
-    -12.874953,  # dice
-    12.725256,  # coverage
-    2.924175,  # worse_coverage
-    6.381655,  # distinctive_coverage
-    13.041928,  # weakest_word
-    -2.682570,  # exact_share
-    1.341380,  # unspaced
-    -1.072595,  # single_word
-    0.432244,  # vowelless
-    -1.678427,  # word_count_difference
-    1.694754,  # rule_score^2
-    10.044173,  # rule_score^3
-    -2.312167,  # rule_score*coverage
-    -3.710954,  # word_count_difference*(1-unspaced)
-    5.378702,  # coverage*worse_coverage
-    -5.298236,  # distinctive_coverage^2
-    -13.690504,  # weakest_word^2
+    -7.134697,  # rule_score
+    -12.963460,  # dice
+    12.444413,  # coverage
+    3.019921,  # worse_coverage
+    6.489329,  # distinctive_coverage
+    12.964952,  # weakest_word
+    -2.728986,  # exact_share
+    1.403964,  # unspaced
+    -1.110486,  # single_word
+    0.428630,  # vowelless
+    -1.962879,  # word_count_difference
+    1.696836,  # rule_score^2
+    10.075547,  # rule_score^3
+    -1.942816,  # rule_score*coverage
+    -3.258643,  # word_count_difference*(1-unspaced)
+    5.163927,  # coverage*worse_coverage
+    -5.254915,  # distinctive_coverage^2
+    -13.645872,  # weakest_word^2
 )
 
 
