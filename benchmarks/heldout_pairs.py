@@ -31,6 +31,7 @@ from pathlib import Path
 
 from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex, compare_names, load_ofac_sdn
 from portcullis.shared.screening.pairs import NamePair, read_name_pairs, write_name_pairs
+from portcullis.shared.screening.scoring import PairScorer, learned_similarity, name_similarity
 
 SEED = 20261204
 _SCRIPTS = ("Cyrillic", "Greek", "Arabic", "Hebrew", "Georgian", "Armenian", "Hangul", "Katakana")
@@ -224,11 +225,11 @@ def recall_at_fpr(scored: Sequence[tuple[float, int]], fpr: float = 0.05) -> flo
     return sum(1 for score in positives if score > threshold) / max(len(positives), 1)
 
 
-def report(pairs: Sequence[NamePair]) -> dict[str, dict[str, float]]:
+def report(pairs: Sequence[NamePair], scorer: PairScorer = name_similarity) -> dict[str, dict[str, float]]:
     """AUC, recall at 5% false positives and recall at the 0.85 threshold, per category and overall."""
     by_category: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for pair in pairs:
-        score = compare_names(pair.name1, pair.name2, pair.schema)
+        score = compare_names(pair.name1, pair.name2, pair.schema, scorer)
         category = pair.variant.split(":")[0]
         by_category[category].append((score, pair.label))
         by_category["all"].append((score, pair.label))
@@ -250,9 +251,10 @@ def report(pairs: Sequence[NamePair]) -> dict[str, dict[str, float]]:
 
 
 def main(argv: Sequence[str]) -> None:
-    """Build the held-out pairs (`SDN_DIR OUTPUT_CSV`) or report on them (`--report CSV`)."""
+    """Build the held-out pairs (`SDN_DIR OUTPUT_CSV`) or report on them (`--report CSV [--learned]`)."""
     if argv[0] == "--report":
-        for category, row in report(read_name_pairs(Path(argv[1]))).items():
+        scorer = learned_similarity if "--learned" in argv else name_similarity
+        for category, row in report(read_name_pairs(Path(argv[1])), scorer).items():
             print(category, row)
         return
     output = Path(argv[1])

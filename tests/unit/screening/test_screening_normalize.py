@@ -22,6 +22,13 @@ from portcullis.shared.screening.normalize import normalize_name, phonetic_key
         ("Bank Melli Iran, Abu Dhabi Branch", ("BANK", "MELLI", "IRAN")),
         ("OCEAN STAR II", ("OCEAN", "STAR", "2")),
         ("7TH OF TIR INDUSTRIES", ("7", "OF", "TIR", "INDUSTRIES")),
+        # Legal forms split in two or with a letter doubled, after the first word.
+        ("ISIM ATR LIM ITED", ("ISIM", "ATR")),
+        ("KOREA UNGUM CORPORA TION", ("KOREA", "UNGUM")),
+        ("NAGHMEH FZZE", ("NAGHMEH",)),
+        ("ATLAS TRADING LTTD", ("ATLAS", "TRADING")),
+        ("Farid SAAL", ("FARID", "SAAL")),  # a surname, though SAL is a legal form
+        ("LIM ITED GOODS", ("LIM", "ITED", "GOODS")),  # the first word is never taken for a legal form
     ],
 )
 def test_names_normalise_to_comparable_tokens(name: str, tokens: tuple[str, ...]) -> None:

@@ -46,3 +46,8 @@ _FORM_OF = {word: form for form, words in _FORMS.items() for word in words}
 def business_words(words: tuple[str, ...]) -> frozenset[str]:
     """The lines of business a name names, each as one form (`TEJARAT` and `COMERCIAL` are both `TRADING`)."""
     return frozenset(_FORM_OF[word] for word in words if word in _FORM_OF)
+
+
+def is_business_word(word: str) -> bool:
+    """Whether the word names a line of business in one of the languages known here."""
+    return word in _FORM_OF

@@ -25,7 +25,7 @@ from portcullis.shared.screening.normalize import (
     phonetic_key,
     spelling_key,
 )
-from portcullis.shared.screening.scoring import name_similarity
+from portcullis.shared.screening.scoring import PairScorer, name_similarity
 
 log = get_logger(__name__)
 
@@ -111,8 +111,10 @@ class WatchlistIndex:
         posting_budget: int = 500,
         max_rescored: int = 4,
         result_cache_size: int = 4096,
+        pair_scorer: PairScorer = name_similarity,
     ) -> None:
         self.match_threshold = match_threshold
+        self._pair_scorer = pair_scorer
         self.version = 0
         self._result_cache_size = result_cache_size
         # Recent results by (normalised query, limit, threshold); emptied whenever the index changes.
@@ -577,7 +579,7 @@ class WatchlistIndex:
             else:
                 known = scores.get(ordered)
                 if known is None:
-                    known = scores[ordered] = name_similarity(name, NormalizedName(tuple(ordered.split())))
+                    known = scores[ordered] = self._pair_scorer(name, NormalizedName(tuple(ordered.split())))
                 score = known
             best = rescored.get(entry_id)
             if best is None or score > best[0]:

@@ -153,6 +153,7 @@ TITLES: frozenset[str] = frozenset(
 )
 _MISTYPED_LEGAL_MIN = 6
 _LONG_LEGAL_FORMS = tuple(sorted(form for form in LEGAL_FORMS if len(form) >= _MISTYPED_LEGAL_MIN))
+_LONG_LEGAL_FORM_SET = frozenset(_LONG_LEGAL_FORMS)
 VESSEL_PREFIXES: frozenset[str] = frozenset(["MV", "MT", "SS", "MY", "FV", "RV", "TS"])
 #: Name particles: kept, but they weigh little in the comparison.
 PARTICLES: frozenset[str] = frozenset(
@@ -242,12 +243,42 @@ def _strip_annotations(text: str) -> str:
     return _BRANCH_TAIL_RE.sub("", text)
 
 
+def _once(token: str) -> str:
+    """The word with doubled letters written once."""
+    return "".join(char for i, char in enumerate(token) if i == 0 or char != token[i - 1])
+
+
+# Abbreviated legal forms that no name word is (`SAL` is one, and `SAAL` a surname), doubled letters written once.
+_LEGAL_FORMS_ONCE = frozenset(
+    ["LTD", "LTDA", "FZE", "FZCO", "FZC", "INC", "CORP", "GMBH", "PJSC", "OJSC", "CJSC", "JSC", "PLC", "LP"]
+)
+
+
 @lru_cache(maxsize=16384)
 def _is_mistyped_legal_form(token: str) -> bool:
-    """A long legal form mistyped (`LIMITEDD`, `COMPANI`): one edit from a form of six letters or more."""
-    if len(token) < _MISTYPED_LEGAL_MIN or token.isdigit():
+    """A long legal form mistyped (`LIMITEDD`, `COMPANI`): one edit from a form of six letters or more; or a form
+    with a letter doubled (`FZZE`, `LTTD`)."""
+    if token.isdigit():
         return False
+    if len(token) < _MISTYPED_LEGAL_MIN:
+        once = _once(token)
+        return once != token and once in _LEGAL_FORMS_ONCE
     return any(OSA.distance(token, form, score_cutoff=1) <= 1 for form in _LONG_LEGAL_FORMS)
+
+
+def _join_split_legal_forms(tokens: list[str]) -> list[str]:
+    """A long legal form split in two after the first word (`LIM ITED`, `CORPORA TION`) as one word again."""
+    joined: list[str] = []
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        if position and position + 1 < len(tokens) and token + tokens[position + 1] in _LONG_LEGAL_FORM_SET:
+            joined.append(token + tokens[position + 1])
+            position += 2
+            continue
+        joined.append(token)
+        position += 1
+    return joined
 
 
 @lru_cache(maxsize=65536)
@@ -266,6 +297,8 @@ def normalize_name(name: str) -> NormalizedName:
     if not raw:
         return NormalizedName(())
     stripped = _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()
+    if len(stripped) > 2:
+        stripped = _join_split_legal_forms(stripped)
     if stripped and stripped[0] in VESSEL_PREFIXES and len(stripped) > 1:
         stripped = stripped[1:]
     # A mistyped legal form is only taken for one after the first word (`LIMITER SYSTEMS` is a name).

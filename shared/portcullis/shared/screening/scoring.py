@@ -1,11 +1,20 @@
 """The name scorer: one function for the index, the command line and the labelled evaluation."""
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
-from portcullis.shared.screening.generic import business_words
-from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name, phonetic_key, sound_onset
+from portcullis.shared.screening.generic import business_words, is_business_word
+from portcullis.shared.screening.normalize import (
+    PARTICLES,
+    NormalizedName,
+    normalize_name,
+    phonetic_key,
+    sound_onset,
+    spelling_key,
+)
+from portcullis.shared.screening.pair_model import learned_score
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
@@ -18,6 +27,9 @@ PHONETIC_FLOOR = 0.85
 #: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
 ABJAD_FLOOR = 0.9
 _LABIALS = str.maketrans({"F": "B"})
+#: Words that differ only by romanisation conventions (`KIM` / `CIM`, `VO` / `WO`, `MILOSEVIC` / `MILOSEWIK`: the
+#: spelling keys the index pre-scores on agree) are at least this similar.
+SPELLING_FLOOR = 0.85
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
@@ -79,6 +91,8 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= 7:
                 sim = max(sim, TWO_EDIT_FLOOR)
+    if sim < SPELLING_FLOOR and spelling_key(word_a) == spelling_key(word_b):
+        return SPELLING_FLOOR
     if sim < ABJAD_FLOOR:
         key_a = phonetic_key(word_a)
         key_b = phonetic_key(word_b)
@@ -97,68 +111,174 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
 
 
 @lru_cache(maxsize=16384)  # a few MB when full
-def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int]:
-    """The weight of each word, their total and how many words are not particles (listed names recur)."""
+def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool]:
+    """Per name (listed names recur): each word's weight, their total, how many words are not particles, the
+    weights of its distinctive words (neither particles nor business words), their total, and whether a word has
+    no vowels (written in an abjad script)."""
     weights = tuple(_token_weight(w) for w in words)
-    return weights, sum(weights), sum(1 for w in words if w not in PARTICLES)
+    distinctive = tuple(
+        0.0 if w in PARTICLES or is_business_word(w) else weight for w, weight in zip(words, weights, strict=True)
+    )
+    vowelless = any(_VOWELS.isdisjoint(w) for w in words if len(w) > 1)
+    substantive = sum(1 for w in words if w not in PARTICLES)
+    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless
 
 
-def _token_score(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> float:
+#: What the word-by-word comparison yields: dice, coverage of the better- and the worse-covered name, coverage of
+#: distinctive words (the worse side), the weakest best match of a word, the share of weight matched exactly, the
+#: fewer substantive words of the two, and whether either name has a word without vowels.
+TokenParts = tuple[float, float, float, float, float, float, int, bool]
+
+
+def _token_parts(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> TokenParts:
     # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
     cached = _pair_cache.get
-    weights_a, total_a, substantive_a = _word_weights(words_a)
-    weights_b, total_b, substantive_b = _word_weights(words_b)
+    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
+    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b = _word_weights(words_b)
     best_b = [0.0] * len(words_b)
-    matched_a = 0.0
-    for a, weight_a in zip(words_a, weights_a, strict=True):
-        best_a = 0.0
+    best_a = [0.0] * len(words_a)
+    for row, a in enumerate(words_a):
+        best = 0.0
         for column, b in enumerate(words_b):
             if a == b:
                 sim = 1.0
             else:
                 found = cached((a, b))
                 sim = _remember(a, b) if found is None else found
-            if sim > best_a:
-                best_a = sim
+            if sim > best:
+                best = sim
             if sim > best_b[column]:
                 best_b[column] = sim
-        matched_a += weight_a * best_a
+        best_a[row] = best
+    matched_a = sum(w * best for w, best in zip(weights_a, best_a, strict=True))
     matched_b = sum(w * best for w, best in zip(weights_b, best_b, strict=True))
-    dice = (matched_a + matched_b) / (total_a + total_b)
-    if min(substantive_a, substantive_b) < 2:
+    exact = sum(w for w, best in zip(weights_a, best_a, strict=True) if best == 1.0) + sum(
+        w for w, best in zip(weights_b, best_b, strict=True) if best == 1.0
+    )
+    total = total_a + total_b
+    coverage_a, coverage_b = matched_a / total_a, matched_b / total_b
+    distinct_a = (
+        sum(w * best for w, best in zip(distinctive_a, best_a, strict=True)) / distinct_total_a
+        if distinct_total_a
+        else coverage_a
+    )
+    distinct_b = (
+        sum(w * best for w, best in zip(distinctive_b, best_b, strict=True)) / distinct_total_b
+        if distinct_total_b
+        else coverage_b
+    )
+    return (
+        (matched_a + matched_b) / total,
+        max(coverage_a, coverage_b),
+        min(coverage_a, coverage_b),
+        min(distinct_a, distinct_b),
+        min(min(best_a), min(best_b)),
+        exact / total,
+        min(substantive_a, substantive_b),
+        vowelless_a or vowelless_b,
+    )
+
+
+def _token_score(parts: TokenParts) -> float:
+    dice, coverage, _, _, _, _, substantive, _ = parts
+    if substantive < 2:
         return dice
-    coverage = max(matched_a / total_a, matched_b / total_b)
     return (1.0 - COVERAGE_WEIGHT) * dice + COVERAGE_WEIGHT * coverage
 
 
-def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
-    """Similarity of two normalised names in 0..1 (1 = same name)."""
-    if not a.tokens or not b.tokens:
-        return 0.0
-    if a.tokens == b.tokens:
-        score = 1.0
-    else:
-        words_a, words_b = a.words, b.words
-        if words_a and words_b:
-            score = _token_score(words_a, words_b)
-            if len(words_a) != len(words_b):
-                # Words run together or split apart ("ZHUHAI ZHENRONG", "ZHU HAI ZHEN RONG").
-                score = max(score, Indel.normalized_similarity("".join(words_a), "".join(words_b)))
-        else:
-            score = Indel.normalized_similarity(a.ordered, b.ordered)
+def pair_features(a: NormalizedName, b: NormalizedName) -> list[float] | None:
+    """What the learned scorer weighs for two different names, in `FEATURES` order (None: a name has no words)."""
+    words_a, words_b = a.words, b.words
+    if not words_a or not words_b:
+        return None
+    parts = _token_parts(words_a, words_b)
+    rule = _token_score(parts)
+    unspaced = 0.0
+    if len(words_a) != len(words_b):
+        # Words run together or split apart ("ZHUHAI ZHENRONG", "ZHU HAI ZHEN RONG").
+        unspaced = Indel.normalized_similarity("".join(words_a), "".join(words_b))
+    dice, coverage, worse_coverage, distinctive, weakest, exact, substantive, vowelless = parts
+    return [
+        max(rule, unspaced),
+        dice,
+        coverage,
+        worse_coverage,
+        distinctive,
+        weakest,
+        exact,
+        unspaced,
+        float(substantive < 2),
+        float(vowelless),
+        min(abs(len(words_a) - len(words_b)), 3) / 3.0,
+    ]
+
+
+#: The names of `pair_features`' values, in order (the learned model's coefficients follow it).
+FEATURES = (
+    "rule_score",
+    "dice",
+    "coverage",
+    "worse_coverage",
+    "distinctive_coverage",
+    "weakest_word",
+    "exact_share",
+    "unspaced",
+    "single_word",
+    "vowelless",
+    "word_count_difference",
+)
+
+
+def score_cap(a: NormalizedName, b: NormalizedName) -> float:
+    """The most two names can score: lower for different lines of business or different numbers, else 1."""
+    cap = 1.0
     business_a = business_words(a.words)
     if business_a:
         business_b = business_words(b.words)
         # Each names a line of business the other does not (`BANK ... MINING` / `BANK ... HOLDING`).
         if business_b and not business_a <= business_b and not business_b <= business_a:
-            score = min(score, BUSINESS_MISMATCH_CAP)
+            cap = BUSINESS_MISMATCH_CAP
     numbers_a, numbers_b = a.numbers, b.numbers
     if numbers_a != numbers_b:
-        score = min(score, NUMBER_MISMATCH_CAP if numbers_a and numbers_b else ONE_SIDED_NUMBER_CAP)
-    return min(max(score, 0.0), 1.0)
+        cap = min(cap, NUMBER_MISMATCH_CAP if numbers_a and numbers_b else ONE_SIDED_NUMBER_CAP)
+    return cap
 
 
-def compare_names(name1: str, name2: str, schema: str | None = None) -> float:
+def _capped(score: float, a: NormalizedName, b: NormalizedName) -> float:
+    return min(max(score, 0.0), score_cap(a, b))
+
+
+def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
+    """Similarity of two normalised names in 0..1 (1 = same name): word agreement and coverage, under the caps."""
+    if not a.tokens or not b.tokens:
+        return 0.0
+    if a.tokens == b.tokens:
+        return 1.0
+    features = pair_features(a, b)
+    score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
+    return _capped(score, a, b)
+
+
+def learned_similarity(a: NormalizedName, b: NormalizedName) -> float:
+    """Like `name_similarity`, scored by the learned pair model (`pair_model.py`) under the same caps.
+
+    Not the default: it gains on the project's own pairs and generated variants but loses on the held-out set
+    (docs/screening.md, "The learned pair scorer")."""
+    if not a.tokens or not b.tokens:
+        return 0.0
+    if a.tokens == b.tokens:
+        return 1.0
+    features = pair_features(a, b)
+    if features is None:
+        return _capped(Indel.normalized_similarity(a.ordered, b.ordered), a, b)
+    return _capped(learned_score(features), a, b)
+
+
+#: A pair scorer: two normalised names to a score in 0..1 (`name_similarity`, `learned_similarity`).
+PairScorer = Callable[[NormalizedName, NormalizedName], float]
+
+
+def compare_names(name1: str, name2: str, schema: str | None = None, scorer: PairScorer = name_similarity) -> float:
     """Score two names in 0..1 with the screening scorer (the schema is accepted for symmetry)."""
     del schema  # one normalisation serves every schema, so that screening without a schema is consistent
-    return name_similarity(normalize_name(name1), normalize_name(name2))
+    return scorer(normalize_name(name1), normalize_name(name2))

@@ -198,12 +198,16 @@ def measure_recall(index: WatchlistIndex, variants: Sequence[NameVariant]) -> di
 
 
 def main(argv: Sequence[str]) -> None:
-    """Print the recall per kind of variant: `python -m portcullis.shared.screening.variants SDN_DIR [PER_KIND]`."""
+    """Print the recall per kind of variant: `python -m portcullis.shared.screening.variants SDN_DIR [PER_KIND]
+    [--learned]` (`--learned`: with the learned pair scorer instead of the default one)."""
     from portcullis.shared.screening.ofac import load_ofac_sdn
+    from portcullis.shared.screening.scoring import learned_similarity, name_similarity
 
+    learned = "--learned" in argv
+    argv = [arg for arg in argv if arg != "--learned"]
     entries = load_ofac_sdn(Path(argv[0]))
     per_kind = int(argv[1]) if len(argv) > 1 else 500
-    index = WatchlistIndex(result_cache_size=0)
+    index = WatchlistIndex(result_cache_size=0, pair_scorer=learned_similarity if learned else name_similarity)
     index.extend(entries)
     recall = measure_recall(index, generate_variants(entries, per_kind))
     print(json.dumps({kind: asdict(row) for kind, row in recall.items()}, indent=1))
