@@ -152,7 +152,7 @@ class DeclarationPipeline:
         assert self._links is not None
         return [
             self._links.note_declaration(
-                covering_of(declaration, each.lane, each.content_digest, linked[i], each.payload)
+                covering_of(declaration, each.lane, each.content_digest, linked[i], each.payload), each.payload
             )
             for i, (declaration, each) in enumerate(zip(declarations, decided, strict=True))
             if declaration.transport is not None and declaration.transport.container_numbers
