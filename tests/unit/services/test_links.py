@@ -160,6 +160,13 @@ def test_a_seal_change_after_the_declaration_re_decides_it_and_a_red_declaration
     second.event(seals_changed("EV-SEAL-4", SEALED_BOX))
     assert len(linked(latest(second.decisions(), "D-FIRST"))) == 2
 
+    # Another restart: the redelivery still re-decides nothing (what each decision names is on the topic too).
+    third_view = LinkView(SETTINGS.kafka.topic("links"))
+    third_view.apply([*first.links_topic(), *second.links_topic()])  # type: ignore[list-item]
+    third = Scoring(models[0], lists, third_view)
+    third.event(seals_changed("EV-SEAL-4", SEALED_BOX))
+    assert [d.subject_id for d in third.decisions()] == ["EV-SEAL-4"]
+
 
 def test_the_window_forgets_old_facts() -> None:
     view = LinkView("links", window_s=3600)
