@@ -181,3 +181,25 @@ def test_the_window_forgets_old_facts() -> None:
     )
     assert view.facts("container:MSCU1234566") == []
     assert len(view) == 0
+
+
+def test_a_declaration_naming_only_the_transport_document_of_a_box_gets_its_facts(
+    models: tuple[RiskModel, RiskModel],  # noqa: F811
+    lists: ListState,
+) -> None:
+    scoring = Scoring(models[0], lists, LinkView(SETTINGS.kafka.topic("links")))
+    master = declaration("D-MASTER", SEALED_BOX)
+    master["transport"]["transport_document"] = "MSCUBL0001"
+    scoring.declare(master)
+    scoring.event(seals_changed("EV-SEAL-5", SEALED_BOX))
+    house = declaration("D-HOUSE")
+    house["transport"] = {"transport_document": "MSCUBL0001"}
+    other = declaration("D-OTHER-DOCUMENT")
+    other["transport"] = {"transport_document": "MSCUBL0002"}
+    scoring.declare(house, other)
+
+    assert linked(latest(scoring.decisions(), "D-HOUSE")) == [
+        f"container {SEALED_BOX}: seals changed since the previous event (were CN1234567, now CN7654321) "
+        "at CNSHA on 2026-03-01 (container event EV-SEAL-5)"
+    ]
+    assert linked(latest(scoring.decisions(), "D-OTHER-DOCUMENT")) == []
