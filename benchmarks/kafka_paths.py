@@ -13,6 +13,7 @@ from pathlib import Path
 
 import orjson
 
+from portcullis.scoring.links import LinkView
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
@@ -175,8 +176,11 @@ def _scoring(
     )
     models = ModelHolder(registry, None, None, warm_up=example)
 
+    # As the service runs it: with the links view (facts looked up, declarations naming containers recorded).
+    links = LinkView(settings.topic("links"))
+
     def make(publisher: Publisher) -> Callable[[list[Record]], Awaitable[list[DeadLetter]]]:
-        return DeclarationPipeline(scoring_settings, models, lists, publisher).handle
+        return DeclarationPipeline(scoring_settings, models, lists, publisher, links=links).handle
 
     return make, models.refresh  # type: ignore[return-value]
 

@@ -470,6 +470,7 @@ KAFKA_ACCESS = {
         **{stream.dead_letter_topic: {"Write"} for stream in CATALOGUE.scored()},
         "watchlist": {"Read"},
         "selections": {"Read", "Write"},
+        "links": {"Read", "Write"},
         "decisions": {"Write"},
     },
     "watchlist": {"watchlist": {"Write"}, "apikeys": {"Read"}},
@@ -551,7 +552,12 @@ def test_kafka_authenticates_every_client_and_each_service_reaches_only_its_topi
         assert all("Describe" in ops for ops in topics.values()), service
         if "Read" in topics.get("apikeys", set()):
             readers_of_keys.add(service)
-        consumed = {topic for topic, ops in access.items() if "Read" in ops} - {"apikeys", "watchlist", "selections"}
+        consumed = {topic for topic, ops in access.items() if "Read" in ops} - {
+            "apikeys",
+            "watchlist",
+            "selections",
+            "links",
+        }
         if consumed:  # consumer groups of the batch consumers; the followers of compacted topics use none
             prefix = {"scoring": "SCORING", "api-gateway": "GATEWAY", "analytics": "ANALYTICS"}[service]
             group = config["data"][f"PORTCULLIS_{prefix}_GROUP_ID"]

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from portcullis.scoring.amendments import SelectionView, selections_follower
 from portcullis.scoring.containers import ContainerPipeline
+from portcullis.scoring.links import LinkView, links_follower
 from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
@@ -28,13 +29,14 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class PipelineResources:
-    """What a stream's pipeline may use: the settings, the model, the lists, the producer, the selections."""
+    """What a stream's pipeline may use: the settings, the model, the lists, the producer, the selections, the links."""
 
     settings: ScoringSettings
     models: ModelHolder
     lists: ListState
     publisher: Publisher
     selections: SelectionView
+    links: LinkView | None = None
 
 
 #: Builds the batch handler of one stream from the shared resources.
@@ -42,9 +44,11 @@ PipelineFactory = Callable[[PipelineResources], BatchHandler]
 
 #: The pipeline of every scored stream of the catalogue, by the stream's kind.
 PIPELINES: Mapping[Stream, PipelineFactory] = {
-    Stream.DECLARATION: lambda r: DeclarationPipeline(r.settings, r.models, r.lists, r.publisher, r.selections).handle,
+    Stream.DECLARATION: lambda r: (
+        DeclarationPipeline(r.settings, r.models, r.lists, r.publisher, r.selections, r.links).handle
+    ),
     Stream.PASSENGER: lambda r: PassengerPipeline(r.settings, r.lists, r.publisher, r.selections).handle,
-    Stream.CONTAINER: lambda r: ContainerPipeline(r.settings, r.lists, r.publisher, r.selections).handle,
+    Stream.CONTAINER: lambda r: ContainerPipeline(r.settings, r.lists, r.publisher, r.selections, r.links).handle,
 }
 
 
@@ -79,7 +83,12 @@ def create_app(
             selections = selections_follower(settings.kafka, selected)
             selections.start()
             stack.push_async_callback(selections.close)
-            resources = PipelineResources(settings, models, lists, publisher, selected)
+            # What container events showed about boxes and vessels, and the declarations naming boxes (links.py).
+            linked = LinkView(settings.kafka.topic("links"), settings.link_window_days * 24 * 3600)
+            links = links_follower(settings.kafka, linked)
+            links.start()
+            stack.push_async_callback(links.close)
+            resources = PipelineResources(settings, models, lists, publisher, selected, linked)
             # Each stream its own consumer group, so one stream's backlog or dead letters never hold up another's.
             consumers = [
                 BatchConsumer(
@@ -94,14 +103,17 @@ def create_app(
             ]
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
-            # Every stream waits until the watchlists, rules and selections are read to their topics' ends.
-            starter = asyncio.create_task(_start_when_ready([follower, selections], consumers), name="consumer-starter")
+            # Every stream waits until the watchlists, rules, selections and links are read to their topics' ends.
+            starter = asyncio.create_task(
+                _start_when_ready([follower, selections, links], consumers), name="consumer-starter"
+            )
             for each in consumers:
                 stack.push_async_callback(each.close)
             stack.push_async_callback(_cancel, starter)
             app.state.models = models
             app.state.follower = follower
             app.state.selections = selections
+            app.state.links = links
             app.state.consumers = consumers
             app.state.publisher = publisher
             yield
@@ -119,6 +131,7 @@ def create_app(
             "model": app.state.models.current is not None,
             "watchlist": app.state.follower.caught_up.is_set(),
             "selections": app.state.selections.caught_up.is_set(),
+            "links": app.state.links.caught_up.is_set(),
             "kafka": all(each.running for each in app.state.consumers) and await app.state.publisher.start(),
         }
 

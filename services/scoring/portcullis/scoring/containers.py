@@ -3,15 +3,17 @@
 Lanes: green = release, yellow = non-intrusive scan, red = physical examination.
 """
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from portcullis.scoring.amendments import SelectionView
+from portcullis.scoring.links import LINKED_ACTION, Fact, FactReason, LinkView, redecided
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.scoring.streams import Indicator, StreamPipeline, match_text
-from portcullis.shared.kafka import Publisher
-from portcullis.shared.schemas import Lane, Reason, ReasonKind
+from portcullis.shared.kafka import Message, Publisher
+from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
 from portcullis.shared.schemas.container import ContainerEvent, Party
 from portcullis.shared.schemas.watchlist import Action
 from portcullis.shared.screening import Match, ScreeningQuery
@@ -28,6 +30,8 @@ MANY_TRANSSHIPMENTS_WEIGHT = 0.15
 WEIGHT_GAP = 0.10
 LARGE_WEIGHT_GAP = 0.25
 MANY_TRANSSHIPMENTS = 3
+#: The indicators that are facts about the box for the declarations naming it (links.py), besides watchlist hits.
+LINKED_INDICATORS = frozenset({"seals_changed", "weight_discrepancy", "high_risk_port"})
 
 
 class ContainerPipeline(StreamPipeline[ContainerEvent]):
@@ -42,8 +46,10 @@ class ContainerPipeline(StreamPipeline[ContainerEvent]):
         lists: ListState,
         publisher: Publisher,
         selections: SelectionView | None = None,
+        links: LinkView | None = None,
     ) -> None:
         super().__init__(settings, lists, publisher, selections)
+        self._links = links
         self._high_risk_countries = frozenset(code.upper() for code in settings.high_risk_port_countries)
 
     def submitted_at(self, subject: ContainerEvent, received_at: datetime) -> datetime:
@@ -84,6 +90,72 @@ class ContainerPipeline(StreamPipeline[ContainerEvent]):
             f"(entry {entry.entry_id}, {match_text(match.score, match.evidence)}): {entry.reason}"
         )
         selection.add(action, Reason(kind=ReasonKind.WATCHLIST, text=text, code=entry.entry_id, weight=match.score))
+
+    def link(self, subjects: Sequence[ContainerEvent], selections: Sequence[Selection]) -> None:
+        """A box covered by a red declaration is scanned (at least yellow), with a reason naming the declaration."""
+        if self._links is None:
+            return
+        for subject, selection in zip(subjects, selections, strict=True):
+            for covering in self._links.covering(subject.container_number):
+                if covering.lane is Lane.RED:
+                    text = (
+                        f"container {subject.container_number} is covered by declaration {covering.declaration_id}, "
+                        "which scoring sent to red (physical examination)"
+                    )
+                    reason = Reason(kind=ReasonKind.LINK, text=text, code="covered_by_red_declaration")
+                    selection.add(LINKED_ACTION, reason)
+
+    def follow_up(self, subjects: Sequence[ContainerEvent], decisions: Sequence[Decision]) -> list[Message]:
+        """The events' risks as facts about their boxes and vessels, and the covering declarations re-decided."""
+        if self._links is None:
+            return []
+        messages: list[Message] = []
+        for subject, decision in zip(subjects, decisions, strict=True):
+            box, vessel = self._facts(subject, decision)
+            if not box.reasons:
+                continue
+            messages.append(self._links.note_fact(box))
+            if vessel.reasons:
+                messages.append(self._links.note_fact(vessel))
+            messages.extend(self._redecide(subject.container_number))
+        return messages
+
+    def _facts(self, subject: ContainerEvent, decision: Decision) -> tuple[Fact, Fact]:
+        """What the event showed about its box (linked indicators, every watchlist hit) and about its vessel."""
+        box: list[FactReason] = []
+        vessel: list[FactReason] = []
+        for reason in decision.reasons:
+            if reason.kind is ReasonKind.MODEL and reason.code in LINKED_INDICATORS:
+                box.append(FactReason(reason.code, reason.text, reason.weight))
+            elif reason.kind is ReasonKind.WATCHLIST:
+                fact = FactReason("watchlist", reason.text, reason.weight)
+                box.append(fact)
+                document = self._lists.entry(reason.code or "")
+                if document is not None and document.entry.kind == "vessel":
+                    vessel.append(fact)
+        learned = datetime.now(UTC).timestamp()
+        at = (subject.event_id, subject.event_time, subject.event_location)
+        return (
+            Fact(f"container:{subject.container_number}", *at, tuple(box), learned),
+            Fact(f"vessel:{subject.vessel_imo}", *at, tuple(vessel), learned),
+        )
+
+    def _redecide(self, container_number: str) -> list[Message]:
+        """The declarations covering the box whose decisions miss a fact about their boxes, decided again."""
+        assert self._links is not None
+        messages: list[Message] = []
+        decided_at = datetime.now(UTC)
+        for covering in self._links.covering(container_number):
+            facts = [fact for number in covering.containers for fact in self._links.facts(f"container:{number}")]
+            again = redecided(covering, facts, decided_at)
+            if again is None:
+                continue
+            messages.append(Message(self._decisions_topic, again.declaration_id.encode(), again.decision))
+            messages.append(self._links.note_declaration(again))
+            noted = self._selections.note(Stream.DECLARATION, again.declaration_id, again.lane, again.digest)
+            if noted is not None:
+                messages.append(noted)
+        return messages
 
     def indicators(self, subject: ContainerEvent) -> list[Indicator]:
         found = []

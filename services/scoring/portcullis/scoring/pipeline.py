@@ -27,6 +27,7 @@ from portcullis.scoring.amendments import SelectionView, amendment_reason, uniqu
 from portcullis.scoring.declaration_screening import ScreeningLimits, has_parts_to_screen, screen_declarations
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
+from portcullis.scoring.links import LinkView, covering_of, link_declarations
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORE, SCORING_SECONDS, observe_decisions
 from portcullis.scoring.models import ActiveModel, ModelHolder
@@ -71,9 +72,11 @@ class DeclarationPipeline:
         lists: ListState,
         publisher: Publisher,
         selections: SelectionView | None = None,
+        links: LinkView | None = None,
     ) -> None:
         self._settings = settings
         self._models = models
+        self._links = links
         self._lists = lists
         self._publisher = publisher
         self._selections = selections or SelectionView(settings.kafka.topic("selections"))
@@ -95,11 +98,13 @@ class DeclarationPipeline:
             selected: list[Message] = []
             # A subject twice in one batch: the second run sees what the first decided (its selection).
             for run in unique_runs([d.declaration_id for d in declarations]):
-                decided = await self._decide_run(active, declarations[run], received[run], digests[run])
+                decided, linked = await self._decide_run(active, declarations[run], received[run], digests[run])
                 for each in decided:
                     noted = self._selections.note(Stream.DECLARATION, each.subject_id, each.lane, each.content_digest)
                     if noted is not None:
                         selected.append(noted)
+                if self._links is not None:
+                    selected.extend(self._note_covering(declarations[run], decided, linked))
                 decisions.extend(decided)
             SCORING_SECONDS.labels(Stream.DECLARATION).observe(time.perf_counter() - started)
             topic = self._decisions_topic
@@ -114,7 +119,7 @@ class DeclarationPipeline:
         declarations: Sequence[Declaration],
         received: Sequence[datetime],
         digests: Sequence[str],
-    ) -> list[Decided]:
+    ) -> tuple[list[Decided], list[frozenset[str]]]:
         earlier = [
             self._selections.earlier_lane(Stream.DECLARATION, declaration.declaration_id, digest)
             for declaration, digest in zip(declarations, digests, strict=True)
@@ -128,14 +133,30 @@ class DeclarationPipeline:
             if any(has_parts_to_screen(declaration) for declaration in declarations):
                 await asyncio.to_thread(screen_declarations, self._lists, declarations, selections, at, self._screening)
             versions = (self._lists.rules_version, self._lists.watchlist_version)
+        # What container events showed about the declarations' containers and vessels (links.py).
+        linked = link_declarations(self._links, declarations, selections) if self._links is not None else []
         challenger = self._models.challenger
         amendments = (digests, earlier)
         if len(declarations) < _DECIDE_INLINE_BELOW:
-            return self._decide(active, declarations, received, selections, versions, challenger, amendments)
+            return self._decide(active, declarations, received, selections, versions, challenger, amendments), linked
         # The model releases the GIL while it predicts: the event loop meanwhile takes in fetches and acks.
-        return await asyncio.to_thread(
+        decided = await asyncio.to_thread(
             self._decide, active, declarations, received, selections, versions, challenger, amendments
         )
+        return decided, linked
+
+    def _note_covering(
+        self, declarations: Sequence[Declaration], decided: Sequence[Decided], linked: Sequence[frozenset[str]]
+    ) -> list[Message]:
+        """The `links` records of the declarations that name containers (a later event of a box re-decides them)."""
+        assert self._links is not None
+        return [
+            self._links.note_declaration(
+                covering_of(declaration, each.lane, each.content_digest, linked[i], each.payload), each.payload
+            )
+            for i, (declaration, each) in enumerate(zip(declarations, decided, strict=True))
+            if declaration.transport is not None and declaration.transport.container_numbers
+        ]
 
     def _decide(
         self,

@@ -71,6 +71,13 @@ class ScoringSettings(BaseSettings):
         default=["CU", "IR", "KP", "SY"],
         description="Countries whose ports on a container's route are a risk indicator (comprehensive sanctions)",
     )
+    link_window_days: float = Field(
+        default=30,
+        gt=0,
+        le=90,
+        description="How long a container event's risks and a declaration's containers link the two streams "
+        "(the `links` topic keeps them 90 days)",
+    )
     log_level: str = "INFO"
 
     def group_of(self, stream: StreamSpec[Any]) -> str:

@@ -113,6 +113,13 @@ class StreamPipeline(ABC, Generic[Subject]):
     def attributes(self, subject: Subject) -> dict[str, str]:
         """What API clients filter decisions on (no names, no document numbers)."""
 
+    def link(self, subjects: Sequence[Subject], selections: Sequence[Selection]) -> None:
+        """Add what other streams said about the subjects to their selections (on the event loop; none by default)."""
+
+    def follow_up(self, subjects: Sequence[Subject], decisions: Sequence[Decision]) -> list[Message]:
+        """Further messages the decisions call for, published with them (none by default)."""
+        return []
+
     # --- the shared flow -----------------------------------------------------------------------------------------
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
@@ -130,6 +137,7 @@ class StreamPipeline(ABC, Generic[Subject]):
                     noted = self._selections.note(self.stream, each.subject_id, each.lane, digest)
                     if noted is not None:
                         selected.append(noted)
+                selected.extend(self.follow_up(subjects[run], decided))
                 decisions.extend(decided)
             SCORING_SECONDS.labels(self.stream).observe(time.perf_counter() - started)
             await self._publisher.publish(
@@ -159,6 +167,7 @@ class StreamPipeline(ABC, Generic[Subject]):
             async with self._lists.lock:
                 selections = await asyncio.to_thread(self.select, subjects[chunk], datetime.now(UTC), amended)
                 versions = (self._lists.rules_version, self._lists.watchlist_version)
+            self.link(subjects[chunk], selections)
             decisions.extend(
                 self.decide(subjects[chunk], received[chunk], selections, versions, (digests[chunk], earlier[chunk]))
             )

@@ -17,6 +17,9 @@ _WEEK_MS = 7 * 24 * 3600 * 1000
 _MONTH_MS = 30 * 24 * 3600 * 1000
 #: How long scoring remembers that it selected a subject (a later amendment cannot lower that lane until then).
 SELECTION_RETENTION_MS = 180 * 24 * 3600 * 1000
+#: How long scoring keeps what it learned about a container or vessel, and the declarations naming containers (its
+#: link window, `PORTCULLIS_SCORING_LINK_WINDOW_DAYS`, is at most this).
+LINK_RETENTION_MS = 90 * 24 * 3600 * 1000
 
 log = get_logger(__name__)
 
@@ -65,6 +68,18 @@ def topic_layout(catalogue: StreamCatalogue = CATALOGUE) -> dict[str, TopicSpec]
                 {
                     "cleanup.policy": "compact,delete",
                     "retention.ms": str(SELECTION_RETENTION_MS),
+                    "min.compaction.lag.ms": "0",
+                },
+            ),
+            # What scoring learned about containers and vessels from container events (key `container:<number>/event:
+            # <id>`, `vessel:<IMO>/event:<id>`) and the declarations naming containers (`declaration:<id>`): the state
+            # every scoring replica follows to link the streams; compacted to the latest per key, deleted after 90 days.
+            TopicSpec(
+                "links",
+                1,
+                {
+                    "cleanup.policy": "compact,delete",
+                    "retention.ms": str(LINK_RETENTION_MS),
                     "min.compaction.lag.ms": "0",
                 },
             ),

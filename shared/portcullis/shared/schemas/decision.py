@@ -46,6 +46,8 @@ class ReasonKind(StrEnum):
 
     RULE = "rule"
     WATCHLIST = "watchlist"
+    #: A fact learned from another stream about the same container or vessel (scoring/links.py).
+    LINK = "link"
     MODEL = "model"
     RANDOM = "random"
     AMENDMENT = "amendment"
