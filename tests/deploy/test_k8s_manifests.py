@@ -487,6 +487,7 @@ KAFKA_ACCESS = {
         "clearance-events": {"Read"},
         "decisions": {"Read"},
         "outcomes": {"Read"},
+        "overrides": {"Read"},
         "apikeys": {"Read"},
         "declarations.dlq": {"Write"},
         "passengers.dlq": {"Write"},
@@ -494,6 +495,7 @@ KAFKA_ACCESS = {
         "clearance-events.dlq": {"Write"},
         "decisions.dlq": {"Write"},
         "outcomes.dlq": {"Write"},
+        "overrides.dlq": {"Write"},
     },
 }
 
