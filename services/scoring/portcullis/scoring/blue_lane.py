@@ -17,17 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from prometheus_client import Counter
 
+from portcullis.scoring.metrics import BLUE_CAPPED
 from portcullis.shared.riskmodel import LaneThresholds
 from portcullis.shared.schemas import Lane
 
 #: How many declarations' worth of unused blue places may be saved up (a quiet morning cannot fill an afternoon).
 _SAVED_DECISIONS = 1000
-
-BLUE_CAPPED = Counter(
-    "portcullis_blue_lane_capped_total", "Declarations that qualified for blue but stayed yellow: capacity used up"
-)
 
 
 @dataclass(frozen=True, slots=True)
