@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from prometheus_client import REGISTRY
 
+from portcullis.analytics.metrics import refresh_headline_metrics
 from portcullis.analytics.reports.performance import PerformanceGroup, performance_report
 from portcullis.analytics.reports.period import Period
+from portcullis.analytics.settings import AnalyticsSettings
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.reader import connect
 from portcullis.analytics.store.sink import HistorySink
@@ -128,3 +131,8 @@ def test_an_empty_store_has_no_overrides(tmp_path: Path) -> None:
         report = performance_report(connection, PERIOD, PerformanceGroup.OFFICER)
     assert report.overrides == []
     assert report.total.blue == 0
+
+
+def test_the_headline_metrics_give_the_hit_rate_of_blue_audits(tmp_path: Path) -> None:
+    refresh_headline_metrics(_store(tmp_path), AnalyticsSettings(), today=datetime(2026, 10, 31, tzinfo=UTC))
+    assert REGISTRY.get_sample_value("portcullis_report_hit_rate", {"selection": "blue"}) == 0.5
