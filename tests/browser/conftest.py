@@ -66,7 +66,7 @@ def decision(index: int, lane: Lane, office: str, stream: Stream = Stream.DECLAR
     )
 
 
-#: The stored decisions: office 30 has red and yellow ones (the inspector's queue), office 31 others.
+#: The stored decisions: office 30 has red and yellow ones (the inspector's queue), offices 31 and 32 others.
 DECISIONS = [
     decision(0, Lane.GREEN, "30"),
     decision(1, Lane.YELLOW, "30"),
@@ -76,6 +76,7 @@ DECISIONS = [
     decision(5, Lane.YELLOW, "30"),
     decision(6, Lane.GREEN, "31"),
     decision(7, Lane.RED, "30"),
+    decision(8, Lane.BLUE, "32"),  # released for post-clearance audit: in no inspector's queue
 ]
 
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from portcullis.shared.schemas import Lane
+from portcullis.shared.schemas import Lane, Stream
 from tests.browser.conftest import INSPECTOR_OFFICE, SCREENSHOTS, Console, decision
 from tests.integration.conftest import publish_decisions, wait_for
 
@@ -170,6 +170,49 @@ async def test_a_supervisor_overrides_a_lane_with_a_reason(laptop: BrowserContex
     assert laptop.outside == []  # type: ignore[attr-defined]
 
 
+def _contrast(foreground: str, background: str) -> float:
+    """The WCAG contrast ratio of two computed CSS colours (`rgb(r, g, b)`)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(part) / 255 for part in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+async def test_a_blue_decision_shows_in_its_own_readable_colour_and_a_passenger_cannot_be_sent_to_blue(
+    laptop: BrowserContext, console: Console
+) -> None:
+    page = await sign_in(laptop, console.keys["supervisor"])
+    await page.get_by_label("Find a decision to override").fill("C00008")
+    await page.get_by_role("button", name="Open").click()
+    badge = page.get_by_role("heading", level=1).locator(".lane-blue")
+    await expect(badge).to_have_text("blue")
+    colour, background = await badge.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    assert _contrast(colour, background) >= 4.5  # WCAG AA for text
+    await expect(page.get_by_label("New lane").locator("option")).to_have_text(["green", "yellow", "red"])
+
+    # A passenger record has no blue lane: not offered, and refused when posted anyway.
+    await publish_decisions(console.kafka, [decision(9, Lane.YELLOW, "32", Stream.PASSENGER).model_dump(mode="json")])
+
+    async def stored_passenger() -> bool:
+        return (await read_api(console, "/v1/decisions/C00009?stream=passenger")).status_code == 200
+
+    await wait_for(stored_passenger, timeout_s=15)
+    await page.goto("/console/decisions/passenger/C00009")
+    await expect(page.get_by_label("New lane").locator("option")).to_have_text(["green", "red"])
+    await page.locator("#lane").evaluate("select => select.add(new Option('blue', 'blue'))")
+    await page.get_by_label("New lane").select_option("blue")
+    await page.get_by_label(re.compile("^Reason")).fill("audit after clearance")
+    await page.get_by_role("button", name="Override").click()
+    await expect(page.get_by_role("alert")).to_have_text("This stream has no such lane.")
+    kept = (await read_api(console, "/v1/decisions/C00009?stream=passenger")).json()
+    assert (kept["lane"], kept["version"]) == ("yellow", 1)
+    assert laptop.outside == []  # type: ignore[attr-defined]
+
+
 async def test_an_analyst_searches_decisions_reads_rules_and_entries_and_is_told_when_the_watchlist_is_down(
     laptop: BrowserContext, console: Console
 ) -> None:
@@ -203,7 +246,8 @@ async def test_an_analyst_searches_decisions_reads_rules_and_entries_and_is_told
 
 async def test_managers_see_the_lane_mix_and_where_the_charts_will_be(laptop: BrowserContext, console: Console) -> None:
     page = await sign_in(laptop, console.keys["manager"])
-    await expect(page.locator("#lanes tbody tr")).to_have_count(3)
+    await expect(page.locator("#lanes tbody tr")).to_have_count(4)
+    await expect(page.locator("#lanes tbody tr").nth(1)).to_contain_text("blue")
     await expect(page.locator("#analytics-missing")).to_be_visible()
     await screenshot(page, "manager-performance")
     assert laptop.outside == []  # type: ignore[attr-defined]

@@ -488,6 +488,7 @@ KAFKA_ACCESS = {
         "clearance-events": {"Read"},
         "decisions": {"Read"},
         "outcomes": {"Read"},
+        "overrides": {"Read"},
         "apikeys": {"Read"},
         "declarations.dlq": {"Write"},
         "passengers.dlq": {"Write"},
@@ -495,6 +496,7 @@ KAFKA_ACCESS = {
         "clearance-events.dlq": {"Write"},
         "decisions.dlq": {"Write"},
         "outcomes.dlq": {"Write"},
+        "overrides.dlq": {"Write"},
     },
 }
 

@@ -144,7 +144,7 @@ async def test_only_a_supervisor_overrides_over_http_and_the_override_is_publish
         for bad, field in (
             ({"lane": "red"}, "reason"),
             ({"lane": "red", "reason": "  "}, "reason"),
-            ({"lane": "blue", "reason": "x"}, "lane"),
+            ({"lane": "purple", "reason": "x"}, "lane"),
             ({**body, "reason": "x" * 501}, "reason"),
         ):
             answer = await http.post(url, json=bad, headers=auth(Role.SUPERVISOR))

@@ -139,7 +139,13 @@ DECLARATIONS: StreamSpec[Declaration] = StreamSpec(
     subject_id=_declaration_id,
     partition_key=_declaration_id,
     summary="Submit one goods declaration or a batch of up to {max_batch:,}",
-    lanes={Lane.GREEN: "release", Lane.YELLOW: "documentary check", Lane.RED: "physical examination"},
+    # Blue (release now, post-clearance audit) is given only when scoring's blue band is configured (off by default).
+    lanes={
+        Lane.GREEN: "release",
+        Lane.BLUE: "release, post-clearance audit",
+        Lane.YELLOW: "documentary check",
+        Lane.RED: "physical examination",
+    },
     scoring=ScoringDefaults(random_selection_lane=Lane.RED),
 )
 PASSENGERS: StreamSpec[PassengerRecord] = StreamSpec(

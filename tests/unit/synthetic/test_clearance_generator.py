@@ -129,3 +129,10 @@ def test_events_that_have_not_happened_yet_are_left_out(declarations: list[Decla
     timelines = generate_clearance([declaration], {declaration.declaration_id: Lane.RED}, until=lodged)
     assert [event.event_type.value for event in timelines.events] == ["arrival", "lodged"]
     assert [row.stage for row in timelines.truth] == ["arrival_to_lodged"]
+
+
+def test_a_blue_declaration_is_released_like_a_green_one_without_a_check(declarations: list[Declaration]) -> None:
+    first = declarations[:200]
+    blue = generate_clearance(first, {d.declaration_id: Lane.BLUE for d in first}, seed=5)
+    green = generate_clearance(first, {d.declaration_id: Lane.GREEN for d in first}, seed=5)
+    assert [(e.event_type, e.at) for e in blue.events] == [(e.event_type, e.at) for e in green.events]

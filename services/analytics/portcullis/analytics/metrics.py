@@ -19,8 +19,8 @@ _WINDOW = "over the last PORTCULLIS_ANALYTICS_METRICS_WINDOW_DAYS days (declarat
 HIT_RATE = Gauge("portcullis_report_hit_rate", f"Hits per inspection {_WINDOW}", ["selection"])
 NON_COMPLIANCE = Gauge(
     "portcullis_report_non_compliance_estimate",
-    f"Estimated share of non-compliant declarations (strata: random selections, yellow, red) and its 95% interval "
-    f"{_WINDOW}",
+    f"Estimated share of non-compliant declarations (strata: random selections, blue, yellow, red) and its 95% "
+    f"interval {_WINDOW}",
     ["bound"],
 )
 TARGETING_LIFT = Gauge("portcullis_report_targeting_lift", f"Hit rate of risk selection over random {_WINDOW}")
@@ -45,6 +45,7 @@ def refresh_headline_metrics(layout: StoreLayout, settings: AnalyticsSettings, t
         "random": performance.random_hit_rate,
         "targeted": performance.targeted_hit_rate,
         "red": performance.red_precision,
+        "blue": performance.blue_hit_rate,  # post-clearance audits of blue declarations
     }
     for selection, rate in rates.items():
         HIT_RATE.labels(selection).set(rate if rate is not None else float("nan"))

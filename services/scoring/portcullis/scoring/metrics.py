@@ -12,6 +12,9 @@ from portcullis.shared.metrics import observe_many
 
 DECISIONS = Counter("portcullis_decisions_total", "Decisions produced", ["stream", "lane"])
 RANDOM_SELECTIONS = Counter("portcullis_random_selections_total", "Would-be-green items sent to inspection", ["stream"])
+BLUE_CAPPED = Counter(
+    "portcullis_blue_lane_capped_total", "Declarations that qualified for blue but stayed yellow: blue capacity used up"
+)
 SCORING_SECONDS = Histogram(
     "portcullis_scoring_seconds",
     "Model time per batch (features, prediction, explanations)",

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from portcullis.scoring.amendments import SelectionView, amendment_reason, unique_runs
+from portcullis.scoring.blue_lane import BlueLane
 from portcullis.scoring.declaration_screening import ScreeningLimits, has_parts_to_screen, screen_declarations
 from portcullis.scoring.decoding import decode_records
 from portcullis.scoring.drift import SCORE_DRIFT
@@ -84,6 +85,7 @@ class DeclarationPipeline:
         secret = settings.random_selection_secret.get_secret_value().encode()
         random_lane = settings.scoring_of(DECLARATIONS).random_selection_lane
         self._policy = LanePolicy(settings.random_selection_rate, secret, random_lane, "declarations")
+        self._blue = BlueLane(settings.blue_lane())
         self._screening = ScreeningLimits(settings.screening_threshold, settings.screening_strong_score)
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
@@ -179,10 +181,14 @@ class DeclarationPipeline:
             challenger.model.score_declarations(declarations).scores.tolist() if challenger is not None else None
         )
         policy = self._policy
+        blue = self._blue if self._blue.enabled else None
+        if blue is not None:
+            blue.use_model(active.version, active.thresholds, model.stats.histories.get("importer", {}))
         scores: list[float] = []
         lanes: list[Lane] = []
         model_lanes: list[Lane] = []
         randomly: list[bool] = []
+        audited: set[int] = set()  # sent blue by the blue lane (rather than kept there by an amendment)
         for i, (declaration, selection, model_score) in enumerate(
             zip(declarations, selections, model_scores, strict=True)
         ):
@@ -190,11 +196,17 @@ class DeclarationPipeline:
             lane, model_lane, random_selection = policy.lane(
                 declaration.declaration_id, score, thresholds, selection.lane, earlier[i]
             )
+            if blue is not None:
+                flagged = bool(selection.reasons)
+                blue_lane = blue.lane(lane, model_lane, score, declaration.importer_id, flagged, earlier[i])
+                if blue_lane is not lane:
+                    audited.add(i)
+                    lane = blue_lane
             scores.append(score)
             model_lanes.append(model_lane)
             lanes.append(lane)
             randomly.append(random_selection)
-        # Reasons in words for what an officer will look at: every declaration that ends yellow or red.
+        # Reasons in words for what an officer will look at: every declaration that ends blue, yellow or red.
         explained = [i for i, lane in enumerate(lanes) if lane is not Lane.GREEN]
         model_reasons: dict[int, list[dict[str, Any]]] = {
             i: [{"kind": "model", "text": text, "code": code, "weight": weight} for code, text, weight in parts]
@@ -217,6 +229,8 @@ class DeclarationPipeline:
                 reasons.append(amendment_reason(earlier_lane, lanes[i]))
             if randomly[i]:
                 reasons.append(policy.random_reason())
+            if i in audited and blue is not None:
+                reasons.append(blue.reason(declaration.importer_id))
             rounded = round(score, 6)
             document = {
                 "stream": "declaration",

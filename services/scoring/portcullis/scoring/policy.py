@@ -12,8 +12,8 @@ from typing import Any
 from portcullis.scoring.random_selection import RandomSelector
 from portcullis.shared.schemas import Lane, ReasonKind
 
-#: Lanes by strictness.
-LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
+#: Lanes by strictness (red beats yellow beats blue beats green).
+LANE_ORDER = {lane: lane.strictness for lane in Lane}
 
 
 def stricter(first: Lane | None, second: Lane | None) -> Lane | None:

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portcullis.scoring.blue_lane import BlueLaneSettings
 from portcullis.shared.schemas import Lane
 from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD
 from portcullis.shared.settings import KafkaSettings
@@ -34,6 +35,23 @@ class ScoringSettings(BaseSettings):
     random_selection_lane: Lane = DECLARATIONS.scoring.random_selection_lane
     random_selection_secret: SecretStr = Field(
         default=SecretStr("change-me"), description="Keys the random draw so submitters cannot predict it"
+    )
+    # The blue lane (declarations only; docs/model.md "The blue lane"): off until a band is configured.
+    blue_band_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of declarations (of the model's reference scores) just above the yellow threshold in "
+        "which a good-record importer's declaration goes blue; 0 means no blue lane",
+    )
+    blue_max_rate: float = Field(
+        default=0.02, ge=0, le=1, description="The blue lane's capacity share: most declarations blue; beyond, yellow"
+    )
+    blue_min_inspections: int = Field(
+        default=5, ge=1, description="A good record: at least this many of the importer's declarations inspected ..."
+    )
+    blue_max_fraud_rate: float = Field(
+        default=0.0, ge=0, le=1, description="... and at most this share of them found fraudulent"
     )
     # Passenger records and container events: no model, a risk-indicator score (see docs/streams.md).
     passenger_yellow_score: float = Field(
@@ -83,6 +101,12 @@ class ScoringSettings(BaseSettings):
     def group_of(self, stream: StreamSpec[Any]) -> str:
         """The consumer group that scores `stream` (each stream its own, so one's backlog never holds up another)."""
         return self.group_id + stream.group_suffix
+
+    def blue_lane(self) -> BlueLaneSettings:
+        """The blue lane's configuration."""
+        return BlueLaneSettings(
+            self.blue_band_rate, self.blue_max_rate, self.blue_min_inspections, self.blue_max_fraud_rate
+        )
 
     def scoring_of(self, stream: StreamSpec[Any]) -> ScoringDefaults:
         """The stream's lane thresholds and random-selection lane: these settings for the streams they name, the

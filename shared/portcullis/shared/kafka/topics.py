@@ -56,8 +56,10 @@ def topic_layout(catalogue: StreamCatalogue = CATALOGUE) -> dict[str, TopicSpec]
             TopicSpec("watchlist", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
             *(_dead_letters(stream.topic) for stream in catalogue),
             _dead_letters("decisions"),
-            # The history store's sink dead-letters an outcome that is not JSON (nothing else reads it unchecked).
+            # The history store's sink dead-letters an outcome or override that is not JSON (nothing else reads them
+            # unchecked).
             _dead_letters("outcomes"),
+            _dead_letters("overrides"),
             _dead_letters("watchlist"),
             # Subjects scoring sent to red or yellow (key `stream:subject_id`), the state every scoring replica
             # follows to recognise amendments after selection: compacted to the latest per subject, deleted after

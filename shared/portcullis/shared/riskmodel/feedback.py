@@ -8,6 +8,7 @@ because the model or a rule found them risky. Each labelled declaration is weigh
 probability of being inspected (its propensity), so that weighted estimates hold for the whole population:
 
 - red or yellow by score, rule or watchlist: inspected for certain given its lane, propensity 1;
+- blue (released for post-clearance audit): every blue declaration is audited, propensity 1;
 - green, then drawn by random selection: propensity = the random selection rate (1 % by default, weight 100);
 - green and not drawn: never inspected, so no label (propensity 0): the random draws stand for them.
 
@@ -106,7 +107,7 @@ def propensities(decisions: pd.DataFrame, random_rate: float) -> np.ndarray:
         if drawn:
             recorded = next((r.get("weight") for r in reasons if r.get("kind") == "random" and r.get("weight")), None)
             result[index] = float(recorded) if recorded else random_rate
-        elif lane in ("red", "yellow"):
+        elif lane in ("red", "yellow", "blue"):
             result[index] = 1.0
     return result
 

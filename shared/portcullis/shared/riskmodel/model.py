@@ -39,7 +39,7 @@ ARTIFACT_FILES = (MODEL_FILE, FEATURES_FILE, STATS_FILE, LANES_FILE, CARD_FILE)
 #: batch of ~1000 rows avoids OpenMP spin-waiting on busy machines.
 PREDICT_THREADS = 1
 
-_LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
+_LANE_ORDER = {lane: lane.strictness for lane in Lane}
 
 
 class ArtifactError(ValueError):

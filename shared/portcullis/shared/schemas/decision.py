@@ -34,11 +34,21 @@ def declare_stream(kind: str) -> Stream:
 
 
 class Lane(StrEnum):
-    """Selectivity lane: green releases, yellow checks documents (or questions, scans), red examines."""
+    """Selectivity lane: green releases, blue releases for a post-clearance audit, yellow checks documents (or
+    questions, scans), red examines. Which lanes a stream has is in its catalogue entry (`StreamSpec.lanes`)."""
 
     GREEN = "green"
+    BLUE = "blue"
     YELLOW = "yellow"
     RED = "red"
+
+    @property
+    def strictness(self) -> int:
+        """0 for green up to 3 for red: the order in which a stricter lane wins (blue is between green and yellow)."""
+        return _STRICTNESS[self]
+
+
+_STRICTNESS = {Lane.GREEN: 0, Lane.BLUE: 1, Lane.YELLOW: 2, Lane.RED: 3}
 
 
 class ReasonKind(StrEnum):

@@ -197,7 +197,7 @@ def _timeline(
         (_EVENT.ARRIVAL, customs, lodged - ARRIVAL_TO_LODGEMENT[mode].draw(rng)),
         (_EVENT.LODGED, customs, lodged),
     ]
-    if lane == Lane.GREEN:
+    if lane in (Lane.GREEN, Lane.BLUE):  # blue is released like green; its audit comes after clearance
         duty_paid = lodged + GREEN_TO_DUTY.draw(rng)
     elif lane == Lane.YELLOW:
         requested = lodged + DOCUMENTS_REQUESTED.draw(rng)

@@ -1,7 +1,9 @@
 """Performance measurement: what selection found, per group, from the store's decisions and outcomes.
 
 Each subject counts once, with its latest decision (amendments make new versions) and its latest outcome
-(a correction supersedes the report it corrects; both stay in the store).
+(a correction supersedes the report it corrects; both stay in the store). Blue declarations (released, audited
+after clearance) count apart from red and yellow: an outcome of a blue one is its post-clearance audit.
+Supervisors' lane overrides of the period are counted by office and officer (the supervisor's API key id).
 """
 
 from datetime import timedelta
@@ -86,10 +88,35 @@ SELECT grp, count(*), count_if(lane IN ('red', 'yellow')), count_if(lane = 'red'
        count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected),
        count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected AND hit),
        sum(CASE WHEN lane = 'red' AND NOT coalesce(random_selection, false) THEN revenue ELSE 0 END)::DOUBLE,
-       count_if(coalesce(random_selection, false))
+       count_if(coalesce(random_selection, false)),
+       count_if(lane = 'blue'), count_if(lane = 'blue' AND inspected), count_if(lane = 'blue' AND inspected AND hit)
 FROM (SELECT *, {key} AS grp FROM subjects)
 GROUP BY grp ORDER BY grp
 """
+
+# Every override made in the period, by office and officer; the overridden subjects' outcomes as they stand now.
+_OVERRIDES = """
+WITH latest_outcomes AS (
+    SELECT subject_id, arg_max(inspected, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS inspected,
+           arg_max(irregularity_found, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS hit
+    FROM outcomes WHERE stream = $stream AND day >= $first_day
+    GROUP BY subject_id
+), made AS (
+    SELECT DISTINCT subject_id, version, lane, scored_lane, coalesce(office_id, 'unknown') AS office,
+           coalesce(key_id, 'unknown') AS officer
+    FROM overrides
+    WHERE stream = $stream AND day >= $first_day AND overridden_at >= $start AND overridden_at < $end
+)
+SELECT office, officer, count(*),
+       count_if(list_position($lanes, lane) > list_position($lanes, scored_lane)),
+       count_if(list_position($lanes, lane) < list_position($lanes, scored_lane)),
+       count_if(lane = 'red'), count_if(lane = 'yellow'), count_if(lane = 'blue'), count_if(lane = 'green'),
+       count_if(coalesce(o.inspected, false)), count_if(coalesce(o.inspected AND o.hit, false))
+FROM made LEFT JOIN latest_outcomes o USING (subject_id)
+GROUP BY office, officer ORDER BY office, officer
+"""
+#: Lanes from the least strict to the strictest (an override to a later one raises the lane).
+_LANES_BY_STRICTNESS = ["green", "blue", "yellow", "red"]
 
 
 class PerformanceRow(BaseModel):
@@ -121,12 +148,34 @@ class PerformanceRow(BaseModel):
     red_revenue: float
     red_revenue_share: float | None = Field(description="Share of the revenue recovered that red selections found")
     random_selections: int = Field(description="Subjects selected at random (from those that would have been green)")
+    blue: int = Field(description="Declarations released for post-clearance audit (blue; not counted in selections)")
+    blue_audits: int = Field(description="Blue subjects with an outcome that says they were audited (inspected)")
+    blue_hits: int = Field(description="Audits of blue subjects that found an irregularity")
+    blue_hit_rate: float | None = Field(description="blue_hits / blue_audits")
     non_compliance_estimate: float | None = Field(
         description="Share of all subjects estimated non-compliant: the hit rates of the strata (random selections "
-        "for would-be-green, inspections of yellow and of risk-selected red) weighted by the strata's sizes"
+        "for would-be-green, audits of blue, inspections of yellow and of risk-selected red) weighted by the "
+        "strata's sizes"
     )
     non_compliance_low: float | None = Field(description="Lower end of its 95% interval (normal, by strata)")
     non_compliance_high: float | None = Field(description="Upper end of its 95% interval")
+
+
+class OverrideCount(BaseModel):
+    """The overrides one officer made for one office in the period."""
+
+    office: str = Field(description="The office of the overridden decision ('unknown' when it has none)")
+    officer: str = Field(description="The supervisor's API key id")
+    overrides: int
+    raised: int = Field(description="Overrides to a stricter lane than scoring gave")
+    lowered: int = Field(description="Overrides to a less strict lane than scoring gave")
+    to_red: int
+    to_yellow: int
+    to_blue: int
+    to_green: int
+    inspections: int = Field(description="Overridden subjects with an outcome that says they were inspected")
+    hits: int = Field(description="Of those, inspections that found an irregularity")
+    hit_rate: float | None = Field(description="hits / inspections")
 
 
 class PerformanceReport(BaseModel):
@@ -139,6 +188,7 @@ class PerformanceReport(BaseModel):
     group_by: PerformanceGroup
     groups: list[PerformanceRow]
     total: PerformanceRow
+    overrides: list[OverrideCount] = Field(description="Lane overrides made in the period, by office and officer")
 
 
 def performance_report(
@@ -151,7 +201,8 @@ def performance_report(
     connection.execute(_SUBJECTS, parameters)
     groups = _rows(connection, _GROUP_KEYS[group_by])
     totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL])
-    total = totals[0] if totals else _row(("all", *([0] * 17)))
+    total = totals[0] if totals else _row(("all", *([0] * 20)))
+    overrides = connection.execute(_OVERRIDES, {**parameters, "lanes": _LANES_BY_STRICTNESS}).fetchall()
     return PerformanceReport(
         stream=stream,
         period_from=period.first.isoformat(),
@@ -159,6 +210,7 @@ def performance_report(
         group_by=group_by,
         groups=groups,
         total=total,
+        overrides=[_override_count(values) for values in overrides],
     )
 
 
@@ -187,6 +239,9 @@ def _row(values: tuple[Any, ...]) -> PerformanceRow:
         red_hits,
         red_revenue,
         random_selections,
+        blue,
+        blue_audits,
+        blue_hits,
     ) = values
     counts = [int(value) for value in (records, selections, red, yellow, inspections, hits, seizures)]
     random_n, random_k = int(random_inspections), int(random_hits)
@@ -197,10 +252,13 @@ def _row(values: tuple[Any, ...]) -> PerformanceRow:
     random_rate = ratio(random_k, random_n)
     targeted_rate = ratio(targeted_k, targeted_n)
     interval = wilson_interval(random_k, random_n)
-    # Strata: would-be-green (random selections inspected), yellow (inspected), risk-selected red (inspected).
+    # Strata: would-be-green (random selections inspected), blue (audited), yellow (inspected), risk-selected red
+    # (inspected).
     selected_at_random = int(random_selections)
+    blue_n, blue_audits_n, blue_hits_n = int(blue), int(blue_audits), int(blue_hits)
     strata = [
-        (counts[0] - counts[2] - counts[3] + selected_at_random, random_n, random_k),
+        (counts[0] - counts[2] - counts[3] - blue_n + selected_at_random, random_n, random_k),
+        (blue_n, blue_audits_n, blue_hits_n),
         (counts[3], targeted_n - red_n, targeted_k - red_k),
         (counts[2] - selected_at_random, red_n, red_k),
     ]
@@ -232,7 +290,29 @@ def _row(values: tuple[Any, ...]) -> PerformanceRow:
         red_revenue=red_revenue_total,
         red_revenue_share=ratio(red_revenue_total, revenue_total),
         random_selections=selected_at_random,
+        blue=blue_n,
+        blue_audits=blue_audits_n,
+        blue_hits=blue_hits_n,
+        blue_hit_rate=ratio(blue_hits_n, blue_audits_n),
         non_compliance_estimate=estimate[0] if estimate else None,
         non_compliance_low=estimate[1] if estimate else None,
         non_compliance_high=estimate[2] if estimate else None,
+    )
+
+
+def _override_count(values: tuple[Any, ...]) -> OverrideCount:
+    office, officer, overrides, raised, lowered, to_red, to_yellow, to_blue, to_green, inspections, hits = values
+    return OverrideCount(
+        office=str(office),
+        officer=str(officer),
+        overrides=int(overrides),
+        raised=int(raised),
+        lowered=int(lowered),
+        to_red=int(to_red),
+        to_yellow=int(to_yellow),
+        to_blue=int(to_blue),
+        to_green=int(to_green),
+        inspections=int(inspections),
+        hits=int(hits),
+        hit_rate=ratio(int(hits), int(inspections)),
     )

@@ -296,6 +296,22 @@ OUTCOMES = Dataset(
         Column("recorded_at", TIME, _time("recorded_at")),
     ),
 )
+#: Supervisors' lane overrides: each message is the decision as the override left it (its `override` says the lane
+#: set, the lane scoring gave, who by API key id, and when); the reason stays in the payload only.
+OVERRIDES = Dataset(
+    "overrides",
+    "overrides",
+    (
+        Column("stream", pa.string(), _text("stream")),
+        Column("subject_id", pa.string(), _text("subject_id")),
+        Column("version", pa.int32(), _integer("version", default=1)),
+        Column("lane", pa.string(), _text("override", "lane")),
+        Column("scored_lane", pa.string(), _text("override", "scored_lane")),
+        Column("key_id", pa.string(), _text("override", "key_id")),
+        Column("office_id", pa.string(), _text("attributes", "office_id")),
+        Column("overridden_at", TIME, _time("override", "overridden_at")),
+    ),
+)
 CLEARANCE_EVENTS = Dataset(
     "clearance_events",
     "clearance-events",
@@ -312,7 +328,16 @@ CLEARANCE_EVENTS = Dataset(
 
 DATASETS: dict[str, Dataset] = {
     dataset.name: dataset
-    for dataset in (DECLARATIONS, PASSENGERS, PASSENGERS_PERSONAL, CONTAINERS, DECISIONS, OUTCOMES, CLEARANCE_EVENTS)
+    for dataset in (
+        DECLARATIONS,
+        PASSENGERS,
+        PASSENGERS_PERSONAL,
+        CONTAINERS,
+        DECISIONS,
+        OUTCOMES,
+        OVERRIDES,
+        CLEARANCE_EVENTS,
+    )
 }
 #: The logical topics the sink consumes, each with the datasets it feeds (personal data first).
 TOPIC_DATASETS: dict[str, tuple[Dataset, ...]] = {
@@ -321,5 +346,6 @@ TOPIC_DATASETS: dict[str, tuple[Dataset, ...]] = {
     "containers": (CONTAINERS,),
     "decisions": (DECISIONS,),
     "outcomes": (OUTCOMES,),
+    "overrides": (OVERRIDES,),
     "clearance-events": (CLEARANCE_EVENTS,),
 }

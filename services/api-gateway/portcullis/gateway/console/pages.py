@@ -42,6 +42,7 @@ from portcullis.shared.http import field_errors
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Lane, Stream
 from portcullis.shared.schemas.outcome import InspectionOutcome, Severity
+from portcullis.shared.streams import CATALOGUE
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -197,7 +198,7 @@ async def decisionpage(request: Request, session: SessionDep, stream: str, subje
         done=request.query_params.get("done"),
         errors=[],
         values={},
-        lanes=list(Lane),
+        lanes=list(CATALOGUE.of(found.history.versions[-1].stream).lanes),
         severities=list(Severity),
         now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
     )
@@ -268,6 +269,8 @@ async def post_override(
     except OverrideRefusedError as error:
         if error.status == 404:
             return page(request, "not_found.html", console, 404, subject_id=subject_id)
+        if error.status == 422:
+            return redirect(_decision_path(stream, subject_id) + "?done=no_such_lane")
         return redirect(_decision_path(stream, subject_id) + "?done=same_lane")
     return redirect(_decision_path(stream, subject_id) + "?done=override")
 
@@ -294,7 +297,7 @@ async def _decision_with_errors(
         done=None,
         errors=field_errors(error.errors()),
         values={k: v for k, v in form.items() if k != "csrf_token"},
-        lanes=list(Lane),
+        lanes=list(CATALOGUE.of(found.history.versions[-1].stream).lanes),
         severities=list(Severity),
         now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
     )

@@ -26,7 +26,7 @@ from portcullis.shared.schemas import Decision, Lane, LaneOverride, Reason, Reas
 
 #: The PostgreSQL advisory lock key that orders decision writes (an arbitrary constant: "pcdecis" in ASCII).
 DECISION_WRITES_LOCK = 0x70636465636973
-_LANE_ORDER = {Lane.GREEN.value: 0, Lane.YELLOW.value: 1, Lane.RED.value: 2}
+_LANE_ORDER = {lane.value: lane.strictness for lane in Lane}
 
 
 @dataclass(frozen=True)

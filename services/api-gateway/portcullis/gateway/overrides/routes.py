@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from fastapi.openapi.models import Example
 
 from portcullis.gateway.db import WritesDep
-from portcullis.gateway.deps import INVALID, SessionDep
+from portcullis.gateway.deps import INVALID, SessionDep, unprocessable
 from portcullis.gateway.metrics import OVERRIDES
 from portcullis.gateway.overrides.outbox import OverrideOutbox
 from portcullis.gateway.overrides.schemas import OverrideRequest, RecordedOverride
@@ -15,6 +15,7 @@ from portcullis.shared.auth import ApiKeyRecord
 from portcullis.shared.http import ErrorBody
 from portcullis.shared.logging import get_logger
 from portcullis.shared.schemas import Lane, Stream
+from portcullis.shared.streams import CATALOGUE
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/decisions", tags=["overrides"])
@@ -29,6 +30,10 @@ OVERRIDE_EXAMPLES: dict[str, Example] = {
     "examine": Example(
         summary="Send a subject to physical examination",
         value={"lane": "red", "reason": "the vessel called at a port under embargo (intelligence note 2026-114)"},
+    ),
+    "audit": Example(
+        summary="Release a declaration now and audit it after clearance (blue: declarations only)",
+        value={"lane": "blue", "reason": "authorised trader; the office will audit the valuation after release"},
     ),
 }
 OverrideBody = Annotated[OverrideRequest, Body(openapi_examples=OVERRIDE_EXAMPLES)]
@@ -66,6 +71,8 @@ async def apply_override(
     """Store, count and publish an override by the request's key (the API route and the console both call it)."""
     key: ApiKeyRecord | None = getattr(request.state, "api_key", None)
     key_id = key.key_id if key is not None else ANONYMOUS
+    if lane not in CATALOGUE.of(stream).lanes:
+        raise OverrideRefusedError(422, f"a {stream.value} has no {lane.value} lane")
     async with writes:
         try:
             done = await override_lane(session, stream, subject_id, lane, reason, key_id)
@@ -96,7 +103,7 @@ async def apply_override(
     responses={
         404: {"model": ErrorBody, "description": "No decision (yet) for this subject"},
         409: {"model": ErrorBody, "description": "The decision is in that lane already"},
-        **INVALID,
+        **INVALID,  # also a lane the stream does not have (blue is for declarations only)
     },
     summary="Override the lane of a decided subject (supervisors), with a mandatory reason",
 )
@@ -115,5 +122,7 @@ async def override_decision(
             request, session, writes, outbox, stream, subject_id, body.lane, body.reason
         )
     except OverrideRefusedError as error:
+        if error.status == 422:
+            raise unprocessable("lane", error.detail) from error
         raise HTTPException(error.status, error.detail) from error
     return RecordedOverride(decision=done.decision, published=published)

@@ -14,7 +14,7 @@ from portcullis.gateway.decisions.schemas import DecisionFilter
 from portcullis.gateway.decisions.service import filter_conditions
 from portcullis.gateway.outcomes.models import OutcomeRow
 from portcullis.gateway.statistics.schemas import GroupStatistics, Percentiles, Statistics
-from portcullis.shared.schemas import Lane
+from portcullis.shared.streams import CATALOGUE
 
 #: Where percentiles cannot be computed in SQL (SQLite), they are computed over at most this many recent decisions.
 PERCENTILE_SAMPLE = 200_000
@@ -108,7 +108,8 @@ async def compute_statistics(session: AsyncSession, criteria: DecisionFilter) ->
     by_lane = await _grouped(session, DecisionRow.lane, conditions)
     total = sum(row[2] for row in by_lane)
     lanes = _groups(by_lane, total, "unknown")
-    for lane in Lane:
+    stream_lanes = list(CATALOGUE.of(criteria.stream).lanes)
+    for lane in stream_lanes:
         lanes.setdefault(
             lane.value,
             GroupStatistics(decisions=0, share=0.0, lanes={}, inspected=0, irregularities=0, hit_rate=None),
@@ -126,7 +127,7 @@ async def compute_statistics(session: AsyncSession, criteria: DecisionFilter) ->
         amended=int(
             await session.scalar(select(func.count(DecisionRow.id)).where(*conditions, DecisionRow.version > 1)) or 0
         ),
-        lanes={lane.value: lanes[lane.value] for lane in Lane},
+        lanes={lane.value: lanes[lane.value] for lane in sorted(stream_lanes, key=lambda lane: lane.strictness)},
         offices=_groups(await _grouped(session, DecisionRow.office_id, conditions), total, "unknown"),
         rules=_groups(await _grouped(session, DecisionRuleRow.rule_id, conditions, join_rules=True), total, "unknown"),
         model_versions=_groups(await _grouped(session, DecisionRow.model_version, conditions), total, "none"),
