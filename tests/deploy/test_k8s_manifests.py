@@ -470,6 +470,7 @@ KAFKA_ACCESS = {
         **{stream.dead_letter_topic: {"Write"} for stream in CATALOGUE.scored()},
         "watchlist": {"Read"},
         "selections": {"Read", "Write"},
+        "reviews": {"Read"},
         "decisions": {"Write"},
     },
     "watchlist": {"watchlist": {"Write"}, "apikeys": {"Read"}},
@@ -478,6 +479,7 @@ KAFKA_ACCESS = {
         "decisions.dlq": {"Write"},
         "outcomes": {"Write"},
         "overrides": {"Write"},
+        "reviews": {"Write"},
         "apikeys": {"Read", "Write"},
     },
     "analytics": {
