@@ -222,10 +222,11 @@ class DeclarationPipeline:
                 "amended": False,
             }
             if selection.possible_matches:
-                document["review"] = {
+                review: dict[str, Any] = {
                     "provisional_lane": lanes[i].value,
                     "possible_matches": [match.model_dump(mode="json") for match in selection.possible_matches],
                 }
+                document["review"] = review
             decisions.append(
                 Decided(
                     subject_id=declaration.declaration_id,
