@@ -220,3 +220,14 @@ def test_a_company_sharing_only_generic_words_with_a_listed_one_is_no_hit() -> N
     selection = Selection()
     screen_declarations(lists, [declaration], [selection], AT, LIMITS)
     assert selection.reasons == []
+
+
+def test_a_tombstone_on_the_reviews_topic_takes_a_dismissal_back() -> None:
+    lists = lists_with()
+    lists.dismissals.apply([verdict("party:ACME|NL", "sdn-org", 3, "dismissed")])
+    assert lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 3)
+    assert not lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 4)
+    tombstone = verdict("party:ACME|NL", "sdn-org", 3, "dismissed")
+    tombstone.value = None
+    lists.dismissals.apply([tombstone])
+    assert not lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 3)
