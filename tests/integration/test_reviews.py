@@ -4,6 +4,7 @@ that traveller and that entry version, and the match returns when the entry chan
 decision amended to the entry's lane."""
 
 import copy
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,31 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from portcullis.cli.keys import publish_key
 from portcullis.cli.processes import ServiceSet
+from portcullis.gateway.app import MIGRATIONS
+from portcullis.gateway.decisions.service import get_decision
+from portcullis.gateway.decisions.writes import insert_decisions
+from portcullis.gateway.reviews.models import ReviewStatus
+from portcullis.gateway.reviews.service import (
+    AlreadyReviewedError,
+    confirm_review,
+    dismiss_review,
+    list_reviews,
+    queue_possible_matches,
+)
 from portcullis.shared.auth import Role, new_key
+from portcullis.shared.db import create_engine, migrate
+from portcullis.shared.schemas import Decision, Lane, Stream
+from portcullis.shared.schemas.decision import PendingReview, PossibleMatch
 from portcullis.shared.schemas.passenger import PassengerRecord
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import read_topic, wait_for
 
 pytestmark = pytest.mark.integration
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 PASSENGER: dict[str, Any] = PassengerRecord.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
 #: Listed by name alone: no date of birth or nationality to corroborate a near spelling, so it is a possible match.
@@ -180,3 +197,70 @@ async def test_a_dismissed_possible_match_stays_away_until_the_entry_changes_and
         assert 'portcullis_gateway_review_seconds_count{verdict="confirmed"} 1.0' in metrics
     finally:
         services.stop_all()
+
+
+def _scored(subject_id: str, office: str, decided_s: int, *entries: str) -> Decision:
+    decided = T0 + timedelta(seconds=decided_s)
+    matches = [
+        PossibleMatch(
+            entry_id=entry, entry_version=1, list_name="OFAC SDN", score=0.88, subject_key="trader:NL1", lane=Lane.RED
+        )
+        for entry in entries
+    ]
+    return Decision(
+        stream=Stream.DECLARATION,
+        subject_id=subject_id,
+        lane=Lane.GREEN,
+        score=0.1,
+        model_version="m",
+        rules_version="r",
+        watchlist_version="w",
+        attributes={"office_id": office},
+        submitted_at=decided,
+        received_at=decided,
+        decided_at=decided,
+        content_digest=subject_id.ljust(64, "0"),
+        review=PendingReview(provisional_lane=Lane.GREEN, possible_matches=matches) if matches else None,
+    )
+
+
+async def test_the_queue_is_per_office_oldest_first_and_a_verdict_is_given_once(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, MIGRATIONS)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        batch = [_scored("D2", "30", 20, "sdn-1"), _scored("D1", "31", 10, "sdn-1", "sdn-2"), _scored("D3", "30", 5)]
+        for _ in range(2):  # a redelivery queues nothing twice
+            async with sessions.begin() as session:
+                await queue_possible_matches(session, await insert_decisions(session, batch))
+        async with sessions() as session:
+            every = await list_reviews(session, ReviewStatus.PENDING, None, 10)
+            office = await list_reviews(session, ReviewStatus.PENDING, "30", 10)
+        assert [(r.subject_id, r.entry_id) for r in every] == [("D1", "sdn-1"), ("D1", "sdn-2"), ("D2", "sdn-1")]
+        assert [r.subject_id for r in office] == ["D2"]
+
+        async with sessions.begin() as session:
+            done = await confirm_review(session, every[0].id, "k1", None, T0 + timedelta(hours=1))
+        assert done.decision is not None
+        assert (done.decision.lane, done.decision.version) == (Lane.RED, 2)
+        assert done.decision.review is not None
+        assert [m.entry_id for m in done.decision.review.possible_matches] == ["sdn-2"]
+        async with sessions.begin() as session:
+            dismissed = await dismiss_review(session, every[1].id, "k1", "another firm", T0 + timedelta(hours=1))
+        assert (dismissed.item.status, dismissed.item.reason, dismissed.item.key_id) == (
+            "dismissed",
+            "another firm",
+            "k1",
+        )
+        assert dismissed.item.message is not None
+        assert dismissed.item.message["verdict"] == "dismissed"
+        with pytest.raises(AlreadyReviewedError):
+            async with sessions.begin() as session:
+                await dismiss_review(session, every[0].id, "k2", "again", T0 + timedelta(hours=2))
+        async with sessions() as session:
+            assert [r.subject_id for r in await list_reviews(session, ReviewStatus.PENDING, None, 10)] == ["D2"]
+            stored = await get_decision(session, Stream.DECLARATION, "D1")
+        assert stored is not None
+        assert stored.lane is Lane.RED
+    finally:
+        await engine.dispose()
