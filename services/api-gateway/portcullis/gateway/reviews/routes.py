@@ -31,7 +31,7 @@ from portcullis.shared.schemas.review import Verdict
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
-ReviewId = Annotated[int, Path(ge=1, examples=[17])]
+ReviewId = Annotated[int, Path(ge=1, le=2**62, examples=[17])]
 DISMISS_EXAMPLES: dict[str, Example] = {
     "another company": Example(
         summary="A false positive on a generic company name",
@@ -117,7 +117,12 @@ async def record_verdict(
     return done, await outbox.publish([item])
 
 
-@router.get("", response_model=list[ReviewItem], summary="The review queue of possible matches, the oldest first")
+@router.get(
+    "",
+    response_model=list[ReviewItem],
+    responses=INVALID,
+    summary="The review queue of possible matches, the oldest first",
+)
 async def review_queue(
     request: Request,
     session: SessionDep,
