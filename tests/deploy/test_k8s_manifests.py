@@ -471,6 +471,7 @@ KAFKA_ACCESS = {
         "watchlist": {"Read"},
         "selections": {"Read", "Write"},
         "links": {"Read", "Write"},
+        "reviews": {"Read"},
         "decisions": {"Write"},
     },
     "watchlist": {"watchlist": {"Write"}, "apikeys": {"Read"}},
@@ -479,6 +480,7 @@ KAFKA_ACCESS = {
         "decisions.dlq": {"Write"},
         "outcomes": {"Write"},
         "overrides": {"Write"},
+        "reviews": {"Write"},
         "apikeys": {"Read", "Write"},
     },
     "analytics": {

@@ -51,7 +51,7 @@ def _bodies(name: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
 
 
 def test_the_services_take_bodies() -> None:
-    assert {name: len(_bodies(name)) for name in APPS} == {"ingest": 4, "gateway": 3, "watchlist": 7, "scoring": 0}
+    assert {name: len(_bodies(name)) for name in APPS} == {"ingest": 4, "gateway": 5, "watchlist": 7, "scoring": 0}
 
 
 @pytest.mark.parametrize("name", ["ingest", "gateway", "watchlist"])

@@ -35,6 +35,9 @@ class ScoringDefaults:
     red_score: float = 0.75
     #: The lane a random selection sends a would-be-green subject to.
     random_selection_lane: Lane = Lane.RED
+    #: Name-match score from which a match below the hit threshold (scoring's `screening_strong_score`, 0.95) goes
+    #: to an analyst's review instead of setting a lane (the matcher's own threshold by default).
+    review_threshold: float = 0.85
 
 
 @dataclass(frozen=True)

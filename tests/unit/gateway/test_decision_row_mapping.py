@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.decisions.writes import _row
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
-from portcullis.shared.schemas.decision import LaneOverride
+from portcullis.shared.schemas.decision import LaneOverride, PendingReview, PossibleMatch
 
 _NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -35,6 +35,19 @@ FULL = Decision(
     content_digest="ab" * 32,
     override=LaneOverride(
         lane=Lane.RED, scored_lane=Lane.YELLOW, reason="seal photo mismatch", key_id="k-7", overridden_at=_NOW
+    ),
+    review=PendingReview(
+        provisional_lane=Lane.YELLOW,
+        possible_matches=[
+            PossibleMatch(
+                entry_id="sdn-1",
+                entry_version=3,
+                list_name="OFAC SDN",
+                score=0.9,
+                subject_key="party:ACME TRADING|NL",
+                lane=Lane.RED,
+            )
+        ],
     ),
 )
 

@@ -62,7 +62,9 @@ def measure_declarations(
             variant = truth.kinds[0].value + (f" ({truth.detail.split(': ', 1)[1]})" if ": " in truth.detail else "")
             result.planted += 1
             result.planted_by_variant[variant] += 1
-            if truth.watchlist_entry in listed and selection.lane is not None:
+            # Caught: a lane, or a possible match held for an analyst's review (it forces no lane by itself).
+            pending = {m.entry_id for m in selection.possible_matches}
+            if truth.watchlist_entry in listed and (selection.lane is not None or truth.watchlist_entry in pending):
                 result.caught += 1
                 result.caught_by_variant[variant] += 1
                 result.caught_red += selection.lane is Lane.RED

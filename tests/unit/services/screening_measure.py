@@ -84,7 +84,11 @@ def measure(
             variant = truth.detail.split(";")[0]
             result.planted += 1
             result.planted_by_variant[variant] += 1
-            if truth.watchlist_entry in listed and decision.lane is not Lane.GREEN:
+            # Caught: a lane, or a possible match held for an analyst's review (it forces no lane by itself).
+            pending = {m.entry_id for m in decision.review.possible_matches} if decision.review else set()
+            if truth.watchlist_entry in listed and (
+                decision.lane is not Lane.GREEN or truth.watchlist_entry in pending
+            ):
                 result.caught += 1
                 result.caught_by_variant[variant] += 1
                 result.caught_red += decision.lane is Lane.RED

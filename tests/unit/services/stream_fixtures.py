@@ -10,9 +10,10 @@ import orjson
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import Message
-from portcullis.shared.schemas import Decision
+from portcullis.shared.schemas import Decision, Lane, Stream
 from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.schemas.passenger import PassengerRecord
+from portcullis.shared.schemas.review import ReviewRecord, Verdict, review_key
 
 PASSENGER: dict[str, Any] = PassengerRecord.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
 CONTAINER: dict[str, Any] = ContainerEvent.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
@@ -95,3 +96,23 @@ def records(documents: list[dict[str, Any]], id_field: str) -> list[FakeRecord]:
 
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def verdict(subject_key: str, entry_id: str, entry_version: int, verdict: str, review_id: int = 1) -> FakeRecord:
+    """A `reviews` topic record: an analyst's verdict on a possible match, as the gateway publishes it."""
+    record = ReviewRecord(
+        review_id=review_id,
+        verdict=Verdict(verdict),
+        stream=Stream.DECLARATION,
+        subject_id="D-1",
+        subject_key=subject_key,
+        entry_id=entry_id,
+        entry_version=entry_version,
+        list_name="OFAC SDN",
+        score=0.9,
+        lane=Lane.RED,
+        reason="not the same company" if verdict == "dismissed" else None,
+        key_id="analyst1",
+        reviewed_at=datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    return FakeRecord(review_key(subject_key, entry_id, entry_version), record.model_dump_json().encode())

@@ -207,3 +207,29 @@ def test_a_version_2_declaration_naming_a_listed_consignor_is_decided_red_with_t
     assert [r.code for r in watchlist] == ["sdn-org"]
     assert watchlist[0].text.startswith("consignor 'Kalashnikov Concern' matches 'Kalashnikov Concern JSC'")
     assert not [r for r in decisions[clean["declaration_id"]].reasons if r.kind is ReasonKind.WATCHLIST]
+
+
+def test_a_possible_match_leaves_the_lane_to_the_rest_and_is_published_as_pending_review(
+    models: tuple[RiskModel, RiskModel], documents: list[dict[str, Any]]
+) -> None:
+    weak = {**documents[0], "parties": [{"role": "notify", "name": "Kalashnikov Consern", "country": "NL"}]}
+    model, _ = models
+    publisher = CapturingPublisher()
+    lists = lists_with(
+        ("entry", "sdn-org", {"kind": "organization", "name": "Kalashnikov Concern JSC", "list_name": "OFAC SDN",
+                              "reason": "RUSSIA-EO14024", "countries": ["RU"]}),
+    )  # fmt: skip
+    settings = ScoringSettings(random_selection_rate=0.0)
+    pipeline = DeclarationPipeline(settings, Holder(ActiveModel(model, model.thresholds)), lists, publisher)  # type: ignore[arg-type]
+    assert asyncio.run(pipeline.handle(_records([weak, documents[0] | {"declaration_id": "plain"}]))) == []  # type: ignore[arg-type]
+    [payload] = [m.value for m in publisher.messages if m.key == str(weak["declaration_id"]).encode()]
+    decision = Decision.model_validate_json(payload or b"")
+    assert orjson.dumps(decision.model_dump(mode="json")) == payload  # the fast JSON path writes `review` right
+    plain = publisher.decisions()["plain"]
+    assert decision.review is not None
+    assert decision.lane is decision.review.provisional_lane is plain.lane  # the possible match forced nothing
+    assert [(m.entry_id, m.subject_key, m.lane) for m in decision.review.possible_matches] == [
+        ("sdn-org", "party:KALASHNIKOV CONSERN|NL", Lane.RED)
+    ]
+    assert plain.review is None
+    assert b'"review"' not in orjson.dumps(plain.model_dump(mode="json"))

@@ -18,7 +18,7 @@ from portcullis.scoring.declaration_screening import (
 )
 from portcullis.scoring.selectivity import Selection, select_declarations
 from portcullis.shared.schemas import Declaration, Lane
-from tests.unit.services.stream_fixtures import lists_with
+from tests.unit.services.stream_fixtures import lists_with, verdict
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "wco-data-model.md"
 FULL: dict[str, Any] = json.loads(
@@ -105,10 +105,58 @@ def test_a_clean_declaration_and_a_version_1_declaration_get_no_hit() -> None:
     assert not has_parts_to_screen(declaration)
 
 
-def test_a_weak_name_match_is_a_possible_match_held_at_yellow() -> None:
+def test_a_weak_name_match_waits_for_review_and_sets_no_lane() -> None:
     selection = _screen(_with_parties({"role": "notify", "name": "Kalashnikov Consern", "country": "NL"}))
+    assert selection.lane is None
+    [reason] = selection.reasons
+    assert "possible match pending an analyst's review" in reason.text
+    [possible] = selection.possible_matches
+    assert (possible.entry_id, possible.entry_version, possible.list_name) == ("sdn-org", 1, "OFAC SDN")
+    assert possible.subject_key == "party:KALASHNIKOV CONSERN|NL"
+    assert possible.lane is Lane.RED  # what the entry forces once an analyst confirms
+    assert 0.85 <= possible.score < 0.95
+
+
+def test_a_party_with_a_trader_id_is_reviewed_under_its_trader_id() -> None:
+    party = {"role": "notify", "name": "Kalashnikov Consern", "country": "NL", "party_id": "NL812345678"}
+    [possible] = _screen(_with_parties(party)).possible_matches
+    assert possible.subject_key == "trader:NL812345678"
+
+
+def test_a_weak_match_below_a_raised_review_threshold_is_held_at_yellow_as_before() -> None:
+    declaration = Declaration.model_validate(
+        _with_parties({"role": "notify", "name": "Kalashnikov Consern", "country": "NL"})
+    )
+    selection = Selection()
+    limits = ScreeningLimits(threshold=0.85, strong_score=0.95, review_threshold=0.94)
+    screen_declarations(LISTS, [declaration], [selection], AT, limits)
     assert selection.lane is Lane.YELLOW
+    assert not selection.possible_matches
     assert "may match (possible match, to be checked)" in selection.reasons[0].text
+
+
+def test_a_dismissed_possible_match_is_left_out_for_that_subject_and_entry_version_only() -> None:
+    lists = lists_with(
+        ("entry", "sdn-org", {"kind": "organization", "name": "Kalashnikov Concern JSC", "countries": ["RU"],
+                              "list_name": "OFAC SDN", "reason": "RUSSIA-EO14024"}),
+    )  # fmt: skip
+    lists.dismissals.apply([verdict("party:KALASHNIKOV CONSERN|NL", "sdn-org", 1, "dismissed")])
+    dismissed = Declaration.model_validate(
+        _with_parties({"role": "notify", "name": "Kalashnikov Consern", "country": "NL"})
+    )
+    other = Declaration.model_validate(
+        _with_parties({"role": "notify", "name": "Kalashnikov Consern", "country": "DE"})
+    )
+    selections = [Selection(), Selection()]
+    screen_declarations(lists, [dismissed, other], selections, AT, LIMITS)
+    assert selections[0].possible_matches == []
+    assert selections[0].reasons == []
+    assert [m.subject_key for m in selections[1].possible_matches] == ["party:KALASHNIKOV CONSERN|DE"]
+    # A confirmation of the same subject and entry version takes the dismissal back.
+    lists.dismissals.apply([verdict("party:KALASHNIKOV CONSERN|NL", "sdn-org", 1, "confirmed")])
+    again = Selection()
+    screen_declarations(lists, [dismissed], [again], AT, LIMITS)
+    assert [m.entry_id for m in again.possible_matches] == ["sdn-org"]
 
 
 @pytest.mark.parametrize(
@@ -172,3 +220,14 @@ def test_a_company_sharing_only_generic_words_with_a_listed_one_is_no_hit() -> N
     selection = Selection()
     screen_declarations(lists, [declaration], [selection], AT, LIMITS)
     assert selection.reasons == []
+
+
+def test_a_tombstone_on_the_reviews_topic_takes_a_dismissal_back() -> None:
+    lists = lists_with()
+    lists.dismissals.apply([verdict("party:ACME|NL", "sdn-org", 3, "dismissed")])
+    assert lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 3)
+    assert not lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 4)
+    tombstone = verdict("party:ACME|NL", "sdn-org", 3, "dismissed")
+    tombstone.value = None
+    lists.dismissals.apply([tombstone])
+    assert not lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 3)

@@ -102,15 +102,33 @@ async def test_a_listed_traveller_spelled_another_way_is_held_with_the_entry_nam
     assert held.model_version == "passenger-indicators-1"
 
 
-async def test_a_weaker_name_match_asks_for_questioning_not_a_hold() -> None:
+async def test_a_weaker_name_match_waits_for_an_analysts_review_instead_of_a_lane() -> None:
     name_only = {key: value for key, value in LISTED_PERSON.items() if key not in {"birth_dates", "nationalities"}}
     pipeline = passengers(("entry", "wl-bout", name_only))
     # A name close to the listed one, with no date of birth or nationality listed to corroborate it.
     weak = passenger(record_id="P3", surname="Butt", given_names="Victor Anatolyevich")
     decision = (await score(pipeline, [weak]))["P3"]
     [text] = reasons(decision, ReasonKind.WATCHLIST)
+    assert decision.lane == "green"
+    assert "possible match pending an analyst's review" in text
+    assert decision.review is not None
+    assert decision.review.provisional_lane == "green"
+    [possible] = decision.review.possible_matches
+    assert (possible.entry_id, possible.list_name, possible.lane) == ("wl-bout", "National watchlist", "red")
+    # The traveller's document by its issuing state and a digest: never the number itself.
+    issuing = weak["document"]["issuing_country"]
+    assert possible.subject_key.startswith(f"document:{issuing}:")
+    assert weak["document"]["number"] not in possible.subject_key
+
+
+async def test_a_weaker_name_match_is_questioned_below_a_raised_review_threshold() -> None:
+    name_only = {key: value for key, value in LISTED_PERSON.items() if key not in {"birth_dates", "nationalities"}}
+    settings = ScoringSettings(random_selection_rate=0.0, passenger_review_threshold=0.94)
+    pipeline = passengers(("entry", "wl-bout", name_only), settings=settings)
+    weak = passenger(record_id="P3", surname="Butt", given_names="Victor Anatolyevich")
+    decision = (await score(pipeline, [weak]))["P3"]
     assert decision.lane == "yellow"
-    assert "possible match" in text
+    assert decision.review is None
 
 
 async def test_an_expired_document_is_questioned_and_with_a_broken_journey_held() -> None:

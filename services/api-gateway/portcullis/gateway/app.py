@@ -23,6 +23,8 @@ from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.routes import router as outcomes_router
 from portcullis.gateway.overrides.outbox import OverrideOutbox
 from portcullis.gateway.overrides.routes import router as overrides_router
+from portcullis.gateway.reviews.outbox import ReviewOutbox
+from portcullis.gateway.reviews.routes import router as reviews_router
 from portcullis.gateway.settings import GatewaySettings
 from portcullis.gateway.statistics.routes import router as statistics_router
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
@@ -36,7 +38,7 @@ log = get_logger(__name__)
 MIGRATIONS = "portcullis.gateway:migrations"
 
 #: The API's routers, one per domain (a router-level dependency such as authentication is added here).
-ROUTERS = (decisions_router, outcomes_router, overrides_router, statistics_router, exports_router)
+ROUTERS = (decisions_router, outcomes_router, overrides_router, reviews_router, statistics_router, exports_router)
 
 
 def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack) -> None:
@@ -56,11 +58,12 @@ def _end_live_streams_on_signal(broadcaster: Broadcaster, stack: AsyncExitStack)
     stack.callback(signal.signal, signal.SIGTERM, previous)
 
 
-#: Most specific first: inspectors report outcomes, supervisors override lanes, readers, inspectors and supervisors
-#: read, readers export, admins manage keys.
+#: Most specific first: inspectors report outcomes, supervisors override lanes, analysts review possible matches,
+#: readers, inspectors and supervisors read, readers export, admins manage keys.
 GRANTS = [
     Grant("/v1/decisions/{subject_id}/outcome", frozenset({Role.INSPECTOR}), frozenset({"POST"})),
     Grant("/v1/decisions/{subject_id}/override", frozenset({Role.SUPERVISOR}), frozenset({"POST"})),
+    Grant("/v1/reviews", frozenset({Role.ANALYST}), frozenset({"GET", "POST"})),
     Grant("/v1/decisions", frozenset({Role.READER, Role.INSPECTOR, Role.SUPERVISOR}), frozenset({"GET"})),
     Grant("/v1/statistics", frozenset({Role.READER}), frozenset({"GET"})),
     Grant("/v1/exports", frozenset({Role.READER}), frozenset({"GET"})),
@@ -113,6 +116,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 override_outbox.run(stopping, settings.outbox_retry_s), name="overrides-outbox"
             )
             stack.push_async_callback(_finish, override_relay, stopping, "override_outbox")
+            review_outbox = ReviewOutbox(
+                sessions,
+                writes,
+                outcome_publisher,
+                settings.kafka.topic("reviews"),
+                grace_s=2 * settings.publish_timeout_s,
+            )
+            review_relay = asyncio.create_task(
+                review_outbox.run(stopping, settings.outbox_retry_s), name="reviews-outbox"
+            )
+            stack.push_async_callback(_finish, review_relay, stopping, "review_outbox")
             live = StoreTail(sessions, broadcaster, settings.live_poll_s)
             tail_stopping = asyncio.Event()
             tail = asyncio.create_task(live.run(tail_stopping), name="live-tail")
@@ -136,6 +150,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             app.state.publisher = outcome_publisher
             app.state.outbox = outbox
             app.state.override_outbox = override_outbox
+            app.state.review_outbox = review_outbox
             app.state.live = live
             app.state.keys_publisher = publisher
             app.state.keys_topic = settings.kafka.topic("apikeys")

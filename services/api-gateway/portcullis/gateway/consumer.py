@@ -11,6 +11,7 @@ from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import StoreTail
 from portcullis.gateway.decisions.writes import NewDecision, insert_decisions
 from portcullis.gateway.metrics import DECISIONS_STORED, OVERRIDES_KEPT, RECEIPT_TO_STORAGE
+from portcullis.gateway.reviews.service import queue_possible_matches
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.kafka.decoding import decode_batch
 from portcullis.shared.logging import get_logger
@@ -42,6 +43,8 @@ class DecisionSink:
         unique = list({(d.stream, d.subject_id, d.content_digest): d for d in reversed(decisions)}.values())[::-1]
         async with self._writes or nullcontext(), self._sessions.begin() as session:
             new = await insert_decisions(session, unique)
+            # Possible matches wait for an analyst in the review queue (stored with their decisions, atomically).
+            await queue_possible_matches(session, new)
         # Only after the commit: live clients never see a decision that a rollback could take back.
         self._after_commit(new)
         log.debug("decisions_stored", received=len(decisions), new=len(new))

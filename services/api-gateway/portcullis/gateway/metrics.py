@@ -38,3 +38,18 @@ OVERRIDES_KEPT = Counter(
 OVERRIDES_UNPUBLISHED = Gauge(
     "portcullis_gateway_overrides_unpublished", "Overrides stored but not yet acknowledged by Kafka"
 )
+REVIEWS = Counter(
+    "portcullis_gateway_reviews_total",
+    "Analysts' verdicts on possible matches, by verdict, list and match-score band (confirmation rate per list and "
+    "threshold band: confirmed / (confirmed + dismissed))",
+    ["verdict", "list", "band"],
+)
+REVIEW_SECONDS = Histogram(
+    "portcullis_gateway_review_seconds",
+    "Time from scoring's decision to an analyst's verdict on its possible match",
+    ["verdict"],
+    buckets=(60, 300, 900, 1800, 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600),
+)
+REVIEWS_UNPUBLISHED = Gauge(
+    "portcullis_gateway_reviews_unpublished", "Review verdicts stored but not yet acknowledged by Kafka"
+)

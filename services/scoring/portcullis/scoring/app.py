@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from portcullis.scoring.amendments import SelectionView, selections_follower
 from portcullis.scoring.containers import ContainerPipeline
+from portcullis.scoring.dismissals import reviews_follower
 from portcullis.scoring.links import LinkView, links_follower
 from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
@@ -78,6 +79,10 @@ def create_app(
             follower = list_follower(settings.kafka, lists)
             follower.start()
             stack.push_async_callback(follower.close)
+            # Analysts' dismissals of possible matches (read to the end before scoring, like the watchlists).
+            reviews = reviews_follower(settings.kafka, lists)
+            reviews.start()
+            stack.push_async_callback(reviews.close)
             # The subjects scoring selected, to recognise amendments after selection (read to the end before scoring).
             selected = SelectionView(settings.kafka.topic("selections"))
             selections = selections_follower(settings.kafka, selected)
@@ -103,9 +108,10 @@ def create_app(
             ]
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
-            # Every stream waits until the watchlists, rules, selections and links are read to their topics' ends.
+            # Every stream waits until the watchlists, rules, selections, links and dismissals are read to their topics'
+            # ends.
             starter = asyncio.create_task(
-                _start_when_ready([follower, selections, links], consumers), name="consumer-starter"
+                _start_when_ready([follower, selections, links, reviews], consumers), name="consumer-starter"
             )
             for each in consumers:
                 stack.push_async_callback(each.close)
@@ -114,6 +120,7 @@ def create_app(
             app.state.follower = follower
             app.state.selections = selections
             app.state.links = links
+            app.state.reviews = reviews
             app.state.consumers = consumers
             app.state.publisher = publisher
             yield
@@ -132,6 +139,7 @@ def create_app(
             "watchlist": app.state.follower.caught_up.is_set(),
             "selections": app.state.selections.caught_up.is_set(),
             "links": app.state.links.caught_up.is_set(),
+            "reviews": app.state.reviews.caught_up.is_set(),
             "kafka": all(each.running for each in app.state.consumers) and await app.state.publisher.start(),
         }
 

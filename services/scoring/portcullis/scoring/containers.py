@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from portcullis.scoring.amendments import SelectionView
 from portcullis.scoring.links import LINKED_ACTION, Fact, FactReason, LinkView, redecided
 from portcullis.scoring.lists import ListState
+from portcullis.scoring.review import hold_for_review, party_subject_key
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.scoring.streams import Indicator, StreamPipeline, match_text
@@ -69,13 +70,26 @@ class ContainerPipeline(StreamPipeline[ContainerEvent]):
         for match in index.screen(box, limit=3, threshold=threshold):
             if match.entry.kind == "container":
                 self._hit(selection, at, match, f"container {subject.container_number}", strong=True)
+        review_from = self._review_threshold
         for role, party in (("shipper", subject.shipper), ("consignee", subject.consignee)):
-            for match in index.screen(_party_query(party), limit=3, threshold=threshold):
+            for match in index.screen(_party_query(party), limit=3, threshold=min(threshold, review_from)):
                 if match.entry.kind != "organization":
                     continue
                 by_id = "document number matches" in match.evidence
                 strong = by_id or match.score >= self._settings.screening_strong_score
-                self._hit(selection, at, match, f"{role} {party.name!r}", strong=strong)
+                what = f"{role} {party.name!r}"
+                if not strong and match.score >= review_from:
+                    self._possible(
+                        selection, at, match, what, party_subject_key(party.name, party.country, party.party_id)
+                    )
+                    continue
+                self._hit(selection, at, match, what, strong=strong)
+
+    def _possible(self, selection: Selection, at: datetime, match: Match, what: str, subject_key: str) -> None:
+        document = self._lists.entry(match.entry.entry_id)
+        if document is None or not document.entry.in_force(at):
+            return
+        hold_for_review(selection, self._lists.dismissals, self.stream, document, match, subject_key, what)
 
     def _hit(self, selection: Selection, at: datetime, match: Match, what: str, strong: bool) -> None:
         document = self._lists.entry(match.entry.entry_id)

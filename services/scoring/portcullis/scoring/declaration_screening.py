@@ -6,8 +6,9 @@ a company does ("Trading", "Import Export", "Industrial"): a match on a listed o
 names also agree without those words (and legal forms), so "Jinyong Trading Co Ltd" is no hit on "SONGI TRADING
 COMPANY". A hit is strong (the entry's action applies) when an identifier decides it (IMO number, container number,
 the party's trader id listed as a document of the entry) or the name score reaches `screening_strong_score`; a
-weaker hit is a possible match, yellow at most. Version-1 declarations have nothing to screen here (their trader ids
-are checked in `selectivity.py`).
+party's weaker match from the review threshold up is a possible match for an analyst's review (it sets no lane; see
+review.py), and a vessel's name-only hit is a possible match, yellow at most. Version-1 declarations have nothing
+to screen here (their trader ids are checked in `selectivity.py`).
 """
 
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from functools import lru_cache
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
+from portcullis.scoring.review import hold_for_review, party_subject_key
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.streams import match_text
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
@@ -56,10 +58,17 @@ _GENERIC_SPELLING = 0.8
 
 @dataclass(frozen=True, slots=True)
 class ScreeningLimits:
-    """The name score at which a hit counts, and the one at which it is certain enough to take the entry's action."""
+    """The name score at which a hit counts, the one at which it is certain enough to take the entry's action, and
+    the one from which a party's weaker match goes to an analyst's review (None: the hit threshold `threshold`)."""
 
     threshold: float
     strong_score: float
+    review_threshold: float | None = None
+
+    @property
+    def review_from(self) -> float:
+        """The score from which a party's match below `strong_score` waits for review instead of forcing yellow."""
+        return self.threshold if self.review_threshold is None else self.review_threshold
 
 
 def has_parts_to_screen(declaration: Declaration) -> bool:
@@ -101,7 +110,8 @@ def screen_declaration(
             named.append(party.role.value)
     for (name, country, party_id), named_roles in roles.items():
         query = ScreeningQuery(name=name, country=country, document_number=party_id)
-        for match in index.screen(query, limit=_PARTY_MATCH_LIMIT, threshold=limits.threshold):
+        lowest = min(limits.threshold, limits.review_from)
+        for match in index.screen(query, limit=_PARTY_MATCH_LIMIT, threshold=lowest):
             if match.entry.kind not in PARTY_KINDS:
                 continue
             by_identifier = _IDENTIFIER_EVIDENCE in match.evidence
@@ -109,7 +119,11 @@ def screen_declaration(
             if organisation and not by_identifier and not distinctive_names_agree(name, match.matched_name):
                 continue
             strong = by_identifier or match.score >= limits.strong_score
-            _hit(lists, selection, at, match, f"{' and '.join(named_roles)} {name!r}", strong)
+            what = f"{' and '.join(named_roles)} {name!r}"
+            if not strong and match.score >= limits.review_from:
+                _possible(lists, selection, at, match, what, party_subject_key(name, country, party_id))
+                continue
+            _hit(lists, selection, at, match, what, strong)
     transport = declaration.transport
     if transport is None:
         return
@@ -164,6 +178,13 @@ def _is_generic(word: str) -> bool:
         abs(len(word) - len(generic)) <= 2 and SequenceMatcher(None, word, generic).ratio() >= _GENERIC_SPELLING
         for generic in GENERIC_COMPANY_WORDS
     )
+
+
+def _possible(lists: ListState, selection: Selection, at: datetime, match: Match, what: str, subject_key: str) -> None:
+    document = lists.entry(match.entry.entry_id)
+    if document is None or not document.entry.in_force(at):
+        return
+    hold_for_review(selection, lists.dismissals, Stream.DECLARATION, document, match, subject_key, what)
 
 
 def _hit(lists: ListState, selection: Selection, at: datetime, match: Match, what: str, strong: bool) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from portcullis.scoring.dismissals import Dismissals
 from portcullis.scoring.metrics import LIST_APPLY_LAG, LIST_DOCUMENTS_REJECTED, LIST_MESSAGES, LIST_SIZE
 from portcullis.shared.kafka import Record
 from portcullis.shared.logging import get_logger
@@ -39,6 +40,8 @@ class ListState:
         self._traders: dict[TraderRole, dict[str, dict[str, EntryDocument]]] = {role: {} for role in TraderRole}
         self._rules: dict[str, CompiledRule] = {}
         self.rules: tuple[CompiledRule, ...] = ()
+        #: Possible matches analysts dismissed (the `reviews` topic; see review.py), read under the same lock.
+        self.dismissals = Dismissals()
         self._entries_offset: int | None = None
         self._rules_offset: int | None = None
 

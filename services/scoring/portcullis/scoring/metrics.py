@@ -66,6 +66,14 @@ LIST_APPLY_LAG = Histogram(
 SELECTIVITY_HITS = Counter(
     "portcullis_selectivity_hits_total", "Rule and watchlist hits on scored items", ["stream", "kind"]
 )
+POSSIBLE_MATCHES = Counter(
+    "portcullis_possible_matches_total",
+    "Possible matches held for an analyst's review (pending) or left out as dismissed before (suppressed)",
+    ["stream", "outcome"],
+)
+REVIEWS_APPLIED = Counter(
+    "portcullis_scoring_reviews_applied_total", "Review verdicts read from the reviews topic", ["verdict"]
+)
 LIST_SIZE = Gauge("portcullis_watchlist_size", "Live watchlist entries and rules scoring holds", ["kind"])
 
 

@@ -6,6 +6,7 @@ Lanes: green = clear, yellow = secondary questioning, red = hold.
 from dataclasses import dataclass
 from datetime import datetime
 
+from portcullis.scoring.review import document_subject_key, hold_for_review
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.streams import Indicator, StreamPipeline, match_text
 from portcullis.shared.rules.fields import document_validity_days, route_detour_ratio
@@ -93,12 +94,15 @@ class PassengerPipeline(StreamPipeline[PassengerRecord]):
         return received_at
 
     def screen(self, subject: PassengerRecord, at: datetime, selection: Selection) -> None:
-        hits = screen_passenger(
-            self._lists.index, subject, self._settings.screening_threshold, self._settings.screening_strong_score
-        )
+        threshold = min(self._settings.screening_threshold, self._review_threshold)
+        hits = screen_passenger(self._lists.index, subject, threshold, self._settings.screening_strong_score)
         for hit in hits:
             document = self._lists.entry(hit.match.entry.entry_id)
             if document is None or not document.entry.in_force(at):
+                continue
+            if not hit.strong and hit.match.score >= self._review_threshold:
+                key = document_subject_key(subject.document.issuing_country, subject.document.number)
+                hold_for_review(selection, self._lists.dismissals, self.stream, document, hit.match, key, "traveller")
                 continue
             entry = hit.match.entry
             action = document.entry.action if hit.strong else Action(lane=Lane.YELLOW)

@@ -86,7 +86,11 @@ class DeclarationPipeline:
         random_lane = settings.scoring_of(DECLARATIONS).random_selection_lane
         self._policy = LanePolicy(settings.random_selection_rate, secret, random_lane, "declarations")
         self._blue = BlueLane(settings.blue_lane())
-        self._screening = ScreeningLimits(settings.screening_threshold, settings.screening_strong_score)
+        self._screening = ScreeningLimits(
+            settings.screening_threshold,
+            settings.screening_strong_score,
+            settings.scoring_of(DECLARATIONS).review_threshold,
+        )
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not declarations."""
@@ -252,6 +256,12 @@ class DeclarationPipeline:
                 "version": 1,
                 "amended": False,
             }
+            if selection.possible_matches:
+                review: dict[str, Any] = {
+                    "provisional_lane": lanes[i].value,
+                    "possible_matches": [match.model_dump(mode="json") for match in selection.possible_matches],
+                }
+                document["review"] = review
             decisions.append(
                 Decided(
                     subject_id=declaration.declaration_id,

@@ -11,16 +11,24 @@ from portcullis.scoring.policy import stricter
 from portcullis.shared.rules import evaluate
 from portcullis.shared.rules.fields import AmendedSubject
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas.decision import PossibleMatch
 from portcullis.shared.schemas.watchlist import Action, TraderRole
 
 
 @dataclass
 class Selection:
-    """What rules and watchlists decided for one item: a forced lane, a score addition, the reasons."""
+    """What rules and watchlists decided for one item: a forced lane, a score addition, the reasons, and the
+    possible matches that wait for an analyst (they set no lane)."""
 
     lane: Lane | None = None
     score_added: float = 0.0
     reasons: list[Reason] = field(default_factory=list)
+    possible_matches: list[PossibleMatch] = field(default_factory=list)
+
+    def hold_for_review(self, match: PossibleMatch, reason: Reason) -> None:
+        """Note a possible match for review, with its reason; the lane stays what the rest gives."""
+        self.possible_matches.append(match)
+        self.reasons.append(reason)
 
     def add(self, action: Action, reason: Reason) -> None:
         """Apply an action: the stricter lane wins; score additions add up."""

@@ -82,6 +82,19 @@ class ScoringSettings(BaseSettings):
         le=1,
         description="Name match score from which a hit takes the entry's action; weaker hits ask for a check (yellow)",
     )
+    review_threshold: float = Field(
+        default=DECLARATIONS.scoring.review_threshold,
+        gt=0,
+        le=1,
+        description="Declarations: a party's name match from this score up to `screening_strong_score` sets no lane "
+        "but waits for an analyst's review (at or above `screening_strong_score` it is a hit)",
+    )
+    passenger_review_threshold: float = Field(
+        default=PASSENGERS.scoring.review_threshold, gt=0, le=1, description="The same for travellers"
+    )
+    container_review_threshold: float = Field(
+        default=CONTAINERS.scoring.review_threshold, gt=0, le=1, description="The same for shippers and consignees"
+    )
     document_validity_min_days: int = Field(
         default=90, ge=0, description="A document valid for fewer days after arrival is a (weak) risk indicator"
     )
@@ -112,12 +125,20 @@ class ScoringSettings(BaseSettings):
         """The stream's lane thresholds and random-selection lane: these settings for the streams they name, the
         catalogue's defaults for any other."""
         configured = {
-            "declaration": ScoringDefaults(random_selection_lane=self.random_selection_lane),
+            "declaration": ScoringDefaults(
+                random_selection_lane=self.random_selection_lane, review_threshold=self.review_threshold
+            ),
             "passenger": ScoringDefaults(
-                self.passenger_yellow_score, self.passenger_red_score, self.passenger_random_selection_lane
+                self.passenger_yellow_score,
+                self.passenger_red_score,
+                self.passenger_random_selection_lane,
+                self.passenger_review_threshold,
             ),
             "container": ScoringDefaults(
-                self.container_yellow_score, self.container_red_score, self.container_random_selection_lane
+                self.container_yellow_score,
+                self.container_red_score,
+                self.container_random_selection_lane,
+                self.container_review_threshold,
             ),
         }
         return configured.get(stream.kind, stream.scoring)

@@ -33,6 +33,7 @@ from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import DeadLetter, Message, Publisher, Record
 from portcullis.shared.rules import evaluate
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
+from portcullis.shared.schemas.decision import PendingReview
 from portcullis.shared.streams import StreamSpec
 
 Subject = TypeVar("Subject", bound=BaseModel)
@@ -80,6 +81,8 @@ class StreamPipeline(ABC, Generic[Subject]):
         self._publisher = publisher
         scoring = settings.scoring_of(self.spec)
         self._lanes = ScoreLanes(yellow=scoring.yellow_score, red=scoring.red_score)
+        #: From this name-match score up to the hit threshold a match waits for an analyst's review (review.py).
+        self._review_threshold = scoring.review_threshold
         secret = settings.random_selection_secret.get_secret_value().encode()
         self._policy = LanePolicy(
             settings.random_selection_rate, secret, scoring.random_selection_lane, f"{self.spec.kind} items"
@@ -244,6 +247,9 @@ class StreamPipeline(ABC, Generic[Subject]):
                     received_at=received_at,
                     decided_at=decided_at,
                     content_digest=digests[i] or None,
+                    review=PendingReview(provisional_lane=lane, possible_matches=selection.possible_matches)
+                    if selection.possible_matches
+                    else None,
                 )
             )
         return decisions

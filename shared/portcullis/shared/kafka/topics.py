@@ -85,6 +85,9 @@ def topic_layout(catalogue: StreamCatalogue = CATALOGUE) -> dict[str, TopicSpec]
                     "min.compaction.lag.ms": "0",
                 },
             ),
+            # Analysts' verdicts on possible matches (key `subject|entry|entry version`): compacted state scoring
+            # follows to keep a dismissed possible match from returning for the same subject and entry version.
+            TopicSpec("reviews", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
             # API keys (hashes and roles only, never the keys): compacted state every service follows.
             TopicSpec("apikeys", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
         ]

@@ -87,6 +87,35 @@ class LaneOverride(BaseModel):
     overridden_at: AwareDatetime
 
 
+class PossibleMatch(BaseModel):
+    """A name match scored between the stream's review threshold and its hit threshold: it sets no lane by itself;
+    an analyst confirms it (the entry's lane applies) or dismisses it (remembered for the subject and entry version)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str = Field(description="The watchlist entry matched")
+    entry_version: int = Field(ge=1, description="The entry's version: a dismissal holds until the entry changes")
+    list_name: str = Field(description="The list the entry is on")
+    score: float = Field(ge=0, le=1, description="The match score")
+    subject_key: str = Field(
+        max_length=200,
+        description="Whom the match is about: `trader:<trader id>`, `document:<issuing state>:<digest of the "
+        "number>` (a traveller's document, never the number itself) or `party:<normalised name>|<country>`",
+    )
+    lane: Lane = Field(description="The lane the entry forces when an analyst confirms the match")
+
+
+class PendingReview(BaseModel):
+    """Possible matches waiting for an analyst, and the lane the subject has without them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provisional_lane: Lane = Field(
+        description="The lane without the possible matches (the decision's lane until an analyst confirms one)"
+    )
+    possible_matches: list[PossibleMatch] = Field(min_length=1)
+
+
 class Decision(BaseModel):
     """A lane decision with everything needed to trace it: versions, reasons, timestamps."""
 
@@ -126,4 +155,10 @@ class Decision(BaseModel):
         description="Set when a supervisor overrode the lane (this version or an earlier one); absent otherwise",
         # Left out when unset: a decision without an override is, byte for byte, what it was before overrides.
         exclude_if=lambda override: override is None,
+    )
+    review: PendingReview | None = Field(
+        default=None,
+        description="Set when possible matches wait for an analyst's review (`GET /v1/reviews`); absent otherwise",
+        # Left out when unset, like `override`: a decision without possible matches is what it was before reviews.
+        exclude_if=lambda review: review is None,
     )

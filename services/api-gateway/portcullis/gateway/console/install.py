@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from portcullis.gateway.console.pages import page, redirect, router
+from portcullis.gateway.console.reviews import router as reviews_router
 from portcullis.gateway.console.security import ForbiddenError, SignInRequiredError, signed_in
 from portcullis.gateway.console.sessions import SessionStore
 from portcullis.gateway.settings import GatewaySettings
@@ -33,6 +34,7 @@ def install_console(app: FastAPI, settings: GatewaySettings) -> SessionStore:
     store = SessionStore(lifetime_s=settings.console_session_hours * 3600)
     app.state.console_sessions = store
     app.include_router(router)
+    app.include_router(reviews_router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(ForbiddenError, _forbidden)

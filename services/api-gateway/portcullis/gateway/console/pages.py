@@ -60,6 +60,7 @@ NAVIGATION = (
     ("/console/queue", "Inspection queue", QUEUE_ROLES),
     ("/console/overrides", "Overrides", (Role.SUPERVISOR,)),
     ("/console/search", "Decisions", SEARCH_ROLES),
+    ("/console/reviews", "Review queue", (Role.ANALYST,)),
     ("/console/watchlist", "Rules and watchlist", (Role.ANALYST,)),
     ("/console/performance", "Performance", (Role.READER,)),
 )

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portcullis.gateway.db import Base, RowId
 from portcullis.shared.schemas import Decision, LaneOverride, Reason, Stream
+from portcullis.shared.schemas.decision import PendingReview
 
 
 class DecisionRow(Base):
@@ -56,6 +57,7 @@ class DecisionRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     override: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     def to_decision(self) -> Decision:
         """The stored row as the wire-format Decision."""
@@ -83,6 +85,7 @@ class DecisionRow(Base):
             version=self.version,
             amended=self.version > 1,
             override=LaneOverride.model_validate(self.override) if self.override else None,
+            review=PendingReview.model_validate(self.review) if self.review else None,
         )
 
 

@@ -61,6 +61,7 @@ def _row(decision: Decision, stored_at: datetime) -> dict[str, Any]:
         "stored_at": stored_at,
         "content_digest": decision.content_digest,
         "override": decision.override.model_dump(mode="json") if decision.override else None,
+        "review": decision.review.model_dump(mode="json") if decision.review else None,
     }
 
 

@@ -4,7 +4,8 @@ from alembic import context
 
 import portcullis.gateway.decisions.models
 import portcullis.gateway.outcomes.models
-import portcullis.gateway.overrides.models  # noqa: F401  (registers the tables on the metadata)
+import portcullis.gateway.overrides.models
+import portcullis.gateway.reviews.models  # noqa: F401  (registers the tables on the metadata)
 from portcullis.gateway.db import Base
 
 connection = context.config.attributes["connection"]

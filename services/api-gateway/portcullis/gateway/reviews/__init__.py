@@ -1,0 +1,1 @@
+"""Review of possible matches: the queue of analysts, confirmations (an amended decision) and dismissals (a reason)."""
