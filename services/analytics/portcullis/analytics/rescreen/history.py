@@ -8,10 +8,8 @@ container numbers from the stored messages.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
-import orjson
 
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.reader import connect
@@ -51,6 +49,11 @@ class StoredShipment:
     vessel_imo: str | None
     vessel_name: str | None
     container_numbers: tuple[str, ...]
+
+
+#: The shapes DuckDB reads a declaration's parties and transport in (what screening needs of them).
+_PARTY_SHAPE = '[{"name": "VARCHAR", "country": "VARCHAR", "party_id": "VARCHAR", "role": "VARCHAR"}]'
+_TRANSPORT_SHAPE = '{"vessel_imo": "VARCHAR", "vessel_name": "VARCHAR", "container_numbers": ["VARCHAR"]}'
 
 
 class HistoryReader:
@@ -107,27 +110,42 @@ class HistoryReader:
             shipments.append(StoredShipment(event_id, received, parties, imo, vessel, (box,) if box else ()))
         return shipments
 
-    def declarations(self, since: datetime) -> list[StoredShipment]:
-        """Every stored version-2 declaration received since `since` that names parties, a vessel or containers."""
+    def declaration_parties(self, since: datetime) -> list[tuple[str, datetime, str, str | None, str | None, str]]:
+        """Every party of the stored version-2 declarations received since `since`: (declaration id, received,
+        name, country, party id, role), one row each, unnested by DuckDB (no per-message JSON in Python)."""
         rows = self._connection.execute(
             """
-            SELECT declaration_id, kafka_timestamp, json_extract(payload, '$.parties')::VARCHAR,
-                   json_extract_string(payload, '$.transport.vessel_imo'),
-                   json_extract_string(payload, '$.transport.vessel_name'),
-                   json_extract(payload, '$.transport.container_numbers')::VARCHAR
-            FROM declarations
-            WHERE kafka_timestamp >= ? AND declaration_id IS NOT NULL
-              AND (payload LIKE '%"parties"%' OR payload LIKE '%"transport"%')
+            SELECT declaration_id, kafka_timestamp, party.name, party.country, party.party_id,
+                   coalesce(party.role, 'party')
+            FROM (
+              SELECT declaration_id, kafka_timestamp, unnest(from_json(json_extract(payload, '$.parties'), ?)) AS party
+              FROM declarations WHERE kafka_timestamp >= ? AND declaration_id IS NOT NULL
+            )
+            WHERE party.name IS NOT NULL
             """,
-            [since],
+            [_PARTY_SHAPE, since],
         ).fetchall()
-        shipments = []
-        for declaration_id, received, parties_json, imo, vessel, containers_json in rows:
-            parties = tuple(_parties(parties_json))
-            boxes = tuple(str(number) for number in _json_list(containers_json) if isinstance(number, str))
-            if parties or imo or vessel or boxes:
-                shipments.append(StoredShipment(declaration_id, received, parties, imo, vessel, boxes))
-        return shipments
+        return rows
+
+    def declaration_transports(self, since: datetime) -> list[StoredShipment]:
+        """Every stored version-2 declaration received since `since` naming a vessel or containers (no parties)."""
+        rows = self._connection.execute(
+            """
+            SELECT declaration_id, kafka_timestamp, transport.vessel_imo, transport.vessel_name,
+                   transport.container_numbers
+            FROM (
+              SELECT declaration_id, kafka_timestamp, from_json(json_extract(payload, '$.transport'), ?) AS transport
+              FROM declarations WHERE kafka_timestamp >= ? AND declaration_id IS NOT NULL
+            )
+            WHERE transport.vessel_imo IS NOT NULL OR transport.vessel_name IS NOT NULL
+               OR len(transport.container_numbers) > 0
+            """,
+            [_TRANSPORT_SHAPE, since],
+        ).fetchall()
+        return [
+            StoredShipment(declaration_id, received, (), imo, vessel, tuple(boxes or ()))
+            for declaration_id, received, imo, vessel, boxes in rows
+        ]
 
     def decided_at(self, stream: str, subject_ids: list[str]) -> dict[str, datetime]:
         """When scoring last decided on each of these subjects (those the store holds a decision of)."""
@@ -139,30 +157,3 @@ class HistoryReader:
             [stream, subject_ids],
         ).fetchall()
         return {subject_id: moment for subject_id, moment in rows if moment is not None}
-
-
-def _json_list(text: str | None) -> list[Any]:
-    if not text:
-        return []
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return []
-    return value if isinstance(value, list) else []
-
-
-def _parties(text: str | None) -> list[StoredParty]:
-    found = []
-    for party in _json_list(text):
-        if not isinstance(party, dict) or not isinstance(party.get("name"), str):
-            continue
-        country, party_id = party.get("country"), party.get("party_id")
-        found.append(
-            StoredParty(
-                party["name"],
-                country if isinstance(country, str) else None,
-                party_id if isinstance(party_id, str) else None,
-                str(party.get("role") or "party"),
-            )
-        )
-    return found

@@ -7,6 +7,7 @@ containers by number. Only the streams where the entry's kind can match are read
 on a thousand events) are screened once.
 """
 
+import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,12 +18,14 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, utils
 from rapidfuzz.process import cdist
 
-from portcullis.analytics.rescreen.history import HistoryReader, StoredPassenger, StoredShipment
+from portcullis.analytics.rescreen.history import HistoryReader, StoredParty, StoredPassenger, StoredShipment
 from portcullis.shared.schemas import Stream
 from portcullis.shared.screening import Match, ScreeningQuery, WatchlistEntry, WatchlistIndex
 from portcullis.shared.screening.identifiers import normalize_document_number
 
 Stored = TypeVar("Stored", StoredPassenger, StoredShipment)
+#: A declaration's party as the store gives it: declaration id, received, name, country, party id, role.
+PartyRow = tuple[str, datetime, str, str | None, str | None, str]
 
 _DOCUMENT_EVIDENCE = "document number matches"
 _BIRTH_EVIDENCE = "date of birth matches"
@@ -30,6 +33,8 @@ _BIRTH_EVIDENCE = "date of birth matches"
 #: this (0-100): far below what any hit scores (the matcher's own quick score drops candidates under 65 out of 100,
 #: on sound-alike spellings), so only names that share nothing with the entry's are skipped.
 PREFILTER_SCORE = 50
+#: What `normalize_document_number` removes (compiled once: it runs for every stored traveller).
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
 #: The listed kinds a declaration party can be: a company, or a person trading in their own name.
 _PARTY_KINDS = frozenset({"organization", "person"})
 
@@ -70,7 +75,7 @@ class EntryScreen:
         self._index = WatchlistIndex(match_threshold=limits.threshold)
         self._index.upsert(entry)
         self._cache: dict[Hashable, list[Match]] = {}
-        self._names = [_folded(name) for name in entry.names if name]
+        self._names = [_ascii(name) for name in entry.names if name]
         self._documents = {normalize_document_number(d.number) for d in entry.documents}
 
     def worth_screening(self, names: list[str], documents: list[str | None] | None = None) -> np.ndarray:
@@ -79,15 +84,16 @@ class EntryScreen:
         if self._names and names:
             scores = cdist(
                 self._names,
-                [_folded(name) for name in names],
+                [_ascii(name) for name in names],
                 scorer=fuzz.token_set_ratio,
+                processor=utils.default_process,
                 score_cutoff=PREFILTER_SCORE,
                 dtype=np.uint8,
                 workers=2,
             )
             wanted |= scores.max(axis=0) > 0
         if self._documents and documents is not None:
-            listed = [d is not None and normalize_document_number(d) in self._documents for d in documents]
+            listed = [d is not None and _NOT_ALPHANUMERIC.sub("", d).upper() in self._documents for d in documents]
             wanted |= np.array(listed, dtype=bool)
         return wanted
 
@@ -105,6 +111,18 @@ class EntryScreen:
         names = [f"{t.given_names} {t.surname}" for t in travellers]
         wanted = self.worth_screening(names, [t.document_number for t in travellers])
         return [traveller for traveller, keep in zip(travellers, wanted, strict=True) if keep]
+
+    def shortlist_party_rows(self, rows: list[PartyRow]) -> list[StoredShipment]:
+        """The declarations (from their party rows) one of whose parties can match the entry, with all their parties."""
+        wanted_rows = self.worth_screening([row[2] for row in rows], [row[4] for row in rows])
+        wanted = {row[0] for row, keep in zip(rows, wanted_rows, strict=True) if keep}
+        parties: dict[str, list[StoredParty]] = {}
+        received: dict[str, datetime] = {}
+        for declaration_id, at, name, country, party_id, role in rows:
+            if declaration_id in wanted:
+                parties.setdefault(declaration_id, []).append(StoredParty(name, country, party_id, role))
+                received[declaration_id] = at
+        return [StoredShipment(d, received[d], tuple(found), None, None, ()) for d, found in parties.items()]
 
     def shortlist_shipments(self, shipments: list[StoredShipment]) -> list[StoredShipment]:
         """The container events or declarations whose parties, vessel or containers can match the entry."""
@@ -226,7 +244,10 @@ def rescreen(reader: HistoryReader, entry: WatchlistEntry, limits: Limits, since
             events = screen.shortlist_shipments(reader.containers(since))
             _collect(hits, stream, events, screen.container, entry)
         else:
-            declarations = screen.shortlist_shipments(reader.declarations(since))
+            if entry.kind in _PARTY_KINDS:
+                declarations = screen.shortlist_party_rows(reader.declaration_parties(since))
+            else:
+                declarations = screen.shortlist_shipments(reader.declaration_transports(since))
             _collect(hits, stream, declarations, screen.declaration, entry)
     return sorted(hits.values(), key=lambda hit: (hit.stream.value, hit.subject_id))
 
@@ -269,9 +290,9 @@ def _document_consistent(match: Match, traveller: StoredPassenger) -> bool:
     )
 
 
-def _folded(name: str) -> str:
-    """A name in lower-case ASCII letters and digits, words apart: what the pre-screen compares."""
-    return str(utils.default_process(name if name.isascii() else anyascii(name)))
+def _ascii(name: str) -> str:
+    """A name in ASCII (the pre-screen's processor lower-cases it and keeps letters and digits)."""
+    return name if name.isascii() else anyascii(name)
 
 
 def _date(text: str | None) -> date | None:
