@@ -7,13 +7,17 @@ from pathlib import Path
 import orjson
 import pytest
 
+from portcullis.analytics.rescreen.alerts import AlertBook
 from portcullis.analytics.rescreen.history import HistoryReader, StoredPassenger
 from portcullis.analytics.rescreen.screen import EntryScreen, Limits, rescreen
 from portcullis.analytics.rescreen.versions import ProcessedVersions, fingerprint
+from portcullis.analytics.rescreen.worker import Rescreener
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.sink import HistorySink
+from portcullis.shared.kafka import Message
 from portcullis.shared.schemas import Stream
-from portcullis.shared.schemas.alert import alert_id
+from portcullis.shared.schemas.alert import Alert, alert_id
+from portcullis.shared.schemas.watchlist import EntryDocument, PersonEntry, encode_document, topic_key
 from portcullis.shared.screening import WatchlistEntry
 from portcullis.shared.settings import KafkaSettings
 from portcullis.shared.synthetic import generate_containers, generate_declarations, generate_passengers
@@ -143,3 +147,52 @@ def test_an_alert_id_is_fixed_by_the_record_and_the_entry_version() -> None:
     assert first == alert_id(Stream.PASSENGER, "LH400-20261001-000001", "t:person", 1)
     assert first != alert_id(Stream.PASSENGER, "LH400-20261001-000001", "t:person", 2)
     assert first != alert_id(Stream.DECLARATION, "LH400-20261001-000001", "t:person", 1)
+
+
+class _Publisher:
+    """Keeps what is published (the broker's acknowledgement, without a broker)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def publish(self, messages: list[Message]) -> None:
+        self.messages.extend(messages)
+
+
+def _entry_record(version: int, published: datetime, reason: str = "arms trafficking") -> FakeRecord:
+    person = PersonEntry(
+        kind="person",
+        list_name=PERSON.list_name,
+        name=PERSON.name,
+        aliases=list(PERSON.aliases),
+        birth_dates=list(PERSON.birth_dates),
+        nationalities=list(PERSON.nationalities),
+        reason=reason,
+    )
+    document = EntryDocument(id=PERSON.entry_id, version=version, changed_by="t", changed_at=published, entry=person)
+    stamp = int(published.timestamp() * 1000)
+    return FakeRecord(KAFKA.topic("watchlist"), 0, version, stamp, topic_key(document), encode_document(document))
+
+
+async def test_the_rescreener_takes_the_first_starts_list_as_done_and_alerts_once_per_changed_version(
+    store: tuple[StoreLayout, dict[str, set[str]]], tmp_path: Path
+) -> None:
+    layout, planted = store
+    publisher = _Publisher()
+    book = AlertBook(KAFKA, publisher)  # type: ignore[arg-type]
+    started = datetime.now(UTC)
+    versions = ProcessedVersions(tmp_path / "versions.json")
+    rescreener = Rescreener(layout, book, versions, LIMITS, 30, baseline_before=started)
+    before, after = started - timedelta(minutes=5), started + timedelta(seconds=1)
+
+    await rescreener.handle([_entry_record(1, before)])  # on the list before the first start
+    assert publisher.messages == []
+    await rescreener.handle([_entry_record(2, after)])  # re-published, screening the same
+    assert publisher.messages == []
+    await rescreener.handle([_entry_record(3, after, reason="arms trafficking; UN 1521")])
+    alerts = [Alert.model_validate_json(m.value or b"") for m in publisher.messages]
+    assert {f"{a.record.stream.value}:{a.record.subject_id}" for a in alerts} == planted[PERSON.entry_id]
+    assert {a.entry.version for a in alerts} == {3}
+    await rescreener.handle([_entry_record(3, after, reason="arms trafficking; UN 1521")])  # delivered again
+    assert len(publisher.messages) == len(alerts)
+    assert not ProcessedVersions(tmp_path / "versions.json").is_new(PERSON.entry_id, 3, fingerprint(PERSON))

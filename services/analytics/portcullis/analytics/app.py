@@ -118,8 +118,13 @@ async def _start_rescreening(
     follower = CompactedTopicFollower(settings.kafka, "alerts", book.apply)
     follower.start()
     stack.push_async_callback(follower.close)
-    versions = ProcessedVersions(settings.store_path / VERSIONS_FILE)
-    rescreener = Rescreener(layout, book, versions, Limits(options.threshold, options.strong_score), options.days)
+    versions_file = settings.store_path / VERSIONS_FILE
+    first_start = None if versions_file.exists() else datetime.now(UTC)
+    versions = ProcessedVersions(versions_file)
+    if first_start is not None:
+        versions.save()  # the next start is not a first one, whether or not entries come before it
+    limits = Limits(options.threshold, options.strong_score)
+    rescreener = Rescreener(layout, book, versions, limits, options.days, baseline_before=first_start)
     consumer = BatchConsumer(
         settings.kafka, [settings.kafka.topic("watchlist")], options.group_id, rescreener.handle, publisher, 500
     )

@@ -33,7 +33,8 @@ Decided = dict[Stream, dict[str, datetime]]
 
 VERSIONS = Counter(
     "portcullis_rescreen_versions_total",
-    "Watchlist entry versions read: re-screened, already done (or screening the same), passed over",
+    "Watchlist entry versions read: re-screened, already done (or screening the same), taken as done on the first "
+    "start (baseline), passed over",
     ["outcome"],
 )
 ALERTS_RAISED = Counter("portcullis_rescreen_alerts_total", "Alerts raised by re-screening", ["stream"])
@@ -48,8 +49,17 @@ class Rescreener:
     """The watchlist consumer's batch handler."""
 
     def __init__(
-        self, layout: StoreLayout, book: AlertBook, versions: ProcessedVersions, limits: Limits, days: int
+        self,
+        layout: StoreLayout,
+        book: AlertBook,
+        versions: ProcessedVersions,
+        limits: Limits,
+        days: int,
+        baseline_before: datetime | None = None,
     ) -> None:
+        #: On the very first start (no versions file), entries published before it were in force when the stored
+        #: records were scored: they are taken as done, not re-screened (a whole list, thousands of entries).
+        self._baseline_before_ms = int(baseline_before.timestamp() * 1000) if baseline_before else None
         self._layout = layout
         self._book = book
         self._versions = versions
@@ -59,7 +69,7 @@ class Rescreener:
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Re-screen the batch's new entry versions; dead-letter documents that are not watchlist documents."""
         dead: list[DeadLetter] = []
-        latest: dict[str, EntryDocument] = {}
+        latest: dict[str, tuple[EntryDocument, int]] = {}
         for record in records:
             key = (record.key or b"").decode(errors="replace")
             if not key.startswith("entry:"):
@@ -73,15 +83,19 @@ class Rescreener:
                 dead.append(DeadLetter(record, f"not a watchlist document: {error.error_count()} validation errors"))
                 continue
             if isinstance(document, EntryDocument):
-                latest[key] = document
+                latest[key] = (document, record.timestamp)
         now = datetime.now(UTC)
         changed = False
-        for document in latest.values():
+        for document, published_ms in latest.values():
             entry = to_screening_entry(document)
             if entry is None or document.deleted or (document.entry.valid_to and document.entry.valid_to <= now):
                 VERSIONS.labels("passed_over").inc()
                 continue
             entry_fingerprint = fingerprint(entry)
+            if self._baseline_before_ms is not None and published_ms < self._baseline_before_ms:
+                self._versions.record(document.id, document.version, entry_fingerprint)
+                VERSIONS.labels("baseline").inc()
+                continue
             if not self._versions.is_new(document.id, document.version, entry_fingerprint):
                 self._versions.record(document.id, document.version, entry_fingerprint)
                 VERSIONS.labels("already_done").inc()
