@@ -13,6 +13,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,13 +39,19 @@ POOL = 20_000
 LIMITS = Limits(DEFAULT_MATCH_THRESHOLD, 0.95)
 
 
-def _records(topic: str, messages: list[tuple[str, dict[str, Any]]], start: datetime) -> list[FakeRecord]:
-    step_ms = DAYS * 86_400_000 // max(1, len(messages))
-    origin = int(start.timestamp() * 1000)
-    return [
-        FakeRecord(topic, 0, offset, origin + offset * step_ms, key.encode(), orjson.dumps(value))
-        for offset, (key, value) in enumerate(messages)
-    ]
+def _write(sink: HistorySink, topic: str, messages: Iterator[tuple[str, dict[str, Any]]], count: int) -> None:
+    """Write `count` messages spread over the month, in batches (the messages are made as they are written)."""
+    start = datetime.now(UTC) - timedelta(days=DAYS)
+    origin, step_ms = int(start.timestamp() * 1000), DAYS * 86_400_000 // max(1, count)
+    full_name = KafkaSettings().topic(topic)
+    batch: list[FakeRecord] = []
+    for offset, (key, value) in enumerate(messages):
+        batch.append(FakeRecord(full_name, 0, offset, origin + offset * step_ms, key.encode(), orjson.dumps(value)))
+        if len(batch) == 50_000:
+            sink.write(batch)  # type: ignore[arg-type]
+            batch = []
+    if batch:
+        sink.write(batch)  # type: ignore[arg-type]
 
 
 def _entries() -> dict[str, WatchlistEntry]:
@@ -57,42 +64,54 @@ def _entries() -> dict[str, WatchlistEntry]:
 
 def build_store(folder: Path, scale: float, entries: dict[str, WatchlistEntry]) -> dict[str, int]:
     """Write a month of passengers, declarations and container events; return how many of each."""
-    kafka = KafkaSettings()
     start = datetime.now(UTC) - timedelta(days=DAYS)
     rng = random.Random(5)
     listed = list(entries.values())
+    sink = HistorySink(StoreLayout(folder / "history", folder / "history-personal"), KafkaSettings())
+    counts = {
+        "passengers": round(PASSENGERS_PER_DAY * DAYS * scale),
+        "declarations": round(DECLARATIONS_PER_DAY * DAYS * scale),
+        "container_events": round(CONTAINER_EVENTS_PER_DAY * DAYS * scale),
+    }
     pool = generate_passengers(POOL, seed=5, planted_share=0.002, watchlist=listed, start=start, days=DAYS).items
     people = [item.model_dump(mode="json") for item in pool]
-    passengers = []
-    for index in range(round(PASSENGERS_PER_DAY * DAYS * scale)):
-        traveller = dict(people[index % POOL])
-        other, born, papers = rng.choice(people), rng.choice(people), rng.choice(people)
-        traveller["record_id"] = f"{traveller['record_id']}-{index}"
-        traveller["surname"] = other["surname"]
-        traveller["date_of_birth"] = born["date_of_birth"]
-        traveller["document"] = {**traveller["document"], "number": papers["document"]["number"]}
-        passengers.append((traveller["record_id"], traveller))
+
+    def passengers() -> Iterator[tuple[str, dict[str, Any]]]:
+        for index in range(counts["passengers"]):
+            traveller = dict(people[index % POOL])
+            other, born, papers = rng.choice(people), rng.choice(people), rng.choice(people)
+            traveller["record_id"] = f"{traveller['record_id']}-{index}"
+            traveller["surname"] = other["surname"]
+            traveller["date_of_birth"] = born["date_of_birth"]
+            traveller["document"] = {**traveller["document"], "number": papers["document"]["number"]}
+            yield traveller["record_id"], traveller
+
+    _write(sink, "passengers", passengers(), counts["passengers"])
     base = generate_declarations(POOL // 4, seed=5, planted_share=0.01, watchlist=listed, start=start).items
-    declarations = []
-    for index in range(round(DECLARATIONS_PER_DAY * DAYS * scale)):
-        declaration = base[index % len(base)].model_dump(mode="json")
-        declaration["declaration_id"] = f"{declaration['declaration_id'][:10]}{index:08d}"
-        declaration["parties"] = rng.choice(base).model_dump(mode="json")["parties"]
-        declarations.append((declaration["declaration_id"], declaration))
-    events_pool = generate_containers(POOL // 4, seed=5, planted_share=0.01, watchlist=listed, start=start).items
-    events = []
-    for index in range(round(CONTAINER_EVENTS_PER_DAY * DAYS * scale)):
-        event = events_pool[index % len(events_pool)].model_dump(mode="json")
-        event["event_id"] = f"{event['event_id']}-{index}"
-        event["shipper"] = rng.choice(events_pool).model_dump(mode="json")["shipper"]
-        events.append((event["event_id"], event))
-    layout = StoreLayout(folder / "history", folder / "history-personal")
-    sink = HistorySink(layout, kafka)
-    for topic, messages in (("passengers", passengers), ("declarations", declarations), ("containers", events)):
-        records = _records(kafka.topic(topic), messages, start)
-        for first in range(0, len(records), 50_000):
-            sink.write(records[first : first + 50_000])  # type: ignore[arg-type]
-    return {"passengers": len(passengers), "declarations": len(declarations), "container_events": len(events)}
+    declared = [declaration.model_dump(mode="json") for declaration in base]
+
+    def declarations() -> Iterator[tuple[str, dict[str, Any]]]:
+        for index in range(counts["declarations"]):
+            declaration = dict(declared[index % len(declared)])
+            declaration["declaration_id"] = f"{declaration['declaration_id'][:10]}{index:08d}"
+            declaration["parties"] = rng.choice(declared)["parties"]
+            yield declaration["declaration_id"], declaration
+
+    _write(sink, "declarations", declarations(), counts["declarations"])
+    journeys = [
+        event.model_dump(mode="json")
+        for event in generate_containers(POOL // 4, seed=5, planted_share=0.01, watchlist=listed, start=start).items
+    ]
+
+    def events() -> Iterator[tuple[str, dict[str, Any]]]:
+        for index in range(counts["container_events"]):
+            event = dict(journeys[index % len(journeys)])
+            event["event_id"] = f"{event['event_id']}-{index}"
+            event["shipper"] = rng.choice(journeys)["shipper"]
+            yield event["event_id"], event
+
+    _write(sink, "containers", events(), counts["container_events"])
+    return counts
 
 
 def run(folder: Path, scale: float = 1.0) -> dict[str, Any]:
