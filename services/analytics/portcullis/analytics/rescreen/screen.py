@@ -82,16 +82,19 @@ class EntryScreen:
         """Which of the names (and documents, alike in length) can match at all: a vectorised pre-screen."""
         wanted = np.zeros(len(names), dtype=bool)
         if self._names and names:
+            # Each distinct name once: traders and vessels recur on thousands of records.
+            distinct = list(dict.fromkeys(names))
             scores = cdist(
                 self._names,
-                [_ascii(name) for name in names],
+                [_ascii(name) for name in distinct],
                 scorer=fuzz.token_set_ratio,
                 processor=utils.default_process,
                 score_cutoff=PREFILTER_SCORE,
                 dtype=np.uint8,
                 workers=2,
             )
-            wanted |= scores.max(axis=0) > 0
+            matching = {name for name, score in zip(distinct, scores.max(axis=0), strict=True) if score > 0}
+            wanted |= np.array([name in matching for name in names], dtype=bool)
         if self._documents and documents is not None:
             listed = [d is not None and _NOT_ALPHANUMERIC.sub("", d).upper() in self._documents for d in documents]
             wanted |= np.array(listed, dtype=bool)
