@@ -50,9 +50,7 @@ def _document(version: int, reason: str = "arms trafficking") -> EntryDocument:
         nationalities=list(LISTED.nationalities),
         reason=reason,
     )
-    return EntryDocument(
-        id=ENTRY_ID, version=version, changed_by="test", changed_at=datetime.now(UTC), entry=person
-    )
+    return EntryDocument(id=ENTRY_ID, version=version, changed_by="test", changed_at=datetime.now(UTC), entry=person)
 
 
 def _store_month_of_passengers(folder: Path, kafka: KafkaSettings) -> set[str]:
