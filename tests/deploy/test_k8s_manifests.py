@@ -499,6 +499,10 @@ KAFKA_ACCESS = {
         "decisions.dlq": {"Write"},
         "outcomes.dlq": {"Write"},
         "overrides.dlq": {"Write"},
+        # Re-screening on list change: the watchlist in a group of its own, the alerts it raises and follows.
+        "watchlist": {"Read"},
+        "watchlist.dlq": {"Write"},
+        "alerts": {"Read", "Write"},
     },
 }
 
@@ -564,8 +568,11 @@ def test_kafka_authenticates_every_client_and_each_service_reaches_only_its_topi
         }
         if consumed:  # consumer groups of the batch consumers; the followers of compacted topics use none
             prefix = {"scoring": "SCORING", "api-gateway": "GATEWAY", "analytics": "ANALYTICS"}[service]
-            group = config["data"][f"PORTCULLIS_{prefix}_GROUP_ID"]
-            assert groups == {group: ("prefix" if service == "scoring" else "literal", {"Read", "Describe"})}
+            wanted = {config["data"][f"PORTCULLIS_{prefix}_GROUP_ID"]}
+            if service == "analytics":
+                wanted.add(config["data"]["PORTCULLIS_ANALYTICS_RESCREEN_GROUP_ID"])
+            pattern = "prefix" if service == "scoring" else "literal"
+            assert groups == {group: (pattern, {"Read", "Describe"}) for group in wanted}
         else:
             assert groups == {}, service
     # Key hashes are readable by the services that check keys, and the operators' admin user only (the analytics

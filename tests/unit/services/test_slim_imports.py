@@ -1,5 +1,5 @@
 """Only scoring carries the risk model: the other services never import LightGBM, pandas or SciPy (their images
-do not install them), and ingest and the gateway not the screening engine either."""
+do not install them), and ingest and the gateway not the screening engine either (analytics re-screens: it does)."""
 
 import json
 import subprocess
@@ -15,8 +15,9 @@ FORBIDDEN = {
     "portcullis.ingest.app": HEAVY + SCREENING + ("numpy",),
     "portcullis.gateway.app": HEAVY + SCREENING + ("numpy",),
     "portcullis.watchlist.app": HEAVY,
-    # Analytics draws its charts with matplotlib and reads the store with DuckDB and pyarrow: nothing more.
-    "portcullis.analytics.app": ("lightgbm", "pandas", "scipy", "sklearn", *SCREENING),
+    # Analytics draws its charts with matplotlib, reads the store with DuckDB and pyarrow, and re-screens it with the
+    # screening engine: no model.
+    "portcullis.analytics.app": ("lightgbm", "pandas", "scipy", "sklearn"),
 }
 
 # Building the app and validating one record of each stream, as ingest does on its first requests.

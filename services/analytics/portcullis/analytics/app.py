@@ -10,6 +10,11 @@ from fastapi import FastAPI
 from portcullis.analytics.metrics import refresh_periodically
 from portcullis.analytics.mirror import routes as mirror_routes
 from portcullis.analytics.reports.routes import router as reports_router
+from portcullis.analytics.rescreen.alerts import AlertBook
+from portcullis.analytics.rescreen.routes import router as alerts_router
+from portcullis.analytics.rescreen.screen import Limits
+from portcullis.analytics.rescreen.versions import ProcessedVersions
+from portcullis.analytics.rescreen.worker import Rescreener
 from portcullis.analytics.settings import AnalyticsSettings
 from portcullis.analytics.store.datasets import DATASETS
 from portcullis.analytics.store.files import StoreLayout
@@ -17,16 +22,22 @@ from portcullis.analytics.store.routes import router as history_router
 from portcullis.analytics.store.sink import HistorySink
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.http import install_common
-from portcullis.shared.kafka import BatchConsumer, Publisher
+from portcullis.shared.kafka import BatchConsumer, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
+
+#: The entry versions re-screening has done, in the store's folder (see rescreen/versions.py).
+VERSIONS_FILE = "rescreen-versions.json"
 
 #: Readers see the reports; analysts everything, the stored messages (and passengers' personal data) included.
 GRANTS = [
     Grant("/v1/reports", frozenset({Role.READER, Role.ANALYST}), frozenset({"GET"})),
     Grant("/v1/history", frozenset({Role.ANALYST}), frozenset({"GET"})),
     Grant("/v1/mirror", frozenset({Role.ANALYST}), frozenset({"POST"})),
+    # Re-screening alerts: whoever reads decisions sees them; analysts and inspectors acknowledge them.
+    Grant("/v1/alerts", frozenset({Role.ANALYST, Role.INSPECTOR}), frozenset({"POST"})),
+    Grant("/v1/alerts", frozenset({Role.READER, Role.ANALYST, Role.INSPECTOR, Role.SUPERVISOR}), frozenset({"GET"})),
 ]
 
 
@@ -65,6 +76,9 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
                 app.state.consumer = consumer
                 retention = asyncio.create_task(_maintain_periodically(layout, settings), name="history-maintenance")
                 stack.push_async_callback(_cancel, retention)
+            app.state.alert_book = app.state.alerts_follower = app.state.rescreen_consumer = None
+            if settings.rescreen.enabled:
+                await _start_rescreening(app, stack, settings, layout)
             headline = asyncio.create_task(refresh_periodically(layout, settings), name="headline-metrics")
             stack.push_async_callback(_cancel, headline)
             log.info("analytics_ready", port=settings.port, store=str(settings.store_path), sink=settings.sink)
@@ -82,6 +96,9 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
         checks = {"api_keys": app.state.keys_follower.caught_up.is_set(), "store": settings.store_path.is_dir()}
         if app.state.consumer is not None:
             checks["kafka"] = app.state.consumer.running
+        if app.state.rescreen_consumer is not None:
+            checks["alerts"] = app.state.alerts_follower.caught_up.is_set()
+            checks["rescreen"] = app.state.rescreen_consumer.running
         return checks
 
     install_auth(app, "analytics", GRANTS, lambda: app.state.keyring, settings.auth)
@@ -90,7 +107,41 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
     app.include_router(history_router)
     app.include_router(mirror_routes.reports)
     app.include_router(mirror_routes.imports)
+    app.include_router(alerts_router)
     return app
+
+
+async def _start_rescreening(
+    app: FastAPI, stack: AsyncExitStack, settings: AnalyticsSettings, layout: StoreLayout
+) -> None:
+    """Follow the alerts, then (once they are read to their end: no alert raised twice) consume the watchlist."""
+    options = settings.rescreen
+    publisher = Publisher(settings.kafka)  # alerts and the watchlist's dead letters
+    stack.push_async_callback(publisher.close)
+    book = AlertBook(settings.kafka, publisher)
+    follower = CompactedTopicFollower(settings.kafka, "alerts", book.apply)
+    follower.start()
+    stack.push_async_callback(follower.close)
+    versions_file = settings.store_path / VERSIONS_FILE
+    first_start = None if versions_file.exists() else datetime.now(UTC)
+    versions = ProcessedVersions(versions_file)
+    if first_start is not None:
+        versions.save()  # the next start is not a first one, whether or not entries come before it
+    limits = Limits(options.threshold, options.strong_score)
+    rescreener = Rescreener(layout, book, versions, limits, options.days, baseline_before=first_start)
+    consumer = BatchConsumer(
+        settings.kafka, [settings.kafka.topic("watchlist")], options.group_id, rescreener.handle, publisher, 500
+    )
+    stack.push_async_callback(consumer.close)
+
+    async def start_when_caught_up() -> None:
+        await follower.caught_up.wait()
+        consumer.start()
+
+    starter = asyncio.create_task(start_when_caught_up(), name="rescreen-start")
+    stack.push_async_callback(_cancel, starter)
+    app.state.alert_book, app.state.alerts_follower, app.state.rescreen_consumer = book, follower, consumer
+    log.info("rescreening_started", days=options.days, entries_done=len(versions))
 
 
 async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:

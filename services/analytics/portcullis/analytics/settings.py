@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from portcullis.analytics.mirror.settings import MirrorSettings
 from portcullis.shared.auth import AuthSettings
 from portcullis.shared.http import HttpSettings
+from portcullis.shared.screening.matcher import DEFAULT_MATCH_THRESHOLD
 from portcullis.shared.settings import KafkaSettings
 
 
@@ -30,6 +31,26 @@ class RetentionSettings(BaseSettings):
         return int(getattr(self, dataset))
 
 
+class RescreenSettings(BaseSettings):
+    """Re-screening the stored history when a watchlist entry is added or changed (env PORTCULLIS_ANALYTICS_RESCREEN_*).
+
+    The thresholds are scoring's (`PORTCULLIS_SCORING_SCREENING_THRESHOLD`, `..._STRONG_SCORE`): set both alike.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PORTCULLIS_ANALYTICS_RESCREEN_", frozen=True, extra="ignore")
+
+    enabled: bool = Field(default=True, description="Follow the watchlist and re-screen the history on a change")
+    days: int = Field(default=30, ge=1, le=3 * 366, description="How many days of stored records are re-screened")
+    group_id: str = Field(default="analytics-rescreen", description="Consumer group of the watchlist's re-screener")
+    threshold: float = Field(
+        default=DEFAULT_MATCH_THRESHOLD, gt=0, le=1, description="Name match score at which a hit counts"
+    )
+    strong_score: float = Field(
+        default=0.95, gt=0, le=1, description="Name match score from which a hit is strong (else a possible match)"
+    )
+    heartbeat_s: float = Field(default=15.0, gt=0, description="Heartbeat of the alerts' event stream")
+
+
 class AnalyticsSettings(BaseSettings):
     """Where the history store lives, how the sink consumes and what the reports assume."""
 
@@ -47,6 +68,7 @@ class AnalyticsSettings(BaseSettings):
     )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     mirror: MirrorSettings = Field(default_factory=MirrorSettings)
+    rescreen: RescreenSettings = Field(default_factory=RescreenSettings)
     retention_check_s: float = Field(
         default=3600.0, gt=0, description="How often expired days are deleted and closed days compacted"
     )
