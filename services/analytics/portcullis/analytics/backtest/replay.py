@@ -1,0 +1,320 @@
+"""Replaying a period of stored declarations through the rule engine, in batches read from Parquet with DuckDB.
+
+Each declaration decided in the period counts once, with its latest decision (amendments make new versions) and
+the latest content of the declaration; rules are evaluated as scoring evaluated them, at the decision's time (a
+rule's validity window applies) and with `amended_after_selection` for amended ones. The lanes follow from the
+stored decisions (lanes.py); hits, revenue and value at stake from the latest outcomes and the declarations.
+"""
+
+import bisect
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from pydantic import ValidationError
+
+from portcullis.analytics.backtest.lanes import (
+    LANE_ORDER,
+    RandomDraw,
+    Replayed,
+    StoredDecision,
+    Thresholds,
+    replayed_lane,
+    stricter,
+)
+from portcullis.analytics.backtest.schemas import (
+    BacktestResult,
+    LaneCounts,
+    Outcomes,
+    Overlap,
+    Rates,
+    RuleCount,
+)
+from portcullis.analytics.reports.period import Period, ratio
+from portcullis.shared.logging import get_logger
+from portcullis.shared.rules import CompiledRule, evaluate
+from portcullis.shared.rules.fields import AmendedSubject
+from portcullis.shared.schemas import Declaration, Lane
+
+log = get_logger(__name__)
+
+BATCH_ROWS = 20_000
+
+# The latest decision of each declaration decided in the period, with what its reasons say (see lanes.py). Every
+# version decided in the period is received at most a day before it: older day folders are skipped.
+_DECISIONS = """
+CREATE OR REPLACE TEMP TABLE backtest_decisions AS
+WITH parsed AS (
+    SELECT subject_id, version, decided_at, lane, score, random_selection, rule_ids, model_version,
+           from_json(json_extract(payload, '$.reasons'),
+                     '[{"kind": "VARCHAR", "code": "VARCHAR", "text": "VARCHAR", "weight": "DOUBLE"}]') AS reasons
+    FROM decisions WHERE stream = 'declaration' AND day >= $first_day AND decided_at >= $start
+), latest AS (
+    SELECT subject_id, unnest(newest) FROM (
+        SELECT subject_id, max_by(
+            {'lane': lane, 'score': score, 'random_selection': coalesce(random_selection, false),
+             'rule_ids': rule_ids, 'model_version': coalesce(model_version, 'none'), 'decided_at': decided_at,
+             'rule_score_added': coalesce(list_sum([coalesce(r.weight, 0) for r in reasons if r.kind = 'rule']), 0),
+             'rule_forced': len([r for r in reasons if r.kind = 'rule' and r.weight IS NULL]) > 0,
+             'other_selection': len([r for r in reasons if r.kind IN ('watchlist', 'amendment')]) > 0,
+             'amended': len([r for r in reasons if r.kind = 'amendment']) > 0,
+             'score_text': [r.text for r in reasons if r.code = 'score'][1]},
+            version::BIGINT * 100000000000000 + epoch_ms(decided_at)
+        ) AS newest
+        FROM parsed GROUP BY subject_id
+    )
+)
+SELECT * EXCLUDE (score_text),
+       CASE WHEN contains(score_text, 'red threshold') THEN 'red'
+            WHEN contains(score_text, 'at or above the yellow threshold') THEN 'yellow'
+            ELSE 'green' END AS score_lane
+FROM latest WHERE decided_at < $end
+"""
+
+# Each model version's thresholds as its stored scores show them: the lowest score that its score reason put at or
+# above each threshold (every stored score agrees with it).
+_THRESHOLDS = """
+SELECT model_version,
+       min(score) FILTER (WHERE score_lane IN ('yellow', 'red')),
+       min(score) FILTER (WHERE score_lane = 'red'),
+       max(score) FILTER (WHERE score_lane = 'green')
+FROM backtest_decisions GROUP BY model_version
+"""
+
+_RECORDS = """
+WITH latest_content AS (
+    SELECT declaration_id, max(kafka_timestamp) AS received
+    FROM declarations WHERE day >= $first_day AND day <= $last_day
+    GROUP BY declaration_id
+), latest_outcomes AS (
+    SELECT subject_id, unnest(newest) FROM (
+        SELECT subject_id, max_by(
+            {'inspected': inspected, 'irregularity_found': irregularity_found, 'revenue': revenue_recovered},
+            version::BIGINT * 100000000000000 + epoch_ms(recorded_at)
+        ) AS newest
+        FROM outcomes WHERE stream = 'declaration' AND day >= $first_day
+        GROUP BY subject_id
+    )
+)
+SELECT b.subject_id, d.payload, b.lane, b.score, b.score_lane, b.random_selection, b.rule_ids, b.model_version,
+       b.decided_at, b.rule_score_added, b.rule_forced, b.other_selection, b.amended,
+       coalesce(d.declared_value, 0) AS declared_value,
+       coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
+       CASE WHEN o.inspected THEN coalesce(o.revenue, 0) ELSE 0 END::DOUBLE AS revenue
+FROM backtest_decisions b
+JOIN latest_content c ON c.declaration_id = b.subject_id
+JOIN declarations d ON d.declaration_id = c.declaration_id AND d.kafka_timestamp = c.received
+     AND d.day >= $first_day AND d.day <= $last_day
+LEFT JOIN latest_outcomes o ON o.subject_id = b.subject_id
+"""
+
+
+class BacktestTimeoutError(Exception):
+    """The backtest ran past its wall-clock limit."""
+
+
+@dataclass
+class Progress:
+    """Records done out of the total; read by the job's status while the replay writes it."""
+
+    done: int = 0
+    total: int | None = None
+
+
+@dataclass
+class Capacity:
+    """The red and yellow rates the agency can inspect."""
+
+    red_rate: float
+    yellow_rate: float
+
+
+@dataclass
+class _Tally:
+    stored: Counter[Lane] = field(default_factory=Counter)
+    replayed: Counter[Lane] = field(default_factory=Counter)
+    matched: Counter[str] = field(default_factory=Counter)
+    both: int = 0
+    backtest_only: int = 0
+    stored_only: int = 0
+    same_lane: int = 0
+    with_outcome: int = 0
+    hits: int = 0
+    revenue: float = 0.0
+    declared_value: float = 0.0
+    random_selections: int = 0
+    unreadable: int = 0
+
+
+def run_backtest(
+    connection: duckdb.DuckDBPyConnection,
+    period: Period,
+    rules: Sequence[CompiledRule],
+    capacity: Capacity,
+    random: RandomDraw,
+    progress: Progress,
+    deadline: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> BacktestResult:
+    """Replay the period's declarations through `rules`; raise BacktestTimeoutError past `deadline` (on `clock`)."""
+    started = clock()
+    first_day = (period.first - timedelta(days=1)).isoformat()
+    last_day = (period.last + timedelta(days=1)).isoformat()
+    connection.execute(_DECISIONS, {"first_day": first_day, "start": period.start, "end": period.end})
+    thresholds = _thresholds(connection)
+    row = connection.execute("SELECT count(*) FROM backtest_decisions").fetchone()
+    progress.total = int(row[0]) if row else 0
+    windows = _validity_breakpoints(rules)
+    tally = _Tally()
+    seen: set[str] = set()
+    reader = connection.execute(_RECORDS, {"first_day": first_day, "last_day": last_day}).to_arrow_reader(BATCH_ROWS)
+    for batch in reader if reader is not None else ():  # None: the query gave no result set
+        if clock() > deadline:
+            raise BacktestTimeoutError
+        _replay_batch(batch, rules, windows, thresholds, random, tally, seen)
+        progress.done = len(seen)
+    records = len(seen)
+    if tally.unreadable:
+        log.warning("backtest_unreadable_declarations", records=tally.unreadable)
+    return _result(tally, records, rules, capacity, clock() - started)
+
+
+def _thresholds(connection: duckdb.DuckDBPyConnection) -> dict[str, Thresholds]:
+    found = {}
+    for model_version, yellow, red, highest_green in connection.execute(_THRESHOLDS).fetchall():
+        above_green = float(highest_green) + 1e-6 if highest_green is not None else 0.0
+        red_value = float(red) if red is not None else 1.0 + 1e-6
+        yellow_value = float(yellow) if yellow is not None else min(above_green, red_value)
+        found[str(model_version)] = Thresholds(yellow=yellow_value, red=red_value)
+    return found
+
+
+def _validity_breakpoints(rules: Sequence[CompiledRule]) -> list[datetime]:
+    """The moments at which some rule comes into or goes out of force: between two, the same rules apply."""
+    moments = {moment for rule in rules for moment in (rule.spec.valid_from, rule.spec.valid_to) if moment}
+    return sorted(moments)
+
+
+def _replay_batch(
+    batch: pa.RecordBatch,
+    rules: Sequence[CompiledRule],
+    windows: list[datetime],
+    thresholds: dict[str, Thresholds],
+    random: RandomDraw,
+    tally: _Tally,
+    seen: set[str],
+) -> None:
+    columns = batch.to_pydict()
+    subjects: list[Any] = []
+    rows: list[int] = []
+    for row, (subject_id, payload) in enumerate(zip(columns["subject_id"], columns["payload"], strict=True)):
+        if subject_id in seen:  # the same content delivered twice
+            continue
+        seen.add(subject_id)
+        try:
+            declaration = Declaration.model_validate_json(payload)
+        except ValidationError:
+            tally.unreadable += 1
+            continue
+        subjects.append(AmendedSubject(declaration) if columns["amended"][row] else declaration)
+        rows.append(row)
+    # Rules in force at each record's decision time: one evaluation per stretch of time in which they do not change.
+    by_window: dict[int, list[int]] = {}
+    for position, row in enumerate(rows):
+        by_window.setdefault(bisect.bisect_right(windows, columns["decided_at"][row]), []).append(position)
+    hits: list[list[Any]] = [[] for _ in rows]
+    for positions in by_window.values():
+        at = columns["decided_at"][rows[positions[0]]]
+        for position, found in zip(positions, evaluate(rules, [subjects[p] for p in positions], at), strict=True):
+            hits[position] = found
+    for position, row in enumerate(rows):
+        stored = StoredDecision(
+            lane=Lane(columns["lane"][row]),
+            score=float(columns["score"][row]),
+            score_lane=Lane(columns["score_lane"][row]),
+            random_selection=bool(columns["random_selection"][row]),
+            rule_ids=frozenset(columns["rule_ids"][row] or ()),
+            rule_score_added=float(columns["rule_score_added"][row]),
+            rule_forced=bool(columns["rule_forced"][row]),
+            other_selection=bool(columns["other_selection"][row]),
+        )
+        forced: Lane | None = None
+        added = 0.0
+        for hit in hits[position]:
+            action = hit.rule.spec.action
+            forced = stricter(forced, action.lane)
+            added += action.score or 0.0
+            tally.matched[hit.rule.rule_id] += 1
+        replayed = Replayed(frozenset(hit.rule.rule_id for hit in hits[position]), forced, added)
+        threshold = thresholds.get(columns["model_version"][row]) or Thresholds(yellow=1.0, red=1.0)
+        lane, drawn = replayed_lane(columns["subject_id"][row], stored, replayed, threshold, random)
+        _count(tally, stored, lane, drawn, columns, row)
+
+
+def _count(tally: _Tally, stored: StoredDecision, lane: Lane, drawn: bool, columns: dict[str, Any], row: int) -> None:
+    tally.stored[stored.lane] += 1
+    tally.replayed[lane] += 1
+    tally.random_selections += drawn
+    selected, was_selected = LANE_ORDER[lane] > 0, LANE_ORDER[stored.lane] > 0
+    tally.same_lane += lane is stored.lane
+    tally.both += selected and was_selected
+    tally.backtest_only += selected and not was_selected
+    tally.stored_only += was_selected and not selected
+    if selected:
+        tally.declared_value += float(columns["declared_value"][row] or 0)
+        if columns["inspected"][row]:
+            tally.with_outcome += 1
+            tally.hits += bool(columns["hit"][row])
+            tally.revenue += float(columns["revenue"][row] or 0)
+
+
+def _result(
+    tally: _Tally, records: int, rules: Sequence[CompiledRule], capacity: Capacity, seconds: float
+) -> BacktestResult:
+    def lanes(counts: Counter[Lane]) -> LaneCounts:
+        return LaneCounts(green=counts[Lane.GREEN], yellow=counts[Lane.YELLOW], red=counts[Lane.RED])
+
+    def rate(counts: Counter[Lane], lane: Lane) -> float:
+        return counts[lane] / records if records else 0.0
+
+    stored_red, stored_yellow = rate(tally.stored, Lane.RED), rate(tally.stored, Lane.YELLOW)
+    red, yellow = rate(tally.replayed, Lane.RED), rate(tally.replayed, Lane.YELLOW)
+    return BacktestResult(
+        records=records - tally.unreadable,
+        stored_lanes=lanes(tally.stored),
+        backtest_lanes=lanes(tally.replayed),
+        rules=[RuleCount(rule_id=r.rule_id, name=r.spec.name, matched=tally.matched[r.rule_id]) for r in rules],
+        selected=tally.replayed[Lane.RED] + tally.replayed[Lane.YELLOW],
+        overlap=Overlap(
+            both=tally.both,
+            backtest_only=tally.backtest_only,
+            stored_only=tally.stored_only,
+            same_lane=tally.same_lane,
+        ),
+        outcomes=Outcomes(
+            with_outcome=tally.with_outcome,
+            hits=tally.hits,
+            hit_rate=ratio(tally.hits, tally.with_outcome),
+            revenue_recovered=round(tally.revenue, 2),
+        ),
+        declared_value_selected=round(tally.declared_value, 2),
+        rates=Rates(
+            stored_red_rate=stored_red,
+            stored_yellow_rate=stored_yellow,
+            backtest_red_rate=red,
+            backtest_yellow_rate=yellow,
+            red_rate_change=red - stored_red,
+            yellow_rate_change=yellow - stored_yellow,
+            capacity_red_rate=capacity.red_rate,
+            capacity_yellow_rate=capacity.yellow_rate,
+            red_capacity_used=ratio(red, capacity.red_rate),
+            yellow_capacity_used=ratio(yellow, capacity.yellow_rate),
+        ),
+        random_selections=tally.random_selections,
+        seconds=round(seconds, 3),
+    )
