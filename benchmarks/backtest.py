@@ -11,7 +11,7 @@ import json
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +66,12 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _rows(declarations: int, seed: int) -> tuple[list[bytes], list[bytes], dict[str, Any]]:
-    """Declaration and decision payloads, and the typed columns the sink reads out of them."""
-    rng = np.random.default_rng(seed)
+def _rows(day: int, declarations: int, first_id: int, seed: int) -> tuple[list[bytes], list[bytes], dict[str, Any]]:
+    """One day's declaration and decision payloads, and the typed columns the sink reads out of them."""
+    rng = np.random.default_rng([seed, day])
     n = declarations
-    submitted = np.sort(rng.integers(0, DAYS * 86_400_000 - 3_600_000, n)) + int(START.timestamp() * 1000)
+    day_start = int(START.timestamp() * 1000) + day * 86_400_000
+    submitted = np.sort(rng.integers(0, 86_400_000 - 60_000, n)) + day_start
     items_per = rng.choice([1, 1, 1, 2, 3], n)
     hs = rng.integers(0, len(HS6), (n, 3))
     origin = rng.integers(0, len(ORIGINS), (n, 3))
@@ -96,7 +97,7 @@ def _rows(declarations: int, seed: int) -> tuple[list[bytes], list[bytes], dict[
             }
             for k in range(count)
         ]
-        declaration_id = f"BT{index:09d}"
+        declaration_id = f"BT{first_id + index:09d}"
         at = _iso(int(submitted[index]))
         declaration = {
             "declaration_id": declaration_id,
@@ -141,15 +142,20 @@ def _rows(declarations: int, seed: int) -> tuple[list[bytes], list[bytes], dict[
         values.append(sum(i["item_price"] for i in items))
         randomly.append(random_selection)
     columns = {"submitted": submitted, "lanes": lanes, "values": values, "scores": score, "random": randomly}
+    columns["ids"] = [f"BT{first_id + index:09d}" for index in range(n)]
     return declaration_payloads, decision_payloads, columns
 
 
-def _write(layout: StoreLayout, dataset: Dataset, topic: str, columns: dict[str, Any], times_ms: np.ndarray) -> int:
-    """One file per partition and day, in the dataset's schema; return the files written."""
+def _write(
+    layout: StoreLayout, dataset: Dataset, topic: str, columns: dict[str, Any], times_ms: np.ndarray, first: int
+) -> int:
+    """One day's rows as one file per partition (what compaction leaves); return the files written. `first` is the
+    index of the day's first row in the topic, so offsets continue from day to day."""
     n = len(times_ms)
-    partition = np.arange(n) % PARTITIONS
+    index = np.arange(first, first + n)
+    partition = index % PARTITIONS
     timestamps = pa.array(times_ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("us", tz="UTC"))
-    arrays = {"kafka_partition": partition, "kafka_offset": np.arange(n) // PARTITIONS, "kafka_timestamp": timestamps}
+    arrays = {"kafka_partition": partition, "kafka_offset": index // PARTITIONS, "kafka_timestamp": timestamps}
     arrays |= columns
     table = pa.Table.from_arrays(
         [
@@ -158,51 +164,51 @@ def _write(layout: StoreLayout, dataset: Dataset, topic: str, columns: dict[str,
         ],
         schema=dataset.schema,
     )
-    days = (times_ms - int(START.timestamp() * 1000)) // 86_400_000
-    written = 0
-    for day in np.unique(days):
-        for part in range(PARTITIONS):
-            mask = (days == day) & (partition == part)
-            chunk = table.filter(pa.array(mask))
-            folder = layout.folder(dataset) / f"day={(START.date() + timedelta(days=int(day))).isoformat()}"
-            folder.mkdir(parents=True, exist_ok=True)
-            offsets = chunk.column("kafka_offset")
-            name = file_name(topic, part, int(offsets[0].as_py()), int(offsets[-1].as_py()))
-            pq.write_table(chunk, folder / name, compression="zstd")
-            written += 1
-    return written
+    day = datetime.fromtimestamp(int(times_ms[0]) / 1000, UTC).date().isoformat()
+    folder = layout.folder(dataset) / f"day={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in range(PARTITIONS):
+        chunk = table.filter(pa.array(partition == part))
+        offsets = chunk.column("kafka_offset")
+        name = file_name(topic, part, int(offsets[0].as_py()), int(offsets[-1].as_py()))
+        pq.write_table(chunk, folder / name, compression="zstd")
+    return PARTITIONS
 
 
 def build_store(layout: StoreLayout, declarations: int, seed: int = 17) -> dict[str, int]:
-    """Write the declarations and their decisions; return the files written per dataset."""
-    declaration_payloads, decision_payloads, columns = _rows(declarations, seed)
-    times = columns["submitted"]
-    ids = [f"BT{index:09d}" for index in range(declarations)]
-    moments = pa.array(times, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
-    declaration_columns = {
-        "declaration_id": ids,
-        "submitted_at": moments,
-        "office_id": ["030"] * declarations,
-        "declared_value": columns["values"],
-        "payload": [p.decode() for p in declaration_payloads],
-    }
-    decision_columns = {
-        "stream": ["declaration"] * declarations,
-        "subject_id": ids,
-        "version": np.ones(declarations, np.int32),
-        "lane": columns["lanes"],
-        "score": columns["scores"],
-        "model_version": ["dm-bench"] * declarations,
-        "random_selection": columns["random"],
-        "decided_at": moments,
-        "submitted_at": moments,
-        "received_at": moments,
-        "payload": [p.decode() for p in decision_payloads],
-    }
-    return {
-        "declarations": _write(layout, DATASETS["declarations"], "declarations", declaration_columns, times),
-        "decisions": _write(layout, DATASETS["decisions"], "decisions", decision_columns, times),
-    }
+    """Write the declarations and their decisions, a day at a time; return the files written per dataset."""
+    files = {"declarations": 0, "decisions": 0}
+    per_day = declarations // DAYS
+    for day in range(DAYS):
+        count = per_day if day < DAYS - 1 else declarations - per_day * (DAYS - 1)
+        first = day * per_day
+        declaration_payloads, decision_payloads, columns = _rows(day, count, first, seed)
+        times, ids = columns["submitted"], columns["ids"]
+        moments = pa.array(times, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
+        declaration_columns = {
+            "declaration_id": ids,
+            "submitted_at": moments,
+            "office_id": ["030"] * count,
+            "declared_value": columns["values"],
+            "payload": [p.decode() for p in declaration_payloads],
+        }
+        decision_columns = {
+            "stream": ["declaration"] * count,
+            "subject_id": ids,
+            "version": np.ones(count, np.int32),
+            "lane": columns["lanes"],
+            "score": columns["scores"],
+            "model_version": ["dm-bench"] * count,
+            "random_selection": columns["random"],
+            "decided_at": moments,
+            "submitted_at": moments,
+            "received_at": moments,
+            "payload": [p.decode() for p in decision_payloads],
+        }
+        dataset = DATASETS["declarations"]
+        files["declarations"] += _write(layout, dataset, "declarations", declaration_columns, times, first)
+        files["decisions"] += _write(layout, DATASETS["decisions"], "decisions", decision_columns, times, first)
+    return files
 
 
 def run(declarations: int = 1_000_000) -> dict[str, object]:

@@ -51,6 +51,13 @@ ELECTRONICS_FROM_CN = {
     },
 }
 
+HIGH_VALUE = {
+    "name": "high value",
+    "reason": "an item worth more than 50,000",
+    "action": {"score": 0.25},
+    "condition": {"field": "item_price", "op": "gt", "value": 50_000},
+}
+
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> RiskModel:
@@ -112,6 +119,7 @@ def test_the_rules_scoring_applied_reproduce_every_stored_lane(
         pytest.param({"R-VN": FROM_VIETNAM}, id="lane rule removed"),
         pytest.param({**RULES, "R-ELEC": ELECTRONICS_FROM_CN}, id="red rule added"),
         pytest.param({"R-VN": {**FROM_VIETNAM, "action": {"score": 0.1}}}, id="score changed, lane rule removed"),
+        pytest.param({**RULES, "R-VALUE": HIGH_VALUE}, id="rule the index cannot narrow added"),
     ],
 )
 def test_changed_rules_give_the_lanes_scoring_gives_with_them(
@@ -122,7 +130,10 @@ def test_changed_rules_give_the_lanes_scoring_gives_with_them(
 ) -> None:
     rescored = _lanes(score_month(model, documents, changed))
     result = _backtest(store, changed)
-    assert result.backtest_lanes.model_dump() == {lane: rescored[lane] for lane in ("green", "yellow", "red")}
+    # Exact, but for records whose new score falls between the stored scores that bound a threshold.
+    differences = sum(abs(getattr(result.backtest_lanes, lane) - rescored[lane]) for lane in ("green", "yellow", "red"))
+    assert differences <= 2 * result.uncertain_lanes
+    assert result.uncertain_lanes <= 3
 
 
 def test_a_draft_rules_selection_is_what_it_matches_and_its_outcomes_are_counted(

@@ -34,14 +34,21 @@ def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """A model version's score thresholds, as the stored decisions show them."""
+    """A model version's score thresholds, as the stored decisions show them: each is the lowest stored score its
+    score reason put at or above it; the true threshold lies above the highest stored score below it (`*_above`)."""
 
     yellow: float
     red: float
+    yellow_above: float = 0.0
+    red_above: float = 0.0
 
     def lane_for(self, score: float) -> Lane:
         """The lane the score alone gives."""
         return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
+
+    def uncertain(self, score: float) -> bool:
+        """Whether the score lies between the stored scores that bound a threshold (its lane is a best guess)."""
+        return self.yellow_above < score < self.yellow or self.red_above < score < self.red
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +84,12 @@ class Replayed:
 
 def replayed_lane(
     subject_id: str, stored: StoredDecision, replayed: Replayed, thresholds: Thresholds, random: RandomDraw
-) -> tuple[Lane, bool]:
-    """The record's lane under the rules under test, and whether it is the random lane (drawn as before)."""
+) -> tuple[Lane, bool, bool]:
+    """The record's lane under the rules under test, whether it is the random lane (scoring's draw), and whether its
+    new score lies between the stored scores that bound a threshold (`Thresholds.uncertain`)."""
     same_score = abs(replayed.score_added - stored.rule_score_added) < _EPSILON
     if replayed.rule_ids == stored.rule_ids and same_score:
-        return stored.lane, stored.random_selection
+        return stored.lane, stored.random_selection, False
     lane_before_draw = Lane.GREEN if stored.random_selection else stored.lane
     # The floor: what the stored lane owes to neither the score nor the rules.
     explained = stricter(stored.score_lane, lane_before_draw if stored.rule_forced else None)
@@ -90,16 +98,18 @@ def replayed_lane(
         explained or Lane.GREEN
     ]:
         floor = lane_before_draw
+    uncertain = False
     if same_score:
         score_lane = stored.score_lane
     else:
         without_rules = stored.score - stored.rule_score_added
         if stored.score >= 1.0 - _EPSILON and stored.rule_score_added > 0:
             without_rules = 1.0 - stored.rule_score_added  # clipped: at least this
-        score_lane = thresholds.lane_for(min(1.0, without_rules + replayed.score_added))
+        new_score = min(1.0, without_rules + replayed.score_added)
+        score_lane, uncertain = thresholds.lane_for(new_score), thresholds.uncertain(new_score)
     lane = stricter(stricter(score_lane, replayed.forced), floor) or Lane.GREEN
     if lane is Lane.GREEN and stored.random_selection:
-        return stored.lane, True
+        return stored.lane, True, uncertain
     if lane is Lane.GREEN and lane_before_draw is not Lane.GREEN and random.draw(subject_id):
-        return random.lane, True
-    return lane, False
+        return random.lane, True, uncertain
+    return lane, False, uncertain

@@ -1,13 +1,16 @@
 """Replaying a period of stored declarations through the rule engine, in batches read from Parquet with DuckDB.
 
-Each declaration decided in the period counts once, with its latest decision (amendments make new versions) and
-the latest content of the declaration; rules are evaluated as scoring evaluated them, at the decision's time (a
-rule's validity window applies) and with `amended_after_selection` for amended ones. The lanes follow from the
-stored decisions (lanes.py); hits, revenue and value at stake from the latest outcomes and the declarations.
+Each declaration decided in the period counts once, with its latest decision (amendments make new versions) and the
+latest content of the declaration; rules are evaluated as scoring evaluated them, at the decision's time (a rule's
+validity window applies) and with `amended_after_selection` for amended ones. The lanes follow from the stored
+decisions (lanes.py); hits, revenue and value at stake from the latest outcomes and the declarations. A declaration
+that no rule under test can match (by the engine's index keys, looked for in its stored JSON) and that no rule hit
+when it was decided keeps its lane without being parsed.
 """
 
 import bisect
 import gc
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -84,7 +87,8 @@ _THRESHOLDS = """
 SELECT model_version,
        min(score) FILTER (WHERE score_lane IN ('yellow', 'red')),
        min(score) FILTER (WHERE score_lane = 'red'),
-       max(score) FILTER (WHERE score_lane = 'green')
+       max(score) FILTER (WHERE score_lane = 'green'),
+       max(score) FILTER (WHERE score_lane = 'yellow')
 FROM backtest_decisions GROUP BY model_version
 """
 
@@ -145,6 +149,7 @@ class _Tally:
     revenue: float = 0.0
     declared_value: float = 0.0
     random_selections: int = 0
+    uncertain: int = 0
     unreadable: int = 0
 
 
@@ -167,6 +172,7 @@ def run_backtest(
     [(total,)] = connection.execute("SELECT count(*) FROM backtest_decisions").fetchall()
     progress.total = int(total)
     windows = _validity_breakpoints(rules)
+    needles = _needles(rules)
     tally = _Tally()
     seen: set[str] = set()
     records = connection.sql(_RECORDS, params={"first_day": first_day, "last_day": last_day})
@@ -175,7 +181,7 @@ def run_backtest(
         if clock() > deadline:
             raise BacktestTimeoutError
         with _cyclic_gc_paused():
-            _replay_batch(batch, rules, windows, thresholds, random, tally, seen)
+            _replay_batch(batch, rules, windows, needles, thresholds, random, tally, seen)
         progress.done = len(seen)
     if tally.unreadable:
         log.warning("backtest_unreadable_declarations", records=tally.unreadable)
@@ -184,12 +190,40 @@ def run_backtest(
 
 def _thresholds(connection: duckdb.DuckDBPyConnection) -> dict[str, Thresholds]:
     found = {}
-    for model_version, yellow, red, highest_green in connection.execute(_THRESHOLDS).fetchall():
+    for model_version, yellow, red, highest_green, highest_yellow in connection.execute(_THRESHOLDS).fetchall():
         above_green = float(highest_green) + 1e-6 if highest_green is not None else 0.0
         red_value = float(red) if red is not None else 1.0 + 1e-6
         yellow_value = float(yellow) if yellow is not None else min(above_green, red_value)
-        found[str(model_version)] = Thresholds(yellow=yellow_value, red=red_value)
+        found[str(model_version)] = Thresholds(
+            yellow=yellow_value,
+            red=red_value,
+            yellow_above=float(highest_green) if highest_green is not None else 0.0,
+            red_above=float(highest_yellow) if highest_yellow is not None else yellow_value,
+        )
     return found
+
+
+def _needles(rules: Sequence[CompiledRule]) -> tuple[str, ...] | None:
+    """Texts of which a stored declaration's JSON holds one wherever some rule can match it; None when a rule has no
+    such text (it is then parsed and evaluated whatever it holds).
+
+    From the rule engine's own index keys (a rule cannot match where none of its keys does): a key that a code
+    equals or starts with one of some values needs the JSON string `"<value>"` or `"<value>`. Only values that JSON
+    never escapes qualify (letters, digits, `-`, `.`, `_`, space).
+    """
+    found: set[str] = set()
+    for rule in rules:
+        if not rule.index_keys:
+            return None
+        for key in rule.index_keys:
+            for value in key.values:
+                if not _PLAIN.fullmatch(value):
+                    return None
+                found.add(f'"{value}' if key.prefix else f'"{value}"')
+    return tuple(sorted(found))
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9 ._-]+")
 
 
 @contextmanager
@@ -215,6 +249,7 @@ def _replay_batch(
     batch: pa.RecordBatch,
     rules: Sequence[CompiledRule],
     windows: list[datetime],
+    needles: tuple[str, ...] | None,
     thresholds: dict[str, Thresholds],
     random: RandomDraw,
     tally: _Tally,
@@ -223,10 +258,16 @@ def _replay_batch(
     columns = batch.to_pydict()
     subjects: list[Any] = []
     rows: list[int] = []
+    rule_id_column = columns["rule_ids"]
     for row, (subject_id, payload) in enumerate(zip(columns["subject_id"], columns["payload"], strict=True)):
         if subject_id in seen:  # the same content delivered twice
             continue
         seen.add(subject_id)
+        if needles is not None and not rule_id_column[row] and not any(needle in payload for needle in needles):
+            # No rule under test can match it, and none did: its lane stands, without parsing it.
+            lane = _LANES[columns["lane"][row]]
+            _count(tally, lane, lane, bool(columns["random_selection"][row]), columns, row)
+            continue
         try:
             declaration = Declaration.model_validate_json(payload)
         except ValidationError:  # never expected: ingest validated it
@@ -243,7 +284,7 @@ def _replay_batch(
         at = columns["decided_at"][rows[positions[0]]]
         for position, found in zip(positions, evaluate(rules, [subjects[p] for p in positions], at), strict=True):
             hits[position] = found
-    lane_column, rule_id_column = columns["lane"], columns["rule_ids"]
+    lane_column = columns["lane"]
     for position, row in enumerate(rows):
         found = hits[position]
         stored_lane = _LANES[lane_column[row]]
@@ -269,7 +310,8 @@ def _replay_batch(
         )
         replayed = Replayed(frozenset(hit.rule.rule_id for hit in found), forced, added)
         threshold = thresholds.get(columns["model_version"][row]) or Thresholds(yellow=1.0, red=1.0)
-        lane, drawn = replayed_lane(columns["subject_id"][row], stored, replayed, threshold, random)
+        lane, drawn, uncertain = replayed_lane(columns["subject_id"][row], stored, replayed, threshold, random)
+        tally.uncertain += uncertain
         _count(tally, stored_lane, lane, drawn, columns, row)
 
 
@@ -341,5 +383,6 @@ def _result(
             yellow_capacity_used=ratio(yellow, capacity.yellow_rate),
         ),
         random_selections=tally.random_selections,
+        uncertain_lanes=tally.uncertain,
         seconds=round(seconds, 3),
     )

@@ -108,6 +108,10 @@ class BacktestResult(BaseModel):
     declared_value_selected: float = Field(description="Declared value of the selected records: the value at stake")
     rates: Rates
     random_selections: int = Field(description="Records in the random lane (scoring's draw, replayed)")
+    uncertain_lanes: int = Field(
+        description="Records whose new score lies between the stored scores that bound a threshold: their lane is "
+        "the stored scores' best guess (more history narrows the gap)"
+    )
     seconds: float
 
 
