@@ -3,13 +3,16 @@ progress whose answer counts what a draft rule and a saved rule (published on th
 service publishes it) select in a month the real scoring pipeline decided."""
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from portcullis.cli.keys import publish_key
+from portcullis.cli.main import app
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.auth import Role, new_key
 from portcullis.shared.kafka import Message, Publisher
@@ -125,6 +128,23 @@ async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path:
             assert refused.status_code == 403
             missing = await client.get("/v1/backtests/bt-000000000000", headers=as_role(Role.ANALYST))
             assert missing.status_code == 404
+        # The command line: the same backtest, waited for, as JSON and as a table.
+        rules_file = tmp_path / "draft.json"
+        rules_file.write_text(json.dumps(TOYS_FROM_CN))
+        command = ["backtest", "--rules", str(rules_file), "--rule-id", "R-VN", "--from", "2026-10-01"]
+        command += ["--to", "2026-10-31", "--url", analytics.url, "--api-key", keys[Role.ANALYST]]
+        printed = await asyncio.to_thread(CliRunner().invoke, app, [*command, "--json"])
+        assert printed.exit_code == 0, printed.output
+        from_command = json.loads(printed.stdout)
+        assert from_command["result"]["rules"] == finished["result"]["rules"]
+        assert from_command["result"]["backtest_lanes"] == finished["result"]["backtest_lanes"]
+        table = await asyncio.to_thread(CliRunner().invoke, app, command)
+        assert table.exit_code == 0, table.output
+        assert f"{DECLARATIONS:,} declarations" in table.stdout
+        assert "draft-1" in table.stdout
+        refused = await asyncio.to_thread(CliRunner().invoke, app, [*command[:-1], keys[Role.READER]])
+        assert refused.exit_code == 1
+        assert "refused (403)" in refused.output
     finally:
         services.stop_all()
     assert finished["status"] == "done", finished

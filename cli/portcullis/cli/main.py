@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from portcullis.cli import broker, dev, keys, model, replay, report, watchlist, watchlist_import, watchlist_refresh
+from portcullis.cli import (
+    backtest,
+    broker,
+    dev,
+    keys,
+    model,
+    replay,
+    report,
+    watchlist,
+    watchlist_import,
+    watchlist_refresh,
+)
 
 # No locals in tracebacks: they would print API keys and personal data from the command's variables.
 app = typer.Typer(
@@ -41,6 +52,9 @@ app.add_typer(watchlist.app, name="watchlist", help="Import and refresh watchlis
 app.add_typer(replay.app, name="replay", help="Send declarations, passengers or containers to ingest at a rate.")
 app.add_typer(broker.app, name="broker", help="Fetch, start and stop the local Apache Kafka broker; create topics.")
 app.add_typer(report.app, name="report", help="Performance and time-release reports as JSON, CSV and charts.")
+app.command("backtest", help="Backtest draft or saved rules over a period of stored declarations.")(
+    backtest.backtest_command
+)
 app.add_typer(dev.app, name="dev", help="Run the whole system locally (what `make up` and `make down` call).")
 app.add_typer(
     keys.app,
