@@ -488,6 +488,7 @@ KAFKA_ACCESS = {
         "decisions": {"Read"},
         "outcomes": {"Read"},
         "apikeys": {"Read"},
+        "watchlist": {"Read"},  # the saved rules, for backtests
         "declarations.dlq": {"Write"},
         "passengers.dlq": {"Write"},
         "containers.dlq": {"Write"},
