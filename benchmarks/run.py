@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import history, kafka_paths, services_bench
+from benchmarks import backtest, history, kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry
@@ -88,6 +88,8 @@ def main() -> None:
         )
         # The history store: a report over 1,000,000 stored declarations, and the sink's rate.
         results["history"] = history.run(bootstrap, folder / "history-bench")
+        # A backtest of rules over 1,000,000 stored declarations.
+        results["backtest"] = backtest.run()
     results["screening"] = screening_results
     results["machine"] = _machine()
     results["broker"] = _kafka_version()
