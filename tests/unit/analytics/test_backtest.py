@@ -160,6 +160,21 @@ def test_a_draft_rules_selection_is_what_it_matches_and_its_outcomes_are_counted
     assert result.outcomes.revenue_recovered == pytest.approx(1000.0 * result.outcomes.hits)
 
 
+def test_a_rule_counts_only_where_it_was_in_force_at_the_decision(
+    store: StoreLayout, documents: list[dict[str, Any]]
+) -> None:
+    from_mid_month = {**ELECTRONICS_FROM_CN, "valid_from": "2026-10-16T00:00:00Z", "valid_to": "2026-10-23T12:00:00Z"}
+    result = _backtest(store, {"R-WINDOW": from_mid_month})
+    in_force = [
+        d
+        for d in documents
+        if "2026-10-16T00:00:00" <= d["submitted_at"] < "2026-10-23T12:00:00"
+        and any(i["hs6_code"].startswith("85") and i["origin_country"] == "CN" for i in d["items"])
+    ]
+    assert in_force
+    assert [r.matched for r in result.rules] == [len(in_force)]
+
+
 def test_only_the_period_is_replayed_and_the_time_limit_holds(store: StoreLayout) -> None:
     first_week = _backtest(store, RULES, Period(date(2026, 10, 1), date(2026, 10, 7)))
     assert 0 < first_week.records < DECLARATIONS // 3
