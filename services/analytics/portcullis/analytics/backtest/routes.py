@@ -35,6 +35,7 @@ _EXAMPLE = {
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     **INVALID,
     409: {"model": ErrorBody, "description": "Another backtest is running: wait for it, then retry"},
+    503: {"model": ErrorBody, "description": "The saved rules are still being read at start: retry"},
 }
 
 
@@ -80,6 +81,8 @@ async def start_backtest(
         raise unprocessable("to", f"the period is longer than {MAX_BACKTEST_DAYS} days")
     if body.first.year < 2000 or body.last.year > 2100:
         raise unprocessable("from", "the period lies outside 2000..2100")
+    if (body.rule_ids or body.with_current_rules) and not request.app.state.rules_follower.caught_up.is_set():
+        raise HTTPException(503, detail="the saved rules are still being read (watchlist topic): retry in a moment")
     rules = _rules_under_test(body, request.app.state.rule_book)
     try:
         job = _runner(request).submit(Period(body.first, body.last), rules)
