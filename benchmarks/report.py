@@ -146,4 +146,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         from benchmarks.history import render_markdown as history_markdown
 
         lines += ["", *history_markdown(results["history"])]
+    if "backtest" in results:
+        from benchmarks.backtest import render_markdown as backtest_markdown
+
+        lines += ["", *backtest_markdown(results["backtest"])]
     return "\n".join(lines)

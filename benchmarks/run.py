@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from benchmarks import history, kafka_paths, services_bench
+from benchmarks import backtest, history, kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry
@@ -121,6 +121,8 @@ def _run(bootstrap: str, started: float) -> None:
         )
         # The history store: a report over 1,000,000 stored declarations, and the sink's rate.
         results["history"] = history.run(bootstrap, folder / "history-bench")
+        # A backtest of rules over 1,000,000 stored declarations.
+        results["backtest"] = backtest.run()
     results["screening"] = screening_results
     results["machine"] = _machine()
     results["broker"] = _kafka_version()

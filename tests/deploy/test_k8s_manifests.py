@@ -492,6 +492,7 @@ KAFKA_ACCESS = {
         "outcomes": {"Read"},
         "overrides": {"Read"},
         "apikeys": {"Read"},
+        "watchlist": {"Read"},  # the saved rules, for backtests
         "declarations.dlq": {"Write"},
         "passengers.dlq": {"Write"},
         "containers.dlq": {"Write"},

@@ -7,6 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from portcullis.analytics.backtest.jobs import BacktestRunner
+from portcullis.analytics.backtest.lanes import RandomDraw
+from portcullis.analytics.backtest.replay import Capacity
+from portcullis.analytics.backtest.routes import router as backtests_router
+from portcullis.analytics.backtest.rulebook import RuleBook, rule_follower
 from portcullis.analytics.metrics import refresh_periodically
 from portcullis.analytics.mirror import routes as mirror_routes
 from portcullis.analytics.reports.routes import router as reports_router
@@ -24,6 +29,7 @@ from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import BatchConsumer, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
+from portcullis.shared.random_selection import RandomSelector
 
 log = get_logger(__name__)
 
@@ -38,6 +44,7 @@ GRANTS = [
     # Re-screening alerts: whoever reads decisions sees them; analysts and inspectors acknowledge them.
     Grant("/v1/alerts", frozenset({Role.ANALYST, Role.INSPECTOR}), frozenset({"POST"})),
     Grant("/v1/alerts", frozenset({Role.READER, Role.ANALYST, Role.INSPECTOR, Role.SUPERVISOR}), frozenset({"GET"})),
+    Grant("/v1/backtests", frozenset({Role.ANALYST}), frozenset({"GET", "POST"})),
 ]
 
 
@@ -79,6 +86,17 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
             app.state.alert_book = app.state.alerts_follower = app.state.rescreen_consumer = None
             if settings.rescreen.enabled:
                 await _start_rescreening(app, stack, settings, layout)
+            # Backtests: the saved rules as scoring reads them (the watchlist topic), one job at a time.
+            app.state.rule_book = RuleBook()
+            rules = rule_follower(settings.kafka, app.state.rule_book)
+            rules.start()
+            stack.push_async_callback(rules.close)
+            app.state.rules_follower = rules
+            capacity = Capacity(settings.capacity_red_rate, settings.capacity_yellow_rate)
+            secret = settings.random_selection_secret.get_secret_value().encode()
+            draw = RandomDraw(RandomSelector(settings.random_selection_rate, secret), settings.random_selection_lane)
+            app.state.backtests = BacktestRunner(layout, capacity, draw, settings.backtest_max_seconds)
+            stack.push_async_callback(app.state.backtests.close)
             headline = asyncio.create_task(refresh_periodically(layout, settings), name="headline-metrics")
             stack.push_async_callback(_cancel, headline)
             log.info("analytics_ready", port=settings.port, store=str(settings.store_path), sink=settings.sink)
@@ -88,7 +106,7 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
         title="Portcullis analytics",
         version="0.1.0",
         summary="The history store of every stream, decision, outcome and clearance event; performance and "
-        "time-release reports as JSON, CSV and charts.",
+        "time-release reports as JSON, CSV and charts; backtests of rules over the history.",
         lifespan=lifespan,
     )
 
@@ -108,6 +126,7 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
     app.include_router(mirror_routes.reports)
     app.include_router(mirror_routes.imports)
     app.include_router(alerts_router)
+    app.include_router(backtests_router)
     return app
 
 

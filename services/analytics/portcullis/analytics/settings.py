@@ -2,14 +2,16 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from portcullis.analytics.mirror.settings import MirrorSettings
 from portcullis.shared.auth import AuthSettings
 from portcullis.shared.http import HttpSettings
+from portcullis.shared.schemas import Lane
 from portcullis.shared.screening.matcher import DEFAULT_MATCH_THRESHOLD
 from portcullis.shared.settings import KafkaSettings
+from portcullis.shared.streams import DECLARATIONS
 
 
 class RetentionSettings(BaseSettings):
@@ -87,6 +89,20 @@ class AnalyticsSettings(BaseSettings):
     )
     metrics_refresh_s: float = Field(default=300.0, gt=0, description="How often the headline metrics are computed")
     metrics_window_days: int = Field(default=30, ge=1, description="The period of the headline metrics: last N days")
+    capacity_red_rate: float = Field(
+        default=0.05, gt=0, le=1, description="Share of declarations the agency can examine (red): backtests compare"
+    )
+    capacity_yellow_rate: float = Field(
+        default=0.10, gt=0, le=1, description="Share of declarations it can check by documents (yellow)"
+    )
+    random_selection_rate: float = Field(
+        default=0.01, ge=0, le=0.5, description="Scoring's random selection rate: backtests replay its draw"
+    )
+    random_selection_lane: Lane = DECLARATIONS.scoring.random_selection_lane
+    random_selection_secret: SecretStr = Field(
+        default=SecretStr("change-me"), description="Scoring's random selection secret (the same value)"
+    )
+    backtest_max_seconds: float = Field(default=300.0, gt=0, description="Wall-clock limit of one backtest")
     log_level: str = "INFO"
 
     def sink_kafka(self) -> KafkaSettings:

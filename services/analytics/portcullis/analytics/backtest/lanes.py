@@ -1,0 +1,115 @@
+"""The lane a record would have had under other rules, re-derived from its stored decision.
+
+Scoring's lane policy (scoring/policy.py, another service) is: the score (model plus rule and watchlist score
+additions, clipped to 1) gives a lane by the model's thresholds; a lane forced by a rule or watchlist wins when
+stricter; an amended subject keeps at least its earlier lane; a subject still green may be drawn at random. The
+stored decision holds what is needed to replay the rules' part of it without the model or the watchlists:
+
+- its score and the rules' score additions (each rule reason's weight), so the score without rules is known
+  (a score clipped to 1 gives a lower bound);
+- the lane its score gave (the score reason), and whether it was drawn at random: the draw depends on the subject
+  id only, so a subject drawn stays drawn while it stays green, and one that was not green (never drawn) and turns
+  green is drawn again with scoring's rate and secret (`RandomDraw`, the analytics service's settings);
+- what else raised its lane (watchlist hits, screening, the amendment floor): a stored lane that neither its score
+  nor its rules explain is kept as a floor.
+
+A record whose rules under test hit exactly as the stored ones did keeps its stored lane: same inputs, same lane.
+"""
+
+from dataclasses import dataclass
+
+from portcullis.shared.random_selection import RandomSelector
+from portcullis.shared.schemas import Lane
+
+LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
+_EPSILON = 1e-9
+
+
+def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
+    """The stricter of two lanes; None means no lane."""
+    if first is None or second is None:
+        return first or second
+    return first if LANE_ORDER[first] >= LANE_ORDER[second] else second
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """A model version's score thresholds, as the stored decisions show them: each is the lowest stored score its
+    score reason put at or above it; the true threshold lies above the highest stored score below it (`*_above`)."""
+
+    yellow: float
+    red: float
+    yellow_above: float = 0.0
+    red_above: float = 0.0
+
+    def lane_for(self, score: float) -> Lane:
+        """The lane the score alone gives."""
+        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
+
+    def uncertain(self, score: float) -> bool:
+        """Whether the score lies between the stored scores that bound a threshold (its lane is a best guess)."""
+        return self.yellow_above < score < self.yellow or self.red_above < score < self.red
+
+
+@dataclass(frozen=True, slots=True)
+class RandomDraw:
+    """Scoring's random selection: which would-be-green subjects it draws, and the lane it sends them to."""
+
+    draw: RandomSelector
+    lane: Lane
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    """What the backtest reads of a record's latest stored decision."""
+
+    lane: Lane
+    score: float
+    score_lane: Lane
+    random_selection: bool
+    rule_ids: frozenset[str]
+    rule_score_added: float
+    rule_forced: bool  # some stored rule hit forced a lane (its reason has no weight)
+    other_selection: bool  # a watchlist hit, screening or an amendment floor shaped the lane
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """The rules under test's effect on one record: the ids that hit, the forced lane, the score added."""
+
+    rule_ids: frozenset[str]
+    forced: Lane | None
+    score_added: float
+
+
+def replayed_lane(
+    subject_id: str, stored: StoredDecision, replayed: Replayed, thresholds: Thresholds, random: RandomDraw
+) -> tuple[Lane, bool, bool]:
+    """The record's lane under the rules under test, whether it is the random lane (scoring's draw), and whether its
+    new score lies between the stored scores that bound a threshold (`Thresholds.uncertain`)."""
+    same_score = abs(replayed.score_added - stored.rule_score_added) < _EPSILON
+    if replayed.rule_ids == stored.rule_ids and same_score:
+        return stored.lane, stored.random_selection, False
+    lane_before_draw = Lane.GREEN if stored.random_selection else stored.lane
+    # The floor: what the stored lane owes to neither the score nor the rules.
+    explained = stricter(stored.score_lane, lane_before_draw if stored.rule_forced else None)
+    floor: Lane | None = None
+    if (stored.other_selection and stored.rule_ids) or LANE_ORDER[lane_before_draw] > LANE_ORDER[
+        explained or Lane.GREEN
+    ]:
+        floor = lane_before_draw
+    uncertain = False
+    if same_score:
+        score_lane = stored.score_lane
+    else:
+        without_rules = stored.score - stored.rule_score_added
+        if stored.score >= 1.0 - _EPSILON and stored.rule_score_added > 0:
+            without_rules = 1.0 - stored.rule_score_added  # clipped: at least this
+        new_score = min(1.0, without_rules + replayed.score_added)
+        score_lane, uncertain = thresholds.lane_for(new_score), thresholds.uncertain(new_score)
+    lane = stricter(stricter(score_lane, replayed.forced), floor) or Lane.GREEN
+    if lane is Lane.GREEN and stored.random_selection:
+        return stored.lane, True, uncertain
+    if lane is Lane.GREEN and lane_before_draw is not Lane.GREEN and random.draw(subject_id):
+        return random.lane, True, uncertain
+    return lane, False, uncertain

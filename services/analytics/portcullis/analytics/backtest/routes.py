@@ -1,0 +1,106 @@
+"""`POST /v1/backtests` and `GET /v1/backtests/{id}`: run rules over a period of history, read the answer."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Request, Response
+
+from portcullis.analytics.backtest.jobs import BacktestBusyError, BacktestRunner
+from portcullis.analytics.backtest.rulebook import RuleBook
+from portcullis.analytics.backtest.schemas import MAX_BACKTEST_DAYS, BacktestJob, BacktestRequest
+from portcullis.analytics.deps import INVALID, unprocessable
+from portcullis.analytics.reports.period import Period
+from portcullis.shared.http import ErrorBody, FieldError, JSONBody
+from portcullis.shared.rules import CompiledRule, RuleValidationError, compile_rule
+
+router = APIRouter(prefix="/v1/backtests", tags=["backtests"])
+
+_EXAMPLE = {
+    "rules": [
+        {
+            "name": "furniture from China",
+            "reason": "furniture from China: documents",
+            "action": {"lane": "yellow"},
+            "condition": {
+                "all": [
+                    {"field": "hs6_code", "op": "prefix", "value": "94"},
+                    {"field": "origin_country", "op": "eq", "value": "CN"},
+                ]
+            },
+        }
+    ],
+    "with_current_rules": True,
+    "from": "2026-10-01",
+    "to": "2026-10-31",
+}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **INVALID,
+    409: {"model": ErrorBody, "description": "Another backtest is running: wait for it, then retry"},
+    503: {"model": ErrorBody, "description": "The saved rules are still being read at start: retry"},
+}
+
+
+def _runner(request: Request) -> BacktestRunner:
+    runner: BacktestRunner = request.app.state.backtests
+    return runner
+
+
+def _rules_under_test(request: BacktestRequest, book: RuleBook | None) -> list[CompiledRule]:
+    if request.model_version is not None:
+        raise unprocessable("model_version", "model backtests are not supported yet: give rules or rule_ids")
+    problems: list[FieldError] = []
+    compiled: list[CompiledRule] = []
+    for position, spec in enumerate(request.rules):
+        try:
+            compiled.append(compile_rule(f"draft-{position + 1}", 0, spec))
+        except RuleValidationError as error:
+            problems += [FieldError(field=f"rules.{position}.{p.field}", reason=p.reason) for p in error.problems]
+    saved = book.rules if book is not None else {}
+    for position, rule_id in enumerate(request.rule_ids):
+        if rule_id not in saved:
+            problems.append(FieldError(field=f"rule_ids.{position}", reason=f"no saved rule {rule_id!r}"))
+    if problems:
+        raise HTTPException(422, detail=[problem.model_dump() for problem in problems])
+    named = set(request.rule_ids) | (set(saved) if request.with_current_rules else set())
+    return compiled + [saved[rule_id] for rule_id in sorted(named)]
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=BacktestJob,
+    responses=_ANSWERS,
+    summary="Start a backtest: draft or saved rules over a period of stored declarations",
+)
+async def start_backtest(
+    body: Annotated[BacktestRequest, Body(openapi_examples={"draft": {"value": _EXAMPLE}})], request: Request
+) -> Response:
+    """Start a backtest job (one at a time); `GET /v1/backtests/{id}` gives its progress and answer."""
+    if body.last < body.first:
+        raise unprocessable("to", "is before from")
+    if (body.last - body.first).days >= MAX_BACKTEST_DAYS:
+        raise unprocessable("to", f"the period is longer than {MAX_BACKTEST_DAYS} days")
+    if body.first.year < 2000 or body.last.year > 2100:
+        raise unprocessable("from", "the period lies outside 2000..2100")
+    if (body.rule_ids or body.with_current_rules) and not request.app.state.rules_follower.caught_up.is_set():
+        raise HTTPException(503, detail="the saved rules are still being read (watchlist topic): retry in a moment")
+    rules = _rules_under_test(body, request.app.state.rule_book)
+    try:
+        job = _runner(request).submit(Period(body.first, body.last), rules)
+    except BacktestBusyError:
+        raise HTTPException(409, detail="another backtest is running: retry when it is done") from None
+    headers = {"Location": f"/v1/backtests/{job.id}"}
+    return JSONBody(job.model_dump(mode="json", by_alias=True), status_code=202, headers=headers)
+
+
+@router.get(
+    "/{job_id}",
+    response_model=BacktestJob,
+    responses={404: {"model": ErrorBody, "description": "No backtest of that id (a restart forgets them)"}},
+    summary="A backtest's status, progress (records done of total) and, when done, its answer",
+)
+async def get_backtest(job_id: str, request: Request) -> Response:
+    """The backtest job."""
+    job = _runner(request).get(job_id)
+    if job is None:
+        raise HTTPException(404, detail=f"no backtest {job_id!r}")
+    return JSONBody(job.model_dump(mode="json", by_alias=True))
