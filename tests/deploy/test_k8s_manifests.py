@@ -492,7 +492,6 @@ KAFKA_ACCESS = {
         "outcomes": {"Read"},
         "overrides": {"Read"},
         "apikeys": {"Read"},
-        "watchlist": {"Read"},  # the saved rules, for backtests
         "declarations.dlq": {"Write"},
         "passengers.dlq": {"Write"},
         "containers.dlq": {"Write"},
@@ -500,7 +499,7 @@ KAFKA_ACCESS = {
         "decisions.dlq": {"Write"},
         "outcomes.dlq": {"Write"},
         "overrides.dlq": {"Write"},
-        # Re-screening on list change: the watchlist in a group of its own, the alerts it raises and follows.
+        # The saved rules (backtests) and, in a group of its own, the re-screener's watchlist; the alerts it raises.
         "watchlist": {"Read"},
         "watchlist.dlq": {"Write"},
         "alerts": {"Read", "Write"},
