@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 from fastapi import FastAPI
 
 from portcullis.analytics.metrics import refresh_periodically
 from portcullis.analytics.reports.routes import router as reports_router
 from portcullis.analytics.settings import AnalyticsSettings
+from portcullis.analytics.store import timelines
 from portcullis.analytics.store.datasets import DATASETS
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.routes import router as history_router
@@ -90,7 +92,8 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
 
 
 async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:
-    """Delete expired days and compact the closed ones (the last few), every `retention_check_s`."""
+    """Delete expired days, compact the closed ones (the last few) and rebuild the clearance timelines' pre-aggregate
+    (store/timelines.py), every `retention_check_s`."""
     while True:
         today = datetime.now(UTC).date()
         for dataset in DATASETS.values():
@@ -100,6 +103,10 @@ async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSetting
                     await asyncio.to_thread(layout.compact, dataset, today - timedelta(days=days_ago))
             except OSError as error:
                 log.warning("history_maintenance_failed", dataset=dataset.table, error=type(error).__name__)
+        try:
+            await asyncio.to_thread(timelines.build, layout)
+        except (OSError, duckdb.Error) as error:
+            log.warning("timelines_build_failed", error=type(error).__name__)
         await asyncio.sleep(settings.retention_check_s)
 
 
