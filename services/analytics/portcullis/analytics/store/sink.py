@@ -6,6 +6,7 @@ handler returns, and only then does the consumer commit the batch's offsets.
 
 import asyncio
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
@@ -15,7 +16,7 @@ import orjson
 import pyarrow as pa
 from prometheus_client import Counter
 
-from portcullis.analytics.store.datasets import TOPIC_DATASETS, Dataset
+from portcullis.analytics.store.datasets import TOPIC_DATASETS, Column, Dataset, TopLevel
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.logging import get_logger
@@ -39,8 +40,9 @@ _Row = tuple[Record, dict[str, Any]]
 class HistorySink:
     """Writes batches of records to the store; refuses (dead-letters) records that are not JSON objects."""
 
-    def __init__(self, layout: StoreLayout, kafka: KafkaSettings) -> None:
+    def __init__(self, layout: StoreLayout, kafka: KafkaSettings, writers: int = 4) -> None:
         self._layout = layout
+        self._writers = writers
         self._datasets = {kafka.topic(topic): datasets for topic, datasets in TOPIC_DATASETS.items()}
 
     @property
@@ -66,11 +68,18 @@ class HistorySink:
                 dead.append(DeadLetter(record, "the message is not a JSON object"))
                 continue
             partitions[(record.topic, record.partition)].append((record, message))
-        folders: set[Path] = set()
-        for (topic, partition), rows in partitions.items():
+        for rows in partitions.values():
             rows.sort(key=lambda row: row[0].offset)
-            for dataset in self._datasets[topic]:
-                folders |= self._write_partition(dataset, topic, partition, rows)
+        # Each (dataset, topic partition) in a thread of its own, its files one after the other in offset order (so a
+        # crash never leaves a later file without an earlier one): one partition's conversion overlaps another's
+        # Parquet encoding and fsync, which release the GIL. The batch fails if any fails (no offset is committed).
+        with ThreadPoolExecutor(self._writers, thread_name_prefix="history-sink") as pool:
+            writes = [
+                pool.submit(self._write_partition, dataset, topic, partition, rows)
+                for (topic, partition), rows in partitions.items()
+                for dataset in self._datasets[topic]
+            ]
+            folders: set[Path] = set().union(*(write.result() for write in writes))
         # The files are fsynced each; their names are durable once their folders are (before the offsets commit).
         self._layout.sync_folders(folders)
         return dead
@@ -99,18 +108,38 @@ def to_table(dataset: Dataset, rows: list[_Row]) -> pa.Table:
         pa.array([record.partition for record in records], pa.int32()),
         pa.array([record.offset for record in records], pa.int64()),
         pa.array([record.timestamp for record in records], pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
-        pa.array([record.key.decode(errors="replace") if record.key else None for record in records], pa.string()),
+        _utf8([record.key or None for record in records]),
     ]
-    columns.extend(pa.array([column.extract(m) for m in messages], column.type) for column in dataset.columns)
+    columns.extend(_column(column, messages) for column in dataset.columns)
     if dataset.payload is None:
-        payloads = [(record.value or b"").decode(errors="replace") for record in records]
+        payloads = _utf8([record.value or b"" for record in records])
     else:
-        payloads = [orjson.dumps(dataset.payload(message)).decode() for message in messages]
-    columns.append(pa.array(payloads, pa.string()))
+        payloads = pa.array([orjson.dumps(dataset.payload(message)).decode() for message in messages], pa.string())
+    columns.append(payloads)
     schema = dataset.schema
     return pa.Table.from_arrays(
         [array.cast(field.type) for array, field in zip(columns, schema, strict=True)], schema=schema
     )
+
+
+def _column(column: Column, messages: list[dict[str, Any]]) -> pa.Array:
+    """A column of the batch: a top-level text or flag field in one conversion when every value has the column's
+    type already (Arrow refuses any other), else value by value as the column's reader says."""
+    if isinstance(column.extract, TopLevel):
+        name = column.extract.name
+        try:
+            return pa.array([message.get(name) for message in messages], column.type)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+    return pa.array([column.extract(message) for message in messages], column.type)
+
+
+def _utf8(values: list[bytes | None]) -> pa.Array:
+    """Bytes as text: in one conversion when all are valid UTF-8, else one by one (invalid bytes replaced)."""
+    try:
+        return pa.array(values, pa.binary()).cast(pa.string())
+    except pa.ArrowInvalid:
+        return pa.array([None if value is None else value.decode(errors="replace") for value in values], pa.string())
 
 
 def _day(timestamp_ms: int) -> date:
