@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from portcullis.cli import broker, dev, keys, model, replay, report, watchlist, watchlist_import, watchlist_refresh
+from portcullis.cli import (
+    broker,
+    dev,
+    keys,
+    model,
+    replay,
+    replay_outcomes,
+    report,
+    watchlist,
+    watchlist_import,
+    watchlist_refresh,
+)
 
 # No locals in tracebacks: they would print API keys and personal data from the command's variables.
 app = typer.Typer(
@@ -38,6 +49,7 @@ app.add_typer(model.app, name="model", help="Train, evaluate, score with and pub
 watchlist.app.command("import")(watchlist_import.import_command)
 watchlist.app.command("refresh")(watchlist_refresh.refresh_command)
 app.add_typer(watchlist.app, name="watchlist", help="Import and refresh watchlists; compare names with the matcher.")
+replay.app.command("outcomes")(replay_outcomes.outcomes_command)
 app.add_typer(replay.app, name="replay", help="Send declarations, passengers or containers to ingest at a rate.")
 app.add_typer(broker.app, name="broker", help="Fetch, start and stop the local Apache Kafka broker; create topics.")
 app.add_typer(report.app, name="report", help="Performance and time-release reports as JSON, CSV and charts.")
