@@ -72,7 +72,7 @@ WITH moments AS (
 ), joined AS (
     SELECT t.*, d.lane, d.decided FROM timelines t LEFT JOIN decided d USING (declaration_id)
 )
-SELECT *, {durations} FROM joined
+SELECT lane, office_id, transport_mode, agencies, started, {durations} FROM joined
 """
 
 
