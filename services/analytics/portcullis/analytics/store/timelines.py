@@ -109,7 +109,8 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
     target_folder = folder(layout)
     target_folder.mkdir(parents=True, exist_ok=True)
     previous = _manifest(layout)
-    generation = int(previous.get("generation", 0)) + 1
+    last = previous.get("generation", 0)
+    generation = (last if isinstance(last, int) else 0) + 1
     target = target_folder / f"timelines-{generation:06d}.parquet"
     partial = target.with_name(target.name + ".partial")
     with duckdb.connect(config={"threads": threads}) as connection:
