@@ -76,26 +76,7 @@ def _field(*path: str) -> Extract:
     return read
 
 
-@dataclass(frozen=True)
-class TopLevel:
-    """Reads a top-level field that holds text (`str` of any other value) or a flag (None unless a bool).
-
-    The sink converts such a column for a whole batch at once when every value already has the column's type.
-    """
-
-    name: str
-    flag: bool = False
-
-    def __call__(self, message: dict[str, Any]) -> Any:
-        value = message.get(self.name)
-        if self.flag:
-            return value if isinstance(value, bool) else None
-        return None if value is None else str(value)
-
-
 def _text(*path: str) -> Extract:
-    if len(path) == 1:
-        return TopLevel(path[0])
     read = _field(*path)
 
     def text(message: dict[str, Any]) -> str | None:
@@ -147,8 +128,6 @@ def _integer(*path: str, default: int | None = None) -> Extract:
 
 
 def _flag(*path: str) -> Extract:
-    if len(path) == 1:
-        return TopLevel(path[0], flag=True)
     read = _field(*path)
 
     def flag(message: dict[str, Any]) -> bool | None:

@@ -16,7 +16,7 @@ import orjson
 import pyarrow as pa
 from prometheus_client import Counter
 
-from portcullis.analytics.store.datasets import TOPIC_DATASETS, Column, Dataset, TopLevel
+from portcullis.analytics.store.datasets import TOPIC_DATASETS, Dataset
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.shared.kafka import DeadLetter, Record
 from portcullis.shared.logging import get_logger
@@ -108,38 +108,18 @@ def to_table(dataset: Dataset, rows: list[_Row]) -> pa.Table:
         pa.array([record.partition for record in records], pa.int32()),
         pa.array([record.offset for record in records], pa.int64()),
         pa.array([record.timestamp for record in records], pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
-        _utf8([record.key or None for record in records]),
+        pa.array([record.key.decode(errors="replace") if record.key else None for record in records], pa.string()),
     ]
-    columns.extend(_column(column, messages) for column in dataset.columns)
+    columns.extend(pa.array([column.extract(m) for m in messages], column.type) for column in dataset.columns)
     if dataset.payload is None:
-        payloads = _utf8([record.value or b"" for record in records])
+        payloads = [(record.value or b"").decode(errors="replace") for record in records]
     else:
-        payloads = pa.array([orjson.dumps(dataset.payload(message)).decode() for message in messages], pa.string())
-    columns.append(payloads)
+        payloads = [orjson.dumps(dataset.payload(message)).decode() for message in messages]
+    columns.append(pa.array(payloads, pa.string()))
     schema = dataset.schema
     return pa.Table.from_arrays(
         [array.cast(field.type) for array, field in zip(columns, schema, strict=True)], schema=schema
     )
-
-
-def _column(column: Column, messages: list[dict[str, Any]]) -> pa.Array:
-    """A column of the batch: a top-level text or flag field in one conversion when every value has the column's
-    type already (Arrow refuses any other), else value by value as the column's reader says."""
-    if isinstance(column.extract, TopLevel):
-        name = column.extract.name
-        try:
-            return pa.array([message.get(name) for message in messages], column.type)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            pass
-    return pa.array([column.extract(message) for message in messages], column.type)
-
-
-def _utf8(values: list[bytes | None]) -> pa.Array:
-    """Bytes as text: in one conversion when all are valid UTF-8, else one by one (invalid bytes replaced)."""
-    try:
-        return pa.array(values, pa.binary()).cast(pa.string())
-    except pa.ArrowInvalid:
-        return pa.array([None if value is None else value.decode(errors="replace") for value in values], pa.string())
 
 
 def _day(timestamp_ms: int) -> date:
