@@ -301,19 +301,14 @@ def _records(declarations: int) -> tuple[list[Any], dict[str, int]]:
 
 def sink_rate_in_process(declarations: int = 20_000, batch: int = 20_000) -> dict[str, object]:
     """The sink's handler alone: real messages of a generated month, in batches of the service's max_batch, to files on
-    this disk; with each topic partition written by a thread of its own (as the service does) and, in the same run,
-    one file after the other (as before)."""
+    this disk."""
     records, counts = _records(declarations)
-    rounds: dict[int, list[float]] = {4: [], 1: []}
-    for _ in range(2):  # alternately, so that a change of the machine's load hits both
-        for writers, seconds in rounds.items():
-            with tempfile.TemporaryDirectory(prefix="portcullis-sink-bench-") as scratch:
-                sink = HistorySink(StoreLayout(Path(scratch) / "s", Path(scratch) / "p"), KafkaSettings(), writers)
-                started = time.perf_counter()
-                for start in range(0, len(records), batch):
-                    sink.write(records[start : start + batch])
-                seconds.append(time.perf_counter() - started)
-    seconds, before = min(rounds[4]), min(rounds[1])
+    with tempfile.TemporaryDirectory(prefix="portcullis-sink-bench-") as scratch:
+        sink = HistorySink(StoreLayout(Path(scratch) / "s", Path(scratch) / "p"), KafkaSettings())
+        started = time.perf_counter()
+        for start in range(0, len(records), batch):
+            sink.write(records[start : start + batch])
+        seconds = time.perf_counter() - started
     return {
         "records": len(records),
         "per_topic": counts,
@@ -321,8 +316,6 @@ def sink_rate_in_process(declarations: int = 20_000, batch: int = 20_000) -> dic
         "seconds": seconds,
         "records_per_s": len(records) / seconds,
         "declarations_per_s": declarations / seconds,
-        "one_writer_declarations_per_s": declarations / before,
-        "speedup": before / seconds,
     }
 
 
@@ -428,8 +421,7 @@ def render_markdown(figures: dict[str, Any]) -> list[str]:
         f"The sink's handler alone wrote {alone['records']:,} real messages of a generated month (declarations, "
         f"decisions, outcomes, clearance events) in batches of {alone['batch']:,}: "
         f"**{alone['records_per_s']:,.0f} records/s**, {alone['declarations_per_s']:,.0f} declarations/s with "
-        f"everything that comes with each; writing one file after the other (as before) "
-        f"{alone['one_writer_declarations_per_s']:,.0f} declarations/s in the same run ({alone['speedup']:.2f}x).",
+        "everything that comes with each.",
         f"Through the broker, the analytics service drained a backlog of {broker['records']:,} declarations and "
         f"their decisions in {broker['seconds_incl_start']:.1f} s from its start: "
         f"**{broker['records_per_s']:,.0f} records/s**, {broker['declarations_per_s']:,.0f} declarations/s "

@@ -6,7 +6,6 @@ handler returns, and only then does the consumer commit the batch's offsets.
 
 import asyncio
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
@@ -40,9 +39,8 @@ _Row = tuple[Record, dict[str, Any]]
 class HistorySink:
     """Writes batches of records to the store; refuses (dead-letters) records that are not JSON objects."""
 
-    def __init__(self, layout: StoreLayout, kafka: KafkaSettings, writers: int = 4) -> None:
+    def __init__(self, layout: StoreLayout, kafka: KafkaSettings) -> None:
         self._layout = layout
-        self._writers = writers
         self._datasets = {kafka.topic(topic): datasets for topic, datasets in TOPIC_DATASETS.items()}
 
     @property
@@ -68,18 +66,11 @@ class HistorySink:
                 dead.append(DeadLetter(record, "the message is not a JSON object"))
                 continue
             partitions[(record.topic, record.partition)].append((record, message))
-        for rows in partitions.values():
+        folders: set[Path] = set()
+        for (topic, partition), rows in partitions.items():
             rows.sort(key=lambda row: row[0].offset)
-        # Each (dataset, topic partition) in a thread of its own, its files one after the other in offset order (so a
-        # crash never leaves a later file without an earlier one): one partition's conversion overlaps another's
-        # Parquet encoding and fsync, which release the GIL. The batch fails if any fails (no offset is committed).
-        with ThreadPoolExecutor(self._writers, thread_name_prefix="history-sink") as pool:
-            writes = [
-                pool.submit(self._write_partition, dataset, topic, partition, rows)
-                for (topic, partition), rows in partitions.items()
-                for dataset in self._datasets[topic]
-            ]
-            folders: set[Path] = set().union(*(write.result() for write in writes))
+            for dataset in self._datasets[topic]:
+                folders |= self._write_partition(dataset, topic, partition, rows)
         # The files are fsynced each; their names are durable once their folders are (before the offsets commit).
         self._layout.sync_folders(folders)
         return dead
