@@ -124,5 +124,8 @@ def test_the_dashboard_shows_what_operations_watch() -> None:
         "portcullis_messages_dead_lettered_total",
         "portcullis_model_info",
         "portcullis_gateway_receipt_to_storage_seconds_bucket",
+        "portcullis_report_hit_rate",
+        "portcullis_report_non_compliance_estimate",
+        "portcullis_report_release_hours",
     ]:
         assert needed in used, f"the dashboard has no panel on {needed}"

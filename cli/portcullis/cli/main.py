@@ -16,6 +16,7 @@ from portcullis.cli import (
     mirror,
     model,
     replay,
+    replay_outcomes,
     report,
     watchlist,
     watchlist_import,
@@ -50,6 +51,7 @@ app.add_typer(model.app, name="model", help="Train, evaluate, score with and pub
 watchlist.app.command("import")(watchlist_import.import_command)
 watchlist.app.command("refresh")(watchlist_refresh.refresh_command)
 app.add_typer(watchlist.app, name="watchlist", help="Import and refresh watchlists; compare names with the matcher.")
+replay.app.command("outcomes")(replay_outcomes.outcomes_command)
 app.add_typer(replay.app, name="replay", help="Send declarations, passengers or containers to ingest at a rate.")
 app.add_typer(broker.app, name="broker", help="Fetch, start and stop the local Apache Kafka broker; create topics.")
 app.add_typer(mirror.app, name="mirror", help="Load partner countries' trade statistics for the mirror report.")

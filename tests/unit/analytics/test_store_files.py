@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import orjson
 import pytest
 
 from portcullis.analytics.store.datasets import DATASETS
@@ -102,3 +103,30 @@ def test_a_message_that_is_not_json_is_dead_lettered_and_the_rest_stored(tmp_pat
             f"SELECT count(*) FROM read_parquet('{layout.glob(DATASETS['declarations'])}')"
         ).fetchone()
     assert stored == (len(records) - 1,)
+
+
+def test_fields_of_unexpected_types_and_bytes_that_are_not_utf8_are_stored_as_the_columns_read_them(
+    tmp_path: Path,
+) -> None:
+    layout = StoreLayout(tmp_path / "store", tmp_path / "personal")
+    records = [r for r in month_records(generate_history(declarations=40, seed=5)) if r.topic == "outcomes"][:3]
+    odd = orjson.loads(records[1].value or b"")
+    odd |= {"officer_id": 1042, "inspected": "yes", "lane": None}  # a number as text, a flag that is not a bool
+    records[1] = replace(records[1], key=b"\xff-key", value=orjson.dumps(odd))
+    records[2] = replace(records[2], key=b"")
+    assert HistorySink(layout, KafkaSettings()).write(records) == []  # type: ignore[arg-type]
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            "SELECT key, officer_id, inspected, lane, payload "
+            f"FROM read_parquet('{layout.glob(DATASETS['outcomes'])}') ORDER BY kafka_partition, kafka_offset"
+        ).fetchall()
+    by_payload = {payload: (key, officer, inspected, lane) for key, officer, inspected, lane, payload in rows}
+    first = orjson.loads(records[0].value or b"")
+    assert by_payload[(records[0].value or b"").decode()] == (
+        records[0].key.decode(),  # type: ignore[union-attr]
+        first["officer_id"],
+        True,
+        first["lane"],
+    )
+    assert by_payload[orjson.dumps(odd).decode()] == ("\ufffd-key", "1042", None, None)
+    assert by_payload[(records[2].value or b"").decode()][0] is None  # an empty key is no key

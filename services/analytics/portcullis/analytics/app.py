@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 from fastapi import FastAPI
 
 from portcullis.analytics.backtest.jobs import BacktestRunner
@@ -21,6 +22,7 @@ from portcullis.analytics.rescreen.screen import Limits
 from portcullis.analytics.rescreen.versions import ProcessedVersions
 from portcullis.analytics.rescreen.worker import Rescreener
 from portcullis.analytics.settings import AnalyticsSettings
+from portcullis.analytics.store import timelines
 from portcullis.analytics.store.datasets import DATASETS
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.routes import router as history_router
@@ -164,7 +166,8 @@ async def _start_rescreening(
 
 
 async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:
-    """Delete expired days and compact the closed ones (the last few), every `retention_check_s`."""
+    """Delete expired days, compact the closed ones (the last few) and rebuild the clearance timelines' pre-aggregate
+    (store/timelines.py), every `retention_check_s`."""
     while True:
         today = datetime.now(UTC).date()
         for dataset in DATASETS.values():
@@ -174,6 +177,10 @@ async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSetting
                     await asyncio.to_thread(layout.compact, dataset, today - timedelta(days=days_ago))
             except OSError as error:
                 log.warning("history_maintenance_failed", dataset=dataset.table, error=type(error).__name__)
+        try:
+            await asyncio.to_thread(timelines.build, layout)
+        except (OSError, duckdb.Error) as error:
+            log.warning("timelines_build_failed", error=type(error).__name__)
         await asyncio.sleep(settings.retention_check_s)
 
 

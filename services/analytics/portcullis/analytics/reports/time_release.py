@@ -14,6 +14,7 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from portcullis.analytics.reports.period import Period, ratio
+from portcullis.analytics.store.timelines import PARTS, merge_sql, pivot_sql
 
 
 class TimeReleaseGroup(StrEnum):
@@ -53,27 +54,11 @@ _GROUP_KEYS = {
 }
 
 # An event sent twice changes nothing here: every moment is a minimum or a maximum over the declaration's events.
+# The timelines come from the store's pre-aggregate (store/timelines.py) and the events it has not read yet.
 _TIMELINES = """
 CREATE TEMP TABLE durations AS
 WITH moments AS (
-    SELECT declaration_id,
-        min("at") FILTER (WHERE event_type = 'arrival') AS arrival,
-        min("at") FILTER (WHERE event_type = 'lodged') AS lodged,
-        min("at") FILTER (WHERE event_type = 'documents_requested') AS documents_requested,
-        max("at") FILTER (WHERE event_type = 'documents_received') AS documents_received,
-        min("at") FILTER (WHERE event_type = 'inspection_started') AS inspection_started,
-        max("at") FILTER (WHERE event_type = 'inspection_finished') AS inspection_finished,
-        min("at") FILTER (WHERE event_type = 'duty_paid') AS duty_paid,
-        min("at") FILTER (WHERE event_type = 'other_agency_hold') AS other_agency_hold,
-        max("at") FILTER (WHERE event_type = 'other_agency_release') AS other_agency_release,
-        max("at") FILTER (WHERE event_type = 'released') AS released,
-        coalesce(min("at") FILTER (WHERE event_type = 'arrival'), min("at")) AS started,
-        arg_min(office_id, "at") AS office_id,
-        max(transport_mode) AS transport_mode,
-        coalesce(list_sort(list_distinct(
-            list(agency) FILTER (WHERE event_type = 'other_agency_hold' AND agency <> 'customs')
-        )), []) AS agencies
-    FROM clearance_events GROUP BY declaration_id
+    {moments}
 ), timelines AS (
     SELECT * FROM moments WHERE started >= $start AND started < $end
 ), decided AS (
@@ -87,8 +72,39 @@ WITH moments AS (
 ), joined AS (
     SELECT t.*, d.lane, d.decided FROM timelines t LEFT JOIN decided d USING (declaration_id)
 )
-SELECT *, {durations} FROM joined
+SELECT lane, office_id, transport_mode, agencies, started, {durations} FROM joined
 """
+
+
+# Without a pre-aggregate: every event pivoted here.
+_ALL_EVENTS = "SELECT *, coalesce(arrival, first_at) AS started FROM ({pivot})"
+# Only the pre-aggregate: its rows of the period (its order by `started` lets the scan skip the others).
+_FOLDED = f"SELECT {PARTS}, started FROM timelines_folded WHERE started >= $start AND started < $end"  # noqa: S608
+# Both: the pre-aggregate's timelines no newer event touches, and those it does merged with theirs.
+_FOLDED_AND_UNFOLDED = """
+SELECT {parts}, started FROM timelines_folded p
+    ANTI JOIN fresh f ON p.declaration_id IS NOT DISTINCT FROM f.declaration_id
+    WHERE started >= $start AND started < $end
+UNION ALL
+SELECT *, coalesce(arrival, first_at) AS started FROM ({merge})
+"""
+_TOUCHED = """
+    SELECT {parts} FROM timelines_folded p
+        SEMI JOIN fresh f ON p.declaration_id IS NOT DISTINCT FROM f.declaration_id
+    UNION ALL SELECT {parts} FROM fresh
+"""
+
+
+def _moments(connection: duckdb.DuckDBPyConnection) -> str:
+    """The query of the timelines (one row per declaration, with `started`) from what the store holds."""
+    state = connection.execute("SELECT folded, unfolded FROM timelines_state").fetchone()
+    folded, unfolded = state if state is not None else (False, True)
+    if not folded:
+        return _ALL_EVENTS.format(pivot=pivot_sql("events_unfolded"))
+    if not unfolded:
+        return _FOLDED
+    touched = merge_sql(f"({_TOUCHED.format(parts=PARTS)})")
+    return f"WITH fresh AS ({pivot_sql('events_unfolded')}) " + _FOLDED_AND_UNFOLDED.format(parts=PARTS, merge=touched)
 
 
 class StageFigures(BaseModel):
@@ -137,44 +153,61 @@ def time_release_report(
     first_day = (period.first - timedelta(days=1)).isoformat()
     parameters = {"start": period.start, "end": period.end, "first_day": first_day}
     connection.execute("DROP TABLE IF EXISTS durations")
-    connection.execute(_TIMELINES.format(durations=durations), parameters)
-    groups = _rows(connection, _GROUP_KEYS[group_by], target_hours)
-    totals = _rows(connection, _GROUP_KEYS[TimeReleaseGroup.ALL], target_hours)
+    connection.execute(_TIMELINES.format(moments=_moments(connection), durations=durations), parameters)
+    if group_by == TimeReleaseGroup.AGENCY:  # a declaration in several groups: the total is a query of its own
+        groups, _ = _rows(connection, _GROUP_KEYS[group_by], target_hours, with_total=False)
+        _, total = _rows(connection, _GROUP_KEYS[TimeReleaseGroup.ALL], target_hours)
+    else:
+        groups, total = _rows(connection, _GROUP_KEYS[group_by], target_hours)
     return TimeReleaseReport(
         period_from=period.first.isoformat(),
         period_to=period.last.isoformat(),
         group_by=group_by,
         target_hours=target_hours,
         groups=groups,
-        total=totals[0] if totals else _empty_row("all"),
+        total=total or _empty_row("all"),
     )
 
 
 def _duration(start: str, end: str) -> str:
-    return f"CASE WHEN {end} >= {start} THEN epoch({end} - {start}) / 3600.0 END"
+    # Microseconds since the epoch, not `epoch(end - start)`: subtracting time zone aware timestamps goes through the
+    # calendar (ICU), a third of a whole report over a million timelines; the hours are the same.
+    return f"CASE WHEN {end} >= {start} THEN (epoch_us({end}) - epoch_us({start})) / 1000000.0 / 3600.0 END"
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, key: str, target_hours: float) -> list[TimeReleaseRow]:
+def _rows(
+    connection: duckdb.DuckDBPyConnection, key: str, target_hours: float, with_total: bool = True
+) -> tuple[list[TimeReleaseRow], TimeReleaseRow | None]:
+    """The groups' rows and (in the same pass, by a grouping set) the total's."""
     figures = []
     for name in STAGES:
         complete = f"{name} IS NOT NULL AND end_to_end IS NOT NULL"
+        # Median and p90 from one sort: median() is quantile_cont(0.5).
         figures.append(
-            f"count({name}), avg({name}), median({name}), quantile_cont({name}, 0.9), "
+            f"count({name}), avg({name}), quantile_cont({name}, [0.5, 0.9]), "
             f"sum(CASE WHEN {complete} THEN {name} END), sum(end_to_end)"
         )
+    sets = "GROUPING SETS ((grp), ())" if with_total else "grp"
     # Stage names and grouping keys come from the tables above, never from a request.
     query = (
-        f"SELECT grp, count(*), count_if(end_to_end <= $target), {', '.join(figures)} "  # noqa: S608
-        f"FROM (SELECT *, {key} AS grp FROM durations) GROUP BY grp ORDER BY grp"
+        f"SELECT grouping(grp) = 1, grp, count(*), count_if(end_to_end <= $target), {', '.join(figures)} "  # noqa: S608
+        f"FROM (SELECT *, {key} AS grp FROM durations) GROUP BY {sets} ORDER BY grp"
     )
-    return [_row(values) for values in connection.execute(query, {"target": target_hours}).fetchall()]
+    groups, total = [], None
+    for is_total, *values in connection.execute(query, {"target": target_hours}).fetchall():
+        if is_total:  # over no declaration at all: no row (the report gives the empty one)
+            total = _row(("all", *values[1:])) if values[1] else None
+        else:
+            groups.append(_row(tuple(values)))
+    return groups, total
 
 
 def _row(values: tuple[Any, ...]) -> TimeReleaseRow:
     group, declarations, within, *rest = values
     stages = []
     for index, name in enumerate(STAGES):
-        count, mean, median, p90, stage_sum, total_sum = rest[index * 6 : index * 6 + 6]
+        count, mean, quantiles, stage_sum, total_sum = rest[index * 5 : index * 5 + 5]
+        median, p90 = quantiles if quantiles is not None else (None, None)
         stages.append(
             StageFigures(
                 stage=name,
