@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portcullis.gateway.db import WriteGate
 from portcullis.gateway.metrics import REVIEWS_UNPUBLISHED
-from portcullis.gateway.outbox import retry_periodically
+from portcullis.gateway.outbox import drain_pending, retry_periodically
 from portcullis.gateway.reviews.models import ReviewRow
 from portcullis.shared.kafka import Message, Publisher, PublishError
 from portcullis.shared.logging import get_logger
@@ -18,6 +18,8 @@ from portcullis.shared.schemas.review import review_key
 
 log = get_logger(__name__)
 BATCH = 500
+#: A verdict given (reviewed_at set) that Kafka has not acknowledged yet.
+_UNPUBLISHED = (ReviewRow.published_at.is_(None), ReviewRow.reviewed_at.is_not(None))
 
 
 class ReviewOutbox:
@@ -65,28 +67,24 @@ class ReviewOutbox:
 
     async def publish_pending(self) -> int:
         """Publish every verdict Kafka has not acknowledged yet (in order); return how many remain."""
-        unpublished = (ReviewRow.published_at.is_(None), ReviewRow.reviewed_at.is_not(None))
-        while True:
-            settled = datetime.now(UTC) - self._grace  # younger ones may still be in their request's own publish
-            async with self._sessions() as session:
-                pending = list(
-                    (
-                        await session.scalars(
-                            select(ReviewRow)
-                            .where(*unpublished, ReviewRow.reviewed_at < settled)
-                            .order_by(ReviewRow.reviewed_at, ReviewRow.id)
-                            .limit(BATCH)
-                        )
-                    ).all()
-                )
-            if not pending or not await self.publish(pending):
-                break
-            log.info("reviews_republished", reviews=len(pending))
-            if len(pending) < BATCH:
-                break
+        remaining = await drain_pending("reviews", self._settled_batch, self.publish, self._unpublished, BATCH)
+        REVIEWS_UNPUBLISHED.set(remaining)
+        return remaining
+
+    async def _settled_batch(self, limit: int) -> list[ReviewRow]:
+        settled = datetime.now(UTC) - self._grace  # younger ones may still be in their request's own publish
         async with self._sessions() as session:
-            remaining = await session.scalar(select(func.count()).select_from(ReviewRow).where(*unpublished))
-        REVIEWS_UNPUBLISHED.set(remaining or 0)
+            rows = await session.scalars(
+                select(ReviewRow)
+                .where(*_UNPUBLISHED, ReviewRow.reviewed_at < settled)
+                .order_by(ReviewRow.reviewed_at, ReviewRow.id)
+                .limit(limit)
+            )
+            return list(rows.all())
+
+    async def _unpublished(self) -> int:
+        async with self._sessions() as session:
+            remaining = await session.scalar(select(func.count()).select_from(ReviewRow).where(*_UNPUBLISHED))
         return remaining or 0
 
     async def run(self, stopping: asyncio.Event, interval_s: float) -> None:
