@@ -19,6 +19,7 @@ from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.live import Broadcaster, StoreTail
 from portcullis.gateway.decisions.routes import router as decisions_router
 from portcullis.gateway.exports.routes import router as exports_router
+from portcullis.gateway.outbox import TopicOutbox
 from portcullis.gateway.outcomes.outbox import Outbox
 from portcullis.gateway.outcomes.routes import router as outcomes_router
 from portcullis.gateway.overrides.outbox import OverrideOutbox
@@ -95,38 +96,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             stack.push_async_callback(publisher.close)
             outcome_publisher = Publisher(settings.kafka, timeout_s=settings.publish_timeout_s)
             stack.push_async_callback(outcome_publisher.close)
-            outbox = Outbox(
-                sessions,
-                writes,
-                outcome_publisher,
-                settings.kafka.topic("outcomes"),
-                grace_s=2 * settings.publish_timeout_s,
-            )
+            # Outcomes, overrides and review verdicts: each published after its commit, its backlog retried.
             stopping = asyncio.Event()
-            relay = asyncio.create_task(outbox.run(stopping, settings.outbox_retry_s), name="outcomes-outbox")
-            stack.push_async_callback(_finish, relay, stopping, "outbox")
-            override_outbox = OverrideOutbox(
-                sessions,
-                writes,
-                outcome_publisher,
-                settings.kafka.topic("overrides"),
-                grace_s=2 * settings.publish_timeout_s,
-            )
-            override_relay = asyncio.create_task(
-                override_outbox.run(stopping, settings.outbox_retry_s), name="overrides-outbox"
-            )
-            stack.push_async_callback(_finish, override_relay, stopping, "override_outbox")
-            review_outbox = ReviewOutbox(
-                sessions,
-                writes,
-                outcome_publisher,
-                settings.kafka.topic("reviews"),
-                grace_s=2 * settings.publish_timeout_s,
-            )
-            review_relay = asyncio.create_task(
-                review_outbox.run(stopping, settings.outbox_retry_s), name="reviews-outbox"
-            )
-            stack.push_async_callback(_finish, review_relay, stopping, "review_outbox")
+            outboxes: list[TopicOutbox[Any]] = []
+            for outbox_class, topic in ((Outbox, "outcomes"), (OverrideOutbox, "overrides"), (ReviewOutbox, "reviews")):
+                each = outbox_class(
+                    sessions, writes, outcome_publisher, settings.kafka.topic(topic), 2 * settings.publish_timeout_s
+                )
+                relay = asyncio.create_task(each.run(stopping, settings.outbox_retry_s), name=f"{topic}-outbox")
+                stack.push_async_callback(_finish, relay, stopping, f"{topic}_outbox")
+                outboxes.append(each)
+            outbox, override_outbox, review_outbox = outboxes
             live = StoreTail(sessions, broadcaster, settings.live_poll_s)
             tail_stopping = asyncio.Event()
             tail = asyncio.create_task(live.run(tail_stopping), name="live-tail")

@@ -1,99 +1,59 @@
 """The outcomes outbox: publish after the commit, mark as published once Kafka acknowledged, retry the rest."""
 
-import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcullis.gateway.db import WriteGate
 from portcullis.gateway.decisions.models import DecisionRow
 from portcullis.gateway.metrics import OUTCOMES_UNPUBLISHED
-from portcullis.gateway.outbox import drain_pending, retry_periodically
+from portcullis.gateway.outbox import TopicOutbox
 from portcullis.gateway.outcomes.models import OutcomeRow
 from portcullis.gateway.outcomes.service import event_of
-from portcullis.shared.kafka import Message, Publisher, PublishError
-from portcullis.shared.logging import get_logger
+from portcullis.shared.kafka import Message
 
-log = get_logger(__name__)
-BATCH = 500
+#: A stored outcome with the decision it reports on (the event carries the decision's stream and lane).
+Stored = tuple[OutcomeRow, DecisionRow]
 
 
-class Outbox:
+class Outbox(TopicOutbox[Stored]):
     """Publishes stored outcomes to the `outcomes` topic (keyed by subject id), at least once."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        writes: WriteGate,
-        publisher: Publisher,
-        topic: str,
-        grace_s: float,
-    ) -> None:
-        self._sessions = sessions
-        self._writes = writes
-        self._publisher = publisher
-        self._topic = topic
-        self._grace = timedelta(seconds=grace_s)
+    what = "outcomes"
+    unpublished_gauge = OUTCOMES_UNPUBLISHED
 
-    async def publish(self, stored: Sequence[tuple[OutcomeRow, DecisionRow]]) -> bool:
-        """Publish stored outcomes and mark them; False (kept for the retry) when Kafka did not acknowledge."""
-        if not stored:
-            return True
-        messages = [
-            Message(
-                self._topic,
-                outcome.subject_id.encode(),
-                event_of(outcome, decision).model_dump_json().encode(),
-                [("stream", outcome.stream.encode())],
-            )
-            for outcome, decision in stored
-        ]
-        try:
-            await self._publisher.publish(messages)
-        except PublishError as error:
-            log.warning("outcomes_not_published", outcomes=len(messages), error=str(error))
-            return False
+    def message(self, row: Stored) -> Message:
+        outcome, decision = row
+        return Message(
+            self._topic,
+            outcome.subject_id.encode(),
+            event_of(outcome, decision).model_dump_json().encode(),
+            [("stream", outcome.stream.encode())],
+        )
+
+    async def mark_published(self, session: AsyncSession, rows: Sequence[Stored], at: datetime) -> None:
         # Marks only the versions published: a correction recorded meanwhile (the same row) stays pending.
         by_version: dict[int, list[int]] = {}
-        for outcome, _ in stored:
+        for outcome, _ in rows:
             by_version.setdefault(outcome.version, []).append(outcome.id)
         published = or_(*(and_(OutcomeRow.version == v, OutcomeRow.id.in_(ids)) for v, ids in by_version.items()))
-        async with self._writes, self._sessions.begin() as session:
-            await session.execute(
-                update(OutcomeRow)
-                .where(published, OutcomeRow.published_at.is_(None))
-                .values(published_at=datetime.now(UTC))
-            )
-        return True
+        await session.execute(
+            update(OutcomeRow).where(published, OutcomeRow.published_at.is_(None)).values(published_at=at)
+        )
 
-    async def publish_pending(self) -> int:
-        """Publish every stored outcome Kafka has not acknowledged yet; return how many remain unpublished."""
-        remaining = await drain_pending("outcomes", self._settled_batch, self.publish, self._unpublished, BATCH)
-        OUTCOMES_UNPUBLISHED.set(remaining)
-        return remaining
+    async def pending(self, session: AsyncSession, settled_before: datetime, limit: int) -> list[Stored]:
+        rows = await session.execute(
+            select(OutcomeRow, DecisionRow)
+            .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
+            .where(OutcomeRow.published_at.is_(None), OutcomeRow.recorded_at < settled_before)
+            .order_by(OutcomeRow.id)
+            .limit(limit)
+        )
+        return [(outcome, decision) for outcome, decision in rows.all()]
 
-    async def _settled_batch(self, limit: int) -> list[tuple[OutcomeRow, DecisionRow]]:
-        # Outcomes younger than the grace period may still be in their request's own publish.
-        settled = datetime.now(UTC) - self._grace
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(OutcomeRow, DecisionRow)
-                .join(DecisionRow, DecisionRow.id == OutcomeRow.decision_id)
-                .where(OutcomeRow.published_at.is_(None), OutcomeRow.recorded_at < settled)
-                .order_by(OutcomeRow.id)
-                .limit(limit)
-            )
-            return [(outcome, decision) for outcome, decision in rows.all()]
-
-    async def _unpublished(self) -> int:
-        async with self._sessions() as session:
-            remaining = await session.scalar(
-                select(func.count()).select_from(OutcomeRow).where(OutcomeRow.published_at.is_(None))
-            )
-        return remaining or 0
-
-    async def run(self, stopping: asyncio.Event, interval_s: float) -> None:
-        """Retry unpublished outcomes at start and then every `interval_s` until stopped."""
-        await retry_periodically("outcomes", self.publish_pending, stopping, interval_s)
+    async def count_unpublished(self, session: AsyncSession) -> int:
+        count = await session.scalar(
+            select(func.count()).select_from(OutcomeRow).where(OutcomeRow.published_at.is_(None))
+        )
+        return count or 0
