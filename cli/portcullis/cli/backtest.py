@@ -107,7 +107,7 @@ def render_table(job: dict[str, Any]) -> str:
         f"{'lane':<8} {'stored':>10} {'backtest':>10} {'change':>8}",
         *(
             f"{lane:<8} {stored[lane]:>10,} {replayed[lane]:>10,} {replayed[lane] - stored[lane]:>+8,}"
-            for lane in ("red", "yellow", "green")
+            for lane in ("red", "yellow", "blue", "green")
         ),
         "",
         f"{'rule':<24} {'matched':>10}",

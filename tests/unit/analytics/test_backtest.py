@@ -105,7 +105,7 @@ def test_the_rules_scoring_applied_reproduce_every_stored_lane(
     result = _backtest(store, RULES)
     assert result.records == DECLARATIONS
     assert result.overlap.same_lane == DECLARATIONS
-    assert result.backtest_lanes.model_dump() == {lane: stored[lane] for lane in ("green", "yellow", "red")}
+    assert result.backtest_lanes.model_dump() == {lane: stored[lane] for lane in ("green", "blue", "yellow", "red")}
     assert result.overlap.backtest_only == result.overlap.stored_only == 0
     assert {r.rule_id: r.matched for r in result.rules} == {
         rule_id: sum(any(r["code"] == rule_id for r in d["reasons"]) for d in decisions) for rule_id in RULES

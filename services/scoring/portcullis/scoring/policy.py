@@ -1,36 +1,19 @@
 """The lane policy every stream's pipeline applies: score to lane, the stricter of two lanes, the amendment floor,
-the random draw.
+the random draw (how lanes combine is in shared/lanes.py, which backtests use too).
 
 Order: the score (model or risk indicators, plus rule and watchlist additions, clipped to 1) gives a lane by the
 thresholds; a lane forced by rules or watchlists wins when stricter; a subject amended after selection keeps at
 least its earlier lane; a subject still green may be drawn at random and sent to the stream's random lane.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from portcullis.scoring.random_selection import RandomSelector
+from portcullis.shared.lanes import LANE_ORDER, ScoreLanes, at_least, combined_score, stricter
 from portcullis.shared.schemas import Lane, ReasonKind
 
-#: Lanes by strictness (red beats yellow beats blue beats green).
-LANE_ORDER = {lane: lane.strictness for lane in Lane}
-
-
-def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
-    """The stricter of two lanes (red beats yellow beats green); None means no lane."""
-    if first is None or second is None:
-        return first or second
-    return first if LANE_ORDER[first] >= LANE_ORDER[second] else second
-
-
-def at_least(lane: Lane, earlier: Lane | None) -> Lane:
-    """The lane, raised to the earlier selection's lane when that is stricter."""
-    return earlier if earlier is not None and LANE_ORDER[earlier] > LANE_ORDER[lane] else lane
-
-
-def combined_score(score: float, added: float) -> float:
-    """The score with the rules' and watchlists' additions, clipped to 1."""
-    return min(1.0, score + added) if added else score
+# Re-exported: the pipelines import the whole policy from here.
+__all__ = ["LANE_ORDER", "LanePolicy", "ScoreLanes", "against_thresholds", "at_least", "combined_score", "stricter"]
 
 
 def against_thresholds(described: str, lane: Lane, red: float, yellow: float) -> str:
@@ -40,18 +23,6 @@ def against_thresholds(described: str, lane: Lane, red: float, yellow: float) ->
     if lane is Lane.YELLOW:
         return f"{described} is at or above the yellow threshold {yellow:.2f}"
     return f"{described} is below the yellow threshold {yellow:.2f}"
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreLanes:
-    """The score's thresholds: at or above `red` is red, at or above `yellow` is yellow."""
-
-    yellow: float
-    red: float
-
-    def lane_for(self, score: float) -> Lane:
-        """The lane the score alone gives."""
-        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
 
 
 #: A subject's lane, the lane its score alone gave, and whether the random draw set it (a plain tuple: built once

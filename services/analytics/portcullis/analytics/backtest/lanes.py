@@ -14,22 +14,17 @@ stored decision holds what is needed to replay the rules' part of it without the
   nor its rules explain is kept as a floor.
 
 A record whose rules under test hit exactly as the stored ones did keeps its stored lane: same inputs, same lane.
+The blue lane (scoring's, for good-record importers) is not re-derived: a blue record whose rules change gets the
+lane its new score and rules give, a conservative reading.
 """
 
 from dataclasses import dataclass
 
+from portcullis.shared.lanes import LANE_ORDER, ScoreLanes, stricter
 from portcullis.shared.random_selection import RandomSelector
 from portcullis.shared.schemas import Lane
 
-LANE_ORDER = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
 _EPSILON = 1e-9
-
-
-def stricter(first: Lane | None, second: Lane | None) -> Lane | None:
-    """The stricter of two lanes; None means no lane."""
-    if first is None or second is None:
-        return first or second
-    return first if LANE_ORDER[first] >= LANE_ORDER[second] else second
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +38,8 @@ class Thresholds:
     red_above: float = 0.0
 
     def lane_for(self, score: float) -> Lane:
-        """The lane the score alone gives."""
-        return Lane.RED if score >= self.red else Lane.YELLOW if score >= self.yellow else Lane.GREEN
+        """The lane the score alone gives (as scoring's policy gives it)."""
+        return ScoreLanes(self.yellow, self.red).lane_for(score)
 
     def uncertain(self, score: float) -> bool:
         """Whether the score lies between the stored scores that bound a threshold (its lane is a best guess)."""

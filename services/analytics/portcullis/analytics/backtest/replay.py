@@ -29,7 +29,6 @@ from portcullis.analytics.backtest.lanes import (
     StoredDecision,
     Thresholds,
     replayed_lane,
-    stricter,
 )
 from portcullis.analytics.backtest.schemas import (
     BacktestResult,
@@ -40,6 +39,7 @@ from portcullis.analytics.backtest.schemas import (
     RuleCount,
 )
 from portcullis.analytics.reports.period import Period, ratio
+from portcullis.shared.lanes import stricter
 from portcullis.shared.logging import get_logger
 from portcullis.shared.rules import CompiledRule, evaluate
 from portcullis.shared.rules.fields import AmendedSubject
@@ -344,14 +344,16 @@ def _result(
         stored_lanes[stored] += count
         replayed_lanes[replayed] += count
 
-    def selected(lane: Lane) -> bool:
-        return lane is not Lane.GREEN
+    def selected(lane: Lane) -> bool:  # for a check or an examination (blue is released, audited after clearance)
+        return lane is Lane.RED or lane is Lane.YELLOW
 
     def pairs(wanted: Callable[[Lane, Lane], bool]) -> int:
         return sum(count for (stored, replayed), count in tally.lanes.items() if wanted(stored, replayed))
 
     def lanes(counts: Counter[Lane]) -> LaneCounts:
-        return LaneCounts(green=counts[Lane.GREEN], yellow=counts[Lane.YELLOW], red=counts[Lane.RED])
+        return LaneCounts(
+            green=counts[Lane.GREEN], blue=counts[Lane.BLUE], yellow=counts[Lane.YELLOW], red=counts[Lane.RED]
+        )
 
     def rate(counts: Counter[Lane], lane: Lane) -> float:
         return counts[lane] / records if records else 0.0

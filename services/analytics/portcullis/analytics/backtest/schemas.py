@@ -47,9 +47,10 @@ class JobStatus(StrEnum):
 
 
 class LaneCounts(BaseModel):
-    """Records per lane."""
+    """Records per lane (blue: declarations released for post-clearance audit, when the agency uses that lane)."""
 
     green: int = 0
+    blue: int = 0
     yellow: int = 0
     red: int = 0
 
