@@ -159,3 +159,41 @@ def test_a_key_whose_latest_record_cannot_be_read_is_no_longer_valid_and_later_r
     )
     assert keys.verify(key) is None
     assert keys.verify(other) is not None
+
+
+class _AcknowledgingPublisher:
+    """Stands in for Kafka's acknowledgement; what it was given is kept, and nothing reaches the key ring by it."""
+
+    def __init__(self) -> None:
+        self.published: list[object] = []
+
+    async def publish(self, messages: list[object]) -> None:
+        self.published.extend(messages)
+
+
+def test_the_service_that_revokes_a_key_refuses_it_at_once() -> None:
+    # The key ring follows the apikeys topic; the revoking service must not wait for its own record to come back.
+    from portcullis.shared.auth.routes import router as keys_router
+
+    ring = KeyRing()
+    app = FastAPI()
+    app.include_router(keys_router)
+    app.state.keys_publisher = _AcknowledgingPublisher()
+    app.state.keys_topic = "apikeys"
+    app.state.keyring = ring
+    grants = [Grant("/v1/keys", frozenset({Role.ADMIN}), frozenset({"GET", "POST", "DELETE"}))]
+
+    async def ready() -> dict[str, bool]:
+        return {"ok": True}
+
+    install_auth(app, "test", grants, lambda: ring, AuthSettings())
+    install_common(app, "test", ready)
+    client = TestClient(app)
+    admin = _bearer(_key(ring, Role.ADMIN))
+    created = client.post("/v1/keys", json={"name": "tablet", "role": "admin"}, headers=admin)
+    assert created.status_code == 201
+    tablet = _bearer(created.json()["key"])
+    assert client.get("/v1/keys", headers=tablet).status_code == 200
+    assert client.delete(f"/v1/keys/{created.json()['record']['key_id']}", headers=admin).status_code == 204
+    assert client.get("/v1/keys", headers=tablet).status_code == 401
+    assert len(app.state.keys_publisher.published) == 2  # the key and its revocation, for the other services

@@ -109,8 +109,12 @@ class KeyRing:
                 callback(key_id)
 
     def add(self, record: ApiKeyRecord) -> None:
-        """Accept a key directly (tests, bootstrap)."""
+        """Accept a key directly (tests, bootstrap, the service that created it)."""
         self._records[record.key_id] = record
+
+    def revoke(self, key_id: str) -> None:
+        """Drop a key directly (the service that revoked it: refused there at once, elsewhere once the topic says)."""
+        self._remove(key_id)
 
     def verify(self, presented: str) -> ApiKeyRecord | None:
         """The record of a valid, unrevoked key, or None."""

@@ -77,3 +77,4 @@ async def revoke_key(request: Request, key_id: Annotated[str, Path(pattern=r"^[a
     if record is None:
         raise HTTPException(404, f"no active key {key_id}")
     await _publish(request, record.model_copy(update={"revoked_at": datetime.now(UTC)}))
+    _keyring(request).revoke(key_id)  # refused here at once (the follower would take a moment); others follow the topic
