@@ -158,5 +158,5 @@ async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path:
     assert toys > 0
     assert result["records"] == DECLARATIONS
     assert result["stored_lanes"] == {
-        lane: sum(d["lane"] == lane for d in decisions) for lane in ("green", "yellow", "red")
+        lane: sum(d["lane"] == lane for d in decisions) for lane in ("green", "blue", "yellow", "red")
     }
