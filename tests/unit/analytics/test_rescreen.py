@@ -159,17 +159,25 @@ class _Publisher:
         self.messages.extend(messages)
 
 
-def _entry_record(version: int, published: datetime, reason: str = "arms trafficking") -> FakeRecord:
+def _entry_record(
+    version: int,
+    published: datetime,
+    reason: str = "arms trafficking",
+    entry_id: str | None = None,
+    name: str | None = None,
+) -> FakeRecord:
     person = PersonEntry(
         kind="person",
         list_name=PERSON.list_name,
-        name=PERSON.name,
-        aliases=list(PERSON.aliases),
+        name=name or PERSON.name,
+        aliases=list(PERSON.aliases) if name is None else [],
         birth_dates=list(PERSON.birth_dates),
         nationalities=list(PERSON.nationalities),
         reason=reason,
     )
-    document = EntryDocument(id=PERSON.entry_id, version=version, changed_by="t", changed_at=published, entry=person)
+    document = EntryDocument(
+        id=entry_id or PERSON.entry_id, version=version, changed_by="t", changed_at=published, entry=person
+    )
     stamp = int(published.timestamp() * 1000)
     return FakeRecord(KAFKA.topic("watchlist"), 0, version, stamp, topic_key(document), encode_document(document))
 
@@ -196,3 +204,27 @@ async def test_the_rescreener_takes_the_first_starts_list_as_done_and_alerts_onc
     await rescreener.handle([_entry_record(3, after, reason="arms trafficking; UN 1521")])  # delivered again
     assert len(publisher.messages) == len(alerts)
     assert not ProcessedVersions(tmp_path / "versions.json").is_new(PERSON.entry_id, 3, fingerprint(PERSON))
+
+
+async def test_a_list_refresh_reads_the_store_once_per_batch_and_still_finds_every_planted_record(
+    store: tuple[StoreLayout, dict[str, set[str]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A refresh brings thousands of new entries in a batch: the store is read once for them, not once per entry.
+    layout, planted = store
+    reads: list[datetime] = []
+    read_passengers = HistoryReader._read_passengers
+
+    def counted(reader: HistoryReader, since: datetime) -> list[StoredPassenger]:
+        reads.append(since)
+        return read_passengers(reader, since)
+
+    monkeypatch.setattr(HistoryReader, "_read_passengers", counted)
+    publisher = _Publisher()
+    rescreener = Rescreener(layout, AlertBook(KAFKA, publisher), ProcessedVersions(tmp_path / "v.json"), LIMITS, 30)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    others = [_entry_record(1, now, entry_id=f"other-{n}", name=f"Zebulon Quartermaine {n}") for n in range(12)]
+    await rescreener.handle([*others, _entry_record(1, now)])
+    assert len(reads) == 1
+    alerts = [Alert.model_validate_json(m.value or b"") for m in publisher.messages]
+    assert {a.entry.entry_id for a in alerts} == {PERSON.entry_id}  # the made-up names match nobody
+    assert {f"{a.record.stream.value}:{a.record.subject_id}" for a in alerts} == planted[PERSON.entry_id]

@@ -6,8 +6,10 @@ personal dataset, joined to the other by their Kafka coordinates; container and 
 container numbers from the stored messages.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -56,17 +58,38 @@ _PARTY_SHAPE = '[{"name": "VARCHAR", "country": "VARCHAR", "party_id": "VARCHAR"
 _TRANSPORT_SHAPE = '{"vessel_imo": "VARCHAR", "vessel_name": "VARCHAR", "container_numbers": ["VARCHAR"]}'
 
 
+_T = TypeVar("_T")
+#: A declaration's party as the store gives it: declaration id, received, name, country, party id, role.
+PartyRow = tuple[str, datetime, str, str | None, str | None, str]
+
+
 class HistoryReader:
-    """Reads the records of the last days from the store (one DuckDB connection, personal data included)."""
+    """Reads the records of the last days from the store (one DuckDB connection, personal data included).
+
+    What it read is kept for the reader's life: the re-screener opens one per batch of changed entries (a list
+    refresh brings thousands), so the store is read once per batch, not once per entry.
+    """
 
     def __init__(self, layout: StoreLayout, threads: int = 2) -> None:
         self._connection: duckdb.DuckDBPyConnection = connect(layout, personal=True, threads=threads)
+        self._read: dict[tuple[str, datetime], Any] = {}
+
+    def _once(self, what: str, since: datetime, read: Callable[[datetime], _T]) -> _T:
+        key = (what, since)
+        if key not in self._read:
+            self._read[key] = read(since)
+        found: _T = self._read[key]
+        return found
 
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
 
     def passengers(self, since: datetime) -> list[StoredPassenger]:
+        """The records `_read_passengers` gives, read once per reader."""
+        return self._once("passengers", since, self._read_passengers)
+
+    def _read_passengers(self, since: datetime) -> list[StoredPassenger]:
         """Every stored traveller received since `since`."""
         rows = self._connection.execute(
             """
@@ -86,6 +109,10 @@ class HistoryReader:
         ]
 
     def containers(self, since: datetime) -> list[StoredShipment]:
+        """The records `_read_containers` gives, read once per reader."""
+        return self._once("containers", since, self._read_containers)
+
+    def _read_containers(self, since: datetime) -> list[StoredShipment]:
         """Every stored container event received since `since`: shipper, consignee, vessel, container."""
         rows = self._connection.execute(
             """
@@ -110,7 +137,11 @@ class HistoryReader:
             shipments.append(StoredShipment(event_id, received, parties, imo, vessel, (box,) if box else ()))
         return shipments
 
-    def declaration_parties(self, since: datetime) -> list[tuple[str, datetime, str, str | None, str | None, str]]:
+    def declaration_parties(self, since: datetime) -> list[PartyRow]:
+        """The records `_read_declaration_parties` gives, read once per reader."""
+        return self._once("declaration_parties", since, self._read_declaration_parties)
+
+    def _read_declaration_parties(self, since: datetime) -> list[PartyRow]:
         """Every party of the stored version-2 declarations received since `since`: (declaration id, received,
         name, country, party id, role), one row each, unnested by DuckDB (no per-message JSON in Python)."""
         rows = self._connection.execute(
@@ -128,6 +159,10 @@ class HistoryReader:
         return rows
 
     def declaration_transports(self, since: datetime) -> list[StoredShipment]:
+        """The records `_read_declaration_transports` gives, read once per reader."""
+        return self._once("declaration_transports", since, self._read_declaration_transports)
+
+    def _read_declaration_transports(self, since: datetime) -> list[StoredShipment]:
         """Every stored version-2 declaration received since `since` naming a vessel or containers (no parties)."""
         rows = self._connection.execute(
             """

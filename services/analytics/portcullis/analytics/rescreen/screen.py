@@ -18,14 +18,18 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, utils
 from rapidfuzz.process import cdist
 
-from portcullis.analytics.rescreen.history import HistoryReader, StoredParty, StoredPassenger, StoredShipment
+from portcullis.analytics.rescreen.history import (
+    HistoryReader,
+    PartyRow,
+    StoredParty,
+    StoredPassenger,
+    StoredShipment,
+)
 from portcullis.shared.schemas import Stream
 from portcullis.shared.screening import Match, ScreeningQuery, WatchlistEntry, WatchlistIndex
 from portcullis.shared.screening.identifiers import normalize_document_number
 
 Stored = TypeVar("Stored", StoredPassenger, StoredShipment)
-#: A declaration's party as the store gives it: declaration id, received, name, country, party id, role.
-PartyRow = tuple[str, datetime, str, str | None, str | None, str]
 
 _DOCUMENT_EVIDENCE = "document number matches"
 _BIRTH_EVIDENCE = "date of birth matches"

@@ -86,48 +86,64 @@ class Rescreener:
                 latest[key] = (document, record.timestamp)
         now = datetime.now(UTC)
         changed = False
-        for document, published_ms in latest.values():
-            entry = to_screening_entry(document)
-            if entry is None or document.deleted or (document.entry.valid_to and document.entry.valid_to <= now):
-                VERSIONS.labels("passed_over").inc()
-                continue
-            entry_fingerprint = fingerprint(entry)
-            if self._baseline_before_ms is not None and published_ms < self._baseline_before_ms:
+        # One reader for the batch: what it reads of the store is kept, so a list refresh (thousands of new entries
+        # in a batch) reads the store once rather than once per entry.
+        reader: HistoryReader | None = None
+        try:
+            for document, published_ms in latest.values():
+                entry = to_screening_entry(document)
+                if entry is None or document.deleted or (document.entry.valid_to and document.entry.valid_to <= now):
+                    VERSIONS.labels("passed_over").inc()
+                    continue
+                entry_fingerprint = fingerprint(entry)
+                if self._baseline_before_ms is not None and published_ms < self._baseline_before_ms:
+                    self._versions.record(document.id, document.version, entry_fingerprint)
+                    VERSIONS.labels("baseline").inc()
+                    continue
+                if not self._versions.is_new(document.id, document.version, entry_fingerprint):
+                    self._versions.record(document.id, document.version, entry_fingerprint)
+                    VERSIONS.labels("already_done").inc()
+                    continue
+                if reader is None:
+                    reader = await asyncio.to_thread(HistoryReader, self._layout)
+                hits, decided = await self.screen(entry, now, reader)
+                await self._raise(document, entry, hits, decided, now)
                 self._versions.record(document.id, document.version, entry_fingerprint)
-                VERSIONS.labels("baseline").inc()
-                continue
-            if not self._versions.is_new(document.id, document.version, entry_fingerprint):
-                self._versions.record(document.id, document.version, entry_fingerprint)
-                VERSIONS.labels("already_done").inc()
-                continue
-            hits, decided = await self.screen(entry, now)
-            await self._raise(document, entry, hits, decided, now)
-            self._versions.record(document.id, document.version, entry_fingerprint)
-            changed = True
+                changed = True
+        finally:
+            if reader is not None:
+                reader.close()
         if changed or latest:
             await asyncio.to_thread(self._versions.save)
         return dead
 
-    async def screen(self, entry: WatchlistEntry, now: datetime) -> tuple[list[Hit], Decided]:
-        """The stored records of the last days that the entry matches, and when scoring decided on them."""
+    async def screen(
+        self, entry: WatchlistEntry, now: datetime, reader: HistoryReader | None = None
+    ) -> tuple[list[Hit], Decided]:
+        """The stored records of the last days that the entry matches, and when scoring decided on them (`reader`:
+        the batch's, else one of its own)."""
         started = time.perf_counter()
-        hits, decided = await asyncio.to_thread(self._screen, entry, now - timedelta(days=self._days))
+        since = now - timedelta(days=self._days)
+        if reader is None:
+            own = await asyncio.to_thread(HistoryReader, self._layout)
+            try:
+                hits, decided = await asyncio.to_thread(self._screen, own, entry, since)
+            finally:
+                own.close()
+        else:
+            hits, decided = await asyncio.to_thread(self._screen, reader, entry, since)
         elapsed = time.perf_counter() - started
         VERSIONS.labels("rescreened").inc()
         RESCREEN_SECONDS.observe(elapsed)
         log.info("rescreened", entry_id=entry.entry_id, hits=len(hits), seconds=round(elapsed, 2), days=self._days)
         return hits, decided
 
-    def _screen(self, entry: WatchlistEntry, since: datetime) -> tuple[list[Hit], Decided]:
-        reader = HistoryReader(self._layout)
-        try:
-            hits = rescreen(reader, entry, self._limits, since)
-            decided = {
-                stream: reader.decided_at(stream.value, [h.subject_id for h in hits if h.stream is stream])
-                for stream in {hit.stream for hit in hits}
-            }
-        finally:
-            reader.close()
+    def _screen(self, reader: HistoryReader, entry: WatchlistEntry, since: datetime) -> tuple[list[Hit], Decided]:
+        hits = rescreen(reader, entry, self._limits, since)
+        decided = {
+            stream: reader.decided_at(stream.value, [h.subject_id for h in hits if h.stream is stream])
+            for stream in {hit.stream for hit in hits}
+        }
         return hits, decided
 
     async def _raise(
