@@ -397,6 +397,7 @@ def test_the_checks_fail_on_a_wrong_answer() -> None:
     assert not _contains("OFAC SDN: 8975 parties, 11910 aliases", "OFAC SDN: 8976 parties, …")
 
 
+@pytest.mark.timeout(900)  # the stack's start (model, five services) and stop count, with some 60 commands
 def test_the_docs_commands_run_against_a_stack_started_as_make_up_does(stack: Stack, tmp_path: Path) -> None:
     problems: list[str] = []
     ran = 0

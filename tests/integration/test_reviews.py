@@ -74,6 +74,7 @@ def traveller(record_id: str) -> dict[str, Any]:
     return document
 
 
+@pytest.mark.timeout(600)  # a model trained, four services, scoring restarted twice: minutes on a busy 2-core machine
 async def test_a_dismissed_possible_match_stays_away_until_the_entry_changes_and_a_confirmation_amends_the_lane(
     tmp_path: Path, kafka: KafkaSettings, model_registry: Path, http: httpx.AsyncClient
 ) -> None:
