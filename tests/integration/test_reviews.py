@@ -154,7 +154,7 @@ async def test_a_dismissed_possible_match_stays_away_until_the_entry_changes_and
 
         # 3. Scoring restarts (it rebuilds its state from the topics): the same traveller again, no possible match.
         scoring.stop()
-        scoring.start()
+        scoring.start(timeout_s=180)  # the model, the SDN list and three followers read again, on a busy machine
         second = await post("R2")
         assert "review" not in second
         assert not [r for r in second["reasons"] if r["code"] == "wl-bout"]
