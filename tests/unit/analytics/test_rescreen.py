@@ -14,7 +14,7 @@ from portcullis.analytics.rescreen.versions import ProcessedVersions, fingerprin
 from portcullis.analytics.rescreen.worker import Rescreener
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.sink import HistorySink
-from portcullis.shared.kafka import Message
+from portcullis.shared.kafka import BatchConsumer, Message
 from portcullis.shared.schemas import Stream
 from portcullis.shared.schemas.alert import Alert, alert_id
 from portcullis.shared.schemas.watchlist import EntryDocument, PersonEntry, encode_document, topic_key
@@ -227,4 +227,32 @@ async def test_a_list_refresh_reads_the_store_once_per_batch_and_still_finds_eve
     assert len(reads) == 1
     alerts = [Alert.model_validate_json(m.value or b"") for m in publisher.messages]
     assert {a.entry.entry_id for a in alerts} == {PERSON.entry_id}  # the made-up names match nobody
+    assert {f"{a.record.stream.value}:{a.record.subject_id}" for a in alerts} == planted[PERSON.entry_id]
+
+
+async def test_an_entry_whose_screening_fails_is_dead_lettered_alone_and_the_others_are_still_alerted(
+    store: tuple[StoreLayout, dict[str, set[str]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a decoding error: the entry is valid, but screening it raises. The consumer tries the batch a few times,
+    # then splits it down to that one record and dead-letters it; the planted traveller's entry is still alerted.
+    layout, planted = store
+    screen = Rescreener._screen
+
+    def failing(self: Rescreener, reader: HistoryReader, entry: WatchlistEntry, since: datetime) -> object:
+        if entry.entry_id == "poison":
+            raise ValueError("a matcher fault on this entry")
+        return screen(self, reader, entry, since)
+
+    monkeypatch.setattr(Rescreener, "_screen", failing)
+    publisher = _Publisher()
+    rescreener = Rescreener(layout, AlertBook(KAFKA, publisher), ProcessedVersions(tmp_path / "v.json"), LIMITS, 30)  # type: ignore[arg-type]
+    consumer = BatchConsumer(KAFKA, [KAFKA.topic("watchlist")], "rescreen", rescreener.handle, publisher)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    batch = [_entry_record(1, now, entry_id="poison", name="Zebulon Quartermaine"), _entry_record(1, now)]
+    with pytest.raises(ValueError, match="matcher fault"):
+        await rescreener.handle(batch)
+    dead = await consumer._isolate(batch)
+    assert [letter.record.key for letter in dead] == [batch[0].key]
+    assert "a matcher fault on this entry" in dead[0].reason
+    alerts = [Alert.model_validate_json(m.value or b"") for m in publisher.messages]
     assert {f"{a.record.stream.value}:{a.record.subject_id}" for a in alerts} == planted[PERSON.entry_id]
