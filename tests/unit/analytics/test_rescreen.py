@@ -9,7 +9,7 @@ import pytest
 
 from portcullis.analytics.rescreen.alerts import AlertBook
 from portcullis.analytics.rescreen.history import HistoryReader, StoredPassenger
-from portcullis.analytics.rescreen.screen import EntryScreen, Limits, rescreen
+from portcullis.analytics.rescreen.screen import PRESCREEN_NAMES, Limits, ListScreen, rescreen
 from portcullis.analytics.rescreen.versions import ProcessedVersions, fingerprint
 from portcullis.analytics.rescreen.worker import Rescreener
 from portcullis.analytics.store.files import StoreLayout
@@ -18,7 +18,7 @@ from portcullis.shared.kafka import BatchConsumer, Message
 from portcullis.shared.schemas import Stream
 from portcullis.shared.schemas.alert import Alert, alert_id
 from portcullis.shared.schemas.watchlist import EntryDocument, PersonEntry, encode_document, topic_key
-from portcullis.shared.screening import WatchlistEntry
+from portcullis.shared.screening import WatchlistEntry, load_ofac_sdn
 from portcullis.shared.settings import KafkaSettings
 from portcullis.shared.synthetic import generate_containers, generate_declarations, generate_passengers
 from tests.unit.analytics.history_records import FakeRecord
@@ -82,7 +82,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[StoreLayout, dict[s
 def _screened(layout: StoreLayout, entry: WatchlistEntry, days: int = 30) -> set[str]:
     reader = HistoryReader(layout)
     try:
-        hits = rescreen(reader, entry, LIMITS, datetime.now(UTC) - timedelta(days=days))
+        hits = rescreen(reader, [entry], LIMITS, datetime.now(UTC) - timedelta(days=days))
     finally:
         reader.close()
     return {f"{hit.stream.value}:{hit.subject_id}" for hit in hits}
@@ -95,6 +95,26 @@ def test_each_planted_record_is_found_and_no_other(
     layout, planted = store
     assert planted[entry.entry_id]
     assert _screened(layout, entry) == planted[entry.entry_id]
+
+
+def test_a_whole_list_screened_in_one_pass_finds_what_each_entry_finds_alone(
+    store: tuple[StoreLayout, dict[str, set[str]]],
+) -> None:
+    # A list import brings thousands of entries at once: they are screened together, by the index's own candidate
+    # generation rather than the pre-screen, and each planted record is still found for its entry, and no other.
+    layout, planted = store
+    listed = [PERSON, ORGANIZATION, VESSEL]
+    ofac = load_ofac_sdn(Path(__file__).resolve().parents[3] / "data" / "ofac-sdn")
+    assert sum(len(entry.names) for entry in ofac) > PRESCREEN_NAMES
+    for together in (listed, [*ofac, *listed]):
+        reader = HistoryReader(layout)
+        try:
+            hits = rescreen(reader, together, LIMITS, datetime.now(UTC) - timedelta(days=30))
+        finally:
+            reader.close()
+        for entry in listed:
+            found = {f"{hit.stream.value}:{hit.subject_id}" for hit in hits if hit.entry_id == entry.entry_id}
+            assert found == planted[entry.entry_id], entry.kind
 
 
 def test_only_the_last_days_are_rescreened(store: tuple[StoreLayout, dict[str, set[str]]]) -> None:
@@ -119,7 +139,7 @@ def test_the_pre_screen_keeps_every_traveller_the_matcher_would_match() -> None:
         )
         for p in generated.items
     ]
-    screen = EntryScreen(PERSON, LIMITS)
+    screen = ListScreen([PERSON], LIMITS)
     everyone = {t.subject_id for t in travellers if screen.passenger(t)}
     shortlist = screen.shortlist_passengers(travellers)
     assert everyone
@@ -238,10 +258,10 @@ async def test_an_entry_whose_screening_fails_is_dead_lettered_alone_and_the_oth
     layout, planted = store
     screen = Rescreener._screen
 
-    def failing(self: Rescreener, reader: HistoryReader, entry: WatchlistEntry, since: datetime) -> object:
-        if entry.entry_id == "poison":
+    def failing(self: Rescreener, entries: list[WatchlistEntry], since: datetime) -> object:
+        if any(entry.entry_id == "poison" for entry in entries):
             raise ValueError("a matcher fault on this entry")
-        return screen(self, reader, entry, since)
+        return screen(self, entries, since)
 
     monkeypatch.setattr(Rescreener, "_screen", failing)
     publisher = _Publisher()

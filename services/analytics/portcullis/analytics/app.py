@@ -151,7 +151,13 @@ async def _start_rescreening(
     limits = Limits(options.threshold, options.strong_score)
     rescreener = Rescreener(layout, book, versions, limits, options.days, baseline_before=first_start)
     consumer = BatchConsumer(
-        settings.kafka, [settings.kafka.topic("watchlist")], options.group_id, rescreener.handle, publisher, 500
+        settings.kafka,
+        [settings.kafka.topic("watchlist")],
+        options.group_id,
+        rescreener.handle,
+        publisher,
+        options.max_batch,
+        max_poll_interval_ms=options.max_batch_seconds * 1000,
     )
     stack.push_async_callback(consumer.close)
 

@@ -51,6 +51,18 @@ class RescreenSettings(BaseSettings):
         default=0.95, gt=0, le=1, description="Name match score from which a hit is strong (else a possible match)"
     )
     heartbeat_s: float = Field(default=15.0, gt=0, description="Heartbeat of the alerts' event stream")
+    max_batch: int = Field(
+        default=20_000,
+        ge=1,
+        description="Watchlist records per batch: a batch's new entries are screened in one pass over the history, so "
+        "a list import (thousands of entries) takes one pass, not one per entry",
+    )
+    max_batch_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="The longest one pass may take before the consumer group gives its partitions to another member "
+        "(Kafka's max.poll.interval.ms)",
+    )
 
 
 class AnalyticsSettings(BaseSettings):

@@ -115,8 +115,13 @@ class BatchConsumer:
         record_attempts: int = 3,
         lag_refresh_s: float = 5.0,
         subscribe_pattern: bool = False,
+        max_poll_interval_ms: int = 300_000,
     ) -> None:
         self._settings = settings
+        #: The longest a batch may take before the group takes the partitions away (aiokafka's default: 5 min). A
+        #: handler with long batches (the re-screener's pass over the history) sets more, or its batch would be
+        #: handled again by the next owner, again and again.
+        self._max_poll_interval_ms = max_poll_interval_ms
         self._topics = topics
         #: Subscribe to those of `topics` that exist, and to the others once they are created (a consumer of a
         #: stream that a later release adds), rather than waiting for all of them.
@@ -170,6 +175,7 @@ class BatchConsumer:
                 auto_offset_reset="earliest",
                 max_partition_fetch_bytes=4 * 1024 * 1024,
                 isolation_level="read_committed",
+                max_poll_interval_ms=self._max_poll_interval_ms,
             )
             if self._subscribe_pattern:
                 pattern = "^(" + "|".join(re.escape(topic) for topic in self._topics) + ")$"

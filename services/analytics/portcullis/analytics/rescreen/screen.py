@@ -1,14 +1,15 @@
-"""Screening the stored history against ONE watchlist entry, with the shared matcher and scoring's thresholds.
+"""Screening the stored history against the watchlist entries just added or changed, with the shared matcher and
+scoring's thresholds.
 
 The queries are those scoring builds for each stream (`scoring/passengers.py`, `containers.py`,
 `declaration_screening.py`): travellers by full name, date of birth, nationality and document number; container
 shippers and consignees and declaration parties by name, country and trader id; vessels by name and IMO number;
-containers by number. Only the streams where the entry's kind can match are read. Identical queries (a vessel named
+containers by number. Only the streams where the entries' kinds can match are read. Identical queries (a vessel named
 on a thousand events) are screened once.
 """
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -41,6 +42,9 @@ PREFILTER_SCORE = 50
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
 #: The listed kinds a declaration party can be: a company, or a person trading in their own name.
 _PARTY_KINDS = frozenset({"organization", "person"})
+#: Up to this many listed names, stored names are pre-screened against them all (a day's changes: a few seconds over
+#: a month of traffic); beyond, the index's candidate generation alone picks what to screen (a whole list).
+PRESCREEN_NAMES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +57,12 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A stored record the entry matches: which, when received, how well, and the reason an officer reads."""
+    """A stored record an entry matches: which, when received, which entry, how well, the reason an officer reads."""
 
     stream: Stream
     subject_id: str
     received_at: datetime
+    entry_id: str
     score: float
     strong: bool
     reason: str
@@ -70,20 +75,32 @@ class _Found:
     what: str
 
 
-class EntryScreen:
-    """One entry in an index of its own, screened against stored records."""
+class ListScreen:
+    """Entries (one changed entry, a day's changes, or a whole list just imported) in an index of their own, screened
+    against stored records.
 
-    def __init__(self, entry: WatchlistEntry, limits: Limits) -> None:
-        self.entry = entry
+    For a few entries, a vectorised pre-screen of every stored name against the entries' names keeps only the records
+    that can match; for many (more than `PRESCREEN_NAMES` names), every distinct stored query goes to the index,
+    whose own candidate generation does that work: its cost does not grow with the number of entries.
+    """
+
+    def __init__(self, entries: Sequence[WatchlistEntry], limits: Limits) -> None:
+        self.entries = {entry.entry_id: entry for entry in entries}
+        self._kinds = {entry.kind for entry in entries}
         self._limits = limits
         self._index = WatchlistIndex(match_threshold=limits.threshold)
-        self._index.upsert(entry)
+        self._index.extend(entries)
         self._cache: dict[Hashable, list[Match]] = {}
-        self._names = [_ascii(name) for name in entry.names if name]
-        self._documents = {normalize_document_number(d.number) for d in entry.documents}
+        names = [_ascii(name) for entry in entries for name in entry.names if name]
+        self._names = names if len(names) <= PRESCREEN_NAMES else None
+        self._documents = {normalize_document_number(d.number) for entry in entries for d in entry.documents}
+        self._containers = {e.container_number for e in entries if e.kind == "container" and e.container_number}
+        self._imos = {e.imo_number for e in entries if e.kind == "vessel" and e.imo_number}
 
     def worth_screening(self, names: list[str], documents: list[str | None] | None = None) -> np.ndarray:
         """Which of the names (and documents, alike in length) can match at all: a vectorised pre-screen."""
+        if self._names is None:
+            return np.ones(len(names), dtype=bool)
         wanted = np.zeros(len(names), dtype=bool)
         if self._names and names:
             # Each distinct name once: traders and vessels recur on thousands of records.
@@ -105,22 +122,31 @@ class EntryScreen:
         return wanted
 
     def streams(self) -> tuple[Stream, ...]:
-        """The streams whose records this entry's kind can match."""
-        return {
+        """The streams whose records these entries' kinds can match."""
+        reach = {
             "person": (Stream.PASSENGER, Stream.DECLARATION),
             "organization": (Stream.CONTAINER, Stream.DECLARATION),
             "vessel": (Stream.CONTAINER, Stream.DECLARATION),
             "container": (Stream.CONTAINER, Stream.DECLARATION),
-        }.get(self.entry.kind, ())
+        }
+        return tuple(stream for stream in Stream if any(stream in reach.get(kind, ()) for kind in self._kinds))
+
+    def screens_parties(self) -> bool:
+        """Whether a declaration's parties can match (a listed company, or a person trading in their own name)."""
+        return bool(self._kinds & _PARTY_KINDS)
+
+    def screens_transport(self) -> bool:
+        """Whether a declaration's vessel or containers can match."""
+        return bool(self._kinds & {"vessel", "container"})
 
     def shortlist_passengers(self, travellers: list[StoredPassenger]) -> list[StoredPassenger]:
-        """The travellers whose name or document number can match the entry."""
+        """The travellers whose name or document number can match."""
         names = [f"{t.given_names} {t.surname}" for t in travellers]
         wanted = self.worth_screening(names, [t.document_number for t in travellers])
         return [traveller for traveller, keep in zip(travellers, wanted, strict=True) if keep]
 
     def shortlist_party_rows(self, rows: list[PartyRow]) -> list[StoredShipment]:
-        """The declarations (from their party rows) one of whose parties can match the entry, with all their parties."""
+        """The declarations (from their party rows) one of whose parties can match, with all their parties."""
         wanted_rows = self.worth_screening([row[2] for row in rows], [row[4] for row in rows])
         wanted = {row[0] for row, keep in zip(rows, wanted_rows, strict=True) if keep}
         parties: dict[str, list[StoredParty]] = {}
@@ -132,27 +158,28 @@ class EntryScreen:
         return [StoredShipment(d, received[d], tuple(found), None, None, ()) for d, found in parties.items()]
 
     def shortlist_shipments(self, shipments: list[StoredShipment]) -> list[StoredShipment]:
-        """The container events or declarations whose parties, vessel or containers can match the entry."""
-        entry = self.entry
-        if entry.kind == "container":
-            return [s for s in shipments if entry.container_number in s.container_numbers]
+        """The container events or declarations whose parties, vessel or containers can match."""
+        wanted: set[int] = set()
+        if self._containers:
+            wanted |= {i for i, s in enumerate(shipments) if not self._containers.isdisjoint(s.container_numbers)}
         owners: list[int] = []
         names: list[str] = []
         documents: list[str | None] = []
+        vessels, parties = "vessel" in self._kinds, "organization" in self._kinds
         for position, shipment in enumerate(shipments):
-            if entry.kind == "vessel":
-                if shipment.vessel_name:
-                    owners.append(position)
-                    names.append(shipment.vessel_name)
-                    documents.append(None)
-            else:
+            if vessels and shipment.vessel_name:
+                owners.append(position)
+                names.append(shipment.vessel_name)
+                documents.append(None)
+            if parties:
                 for party in shipment.parties:
                     owners.append(position)
                     names.append(party.name)
                     documents.append(party.party_id)
-        wanted = {owners[i] for i in np.flatnonzero(self.worth_screening(names, documents))}
-        if entry.kind == "vessel" and entry.imo_number:
-            wanted |= {i for i, s in enumerate(shipments) if s.vessel_imo == entry.imo_number}
+        if names:
+            wanted |= {owners[i] for i in np.flatnonzero(self.worth_screening(names, documents))}
+        if self._imos:
+            wanted |= {i for i, s in enumerate(shipments) if s.vessel_imo in self._imos}
         return [shipments[i] for i in sorted(wanted)]
 
     def _screen(self, query: ScreeningQuery, limit: int = 3) -> list[Match]:
@@ -164,7 +191,7 @@ class EntryScreen:
 
     def passenger(self, traveller: StoredPassenger) -> list[_Found]:
         """As scoring screens a traveller: a document number of another state is no identity."""
-        if self.entry.kind != "person":
+        if "person" not in self._kinds:
             return []
         born = _date(traveller.date_of_birth)
         name = f"{traveller.given_names} {traveller.surname}".strip()
@@ -194,7 +221,7 @@ class EntryScreen:
     def container(self, event: StoredShipment) -> list[_Found]:
         """As scoring screens a container event: the vessel, the container, the shipper and the consignee."""
         found = self._vessel_and_boxes(event)
-        if self.entry.kind == "organization":
+        if "organization" in self._kinds:
             for party in event.parties:
                 query = ScreeningQuery(name=party.name, country=party.country, document_number=party.party_id)
                 for match in self._screen(query):
@@ -206,7 +233,7 @@ class EntryScreen:
     def declaration(self, declaration: StoredShipment) -> list[_Found]:
         """As scoring screens a version-2 declaration: each distinct party once, the vessel, each container."""
         found = self._vessel_and_boxes(declaration)
-        if self.entry.kind in _PARTY_KINDS:
+        if self.screens_parties():
             roles: dict[tuple[str, str | None, str | None], list[str]] = {}
             for party in declaration.parties:
                 named = roles.setdefault((party.name, party.country, party.party_id), [])
@@ -223,7 +250,7 @@ class EntryScreen:
 
     def _vessel_and_boxes(self, shipment: StoredShipment) -> list[_Found]:
         found = []
-        if self.entry.kind == "vessel" and (shipment.vessel_imo or shipment.vessel_name):
+        if "vessel" in self._kinds and (shipment.vessel_imo or shipment.vessel_name):
             query = ScreeningQuery(name=shipment.vessel_name or "", schema="Vessel", imo=shipment.vessel_imo)
             for match in self._screen(query):
                 if match.entry.kind != "vessel":
@@ -231,7 +258,7 @@ class EntryScreen:
                 by_imo = shipment.vessel_imo is not None and match.entry.imo_number == shipment.vessel_imo
                 what = f"vessel IMO {shipment.vessel_imo}" if by_imo else f"vessel {shipment.vessel_name!r}"
                 found.append(_Found(match, by_imo, what))
-        if self.entry.kind == "container":
+        if "container" in self._kinds:
             for number in shipment.container_numbers:
                 for match in self._screen(ScreeningQuery(container_number=number)):
                     if match.entry.kind == "container":
@@ -239,41 +266,44 @@ class EntryScreen:
         return found
 
 
-def rescreen(reader: HistoryReader, entry: WatchlistEntry, limits: Limits, since: datetime) -> list[Hit]:
-    """Every stored record since `since` that the entry matches, each subject once per stream (the best match)."""
-    screen = EntryScreen(entry, limits)
-    hits: dict[tuple[Stream, str], Hit] = {}
+def rescreen(reader: HistoryReader, entries: Sequence[WatchlistEntry], limits: Limits, since: datetime) -> list[Hit]:
+    """Every stored record since `since` that one of the entries matches: each subject once per stream and entry (the
+    best match)."""
+    screen = ListScreen(entries, limits)
+    hits: dict[tuple[Stream, str, str], Hit] = {}
     for stream in screen.streams():
         if stream is Stream.PASSENGER:
             travellers = screen.shortlist_passengers(reader.passengers(since))
-            _collect(hits, stream, travellers, screen.passenger, entry)
+            _collect(hits, stream, travellers, screen.passenger)
         elif stream is Stream.CONTAINER:
             events = screen.shortlist_shipments(reader.containers(since))
-            _collect(hits, stream, events, screen.container, entry)
+            _collect(hits, stream, events, screen.container)
         else:
-            if entry.kind in _PARTY_KINDS:
+            if screen.screens_parties():
                 declarations = screen.shortlist_party_rows(reader.declaration_parties(since))
-            else:
+                _collect(hits, stream, declarations, screen.declaration)
+            if screen.screens_transport():
                 declarations = screen.shortlist_shipments(reader.declaration_transports(since))
-            _collect(hits, stream, declarations, screen.declaration, entry)
-    return sorted(hits.values(), key=lambda hit: (hit.stream.value, hit.subject_id))
+                _collect(hits, stream, declarations, screen.declaration)
+    return sorted(hits.values(), key=lambda hit: (hit.entry_id, hit.stream.value, hit.subject_id))
 
 
 def _collect(
-    hits: dict[tuple[Stream, str], Hit],
+    hits: dict[tuple[Stream, str, str], Hit],
     stream: Stream,
     records: Iterable[Stored],
     screen: Callable[[Stored], list[_Found]],
-    entry: WatchlistEntry,
 ) -> None:
     for record in records:
         for found in screen(record):
-            key = (stream, record.subject_id)
+            entry = found.match.entry
+            key = (stream, record.subject_id, entry.entry_id)
             known = hits.get(key)
             if known is not None and known.score >= found.match.score:
                 continue
+            reason = _reason(entry, found)
             hits[key] = Hit(
-                stream, record.subject_id, record.received_at, found.match.score, found.strong, _reason(entry, found)
+                stream, record.subject_id, record.received_at, entry.entry_id, found.match.score, found.strong, reason
             )
 
 

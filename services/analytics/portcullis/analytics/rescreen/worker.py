@@ -2,9 +2,11 @@
 entry added or changed, and raises an alert for each new hit.
 
 Per batch: the last document of each entry; those not re-screened yet at that version (and screening something
-else than the version done) are screened one by one in a worker thread; new alerts are published and acknowledged;
-the done versions are saved; then the consumer commits. Rules, deletions, trader ids (exact ids, checked by scoring's
-selectivity) and entries no longer in force are passed over.
+else than the version done) are screened together, in one pass over the store in a worker thread; new alerts are
+published and acknowledged; the done versions are saved; then the consumer commits. An entry whose screening fails
+makes the batch fail: the consumer retries it, then splits it down to that entry's record and dead-letters it.
+Rules, deletions, trader ids (exact ids, checked by scoring's selectivity) and entries no longer in force are passed
+over.
 """
 
 import asyncio
@@ -40,7 +42,7 @@ VERSIONS = Counter(
 ALERTS_RAISED = Counter("portcullis_rescreen_alerts_total", "Alerts raised by re-screening", ["stream"])
 RESCREEN_SECONDS = Histogram(
     "portcullis_rescreen_seconds",
-    "Time to re-screen the history against one entry",
+    "Time to re-screen the history against a batch's new entry versions (one pass over the store)",
     buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300),
 )
 
@@ -85,65 +87,56 @@ class Rescreener:
             if isinstance(document, EntryDocument):
                 latest[key] = (document, record.timestamp)
         now = datetime.now(UTC)
-        changed = False
-        # One reader for the batch: what it reads of the store is kept, so a list refresh (thousands of new entries
-        # in a batch) reads the store once rather than once per entry.
-        reader: HistoryReader | None = None
-        try:
-            for document, published_ms in latest.values():
-                entry = to_screening_entry(document)
-                if entry is None or document.deleted or (document.entry.valid_to and document.entry.valid_to <= now):
-                    VERSIONS.labels("passed_over").inc()
-                    continue
-                entry_fingerprint = fingerprint(entry)
-                if self._baseline_before_ms is not None and published_ms < self._baseline_before_ms:
-                    self._versions.record(document.id, document.version, entry_fingerprint)
-                    VERSIONS.labels("baseline").inc()
-                    continue
-                if not self._versions.is_new(document.id, document.version, entry_fingerprint):
-                    self._versions.record(document.id, document.version, entry_fingerprint)
-                    VERSIONS.labels("already_done").inc()
-                    continue
-                if reader is None:
-                    reader = await asyncio.to_thread(HistoryReader, self._layout)
-                hits, decided = await self.screen(entry, now, reader)
-                await self._raise(document, entry, hits, decided, now)
+        new: list[tuple[EntryDocument, WatchlistEntry, str]] = []
+        for document, published_ms in latest.values():
+            entry = to_screening_entry(document)
+            if entry is None or document.deleted or (document.entry.valid_to and document.entry.valid_to <= now):
+                VERSIONS.labels("passed_over").inc()
+                continue
+            entry_fingerprint = fingerprint(entry)
+            if self._baseline_before_ms is not None and published_ms < self._baseline_before_ms:
                 self._versions.record(document.id, document.version, entry_fingerprint)
-                changed = True
-        finally:
-            if reader is not None:
-                reader.close()
-        if changed or latest:
+                VERSIONS.labels("baseline").inc()
+                continue
+            if not self._versions.is_new(document.id, document.version, entry_fingerprint):
+                self._versions.record(document.id, document.version, entry_fingerprint)
+                VERSIONS.labels("already_done").inc()
+                continue
+            new.append((document, entry, entry_fingerprint))
+        if new:
+            # The batch's entries together, in one pass over the store: a list refresh brings thousands at once.
+            hits, decided = await self.screen([entry for _, entry, _ in new], now)
+            by_entry: dict[str, list[Hit]] = {}
+            for hit in hits:
+                by_entry.setdefault(hit.entry_id, []).append(hit)
+            for document, entry, entry_fingerprint in new:
+                await self._raise(document, entry, by_entry.get(entry.entry_id, []), decided, now)
+                self._versions.record(document.id, document.version, entry_fingerprint)
+        if new or latest:
             await asyncio.to_thread(self._versions.save)
         return dead
 
-    async def screen(
-        self, entry: WatchlistEntry, now: datetime, reader: HistoryReader | None = None
-    ) -> tuple[list[Hit], Decided]:
-        """The stored records of the last days that the entry matches, and when scoring decided on them (`reader`:
-        the batch's, else one of its own)."""
+    async def screen(self, entries: list[WatchlistEntry], now: datetime) -> tuple[list[Hit], Decided]:
+        """The stored records of the last days that the entries match, and when scoring decided on them."""
         started = time.perf_counter()
         since = now - timedelta(days=self._days)
-        if reader is None:
-            own = await asyncio.to_thread(HistoryReader, self._layout)
-            try:
-                hits, decided = await asyncio.to_thread(self._screen, own, entry, since)
-            finally:
-                own.close()
-        else:
-            hits, decided = await asyncio.to_thread(self._screen, reader, entry, since)
+        hits, decided = await asyncio.to_thread(self._screen, entries, since)
         elapsed = time.perf_counter() - started
-        VERSIONS.labels("rescreened").inc()
+        VERSIONS.labels("rescreened").inc(len(entries))
         RESCREEN_SECONDS.observe(elapsed)
-        log.info("rescreened", entry_id=entry.entry_id, hits=len(hits), seconds=round(elapsed, 2), days=self._days)
+        log.info("rescreened", entries=len(entries), hits=len(hits), seconds=round(elapsed, 2), days=self._days)
         return hits, decided
 
-    def _screen(self, reader: HistoryReader, entry: WatchlistEntry, since: datetime) -> tuple[list[Hit], Decided]:
-        hits = rescreen(reader, entry, self._limits, since)
-        decided = {
-            stream: reader.decided_at(stream.value, [h.subject_id for h in hits if h.stream is stream])
-            for stream in {hit.stream for hit in hits}
-        }
+    def _screen(self, entries: list[WatchlistEntry], since: datetime) -> tuple[list[Hit], Decided]:
+        reader = HistoryReader(self._layout)
+        try:
+            hits = rescreen(reader, entries, self._limits, since)
+            decided = {
+                stream: reader.decided_at(stream.value, list({h.subject_id for h in hits if h.stream is stream}))
+                for stream in {hit.stream for hit in hits}
+            }
+        finally:
+            reader.close()
         return hits, decided
 
     async def _raise(
