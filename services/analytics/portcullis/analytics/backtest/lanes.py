@@ -16,6 +16,10 @@ stored decision holds what is needed to replay the rules' part of it without the
 A record whose rules under test hit exactly as the stored ones did keeps its stored lane: same inputs, same lane.
 The blue lane (scoring's, for good-record importers) is not re-derived: a blue record whose rules change gets the
 lane its new score and rules give, a conservative reading.
+
+A model backtest (`rescored_lane`) has the new model's score and thresholds instead of the stored ones: the score
+plus the rules' and watchlists' additions gives the lane (`shared/lanes.py`, as scoring combines them), and what the
+stored lane owes to more than its score stays a floor.
 """
 
 from dataclasses import dataclass

@@ -5,7 +5,8 @@ latest content of the declaration; rules are evaluated as scoring evaluated them
 validity window applies) and with `amended_after_selection` for amended ones. The lanes follow from the stored
 decisions (lanes.py); hits, revenue and value at stake from the latest outcomes and the declarations. A declaration
 that no rule under test can match (by the engine's index keys, looked for in its stored JSON) and that no rule hit
-when it was decided keeps its lane without being parsed.
+when it was decided keeps its lane without being parsed. A model backtest parses and re-scores every record (one
+predict call per batch) and derives its lane with the model's thresholds (lanes.py, `rescored_lane`).
 """
 
 import bisect
