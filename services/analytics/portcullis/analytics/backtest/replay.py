@@ -294,15 +294,8 @@ def _replay_batch(
         if not found and not rule_id_column[row]:  # no rule hits, then or now (most records): the same lane
             _count(tally, stored_lane, stored_lane, bool(columns["random_selection"][row]), columns, row)
             continue
-        forced: Lane | None = None
-        added = 0.0
-        for hit in found:
-            action = hit.rule.spec.action
-            forced = stricter(forced, action.lane)
-            added += action.score or 0.0
-            tally.matched[hit.rule.rule_id] += 1
         stored = _stored(columns, row)
-        replayed = Replayed(frozenset(hit.rule.rule_id for hit in found), forced, added)
+        replayed = _replayed(found, tally)
         threshold = thresholds.get(columns["model_version"][row]) or Thresholds(yellow=1.0, red=1.0)
         lane, drawn, uncertain = replayed_lane(columns["subject_id"][row], stored, replayed, threshold, random)
         tally.uncertain += uncertain
@@ -325,16 +318,7 @@ def _rescore_batch(
     declarations = [s.subject if isinstance(s, AmendedSubject) else s for s in subjects]
     model_scores = model.model.score_declarations(declarations).scores.tolist() if declarations else []
     for position, row in enumerate(rows):
-        replayed: Replayed | None = None
-        if hits is not None:
-            forced: Lane | None = None
-            added = 0.0
-            for hit in hits[position]:
-                action = hit.rule.spec.action
-                forced = stricter(forced, action.lane)
-                added += action.score or 0.0
-                tally.matched[hit.rule.rule_id] += 1
-            replayed = Replayed(frozenset(hit.rule.rule_id for hit in hits[position]), forced, added)
+        replayed = _replayed(hits[position], tally) if hits is not None else None
         stored = _stored(columns, row)
         # What watchlists added to the stored score: the score reason's addition (to 0.01) less the rules'.
         other_added = float(columns["added_text"][row]) - stored.rule_score_added
@@ -396,6 +380,18 @@ def _hits(
         for position, found in zip(positions, evaluate(rules, [subjects[p] for p in positions], at), strict=True):
             hits[position] = found
     return hits
+
+
+def _replayed(found: list[Any], tally: _Tally) -> Replayed:
+    """The effect of a record's rule hits (as scoring's selection adds them up), each hit counted."""
+    forced: Lane | None = None
+    added = 0.0
+    for hit in found:
+        action = hit.rule.spec.action
+        forced = stricter(forced, action.lane)
+        added += action.score or 0.0
+        tally.matched[hit.rule.rule_id] += 1
+    return Replayed(frozenset(hit.rule.rule_id for hit in found), forced, added)
 
 
 def _stored(columns: dict[str, list[Any]], row: int) -> StoredDecision:
