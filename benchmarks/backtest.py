@@ -4,9 +4,13 @@ Run alone: `.venv/bin/python -m benchmarks.backtest [declarations]` prints the f
 too). The store is written directly in the sink's layout (one file per topic partition and day, as compaction leaves
 it) with real payloads: declarations as ingest publishes them (one to three items) and decisions as scoring
 publishes them (the score reason, rule reasons, random draws), built from a few templates, not through scoring.
-The backtest replays them through a saved rule (which the stored decisions applied) and a draft rule.
+The backtest replays them through a saved rule (which the stored decisions applied) and a draft rule. With `--model`
+(`.venv/bin/python -m benchmarks.backtest 1000000 --model`), a second one re-scores them all with a model version (the
+default training settings; the stored rules stand): not in `make bench`, since over 1,000,000 it takes about a minute
+of CPU (56 s measured, 104 s of wall time at a load average of 6), well past the goal's margin.
 """
 
+import itertools
 import json
 import os
 import sys
@@ -22,16 +26,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from portcullis.analytics.backtest.lanes import RandomDraw
+from portcullis.analytics.backtest.models import ModelUnderTest
 from portcullis.analytics.backtest.replay import Capacity, Progress, run_backtest
 from portcullis.analytics.reports.period import Period
 from portcullis.analytics.store.datasets import DATASETS, Dataset
 from portcullis.analytics.store.files import StoreLayout, file_name
 from portcullis.analytics.store.reader import connect
+from portcullis.shared.lanes import ScoreLanes
 from portcullis.shared.random_selection import RandomSelector
+from portcullis.shared.riskmodel.csvdata import read_items_csv
+from portcullis.shared.riskmodel.training import DEFAULT_PARAMS, TrainingConfig, fit
 from portcullis.shared.rules import compile_rule
 from portcullis.shared.schemas import Lane
 from portcullis.shared.schemas.watchlist import RuleSpec
 
+DATA = Path(__file__).resolve().parent.parent / "data" / "customs-declarations-kr"
 START = datetime(2026, 10, 1, tzinfo=UTC)
 DAYS = 30
 PARTITIONS = 6
@@ -212,8 +221,9 @@ def build_store(layout: StoreLayout, declarations: int, seed: int = 17) -> dict[
     return files
 
 
-def run(declarations: int = 1_000_000) -> dict[str, object]:
-    """Build the store, then time one backtest over it (a fresh DuckDB connection, as a job gets)."""
+def run(declarations: int = 1_000_000, with_model: bool = False) -> dict[str, object]:
+    """Build the store, then time a rule backtest and (`with_model`) a model backtest over it (each with a fresh
+    DuckDB connection, as a job gets)."""
     with tempfile.TemporaryDirectory(prefix="portcullis-backtest-") as scratch:
         layout = StoreLayout(Path(scratch) / "history", Path(scratch) / "history-personal")
         started = time.perf_counter()
@@ -232,6 +242,7 @@ def run(declarations: int = 1_000_000) -> dict[str, object]:
             )
         seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
         size = sum(path.stat().st_size for path in Path(scratch).rglob("*.parquet"))
+        modelled = _model_backtest(layout, draw) if with_model else {}
     return {
         "declarations": declarations,
         "records": result.records,
@@ -244,6 +255,36 @@ def run(declarations: int = 1_000_000) -> dict[str, object]:
         "records_per_s": result.records / seconds if seconds else 0.0,
         "draft_matched": {r.rule_id: r.matched for r in result.rules}["draft-1"],
         "same_lane": result.overlap.same_lane,
+        **modelled,
+    }
+
+
+def _model_backtest(layout: StoreLayout, draw: RandomDraw) -> dict[str, Any]:
+    """Train a model (default settings on the vendored data's first 8,000 training rows, one thread: as many trees as
+    the default model, in seconds), then time a backtest that re-scores the store with it."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="portcullis-backtest-model-") as scratch:
+        train = Path(scratch) / "train.csv"
+        with (DATA / "df_syn_train_eng.csv").open() as source:
+            train.write_text("".join(itertools.islice(source, 8001)))
+        config = TrainingConfig(params={**DEFAULT_PARAMS, "num_threads": 1})
+        model = fit(read_items_csv(train), read_items_csv(DATA / "df_syn_valid_eng.csv"), config)
+    trained_s = time.perf_counter() - started
+    under_test = ModelUnderTest(model, ScoreLanes(yellow=model.thresholds.yellow, red=model.thresholds.red))
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with connect(layout) as connection:
+        result = run_backtest(
+            connection, PERIOD, [], Capacity(0.05, 0.10), draw, Progress(), time.monotonic() + 600, model=under_test
+        )
+    seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+    return {
+        "model_train_s": trained_s,
+        "model_records": result.records,
+        "model_seconds": seconds,
+        "model_cpu_s": cpu_s,
+        "model_records_per_s": result.records / seconds if seconds else 0.0,
+        "model_load_average": os.getloadavg()[0],
+        "model_selected": result.selected,
     }
 
 
@@ -259,8 +300,20 @@ def render_markdown(figures: dict[str, Any]) -> list[str]:
         f"(goal: 1,000,000 in under a minute: {met}), {figures['cpu_s']:.1f} s of CPU (DuckDB's 2 threads included) "
         f"at a load average of {figures['load_average']:.1f} on this machine. The draft rule matched "
         f"{figures['draft_matched']:,}; {figures['same_lane']:,} records kept their stored lane.",
+        *(
+            [
+                "",
+                f"A backtest of a model version over the same {figures['model_records']:,} declarations (every one "
+                f"parsed and re-scored with LightGBM, 20,000 per predict call): **{figures['model_seconds']:.1f} s**, "
+                f"{figures['model_records_per_s']:,.0f} declarations/s, {figures['model_cpu_s']:.1f} s of CPU, at a "
+                f"load average of {figures['model_load_average']:.1f}.",
+            ]
+            if "model_seconds" in figures
+            else []
+        ),
     ]
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000), indent=2))
+    arguments = [argument for argument in sys.argv[1:] if argument != "--model"]
+    print(json.dumps(run(int(arguments[0]) if arguments else 1_000_000, with_model="--model" in sys.argv), indent=2))

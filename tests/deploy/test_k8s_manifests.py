@@ -413,6 +413,18 @@ def test_scoring_reads_models_from_a_read_only_shared_volume(overlay: str) -> No
     assert mount["readOnly"] is True
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_analytics_reads_the_same_models_read_only_for_model_backtests(overlay: str) -> None:
+    pod = named(render(overlay), "Deployment", "analytics")["spec"]["template"]["spec"]
+    [volume] = [v for v in pod["volumes"] if v.get("persistentVolumeClaim", {}).get("claimName") == "portcullis-models"]
+    assert volume["persistentVolumeClaim"]["readOnly"] is True
+    [container] = pod["containers"]
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["readOnly"] is True
+    environment = {e["name"]: e.get("value") for e in container["env"]}
+    assert environment["PORTCULLIS_ANALYTICS_MODEL_REGISTRY"] == mount["mountPath"]
+
+
 def test_the_model_publisher_mounts_the_same_volume_read_write() -> None:
     publisher = yaml.safe_load((K8S / "tools" / "model-publisher.yaml").read_text())
     spec = publisher["spec"]

@@ -1,6 +1,8 @@
 """`POST /v1/backtests` on the analytics service with keys on: analysts only, a bad rule named in a 422, a job with
 progress whose answer counts what a draft rule and a saved rule (published on the watchlist topic, as the watchlist
-service publishes it) select in a month the real scoring pipeline decided."""
+service publishes it) select in a month the real scoring pipeline decided; a backtest of the model version that
+decided the month (from the model registry, as scoring reads it) reproduces every stored lane, and an unknown version
+is a 422 naming `model_version`."""
 
 import asyncio
 import json
@@ -16,6 +18,7 @@ from portcullis.cli.main import app
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.auth import Role, new_key
 from portcullis.shared.kafka import Message, Publisher
+from portcullis.shared.riskmodel import ModelRegistry
 from portcullis.shared.schemas.watchlist import RuleDocument, RuleSpec, encode_document, topic_key
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import wait_for
@@ -67,14 +70,16 @@ async def _publish_rules(kafka: KafkaSettings, rules: dict[str, dict[str, Any]])
 async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path: Path, kafka: KafkaSettings) -> None:
     documents = month_of_declarations(DECLARATIONS)
     # The pipeline runs its own event loop: in a thread.
-    decisions = await asyncio.to_thread(score_month, quick_model(tmp_path), documents, RULES)
+    model = quick_model(tmp_path)
+    decisions = await asyncio.to_thread(score_month, model, documents, RULES)
+    ModelRegistry(tmp_path / "models").publish(model.save(tmp_path / "artifact"))
     write_store(tmp_path, documents, decisions, outcomes_for(decisions))
     await _publish_rules(kafka, {"R-VN": FROM_VIETNAM})
     keys = {}
     for role in (Role.READER, Role.ANALYST):
         keys[role], record = new_key(f"test-{role.value}", role)
         await publish_key(kafka, record)
-    services = ServiceSet(tmp_path, kafka, tmp_path / "models")  # analytics needs no model
+    services = ServiceSet(tmp_path, kafka, tmp_path / "models")  # analytics reads the registry for model backtests
     environment = {
         "PORTCULLIS_AUTH_REQUIRED": "true",
         "PORTCULLIS_ANALYTICS_SINK": "false",
@@ -128,6 +133,21 @@ async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path:
             assert refused.status_code == 403
             missing = await client.get("/v1/backtests/bt-000000000000", headers=as_role(Role.ANALYST))
             assert missing.status_code == 404
+
+            # The model that decided the month, by its version in the registry.
+            month = {"from": "2026-10-01", "to": "2026-10-31"}
+            unknown = await client.post(
+                "/v1/backtests", json={**month, "model_version": "dm-nope"}, headers=as_role(Role.ANALYST)
+            )
+            assert unknown.status_code == 422
+            assert [error["field"] for error in unknown.json()["detail"]] == ["model_version"]
+            answer = await client.post(
+                "/v1/backtests", json={**month, "model_version": model.version}, headers=as_role(Role.ANALYST)
+            )
+            assert answer.status_code == 202, answer.text
+            job = answer.json()
+            assert (job["model_version"], job["rule_ids"]) == (model.version, [])
+            remodelled = await wait_for(done, 120, 0.5)
         # The command line: the same backtest, waited for, as JSON and as a table.
         rules_file = tmp_path / "draft.json"
         rules_file.write_text(json.dumps(TOYS_FROM_CN))
@@ -145,6 +165,12 @@ async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path:
         refused = await asyncio.to_thread(CliRunner().invoke, app, [*command[:-1], keys[Role.READER]])
         assert refused.exit_code == 1
         assert "refused (403)" in refused.output
+        command = ["backtest", "--model-version", model.version, "--from", "2026-10-01", "--to", "2026-10-31"]
+        command += ["--url", analytics.url, "--api-key", keys[Role.ANALYST]]
+        table = await asyncio.to_thread(CliRunner().invoke, app, command)
+        assert table.exit_code == 0, table.output
+        assert f"model {model.version}" in table.stdout
+        assert "0 scores changed" in table.stdout
     finally:
         services.stop_all()
     assert finished["status"] == "done", finished
@@ -160,3 +186,8 @@ async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path:
     assert result["stored_lanes"] == {
         lane: sum(d["lane"] == lane for d in decisions) for lane in ("green", "blue", "yellow", "red")
     }
+    assert remodelled["status"] == "done", remodelled
+    assert remodelled["result"]["model"]["version"] == model.version
+    assert remodelled["result"]["model"]["scores_changed"] == 0
+    assert remodelled["result"]["overlap"]["same_lane"] == DECLARATIONS
+    assert remodelled["result"]["backtest_lanes"] == result["stored_lanes"]

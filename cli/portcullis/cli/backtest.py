@@ -1,4 +1,4 @@
-"""`portcullis backtest`: run draft or saved rules over a period of history on the analytics service, wait, print."""
+"""`portcullis backtest`: run rules or a model version over a period of history on the analytics service; print."""
 
 import json
 import time
@@ -27,6 +27,10 @@ def backtest_command(
     with_current_rules: Annotated[
         bool, typer.Option("--with-current-rules", help="Add every saved rule (today's rule set)")
     ] = False,
+    model_version: Annotated[
+        str | None,
+        typer.Option("--model-version", help="Re-score with this model version (`portcullis model list`)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the job with its answer as JSON")] = False,
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the answer")] = 600.0,
     url: Annotated[
@@ -34,7 +38,7 @@ def backtest_command(
     ] = None,
     api_key: ApiKey = None,
 ) -> None:
-    """Backtest rules over stored declarations: lanes, overlap with what was selected, hits, rates against capacity."""
+    """Backtest rules or a model version over stored declarations: lanes, overlap, hits, rates against capacity."""
     for name, value in (("--from", first), ("--to", last)):
         try:
             date.fromisoformat(value)
@@ -48,8 +52,10 @@ def backtest_command(
     }
     if rules is not None:
         body["rules"] = _read_rules(rules)
-    if not body.get("rules") and not body["rule_ids"] and not with_current_rules:
-        raise fail("give --rules FILE, --rule-id ID or --with-current-rules", code=2)
+    if model_version is not None:
+        body["model_version"] = model_version
+    if not body.get("rules") and not body["rule_ids"] and not with_current_rules and model_version is None:
+        raise fail("give --rules FILE, --rule-id ID, --with-current-rules or --model-version", code=2)
     base = service_url("analytics", url)
     with httpx.Client(base_url=base, headers=auth_headers(Role.ANALYST, api_key), timeout=30) as client:
         job = _call(client, "post", "/v1/backtests", base, api_key, json=body)
@@ -100,9 +106,18 @@ def render_table(job: dict[str, Any]) -> str:
     stored, replayed = result["stored_lanes"], result["backtest_lanes"]
     rates, overlap, outcomes = result["rates"], result["overlap"], result["outcomes"]
     hit_rate = outcomes["hit_rate"]
+    model = result.get("model")
     lines = [
         f"backtest {job['id']}: {result['records']:,} declarations, {job['from']} to {job['to']}, "
         f"{result['seconds']:.1f} s",
+        *(
+            [
+                f"model {model['version']}: yellow from {model['yellow_threshold']:.4f}, red from "
+                f"{model['red_threshold']:.4f}; {model['scores_changed']:,} scores changed"
+            ]
+            if model
+            else []
+        ),
         "",
         f"{'lane':<8} {'stored':>10} {'backtest':>10} {'change':>8}",
         *(
@@ -124,5 +139,5 @@ def render_table(job: dict[str, Any]) -> str:
         f"{rates['backtest_yellow_rate']:.2%} (capacity {rates['capacity_yellow_rate']:.2%})",
     ]
     if result["uncertain_lanes"]:
-        lines.append(f"{result['uncertain_lanes']:,} lanes uncertain (new score between stored scores at a threshold)")
+        lines.append(f"{result['uncertain_lanes']:,} lanes uncertain (see docs/analysis.md, Backtests)")
     return "\n".join(lines)

@@ -203,7 +203,10 @@ def _service_environment(kafka: KafkaSettings) -> dict[str, str]:
         defaults["PORTCULLIS_SCORING_GROUP_ID"] = f"{kafka.topic_prefix}portcullis-scoring"
         defaults["PORTCULLIS_GATEWAY_GROUP_ID"] = f"{kafka.topic_prefix}portcullis-gateway"
         defaults["PORTCULLIS_ANALYTICS_GROUP_ID"] = f"{kafka.topic_prefix}analytics-sink"
-    return {**defaults, **os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
+    environment = {**defaults, **os.environ, "PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}
+    # Model backtests re-score with the versions scoring reads: the same registry unless told otherwise.
+    environment.setdefault("PORTCULLIS_ANALYTICS_MODEL_REGISTRY", environment["PORTCULLIS_SCORING_MODEL_REGISTRY"])
+    return environment
 
 
 def _ensure_dev_keys(kafka: KafkaSettings) -> None:

@@ -56,9 +56,9 @@ app.add_typer(replay.app, name="replay", help="Send declarations, passengers or 
 app.add_typer(broker.app, name="broker", help="Fetch, start and stop the local Apache Kafka broker; create topics.")
 app.add_typer(mirror.app, name="mirror", help="Load partner countries' trade statistics for the mirror report.")
 app.add_typer(report.app, name="report", help="Performance, time-release and mirror reports as JSON, CSV and charts.")
-app.command("backtest", help="Backtest draft or saved rules over a period of stored declarations.")(
-    backtest.backtest_command
-)
+app.command(
+    "backtest", help="Backtest draft or saved rules, or a model version, over a period of stored declarations."
+)(backtest.backtest_command)
 app.add_typer(dev.app, name="dev", help="Run the whole system locally (what `make up` and `make down` call).")
 app.add_typer(
     keys.app,

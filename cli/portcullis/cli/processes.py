@@ -159,6 +159,7 @@ class ServiceSet:
                 {
                     "PORTCULLIS_ANALYTICS_STORE_PATH": str(self.folder / "history"),
                     "PORTCULLIS_ANALYTICS_PERSONAL_STORE_PATH": str(self.folder / "history-personal"),
+                    "PORTCULLIS_ANALYTICS_MODEL_REGISTRY": str(self.model_registry),
                     "PORTCULLIS_ANALYTICS_GROUP_ID": f"analytics-sink-{self.group_suffix}",
                 },
             ),

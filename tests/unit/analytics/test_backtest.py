@@ -1,5 +1,7 @@
 """Backtests over a month the real scoring pipeline decided: the rules scoring applied reproduce every stored lane;
-changed rules give the lanes scoring gives with them; a draft rule's count is the count of what it matches."""
+changed rules give the lanes scoring gives with them; a draft rule's count is the count of what it matches. Model
+backtests: the model that decided reproduces every stored lane and score; another model (or the same with other
+thresholds) gives the lanes scoring gives with it."""
 
 import time
 from collections import Counter
@@ -10,12 +12,14 @@ from typing import Any
 import pytest
 
 from portcullis.analytics.backtest.lanes import RandomDraw
+from portcullis.analytics.backtest.models import ModelUnderTest
 from portcullis.analytics.backtest.replay import BacktestTimeoutError, Capacity, Progress, run_backtest
 from portcullis.analytics.backtest.schemas import BacktestResult
 from portcullis.analytics.reports.period import Period
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.reader import connect
 from portcullis.scoring.settings import ScoringSettings
+from portcullis.shared.lanes import ScoreLanes
 from portcullis.shared.random_selection import RandomSelector
 from portcullis.shared.riskmodel import RiskModel
 from portcullis.shared.rules import CompiledRule, compile_rule
@@ -25,6 +29,7 @@ from tests.unit.analytics.backtest_history import (
     FURNITURE_FROM_CN,
     RULES,
     month_of_declarations,
+    other_model,
     outcomes_for,
     quick_model,
     score_month,
@@ -85,9 +90,20 @@ def _compiled(rules: dict[str, dict[str, Any]]) -> list[CompiledRule]:
     return [compile_rule(rule_id, 1, RuleSpec.model_validate(body)) for rule_id, body in rules.items()]
 
 
-def _backtest(store: StoreLayout, rules: dict[str, dict[str, Any]], period: Period = MONTH) -> BacktestResult:
+def _backtest(
+    store: StoreLayout,
+    rules: dict[str, dict[str, Any]],
+    period: Period = MONTH,
+    model: ModelUnderTest | None = None,
+) -> BacktestResult:
     with connect(store) as connection:
-        return run_backtest(connection, period, _compiled(rules), CAPACITY, DRAW, Progress(), time.monotonic() + 120)
+        deadline = time.monotonic() + 120
+        return run_backtest(connection, period, _compiled(rules), CAPACITY, DRAW, Progress(), deadline, model=model)
+
+
+def _under_test(model: RiskModel, red_rate: float = 0.05, yellow_rate: float = 0.10) -> ModelUnderTest:
+    thresholds = model.thresholds.with_rates(red_rate, yellow_rate)
+    return ModelUnderTest(model, ScoreLanes(yellow=thresholds.yellow, red=thresholds.red))
 
 
 def _lanes(decisions: list[dict[str, Any]]) -> Counter[str]:
@@ -186,3 +202,62 @@ def test_a_backtest_of_an_empty_store_finds_nothing(tmp_path: Path) -> None:
     empty = StoreLayout(tmp_path / "history", tmp_path / "personal")
     result = _backtest(empty, RULES)
     assert (result.records, result.selected) == (0, 0)
+
+
+@pytest.mark.parametrize("rules", [pytest.param({}, id="stored rules"), pytest.param(RULES, id="the same rules")])
+def test_the_model_that_decided_reproduces_every_stored_lane_and_score(
+    model: RiskModel, store: StoreLayout, decisions: list[dict[str, Any]], rules: dict[str, dict[str, Any]]
+) -> None:
+    stored = _lanes(decisions)
+    assert any(r["kind"] == "watchlist" for d in decisions for r in d["reasons"])  # the listed importer
+    result = _backtest(store, rules, model=_under_test(model))
+    assert result.model is not None
+    assert (result.model.version, result.model.scores_changed) == (model.version, 0)
+    assert result.records == DECLARATIONS
+    assert result.overlap.same_lane == DECLARATIONS
+    assert result.backtest_lanes.model_dump() == {lane: stored[lane] for lane in ("green", "blue", "yellow", "red")}
+    assert result.uncertain_lanes == 0
+
+
+@pytest.fixture(scope="module")
+def another_model(tmp_path_factory: pytest.TempPathFactory) -> RiskModel:
+    return other_model(tmp_path_factory.mktemp("backtest-other-model"))
+
+
+@pytest.mark.parametrize(
+    "rules", [pytest.param({}, id="stored rules"), pytest.param({"R-FURN": FURNITURE_FROM_CN}, id="a rule removed")]
+)
+def test_another_model_gives_the_lanes_scoring_gives_with_it(
+    another_model: RiskModel,
+    store: StoreLayout,
+    documents: list[dict[str, Any]],
+    decisions: list[dict[str, Any]],
+    rules: dict[str, dict[str, Any]],
+) -> None:
+    rescored = score_month(another_model, documents, rules or RULES)
+    kept = sum(a["lane"] == b["lane"] for a, b in zip(decisions, rescored, strict=True))
+    assert kept < DECLARATIONS - 50  # another model: other lanes for many declarations
+    result = _backtest(store, rules, model=_under_test(another_model))
+    assert result.model is not None
+    assert result.model.scores_changed > DECLARATIONS // 2
+    counts = _lanes(rescored)
+    differences = sum(abs(getattr(result.backtest_lanes, lane) - counts[lane]) for lane in ("green", "yellow", "red"))
+    assert differences <= 2 * result.uncertain_lanes
+    assert result.uncertain_lanes <= 3
+    assert abs(result.overlap.same_lane - kept) <= result.uncertain_lanes
+
+
+def test_the_same_model_with_wider_thresholds_selects_more_and_finds_what_scoring_finds(
+    model: RiskModel, store: StoreLayout, documents: list[dict[str, Any]], decisions: list[dict[str, Any]]
+) -> None:
+    wider = _under_test(model, red_rate=0.10, yellow_rate=0.20)
+    result = _backtest(store, {}, model=wider)
+    stored = _lanes(decisions)
+    assert result.backtest_lanes.red > stored["red"]
+    assert result.selected > stored["red"] + stored["yellow"]
+    assert result.overlap.stored_only == 0  # lower thresholds keep every earlier selection
+    assert result.model is not None
+    assert result.model.red_threshold < model.thresholds.red
+    rescored = _lanes(score_month(model, documents, RULES, lane_rates=(0.10, 0.20)))
+    assert result.backtest_lanes.model_dump() == {lane: rescored[lane] for lane in ("green", "blue", "yellow", "red")}
+    assert result.outcomes.with_outcome >= _backtest(store, {}, model=_under_test(model)).outcomes.with_outcome

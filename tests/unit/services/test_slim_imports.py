@@ -16,7 +16,7 @@ FORBIDDEN = {
     "portcullis.gateway.app": HEAVY + SCREENING + ("numpy",),
     "portcullis.watchlist.app": HEAVY,
     # Analytics draws its charts with matplotlib, reads the store with DuckDB and pyarrow, and re-screens it with the
-    # screening engine: no model.
+    # screening engine; it installs the model for model backtests, but imports it only when one is asked for.
     "portcullis.analytics.app": ("lightgbm", "pandas", "scipy", "sklearn"),
 }
 

@@ -115,6 +115,16 @@ class AnalyticsSettings(BaseSettings):
         default=SecretStr("change-me"), description="Scoring's random selection secret (the same value)"
     )
     backtest_max_seconds: float = Field(default=300.0, gt=0, description="Wall-clock limit of one backtest")
+    model_registry: Path = Field(
+        default=Path(".run/models"),
+        description="Scoring's model registry (read only): the versions that model backtests re-score with",
+    )
+    expected_red_rate: float | None = Field(
+        default=None, ge=0, le=1, description="Scoring's PORTCULLIS_SCORING_EXPECTED_RED_RATE (the same value)"
+    )
+    expected_yellow_rate: float | None = Field(
+        default=None, ge=0, le=1, description="Scoring's PORTCULLIS_SCORING_EXPECTED_YELLOW_RATE (the same value)"
+    )
     log_level: str = "INFO"
 
     def sink_kafka(self) -> KafkaSettings:

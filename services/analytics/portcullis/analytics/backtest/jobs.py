@@ -7,6 +7,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from portcullis.analytics.backtest.lanes import RandomDraw
 from portcullis.analytics.backtest.replay import BacktestTimeoutError, Capacity, Progress, run_backtest
@@ -16,6 +17,9 @@ from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.reader import connect
 from portcullis.shared.logging import get_logger
 from portcullis.shared.rules import CompiledRule
+
+if TYPE_CHECKING:  # the model (LightGBM, pandas) is imported only when a model backtest is asked for
+    from portcullis.analytics.backtest.models import ModelUnderTest
 
 log = get_logger(__name__)
 
@@ -32,6 +36,8 @@ class _Job:
     id: str
     period: Period
     rule_ids: list[str]
+    model: "ModelUnderTest | None" = None  # dropped when the job starts (a model takes megabytes)
+    model_version: str | None = None
     status: JobStatus = JobStatus.QUEUED
     progress: Progress = field(default_factory=Progress)
     error: str | None = None
@@ -44,6 +50,7 @@ class _Job:
             period_from=self.period.first,
             period_to=self.period.last,
             rule_ids=self.rule_ids,
+            model_version=self.model_version,
             records_done=self.progress.done,
             records_total=self.progress.total,
             error=self.error,
@@ -62,16 +69,24 @@ class BacktestRunner:
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._running: asyncio.Task[None] | None = None
 
-    def submit(self, period: Period, rules: Sequence[CompiledRule]) -> BacktestJob:
-        """Start a backtest; raise BacktestBusyError while another one runs."""
+    def submit(
+        self, period: Period, rules: Sequence[CompiledRule], model: "ModelUnderTest | None" = None
+    ) -> BacktestJob:
+        """Start a backtest (of rules, and of a model version with `model`); raise BacktestBusyError while another
+        one runs."""
         if self._running is not None and not self._running.done():
             raise BacktestBusyError
-        job = _Job(f"bt-{uuid.uuid4().hex[:12]}", period, [rule.rule_id for rule in rules])
+        job = _Job(f"bt-{uuid.uuid4().hex[:12]}", period, [rule.rule_id for rule in rules], model)
+        job.model_version = model.version if model is not None else None
         self._jobs[job.id] = job
         while len(self._jobs) > KEPT_JOBS:
             self._jobs.popitem(last=False)
         self._running = asyncio.create_task(self._run(job, list(rules)), name=f"backtest-{job.id}")
         return job.view()
+
+    def busy(self) -> bool:
+        """Whether a backtest is running."""
+        return self._running is not None and not self._running.done()
 
     def get(self, job_id: str) -> BacktestJob | None:
         """A job's status, progress and result; None when unknown."""
@@ -87,11 +102,27 @@ class BacktestRunner:
     async def _run(self, job: _Job, rules: list[CompiledRule]) -> None:
         job.status = JobStatus.RUNNING
         deadline = time.monotonic() + self._max_seconds
-        log.info("backtest_started", job_id=job.id, rules=len(rules), first=job.period.first.isoformat())
+        model, job.model = job.model, None  # the kept jobs do not keep their models
+        log.info(
+            "backtest_started",
+            job_id=job.id,
+            rules=len(rules),
+            model_version=job.model_version,
+            first=job.period.first.isoformat(),
+        )
 
         def compute() -> BacktestResult:
             with connect(self._layout) as connection:
-                return run_backtest(connection, job.period, rules, self._capacity, self._random, job.progress, deadline)
+                return run_backtest(
+                    connection,
+                    job.period,
+                    rules,
+                    self._capacity,
+                    self._random,
+                    job.progress,
+                    deadline,
+                    model=model,
+                )
 
         try:
             job.result = await asyncio.to_thread(compute)

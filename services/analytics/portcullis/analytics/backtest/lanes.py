@@ -16,11 +16,15 @@ stored decision holds what is needed to replay the rules' part of it without the
 A record whose rules under test hit exactly as the stored ones did keeps its stored lane: same inputs, same lane.
 The blue lane (scoring's, for good-record importers) is not re-derived: a blue record whose rules change gets the
 lane its new score and rules give, a conservative reading.
+
+A model backtest (`rescored_lane`) has the new model's score and thresholds instead of the stored ones: the score
+plus the rules' and watchlists' additions gives the lane (`shared/lanes.py`, as scoring combines them), and what the
+stored lane owes to more than its score stays a floor.
 """
 
 from dataclasses import dataclass
 
-from portcullis.shared.lanes import LANE_ORDER, ScoreLanes, stricter
+from portcullis.shared.lanes import LANE_ORDER, ScoreLanes, combined_score, stricter
 from portcullis.shared.random_selection import RandomSelector
 from portcullis.shared.schemas import Lane
 
@@ -86,13 +90,7 @@ def replayed_lane(
     if replayed.rule_ids == stored.rule_ids and same_score:
         return stored.lane, stored.random_selection, False
     lane_before_draw = Lane.GREEN if stored.random_selection else stored.lane
-    # The floor: what the stored lane owes to neither the score nor the rules.
-    explained = stricter(stored.score_lane, lane_before_draw if stored.rule_forced else None)
-    floor: Lane | None = None
-    if (stored.other_selection and stored.rule_ids) or LANE_ORDER[lane_before_draw] > LANE_ORDER[
-        explained or Lane.GREEN
-    ]:
-        floor = lane_before_draw
+    floor = _floor_without_rules(stored, lane_before_draw)
     uncertain = False
     if same_score:
         score_lane = stored.score_lane
@@ -103,6 +101,67 @@ def replayed_lane(
         new_score = min(1.0, without_rules + replayed.score_added)
         score_lane, uncertain = thresholds.lane_for(new_score), thresholds.uncertain(new_score)
     lane = stricter(stricter(score_lane, replayed.forced), floor) or Lane.GREEN
+    return _drawn(subject_id, stored, lane, lane_before_draw, random, uncertain)
+
+
+def rescored_lane(
+    subject_id: str,
+    stored: StoredDecision,
+    replayed: Replayed | None,
+    model_score: float,
+    other_score_added: float,
+    thresholds: ScoreLanes,
+    random: RandomDraw,
+) -> tuple[Lane, float, bool, bool]:
+    """The record's lane under another model (its new `model_score`, its `thresholds`) and the rules under test
+    (`replayed`; None keeps the stored rules' effect), with the score, whether it is the random lane, and whether
+    the lane is a best guess (a forced lane the stored lane hid, or a non-rule score addition known to 0.01).
+
+    The score is scoring's: the model's plus the rules' and the watchlists' additions (`other_score_added`), clipped.
+    """
+    rules = replayed or Replayed(stored.rule_ids, None, stored.rule_score_added)
+    score = combined_score(model_score, rules.score_added + other_score_added)
+    score_lane = thresholds.lane_for(score)
+    same_rules = rules.rule_ids == stored.rule_ids and abs(rules.score_added - stored.rule_score_added) < _EPSILON
+    if same_rules and score_lane is stored.score_lane:  # same inputs to the policy: the same lane
+        return stored.lane, score, stored.random_selection, False
+    lane_before_draw = Lane.GREEN if stored.random_selection else stored.lane
+    floor: Lane | None
+    if replayed is None:  # the stored rules stand: all that the stored lane owes to more than its score is kept
+        if LANE_ORDER[lane_before_draw] > LANE_ORDER[stored.score_lane]:
+            floor = lane_before_draw
+        elif stored.rule_forced:  # a rule forced a lane no stricter than the score's: yellow at least (or red)
+            floor = Lane.YELLOW
+        else:
+            floor = None
+        hidden = stored.other_selection or (stored.rule_forced and floor is not lane_before_draw)
+    else:
+        floor = _floor_without_rules(stored, lane_before_draw)
+        hidden = stored.other_selection
+    lane = stricter(stricter(score_lane, rules.forced), floor) or Lane.GREEN
+    # A lane forced no stricter than the stored score's left no trace: a lower new score may uncover it. A watchlist's
+    # score addition is known to 0.01 only.
+    uncertain = (hidden and LANE_ORDER[lane] < LANE_ORDER[lane_before_draw]) or (
+        other_score_added > 0 and thresholds.lane_for(score - 0.005) is not thresholds.lane_for(score + 0.005)
+    )
+    found, drawn, uncertain = _drawn(subject_id, stored, lane, lane_before_draw, random, uncertain)
+    return found, score, drawn, uncertain
+
+
+def _floor_without_rules(stored: StoredDecision, lane_before_draw: Lane) -> Lane | None:
+    """What the stored lane owes to neither the score nor the rules (watchlists, screening, the amendment floor)."""
+    explained = stricter(stored.score_lane, lane_before_draw if stored.rule_forced else None)
+    if (stored.other_selection and stored.rule_ids) or LANE_ORDER[lane_before_draw] > LANE_ORDER[
+        explained or Lane.GREEN
+    ]:
+        return lane_before_draw
+    return None
+
+
+def _drawn(
+    subject_id: str, stored: StoredDecision, lane: Lane, lane_before_draw: Lane, random: RandomDraw, uncertain: bool
+) -> tuple[Lane, bool, bool]:
+    """The random draw, as scoring makes it: a subject still green may be drawn (by its id alone)."""
     if lane is Lane.GREEN and stored.random_selection:
         return stored.lane, True, uncertain
     if lane is Lane.GREEN and lane_before_draw is not Lane.GREEN and random.draw(subject_id):

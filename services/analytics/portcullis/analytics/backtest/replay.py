@@ -5,7 +5,8 @@ latest content of the declaration; rules are evaluated as scoring evaluated them
 validity window applies) and with `amended_after_selection` for amended ones. The lanes follow from the stored
 decisions (lanes.py); hits, revenue and value at stake from the latest outcomes and the declarations. A declaration
 that no rule under test can match (by the engine's index keys, looked for in its stored JSON) and that no rule hit
-when it was decided keeps its lane without being parsed.
+when it was decided keeps its lane without being parsed. A model backtest parses and re-scores every record (one
+predict call per batch) and derives its lane with the model's thresholds (lanes.py, `rescored_lane`).
 """
 
 import bisect
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -29,10 +30,12 @@ from portcullis.analytics.backtest.lanes import (
     StoredDecision,
     Thresholds,
     replayed_lane,
+    rescored_lane,
 )
 from portcullis.analytics.backtest.schemas import (
     BacktestResult,
     LaneCounts,
+    ModelUsed,
     Outcomes,
     Overlap,
     Rates,
@@ -44,6 +47,9 @@ from portcullis.shared.logging import get_logger
 from portcullis.shared.rules import CompiledRule, evaluate
 from portcullis.shared.rules.fields import AmendedSubject
 from portcullis.shared.schemas import Declaration, Lane
+
+if TYPE_CHECKING:  # the model (LightGBM, pandas) is imported only when a model backtest is asked for
+    from portcullis.analytics.backtest.models import ModelUnderTest
 
 log = get_logger(__name__)
 
@@ -69,6 +75,8 @@ WITH parsed AS (
              'rule_forced': len([r for r in reasons if r.kind = 'rule' and r.weight IS NULL]) > 0,
              'other_selection': len([r for r in reasons if r.kind IN ('watchlist', 'amendment')]) > 0,
              'amended': len([r for r in reasons if r.kind = 'amendment']) > 0,
+             'added_text': coalesce(TRY_CAST(regexp_extract([r.text for r in reasons if r.code = 'score'][1],
+                                                            'plus ([0-9.]+) from', 1) AS DOUBLE), 0),
              'score_text': [r.text for r in reasons if r.code = 'score'][1]},
             version::BIGINT * 100000000000000 + epoch_ms(decided_at)
         ) AS newest
@@ -109,7 +117,7 @@ WITH latest_content AS (
     )
 )
 SELECT b.subject_id, d.payload, b.lane, b.score, b.score_lane, b.random_selection, b.rule_ids, b.model_version,
-       b.decided_at, b.rule_score_added, b.rule_forced, b.other_selection, b.amended,
+       b.decided_at, b.rule_score_added, b.rule_forced, b.other_selection, b.amended, b.added_text,
        coalesce(d.declared_value, 0) AS declared_value,
        coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
        CASE WHEN o.inspected THEN coalesce(o.revenue, 0) ELSE 0 END::DOUBLE AS revenue
@@ -152,6 +160,7 @@ class _Tally:
     random_selections: int = 0
     uncertain: int = 0
     unreadable: int = 0
+    scores_changed: int = 0
 
 
 def run_backtest(
@@ -163,8 +172,10 @@ def run_backtest(
     progress: Progress,
     deadline: float,
     clock: Callable[[], float] = time.monotonic,
+    model: "ModelUnderTest | None" = None,
 ) -> BacktestResult:
-    """Replay the period's declarations through `rules`; raise BacktestTimeoutError past `deadline` (on `clock`)."""
+    """Replay the period's declarations through `rules` (and, with `model`, re-score them with it: the rules then
+    replace the stored rules' effect when given, else it stands); raise BacktestTimeoutError past `deadline`."""
     started = clock()
     first_day = (period.first - timedelta(days=1)).isoformat()
     last_day = (period.last + timedelta(days=1)).isoformat()
@@ -173,7 +184,7 @@ def run_backtest(
     [(total,)] = connection.execute("SELECT count(*) FROM backtest_decisions").fetchall()
     progress.total = int(total)
     windows = _validity_breakpoints(rules)
-    needles = _needles(rules)
+    needles = _needles(rules) if model is None else None
     tally = _Tally()
     seen: set[str] = set()
     records = connection.sql(_RECORDS, params={"first_day": first_day, "last_day": last_day})
@@ -182,11 +193,22 @@ def run_backtest(
         if clock() > deadline:
             raise BacktestTimeoutError
         with _cyclic_gc_paused():
-            _replay_batch(batch, rules, windows, needles, thresholds, random, tally, seen)
+            if model is None:
+                _replay_batch(batch, rules, windows, needles, thresholds, random, tally, seen)
+            else:
+                _rescore_batch(batch, rules, windows, model, random, tally, seen)
         progress.done = len(seen)
     if tally.unreadable:
         log.warning("backtest_unreadable_declarations", records=tally.unreadable)
-    return _result(tally, len(seen), rules, capacity, clock() - started)
+    result = _result(tally, len(seen), rules, capacity, clock() - started)
+    if model is not None:
+        result.model = ModelUsed(
+            version=model.version,
+            yellow_threshold=model.thresholds.yellow,
+            red_threshold=model.thresholds.red,
+            scores_changed=tally.scores_changed,
+        )
+    return result
 
 
 def _thresholds(connection: duckdb.DuckDBPyConnection) -> dict[str, Thresholds]:
@@ -261,9 +283,67 @@ def _replay_batch(
     tally: _Tally,
     seen: set[str],
 ) -> None:
-    # Decision times as integers: Python datetimes of a batch's timestamps cost 15 µs each, half of the whole replay.
+    columns, decided = _columns(batch)
+    rule_id_column = columns["rule_ids"]
+    subjects, rows = _parsed(columns, needles, tally, seen)
+    hits = _hits(rules, windows, subjects, rows, decided)
+    lane_column = columns["lane"]
+    for position, row in enumerate(rows):
+        found = hits[position]
+        stored_lane = _LANES[lane_column[row]]
+        if not found and not rule_id_column[row]:  # no rule hits, then or now (most records): the same lane
+            _count(tally, stored_lane, stored_lane, bool(columns["random_selection"][row]), columns, row)
+            continue
+        stored = _stored(columns, row)
+        replayed = _replayed(found, tally)
+        threshold = thresholds.get(columns["model_version"][row]) or Thresholds(yellow=1.0, red=1.0)
+        lane, drawn, uncertain = replayed_lane(columns["subject_id"][row], stored, replayed, threshold, random)
+        tally.uncertain += uncertain
+        _count(tally, stored_lane, lane, drawn, columns, row)
+
+
+def _rescore_batch(
+    batch: pa.RecordBatch,
+    rules: Sequence[CompiledRule],
+    windows: list[int],
+    model: "ModelUnderTest",
+    random: RandomDraw,
+    tally: _Tally,
+    seen: set[str],
+) -> None:
+    """Re-score every record of a batch with the model under test (one predict call), then derive its lane."""
+    columns, decided = _columns(batch)
+    subjects, rows = _parsed(columns, None, tally, seen)
+    hits = _hits(rules, windows, subjects, rows, decided) if rules else None
+    declarations = [s.subject if isinstance(s, AmendedSubject) else s for s in subjects]
+    model_scores = model.model.score_declarations(declarations).scores.tolist() if declarations else []
+    for position, row in enumerate(rows):
+        replayed = _replayed(hits[position], tally) if hits is not None else None
+        stored = _stored(columns, row)
+        # What watchlists added to the stored score: the score reason's addition (to 0.01) less the rules'.
+        other_added = float(columns["added_text"][row]) - stored.rule_score_added
+        other_added = other_added if other_added > 0.006 else 0.0
+        lane, score, drawn, uncertain = rescored_lane(
+            columns["subject_id"][row], stored, replayed, model_scores[position], other_added, model.thresholds, random
+        )
+        tally.uncertain += uncertain
+        tally.scores_changed += abs(round(score, 6) - stored.score) > 1e-6
+        _count(tally, stored.lane, lane, drawn, columns, row)
+
+
+def _columns(batch: pa.RecordBatch) -> tuple[dict[str, list[Any]], list[int]]:
+    """A batch's columns as lists, and its decision times as integers (microseconds since the epoch)."""
+    # Python datetimes of a batch's timestamps cost 15 µs each, half of the whole replay.
     columns = {name: batch.column(name).to_pylist() for name in batch.schema.names if name != "decided_at"}
     decided = batch.column("decided_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+    return columns, decided
+
+
+def _parsed(
+    columns: dict[str, list[Any]], needles: tuple[str, ...] | None, tally: _Tally, seen: set[str]
+) -> tuple[list[Any], list[int]]:
+    """The declarations of a batch not seen before (as rules see them) and their rows; records that no rule under
+    test can match (`needles`) and that no rule hit are counted with their stored lane, unparsed."""
     subjects: list[Any] = []
     rows: list[int] = []
     rule_id_column = columns["rule_ids"]
@@ -283,7 +363,14 @@ def _replay_batch(
             continue
         subjects.append(AmendedSubject(declaration) if columns["amended"][row] else declaration)
         rows.append(row)
-    # Rules in force at each record's decision time: one evaluation per stretch of time in which they do not change.
+    return subjects, rows
+
+
+def _hits(
+    rules: Sequence[CompiledRule], windows: list[int], subjects: list[Any], rows: list[int], decided: list[int]
+) -> list[list[Any]]:
+    """The rule hits of each subject, with the rules in force at its decision time: one evaluation per stretch of
+    time in which they do not change."""
     by_window: dict[int, list[int]] = {}
     for position, row in enumerate(rows):
         by_window.setdefault(bisect.bisect_right(windows, decided[row]), []).append(position)
@@ -292,35 +379,32 @@ def _replay_batch(
         at = _EPOCH + timedelta(microseconds=decided[rows[positions[0]]])
         for position, found in zip(positions, evaluate(rules, [subjects[p] for p in positions], at), strict=True):
             hits[position] = found
-    lane_column = columns["lane"]
-    for position, row in enumerate(rows):
-        found = hits[position]
-        stored_lane = _LANES[lane_column[row]]
-        if not found and not rule_id_column[row]:  # no rule hits, then or now (most records): the same lane
-            _count(tally, stored_lane, stored_lane, bool(columns["random_selection"][row]), columns, row)
-            continue
-        forced: Lane | None = None
-        added = 0.0
-        for hit in found:
-            action = hit.rule.spec.action
-            forced = stricter(forced, action.lane)
-            added += action.score or 0.0
-            tally.matched[hit.rule.rule_id] += 1
-        stored = StoredDecision(
-            lane=stored_lane,
-            score=float(columns["score"][row]),
-            score_lane=_LANES[columns["score_lane"][row]],
-            random_selection=bool(columns["random_selection"][row]),
-            rule_ids=frozenset(rule_id_column[row] or ()),
-            rule_score_added=float(columns["rule_score_added"][row]),
-            rule_forced=bool(columns["rule_forced"][row]),
-            other_selection=bool(columns["other_selection"][row]),
-        )
-        replayed = Replayed(frozenset(hit.rule.rule_id for hit in found), forced, added)
-        threshold = thresholds.get(columns["model_version"][row]) or Thresholds(yellow=1.0, red=1.0)
-        lane, drawn, uncertain = replayed_lane(columns["subject_id"][row], stored, replayed, threshold, random)
-        tally.uncertain += uncertain
-        _count(tally, stored_lane, lane, drawn, columns, row)
+    return hits
+
+
+def _replayed(found: list[Any], tally: _Tally) -> Replayed:
+    """The effect of a record's rule hits (as scoring's selection adds them up), each hit counted."""
+    forced: Lane | None = None
+    added = 0.0
+    for hit in found:
+        action = hit.rule.spec.action
+        forced = stricter(forced, action.lane)
+        added += action.score or 0.0
+        tally.matched[hit.rule.rule_id] += 1
+    return Replayed(frozenset(hit.rule.rule_id for hit in found), forced, added)
+
+
+def _stored(columns: dict[str, list[Any]], row: int) -> StoredDecision:
+    return StoredDecision(
+        lane=_LANES[columns["lane"][row]],
+        score=float(columns["score"][row]),
+        score_lane=_LANES[columns["score_lane"][row]],
+        random_selection=bool(columns["random_selection"][row]),
+        rule_ids=frozenset(columns["rule_ids"][row] or ()),
+        rule_score_added=float(columns["rule_score_added"][row]),
+        rule_forced=bool(columns["rule_forced"][row]),
+        other_selection=bool(columns["other_selection"][row]),
+    )
 
 
 def _count(tally: _Tally, stored: Lane, lane: Lane, drawn: bool, columns: dict[str, Any], row: int) -> None:

@@ -1,6 +1,7 @@
 """`POST /v1/backtests` and `GET /v1/backtests/{id}`: run rules over a period of history, read the answer."""
 
-from typing import Annotated, Any
+import asyncio
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response
 
@@ -9,8 +10,12 @@ from portcullis.analytics.backtest.rulebook import RuleBook
 from portcullis.analytics.backtest.schemas import MAX_BACKTEST_DAYS, BacktestJob, BacktestRequest
 from portcullis.analytics.deps import INVALID, unprocessable
 from portcullis.analytics.reports.period import Period
+from portcullis.analytics.settings import AnalyticsSettings
 from portcullis.shared.http import ErrorBody, FieldError, JSONBody
 from portcullis.shared.rules import CompiledRule, RuleValidationError, compile_rule
+
+if TYPE_CHECKING:
+    from portcullis.analytics.backtest.models import ModelUnderTest
 
 router = APIRouter(prefix="/v1/backtests", tags=["backtests"])
 
@@ -32,6 +37,7 @@ _EXAMPLE = {
     "from": "2026-10-01",
     "to": "2026-10-31",
 }
+_MODEL_EXAMPLE = {"model_version": "dm-20261101-090000-1a2b3c4d", "from": "2026-10-01", "to": "2026-10-31"}
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     **INVALID,
     409: {"model": ErrorBody, "description": "Another backtest is running: wait for it, then retry"},
@@ -45,8 +51,6 @@ def _runner(request: Request) -> BacktestRunner:
 
 
 def _rules_under_test(request: BacktestRequest, book: RuleBook | None) -> list[CompiledRule]:
-    if request.model_version is not None:
-        raise unprocessable("model_version", "model backtests are not supported yet: give rules or rule_ids")
     problems: list[FieldError] = []
     compiled: list[CompiledRule] = []
     for position, spec in enumerate(request.rules):
@@ -64,15 +68,39 @@ def _rules_under_test(request: BacktestRequest, book: RuleBook | None) -> list[C
     return compiled + [saved[rule_id] for rule_id in sorted(named)]
 
 
+async def _model_under_test(version: str, request: Request) -> "ModelUnderTest":
+    # Imported here: the service loads LightGBM and pandas only when a model backtest is asked for.
+    from portcullis.analytics.backtest.models import ModelNotFoundError, ModelUnusableError, load_model_under_test
+
+    settings: AnalyticsSettings = request.app.state.settings
+    if _runner(request).busy():  # loading a model is not free: refuse before it, as submit would after
+        raise HTTPException(409, detail="another backtest is running: retry when it is done")
+    try:
+        return await asyncio.to_thread(
+            load_model_under_test,
+            settings.model_registry,
+            version,
+            settings.expected_red_rate,
+            settings.expected_yellow_rate,
+        )
+    except ModelNotFoundError as error:
+        raise unprocessable("model_version", f"{error} (`portcullis model list` lists them)") from None
+    except ModelUnusableError as error:
+        raise unprocessable("model_version", str(error)) from None
+
+
 @router.post(
     "",
     status_code=202,
     response_model=BacktestJob,
     responses=_ANSWERS,
-    summary="Start a backtest: draft or saved rules over a period of stored declarations",
+    summary="Start a backtest: draft or saved rules, or a model version, over a period of stored declarations",
 )
 async def start_backtest(
-    body: Annotated[BacktestRequest, Body(openapi_examples={"draft": {"value": _EXAMPLE}})], request: Request
+    body: Annotated[
+        BacktestRequest, Body(openapi_examples={"draft": {"value": _EXAMPLE}, "model": {"value": _MODEL_EXAMPLE}})
+    ],
+    request: Request,
 ) -> Response:
     """Start a backtest job (one at a time); `GET /v1/backtests/{id}` gives its progress and answer."""
     if body.last < body.first:
@@ -84,8 +112,9 @@ async def start_backtest(
     if (body.rule_ids or body.with_current_rules) and not request.app.state.rules_follower.caught_up.is_set():
         raise HTTPException(503, detail="the saved rules are still being read (watchlist topic): retry in a moment")
     rules = _rules_under_test(body, request.app.state.rule_book)
+    model = await _model_under_test(body.model_version, request) if body.model_version is not None else None
     try:
-        job = _runner(request).submit(Period(body.first, body.last), rules)
+        job = _runner(request).submit(Period(body.first, body.last), rules, model)
     except BacktestBusyError:
         raise HTTPException(409, detail="another backtest is running: retry when it is done") from None
     headers = {"Location": f"/v1/backtests/{job.id}"}

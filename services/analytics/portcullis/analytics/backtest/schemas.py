@@ -25,7 +25,11 @@ class BacktestRequest(BaseModel):
         default=False, description="Add every saved rule (today's rule set) to the rules under test"
     )
     model_version: str | None = Field(
-        default=None, description="Not supported yet: the analytics service does not load models (docs/analysis.md)"
+        default=None,
+        max_length=200,
+        description="A version of the model registry (`portcullis model list`): the period is re-scored with it and "
+        "its own thresholds; with rules, rule_ids or with_current_rules those replace the stored rules, else the "
+        "stored rules' effect stands",
     )
     first: date = Field(alias="from", description="First day of the period (UTC)")
     last: date = Field(alias="to", description="Last day of the period, included (UTC)")
@@ -96,6 +100,17 @@ class Rates(BaseModel):
     yellow_capacity_used: float | None = Field(description="backtest_yellow_rate / capacity_yellow_rate")
 
 
+class ModelUsed(BaseModel):
+    """The model a model backtest re-scored the period with."""
+
+    version: str
+    yellow_threshold: float = Field(description="Scores at or above it are yellow (the model's own threshold)")
+    red_threshold: float = Field(description="Scores at or above it are red")
+    scores_changed: int = Field(
+        description="Records whose score (model plus rule and watchlist additions) differs from the stored one"
+    )
+
+
 class BacktestResult(BaseModel):
     """The answer of a finished backtest."""
 
@@ -114,6 +129,7 @@ class BacktestResult(BaseModel):
         "the stored scores' best guess (more history narrows the gap)"
     )
     seconds: float
+    model: ModelUsed | None = Field(default=None, description="The model under test, for a model backtest")
 
 
 class BacktestJob(BaseModel):
@@ -124,6 +140,7 @@ class BacktestJob(BaseModel):
     period_from: date = Field(serialization_alias="from")
     period_to: date = Field(serialization_alias="to")
     rule_ids: list[str]
+    model_version: str | None = None
     records_done: int = 0
     records_total: int | None = None
     error: str | None = None
