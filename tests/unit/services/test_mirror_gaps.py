@@ -60,7 +60,7 @@ def test_a_rule_on_the_gap_names_field_value_and_pair_in_words() -> None:
     [reason] = hit.reasons
     assert reason.text == (
         "Mirror gap (item 1); mirror analysis (mirror_unit_value_gap 0.47): declarations of HS6 382499 from CN state "
-        "USD 5.30 per kg, 47% below the USD 10.00 per kg partner countries report exporting (2021-01-01 to 2021-03-31; "
+        "USD 5.3 per kg, 47% below the USD 10.00 per kg partner countries report exporting (2021-01-01 to 2021-03-31; "
         "table 202101-202103-abc)"
     )
     [without_table, _] = select_declarations(lists, [planted, clean], NOW)

@@ -112,11 +112,16 @@ def gap_reason(gap: MirrorGap, fields: frozenset[str]) -> str:
     if gap.unit_value_gap is not None and gap.declared_unit_value_usd is not None and gap.partner_unit_value_usd:
         direction = "below" if gap.unit_value_gap >= 0 else "above"
         said = (
-            f"declarations of {where} state USD {gap.declared_unit_value_usd:,.2f} per kg, "
-            f"{abs(gap.unit_value_gap):.0%} {direction} the USD {gap.partner_unit_value_usd:,.2f} per kg partner "
+            f"declarations of {where} state USD {_usd(gap.declared_unit_value_usd)} per kg, "
+            f"{abs(gap.unit_value_gap):.0%} {direction} the USD {_usd(gap.partner_unit_value_usd)} per kg partner "
             f"countries report exporting"
         )
     else:
         less = "less" if gap.value_gap_usd >= 0 else "more"
         said = f"declarations of {where} state USD {abs(gap.value_gap_usd):,.0f} {less} than partner countries report"
     return f"mirror analysis ({tested}): {said} ({period}; table {gap.version})"
+
+
+def _usd(amount: float) -> str:
+    """Dollars for a reader: cents from 10 up, three significant digits below (many goods cost cents per kg)."""
+    return f"{amount:,.2f}" if abs(amount) >= 10 else f"{amount:.3g}"
