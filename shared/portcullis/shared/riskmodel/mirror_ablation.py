@@ -60,7 +60,8 @@ def pair_gaps(comtrade_csv: str, rates_csv: str, items: pd.DataFrame, country: s
 def item_gaps(items: pd.DataFrame, gaps: pd.Series) -> np.ndarray:
     """Each item's pair gap (NaN when the pair has none)."""
     keys = items["origin_country"] + "|" + items["hs6_code"]
-    return keys.map(gaps).to_numpy(dtype=np.float64)
+    values: np.ndarray = keys.map(gaps).to_numpy(dtype=np.float64)
+    return values
 
 
 def _generated(train: LabelledItems) -> tuple[LabelledItems, pd.Series]:
