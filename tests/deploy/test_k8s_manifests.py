@@ -484,6 +484,7 @@ KAFKA_ACCESS = {
         "selections": {"Read", "Write"},
         "links": {"Read", "Write"},
         "reviews": {"Read"},
+        "mirror-gaps": {"Read"},
         "decisions": {"Write"},
     },
     "watchlist": {"watchlist": {"Write"}, "apikeys": {"Read"}},
@@ -515,6 +516,8 @@ KAFKA_ACCESS = {
         "watchlist": {"Read"},
         "watchlist.dlq": {"Write"},
         "alerts": {"Read", "Write"},
+        # The mirror gap table scoring's rules test.
+        "mirror-gaps": {"Write"},
     },
 }
 

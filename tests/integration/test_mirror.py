@@ -76,6 +76,7 @@ async def test_analyst_imports_reader_reads_planted_pairs_ranked_first(
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
             assert f"comtrade: {records} records; added {records}, changed 0, unchanged 0" in done.stdout
+            assert "; gap table 202004-202103-" in done.stdout  # published to scoring (test_mirror_rule.py)
             again = await asyncio.to_thread(
                 _portcullis, "mirror", "import", str(comtrade), "--url", url, "--api-key", keys[Role.ANALYST]
             )

@@ -53,7 +53,9 @@ def import_command(
     if answer.status_code != 200:
         raise fail(refusal("mirror import", answer, Role.ANALYST, api_key))
     body = answer.json()
+    published = body.get("gaps_version")
+    gaps = f"; gap table {published} ({body.get('gap_pairs', 0)} pairs) published to scoring" if published else ""
     typer.echo(
         f"{format.value}: {body['records']} records; added {body['added']}, changed {body['changed']}, "
-        f"unchanged {body['unchanged']}; {body['stored']} stored"
+        f"unchanged {body['unchanged']}; {body['stored']} stored{gaps}"
     )

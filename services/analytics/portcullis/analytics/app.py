@@ -15,6 +15,8 @@ from portcullis.analytics.backtest.routes import router as backtests_router
 from portcullis.analytics.backtest.rulebook import RuleBook, rule_follower
 from portcullis.analytics.metrics import refresh_periodically
 from portcullis.analytics.mirror import routes as mirror_routes
+from portcullis.analytics.mirror.gaps import GapPublisher
+from portcullis.analytics.mirror.store import MirrorStore
 from portcullis.analytics.reports.routes import router as reports_router
 from portcullis.analytics.rescreen.alerts import AlertBook
 from portcullis.analytics.rescreen.routes import router as alerts_router
@@ -99,6 +101,13 @@ def create_app(settings: AnalyticsSettings) -> FastAPI:
             draw = RandomDraw(RandomSelector(settings.random_selection_rate, secret), settings.random_selection_lane)
             app.state.backtests = BacktestRunner(layout, capacity, draw, settings.backtest_max_seconds)
             stack.push_async_callback(app.state.backtests.close)
+            # The mirror gap table scoring's rules test: after imports and on a schedule (mirror/gaps.py).
+            gaps = GapPublisher(layout, MirrorStore.beside(settings.store_path), settings.mirror, settings.kafka)
+            stack.push_async_callback(gaps.close)
+            app.state.mirror_gaps = gaps
+            if settings.mirror.gaps_every_s > 0:
+                schedule = asyncio.create_task(gaps.publish_periodically(), name="mirror-gaps")
+                stack.push_async_callback(_cancel, schedule)
             headline = asyncio.create_task(refresh_periodically(layout, settings), name="headline-metrics")
             stack.push_async_callback(_cancel, headline)
             log.info("analytics_ready", port=settings.port, store=str(settings.store_path), sink=settings.sink)

@@ -14,6 +14,7 @@ from portcullis.scoring.dismissals import reviews_follower
 from portcullis.scoring.links import LinkView, links_follower
 from portcullis.scoring.list_follower import list_follower
 from portcullis.scoring.lists import ListState
+from portcullis.scoring.mirror_gaps import MirrorGapTable, mirror_gaps_follower
 from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.scoring.pipeline import DeclarationPipeline
@@ -38,6 +39,7 @@ class PipelineResources:
     publisher: Publisher
     selections: SelectionView
     links: LinkView | None = None
+    mirror: MirrorGapTable | None = None
 
 
 #: Builds the batch handler of one stream from the shared resources.
@@ -46,7 +48,7 @@ PipelineFactory = Callable[[PipelineResources], BatchHandler]
 #: The pipeline of every scored stream of the catalogue, by the stream's kind.
 PIPELINES: Mapping[Stream, PipelineFactory] = {
     Stream.DECLARATION: lambda r: (
-        DeclarationPipeline(r.settings, r.models, r.lists, r.publisher, r.selections, r.links).handle
+        DeclarationPipeline(r.settings, r.models, r.lists, r.publisher, r.selections, r.links, r.mirror).handle
     ),
     Stream.PASSENGER: lambda r: PassengerPipeline(r.settings, r.lists, r.publisher, r.selections).handle,
     Stream.CONTAINER: lambda r: ContainerPipeline(r.settings, r.lists, r.publisher, r.selections, r.links).handle,
@@ -93,7 +95,12 @@ def create_app(
             links = links_follower(settings.kafka, linked)
             links.start()
             stack.push_async_callback(links.close)
-            resources = PipelineResources(settings, models, lists, publisher, selected, linked)
+            # The mirror gap table the `mirror_*` rule fields read (mirror_gaps.py).
+            mirror = MirrorGapTable()
+            gaps = mirror_gaps_follower(settings.kafka, mirror)
+            gaps.start()
+            stack.push_async_callback(gaps.close)
+            resources = PipelineResources(settings, models, lists, publisher, selected, linked, mirror)
             # Each stream its own consumer group, so one stream's backlog or dead letters never hold up another's.
             consumers = [
                 BatchConsumer(
@@ -108,10 +115,10 @@ def create_app(
             ]
             watcher = asyncio.create_task(models.follow(settings.model_poll_s), name="model-watcher")
             stack.push_async_callback(_cancel, watcher)
-            # Every stream waits until the watchlists, rules, selections, links and dismissals are read to their topics'
-            # ends.
+            # Every stream waits until the watchlists, rules, selections, links, dismissals and mirror gaps are read to
+            # their topics' ends.
             starter = asyncio.create_task(
-                _start_when_ready([follower, selections, links, reviews], consumers), name="consumer-starter"
+                _start_when_ready([follower, selections, links, reviews, gaps], consumers), name="consumer-starter"
             )
             for each in consumers:
                 stack.push_async_callback(each.close)
@@ -121,6 +128,7 @@ def create_app(
             app.state.selections = selections
             app.state.links = links
             app.state.reviews = reviews
+            app.state.mirror_gaps = gaps
             app.state.consumers = consumers
             app.state.publisher = publisher
             yield
@@ -140,6 +148,7 @@ def create_app(
             "selections": app.state.selections.caught_up.is_set(),
             "links": app.state.links.caught_up.is_set(),
             "reviews": app.state.reviews.caught_up.is_set(),
+            "mirror_gaps": app.state.mirror_gaps.caught_up.is_set(),
             "kafka": all(each.running for each in app.state.consumers) and await app.state.publisher.start(),
         }
 

@@ -31,6 +31,7 @@ from portcullis.scoring.drift import SCORE_DRIFT
 from portcullis.scoring.links import LinkView, covering_of, link_declarations
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORE, SCORING_SECONDS, observe_decisions
+from portcullis.scoring.mirror_gaps import MirrorGapTable
 from portcullis.scoring.models import ActiveModel, ModelHolder
 from portcullis.scoring.policy import LanePolicy, ScoreLanes, against_thresholds, combined_score
 from portcullis.scoring.selectivity import Selection, select_declarations
@@ -74,8 +75,10 @@ class DeclarationPipeline:
         publisher: Publisher,
         selections: SelectionView | None = None,
         links: LinkView | None = None,
+        mirror: MirrorGapTable | None = None,
     ) -> None:
         self._settings = settings
+        self._mirror = mirror
         self._models = models
         self._links = links
         self._lists = lists
@@ -134,7 +137,7 @@ class DeclarationPipeline:
         # Rules and watchlists are read in one step, so a batch sees one consistent version of them.
         async with self._lists.lock:
             at = datetime.now(UTC)
-            selections = select_declarations(self._lists, declarations, at, amended)
+            selections = select_declarations(self._lists, declarations, at, amended, self._mirror)
             # Version 2: parties, vessel and containers by name and number (a thread: name screening takes time).
             if any(has_parts_to_screen(declaration) for declaration in declarations):
                 await asyncio.to_thread(screen_declarations, self._lists, declarations, selections, at, self._screening)

@@ -7,8 +7,9 @@ from typing import Any
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
+from portcullis.scoring.mirror_gaps import MirrorGapTable, MirrorRules, gap_reason
 from portcullis.scoring.policy import stricter
-from portcullis.shared.rules import evaluate
+from portcullis.shared.rules import CompiledRule, RuleHit, evaluate
 from portcullis.shared.rules.fields import AmendedSubject
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 from portcullis.shared.schemas.decision import PossibleMatch
@@ -54,23 +55,53 @@ def for_rules(subjects: Sequence[Any], amended: Sequence[object] | None) -> Sequ
     return [AmendedSubject(s) if mark else s for s, mark in zip(subjects, amended, strict=True)]
 
 
+#: Which rules test the mirror gap table (one rule set at a time: the lists' current one).
+_MIRROR_RULES = MirrorRules()
+
+
+def _mirror_text(
+    rules: tuple[CompiledRule, ...], hit: RuleHit, declaration: Declaration, mirror: MirrorGapTable
+) -> str:
+    """For a rule testing the gap table: the gap of each matched item's origin x HS6, in words."""
+    fields = _MIRROR_RULES.fields_of(rules, hit.rule)
+    if not fields:
+        return ""
+    texts: dict[str, None] = {}
+    for number in hit.items:
+        if number < 1:  # a match on header fields alone names no item
+            continue
+        item = declaration.items[number - 1]
+        gap = mirror.gaps.get((item.origin_country, item.hs6_code))
+        if gap is not None:
+            texts[gap_reason(gap, fields)] = None
+    return "".join(f"; {text}" for text in texts)
+
+
 def select_declarations(
-    state: ListState, declarations: Sequence[Declaration], at: datetime, amended: Sequence[object] | None = None
+    state: ListState,
+    declarations: Sequence[Declaration],
+    at: datetime,
+    amended: Sequence[object] | None = None,
+    mirror: MirrorGapTable | None = None,
 ) -> list[Selection]:
     """Rules, then exact trader-id watchlist hits (importer, declarant, seller), for each declaration of a batch.
 
-    `amended` marks (truthy) the declarations amended after selection, which rules see as such."""
+    `amended` marks (truthy) the declarations amended after selection, which rules see as such; `mirror` is the gap
+    table the `mirror_*` fields read (without it they are null)."""
     selections = []
-    hits_per_declaration = evaluate(state.rules, for_rules(declarations, amended), at)
+    rules = state.rules
+    subjects = _MIRROR_RULES.subjects(rules, declarations, mirror) if mirror is not None else declarations
+    hits_per_declaration = evaluate(rules, for_rules(subjects, amended), at)
     for declaration, hits in zip(declarations, hits_per_declaration, strict=True):
         selection = Selection()
         for hit in hits:
             spec = hit.rule.spec
+            gaps = _mirror_text(rules, hit, declaration, mirror) if mirror is not None else ""
             selection.add(
                 spec.action,
                 Reason(
                     kind=ReasonKind.RULE,
-                    text=f"{spec.reason}{_items_text(hit.items)}",
+                    text=f"{spec.reason}{_items_text(hit.items)}{gaps}",
                     code=hit.rule.rule_id,
                     weight=spec.action.score,
                 ),

@@ -88,6 +88,9 @@ def topic_layout(catalogue: StreamCatalogue = CATALOGUE) -> dict[str, TopicSpec]
             # Analysts' verdicts on possible matches (key `subject|entry|entry version`): compacted state scoring
             # follows to keep a dismissed possible match from returning for the same subject and entry version.
             TopicSpec("reviews", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
+            # The mirror gap table (key `gap:<origin>:<hs6>`, then `version:current`): analytics writes it, scoring
+            # follows it for the `mirror_*` rule fields; compacted to the latest per pair.
+            TopicSpec("mirror-gaps", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
             # Re-screening hits (key: alert id), each alert's latest state (open, acknowledged): compacted.
             TopicSpec("alerts", 1, {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}),
             # API keys (hashes and roles only, never the keys): compacted state every service follows.

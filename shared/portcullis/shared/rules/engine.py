@@ -363,6 +363,8 @@ def _none_of(either: Predicate) -> Predicate:
 
 
 def _test(spec: FieldSpec, op: str, value: Any) -> Predicate:
+    if spec.nullable:
+        return _test_nullable(spec, op, value)
     if spec.many:
         return _test_many(spec, op, value)
     value_of = _reader(spec)
@@ -392,6 +394,13 @@ def _test_many(spec: FieldSpec, op: str, value: Any) -> Predicate:
         return lambda subject, item: not any(positive(value, None) for value in read(subject, item))
     one = _test(_single(spec), op, value)
     return lambda subject, item: any(one(value, None) for value in read(subject, item))
+
+
+def _test_nullable(spec: FieldSpec, op: str, value: Any) -> Predicate:
+    """A test on a field that may have no value: it holds for none of its operators (`ne` included) then."""
+    read = spec.get
+    present = _test(_single(spec), op, value)
+    return lambda subject, item: (found := read(subject, item)) is not None and present(found, None)
 
 
 def _single(spec: FieldSpec) -> FieldSpec:

@@ -8,7 +8,7 @@ sent it to red or yellow.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
@@ -48,6 +48,7 @@ class FieldSpec:
     get: Getter
     attribute: str | None = None  # set when the field is a plain attribute of the subject or item
     many: bool = False  # the getter returns a tuple of values; a test holds for any of them
+    nullable: bool = False  # the getter may return None (no value): then no test on the field holds, `ne` neither
 
 
 def _header(name: str, field_type: FieldType, description: str) -> FieldSpec:
@@ -361,9 +362,64 @@ _AMENDMENT_FIELD = FieldSpec(
     _amended_after_selection,
 )
 
+
+class WithMirrorGaps:
+    """A declaration with the mirror gap table scoring follows (per origin x HS6); reads as the declaration.
+
+    Scoring hands rules this wrapper only when a rule in force tests a `mirror_*` field, so the other batches read
+    the declarations themselves.
+    """
+
+    __slots__ = ("mirror_gaps", "subject")
+
+    def __init__(self, subject: Any, mirror_gaps: Mapping[tuple[str, str], Any]) -> None:
+        self.subject = subject
+        self.mirror_gaps = mirror_gaps
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.subject, name)
+
+
+def _mirror_gap(name: str) -> Getter:
+    """A figure of the gap of the item's origin x HS6; None when the pair has none (or no table is known)."""
+
+    def get(subject: Any, item: Any) -> Any:
+        gaps = getattr(subject, "mirror_gaps", None)
+        gap = gaps.get((item.origin_country, item.hs6_code)) if gaps is not None else None
+        return None if gap is None else getattr(gap, name)
+
+    return get
+
+
+#: Mirror analysis (the analytics service's `mirror-gaps` table): null for a pair without a gap, and then no test
+#: on the field holds.
+MIRROR_FIELDS = {
+    "mirror_unit_value_gap": FieldSpec(
+        "mirror_unit_value_gap",
+        FieldType.NUMBER,
+        True,
+        "Mirror analysis: how far the declared US dollars per kg of the item's origin x HS6 fall below what partner "
+        "countries report exporting to us (0.4 = 40% below; negative: above); null when the pair has no gap",
+        _mirror_gap("unit_value_gap"),
+        nullable=True,
+    ),
+    "mirror_value_gap_usd": FieldSpec(
+        "mirror_value_gap_usd",
+        FieldType.NUMBER,
+        True,
+        "Mirror analysis: partner countries' reported exports of the item's origin x HS6 to us less the declared "
+        "value over the same months, US dollars (positive: less declared); null when the pair has no gap",
+        _mirror_gap("value_gap_usd"),
+        nullable=True,
+    ),
+}
+
 #: Field catalogue per stream.
 STREAM_FIELDS: dict[Stream, dict[str, FieldSpec]] = {
-    Stream.DECLARATION: {spec.name: spec for spec in [*_DECLARATION_FIELDS, *_DECLARATION_V2_FIELDS, _AMENDMENT_FIELD]},
+    Stream.DECLARATION: {
+        spec.name: spec
+        for spec in [*_DECLARATION_FIELDS, *_DECLARATION_V2_FIELDS, *MIRROR_FIELDS.values(), _AMENDMENT_FIELD]
+    },
     Stream.PASSENGER: {spec.name: spec for spec in [*_PASSENGER_FIELDS, _AMENDMENT_FIELD]},
     Stream.CONTAINER: {spec.name: spec for spec in [*_CONTAINER_FIELDS, _AMENDMENT_FIELD]},
 }

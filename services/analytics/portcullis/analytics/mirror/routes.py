@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from portcullis.analytics.deps import INVALID, LayoutDep, PeriodDep, SettingsDep, unprocessable
 from portcullis.analytics.mirror.comtrade import ComtradeFileError, parse_comtrade
+from portcullis.analytics.mirror.gaps import GapPublisher
 from portcullis.analytics.mirror.rates import RateTableError, load_rates
 from portcullis.analytics.mirror.render import mirror_chart, mirror_csv
 from portcullis.analytics.mirror.report import MirrorGroup, MirrorReport, mirror_report
@@ -16,6 +17,7 @@ from portcullis.analytics.mirror.store import MirrorStore
 from portcullis.analytics.reports.routes import FormatQuery, ReportFormat
 from portcullis.analytics.store.reader import connect
 from portcullis.shared.http import JSONBody
+from portcullis.shared.kafka import PublishError
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -33,6 +35,12 @@ class ImportAnswer(BaseModel):
     changed: int = Field(description="Records of the same key (reporter, partner, period, HS6, flow) replaced")
     unchanged: int
     stored: int = Field(description="Records in the mirror dataset now")
+    gaps_version: str | None = Field(
+        default=None,
+        description="The gap table published to scoring after this import (`mirror-gaps`); null when the import "
+        "changed nothing or there is nothing to compare yet",
+    )
+    gap_pairs: int = Field(default=0, description="Origin x HS6 pairs of that table")
 
 
 class LineError(BaseModel):
@@ -94,6 +102,16 @@ async def import_comtrade(request: Request, settings: SettingsDep) -> Response:
         body = ImportRefusal(detail=[LineError(line=e.line, field=e.field, reason=e.reason) for e in refused.errors])
         return JSONBody(body.model_dump(), status_code=422)
     log.info("mirror_imported", records=answer.records, added=answer.added, changed=answer.changed)
+    gaps: GapPublisher | None = request.app.state.mirror_gaps
+    if gaps is not None and (answer.added or answer.changed):
+        try:
+            table = await gaps.publish()
+        except (RateTableError, OSError, PublishError) as error:
+            # The import itself is stored; the table goes out with the next scheduled publication.
+            log.error("mirror_gaps_not_published", error=type(error).__name__)
+        else:
+            if table is not None:
+                answer = answer.model_copy(update={"gaps_version": table.version, "gap_pairs": len(table.gaps)})
     return JSONBody(answer.model_dump())
 
 

@@ -34,3 +34,16 @@ class MirrorSettings(BaseSettings):
     )
     max_import_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Largest Comtrade file imported")
     drill_down: int = Field(default=5, ge=0, le=50, description="Importers and declarations named per ranked row")
+    gap_months: int = Field(
+        default=12,
+        ge=1,
+        le=36,
+        description="Months the published gap table (`mirror-gaps`, scoring's rule fields) compares, up to the "
+        "latest month partners reported",
+    )
+    gaps_every_s: float = Field(
+        default=24 * 3600.0,
+        ge=0,
+        description="How often the gap table is computed and published again (declarations keep arriving); it is "
+        "also published after every import that changed the dataset. 0: only after imports",
+    )
