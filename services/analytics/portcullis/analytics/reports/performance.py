@@ -53,9 +53,10 @@ FROM latest
 
 # With the store's pre-aggregate (store/subjects.py): its subjects of the period that no newer row touches, as they
 # are; those newer rows touch merged with theirs, the latest of both by the same keys (versions decided before the
-# period and outcomes received more than a day before it count as absent, as without the pre-aggregate).
+# period and outcomes received more than a day before it count as absent, as without the pre-aggregate). A query the
+# aggregates read, not a table: scanning the pre-aggregate's Parquet is much cheaper than materialising a month of
+# subjects (and the newer rows are an hour's at most, merged again by each aggregate).
 _SUBJECTS_FOLDED = f"""
-CREATE TEMP TABLE subjects AS
 WITH fresh_decisions AS (
     SELECT subject_id, max_by({DECISION_FIELDS}, {DECISION_KEY}) AS d, max({DECISION_KEY}) AS d_key
     FROM decisions_unfolded WHERE stream = $stream AND day >= $first_day AND decided_at >= $start
@@ -84,6 +85,15 @@ WITH fresh_decisions AS (
 ), latest AS (
     SELECT * FROM untouched
     UNION ALL SELECT * FROM merged WHERE d.decided_at < $end
+)
+{_SUBJECT_FIGURES}
+"""  # noqa: S608 (the store's constants only, no request input)
+
+# The pre-aggregate alone, when no file came after it (the maintenance has just run).
+_SUBJECTS_FOLDED_ONLY = f"""
+WITH latest AS (
+    SELECT subject_id, decision AS d, CASE WHEN outcome_day >= $first_day THEN outcome END AS o
+    FROM subjects_folded WHERE stream = $stream AND decided_at >= $start AND decided_at < $end
 )
 {_SUBJECT_FIGURES}
 """  # noqa: S608 (the store's constants only, no request input)
@@ -137,22 +147,24 @@ SELECT grp, count(*), count_if(lane IN ('red', 'yellow')), count_if(lane = 'red'
        sum(CASE WHEN lane = 'red' AND NOT coalesce(random_selection, false) THEN revenue ELSE 0 END)::DOUBLE,
        count_if(coalesce(random_selection, false)),
        count_if(lane = 'blue'), count_if(lane = 'blue' AND inspected), count_if(lane = 'blue' AND inspected AND hit)
-FROM (SELECT *, {key} AS grp FROM subjects)
+FROM (SELECT *, {key} AS grp FROM {source})
 GROUP BY grp ORDER BY grp
 """
 
-# Every override made in the period, by office and officer; the overridden subjects' outcomes as they stand now.
+# Every override made in the period, by office and officer; the overridden subjects' outcomes as they stand now (only
+# theirs are aggregated).
 _OVERRIDES = """
-WITH latest_outcomes AS (
-    SELECT subject_id, arg_max(inspected, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS inspected,
-           arg_max(irregularity_found, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS hit
-    FROM outcomes WHERE stream = $stream AND day >= $first_day
-    GROUP BY subject_id
-), made AS (
+WITH made AS (
     SELECT DISTINCT subject_id, version, lane, scored_lane, coalesce(office_id, 'unknown') AS office,
            coalesce(key_id, 'unknown') AS officer
     FROM overrides
     WHERE stream = $stream AND day >= $first_day AND overridden_at >= $start AND overridden_at < $end
+), latest_outcomes AS (
+    SELECT subject_id, arg_max(inspected, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS inspected,
+           arg_max(irregularity_found, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS hit
+    FROM outcomes SEMI JOIN made USING (subject_id)
+    WHERE stream = $stream AND day >= $first_day
+    GROUP BY subject_id
 )
 SELECT office, officer, count(*),
        count_if(list_position($lanes, lane) > list_position($lanes, scored_lane)),
@@ -244,10 +256,16 @@ def performance_report(
     """Compute the performance report over the store."""
     first_day = (period.first - timedelta(days=1)).isoformat()
     parameters = {"stream": stream, "start": period.start, "end": period.end, "first_day": first_day}
-    connection.execute("DROP TABLE IF EXISTS subjects")
-    connection.execute(_SUBJECTS_FOLDED if _folded(connection) else _SUBJECTS, parameters)
-    groups = _rows(connection, _GROUP_KEYS[group_by])
-    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL])
+    folded, unfolded = _state(connection)
+    if folded:
+        query = _SUBJECTS_FOLDED if unfolded else _SUBJECTS_FOLDED_ONLY
+        source, source_parameters = f"({query})", parameters
+    else:
+        connection.execute("DROP TABLE IF EXISTS subjects")
+        connection.execute(_SUBJECTS, parameters)
+        source, source_parameters = "subjects", {}
+    groups = _rows(connection, _GROUP_KEYS[group_by], source, source_parameters)
+    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL], source, source_parameters)
     total = totals[0] if totals else _row(("all", *([0] * 20)))
     overrides = connection.execute(_OVERRIDES, {**parameters, "lanes": _LANES_BY_STRICTNESS}).fetchall()
     return PerformanceReport(
@@ -261,17 +279,19 @@ def performance_report(
     )
 
 
-def _folded(connection: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the store has a usable pre-aggregate of the subjects (store/subjects.py)."""
+def _state(connection: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
+    """Whether the store has a usable pre-aggregate of the subjects (store/subjects.py), and rows it has not read."""
     try:
-        state = connection.execute("SELECT folded FROM subjects_state").fetchone()
+        state = connection.execute("SELECT folded, unfolded FROM subjects_state").fetchone()
     except duckdb.CatalogException:  # a connection without the store's views of it
-        return False
-    return bool(state and state[0])
+        return False, True
+    return (bool(state[0]), bool(state[1])) if state else (False, True)
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, key: str) -> list[PerformanceRow]:
-    result = connection.execute(_AGGREGATE.format(key=key)).fetchall()
+def _rows(
+    connection: duckdb.DuckDBPyConnection, key: str, source: str, parameters: dict[str, object]
+) -> list[PerformanceRow]:
+    result = connection.execute(_AGGREGATE.format(key=key, source=source), parameters).fetchall()
     return [_row(values) for values in result]
 
 

@@ -165,20 +165,23 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
 
 def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None:
     """Views `subjects_folded` (the pre-aggregate), `decisions_unfolded` and `outcomes_unfolded` (the rows of the files
-    it did not read), and `subjects_state` (whether there is a usable pre-aggregate). Without one (none built, or one
-    with disordered subjects) the report reads the `decisions` and `outcomes` views instead."""
+    it did not read), and `subjects_state` (whether there is a usable pre-aggregate, and rows it did not read).
+    Without a usable one (none built, or one with disordered subjects) the report reads the `decisions` and `outcomes`
+    views instead."""
     manifest = _manifest(layout)
     pre = folder(layout) / str(manifest.get("subjects", ""))
     usable = bool(manifest) and pre.is_file() and manifest.get("disordered") == 0
-    connection.execute(f"CREATE VIEW subjects_state AS SELECT {usable} AS folded")
     if not usable:
+        connection.execute("CREATE VIEW subjects_state AS SELECT false AS folded, true AS unfolded")
         return
+    unfolded_files = 0
     connection.execute(f"CREATE VIEW subjects_folded AS SELECT * FROM read_parquet('{_quoted(str(pre))}')")  # noqa: S608
     for name, dataset in (("decisions", DECISIONS), ("outcomes", OUTCOMES)):
         read = manifest.get(name, [])
         folded = set(read) if isinstance(read, list) else set()
         every = [str(path) for path in layout.files(dataset)]
         unfolded = [path for path, file in zip(every, _names(layout, name, every), strict=True) if file not in folded]
+        unfolded_files += len(unfolded)
         if unfolded:
             source = f"read_parquet({_paths(unfolded)}, hive_partitioning = true)"
             connection.execute(f"CREATE VIEW {name}_unfolded AS SELECT * FROM {source}")  # noqa: S608
@@ -186,6 +189,7 @@ def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None
             empty = pa.Table.from_batches([], dataset.schema.append(pa.field("day", pa.string())))
             connection.register(f"{name}_unfolded_empty", empty)
             connection.execute(f"CREATE VIEW {name}_unfolded AS SELECT * FROM {name}_unfolded_empty")  # noqa: S608
+    connection.execute(f"CREATE VIEW subjects_state AS SELECT true AS folded, {unfolded_files > 0} AS unfolded")
 
 
 def _source(connection: duckdb.DuckDBPyConnection, name: str, files: list[str], schema: pa.Schema) -> str:
