@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from portcullis.analytics.reports.performance import PerformanceGroup, performance_report
 from portcullis.analytics.reports.period import Period
 from portcullis.analytics.reports.time_release import TimeReleaseGroup, time_release_report
-from portcullis.analytics.store import timelines
+from portcullis.analytics.store import subjects, timelines
 from portcullis.analytics.store.datasets import DATASETS, MONEY, TIME, Dataset
 from portcullis.analytics.store.files import StoreLayout, file_name
 from portcullis.analytics.store.reader import connect
@@ -257,14 +257,20 @@ def report_latency(declarations: int) -> dict[str, object]:
 
             return run
 
-        # Before the maintenance built the timelines' pre-aggregate: every event pivoted by the request.
+        # Before the maintenance built the pre-aggregates: every event pivoted, every decision and outcome read by the
+        # request.
         without = {
+            "performance_by_lane": _timed(performance(PerformanceGroup.LANE)),
+            "performance_by_rule": _timed(performance(PerformanceGroup.RULE)),
             "time_release_by_lane": _timed(release(TimeReleaseGroup.LANE)),
             "time_release_by_agency": _timed(release(TimeReleaseGroup.AGENCY)),
         }
         started = time.perf_counter()
         timelines.build(layout)
         pre_aggregate_s = time.perf_counter() - started
+        started = time.perf_counter()
+        subjects.build(layout)
+        subjects_s = time.perf_counter() - started
         timings = {
             "performance_by_lane": _timed(performance(PerformanceGroup.LANE)),
             "performance_by_rule": _timed(performance(PerformanceGroup.RULE)),
@@ -272,6 +278,10 @@ def report_latency(declarations: int) -> dict[str, object]:
             "time_release_by_lane": _timed(release(TimeReleaseGroup.LANE)),
             "time_release_by_agency": _timed(release(TimeReleaseGroup.AGENCY)),
         }
+        # Between two maintenance passes: the last day's decisions and outcomes as if they came after the pre-aggregate
+        # (dropped from its manifest; the merge counts a row it holds once), merged by each request.
+        _unfold_last_day(layout)
+        timings["performance_by_lane_last_day_unfolded"] = _timed(performance(PerformanceGroup.LANE))
         size = sum(path.stat().st_size for path in Path(scratch).rglob("*.parquet"))
     return {
         "declarations": declarations,
@@ -279,9 +289,20 @@ def report_latency(declarations: int) -> dict[str, object]:
         "store_mb": size / 1e6,
         "build_s": built_s,
         "pre_aggregate_s": pre_aggregate_s,
+        "subjects_pre_aggregate_s": subjects_s,
         "without_pre_aggregate": without,
         **timings,
     }
+
+
+def _unfold_last_day(layout: StoreLayout) -> None:
+    """Drop the last day's decision and outcome files from the subjects' pre-aggregate's manifest."""
+    path = subjects.folder(layout) / subjects.MANIFEST
+    manifest = json.loads(path.read_text())
+    last = max(name.split("/")[0] for name in manifest["decisions"])
+    for dataset in ("decisions", "outcomes"):
+        manifest[dataset] = [name for name in manifest[dataset] if not name.startswith(last + "/")]
+    path.write_text(json.dumps(manifest))
 
 
 def _records(declarations: int) -> tuple[list[Any], dict[str, int]]:
@@ -319,9 +340,10 @@ def sink_rate_in_process(declarations: int = 20_000, batch: int = 20_000) -> dic
     }
 
 
-async def sink_rate_through_broker(bootstrap: str, folder: Path, declarations: int = 20_000) -> dict[str, object]:
+async def sink_rate_through_broker(bootstrap: str, folder: Path, declarations: int = 60_000) -> dict[str, object]:
     """The analytics service draining a backlog from the real broker: declarations and decisions (what scoring
-    produces at its rate), time from its start until every record is stored."""
+    produces at its rate). Start-up (the process until ready, then joining the group and the first fetch) is timed
+    apart from the steady state: from the first rows stored until every record is."""
     kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=f"benchh{uuid.uuid4().hex[:8]}.")
     await ensure_topics(kafka)
     month = generate_history(declarations=declarations, seed=22)
@@ -340,31 +362,48 @@ async def sink_rate_through_broker(bootstrap: str, folder: Path, declarations: i
     store = folder / "history"
     started = time.perf_counter()
     service = services.start("analytics")
+    ready_s = time.perf_counter() - started
+    first_s, first_stored, stored, seen = None, 0, 0, dict[Path, int]()
     try:
-        deadline = time.monotonic() + 180
-        stored = 0
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            stored = _stored_rows(store, ("declarations", "decisions"))
+            stored = _stored_rows(store, ("declarations", "decisions"), seen)
+            if stored and first_s is None:
+                first_s, first_stored = time.perf_counter() - started, stored
             if stored >= len(messages):
                 break
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
         seconds = time.perf_counter() - started
     finally:
         service.stop()
+    steady_s = seconds - (first_s or seconds)
+    steady_records = stored - first_stored
+    # Declarations a second: records a second times the declarations' share of them (amendments add decisions).
+    share = len(month.messages["declarations"]) / len(messages)
     return {
         "records": len(messages),
         "stored": stored,
         "seconds_incl_start": seconds,
+        "ready_s": ready_s,
+        "first_rows_s": first_s,
         "records_per_s": stored / seconds,
-        "declarations_per_s": stored / 2 / seconds,
+        "declarations_per_s": stored * share / seconds,
+        "steady_records": steady_records,
+        "steady_s": steady_s,
+        "steady_records_per_s": steady_records / steady_s if steady_s else None,
+        "steady_declarations_per_s": steady_records * share / steady_s if steady_s else None,
     }
 
 
-def _stored_rows(store: Path, datasets: tuple[str, ...]) -> int:
+def _stored_rows(store: Path, datasets: tuple[str, ...], seen: dict[Path, int] | None = None) -> int:
+    """Rows in the datasets' files; `seen` keeps the counts of files already read (polling reads only new ones)."""
+    counts = {} if seen is None else seen
     total = 0
     for dataset in datasets:
         for path in store.glob(f"{dataset}/day=*/*.parquet"):
-            total += pq.ParquetFile(path).metadata.num_rows
+            if path not in counts:
+                counts[path] = pq.ParquetFile(path).metadata.num_rows
+            total += counts[path]
     return total
 
 
@@ -401,8 +440,10 @@ def render_markdown(figures: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        "The time-release report before the store's maintenance built the clearance timelines' pre-aggregate "
-        f"(built in {reports['pre_aggregate_s']:.1f} s), every event pivoted by the request, in the same run:",
+        "The reports before the store's maintenance built the pre-aggregates (the clearance timelines built in "
+        f"{reports['pre_aggregate_s']:.1f} s, the subjects' latest decisions and outcomes in "
+        f"{reports['subjects_pre_aggregate_s']:.1f} s), every event pivoted and every decision and outcome read by the "
+        "request, in the same run:",
         "",
         "| report | median (s) | CPU (s) | after / before (wall, CPU) |",
         "|---|---|---|---|",
@@ -423,9 +464,13 @@ def render_markdown(figures: dict[str, Any]) -> list[str]:
         f"**{alone['records_per_s']:,.0f} records/s**, {alone['declarations_per_s']:,.0f} declarations/s with "
         "everything that comes with each.",
         f"Through the broker, the analytics service drained a backlog of {broker['records']:,} declarations and "
-        f"their decisions in {broker['seconds_incl_start']:.1f} s from its start: "
-        f"**{broker['records_per_s']:,.0f} records/s**, {broker['declarations_per_s']:,.0f} declarations/s "
-        f"(goal 5,000: {'met' if broker['declarations_per_s'] >= 5000 else '**not met**'}).",
+        f"their decisions: in steady state (from the first rows stored, {broker['first_rows_s']:.1f} s after its "
+        f"start, to the last) {broker['steady_records']:,} records in {broker['steady_s']:.1f} s, "
+        f"**{broker['steady_records_per_s']:,.0f} records/s, {broker['steady_declarations_per_s']:,.0f} "
+        "declarations/s** (goal 5,000: "
+        f"{'met' if (broker['steady_declarations_per_s'] or 0) >= 5000 else '**not met**'}); counted from the "
+        f"process's start (ready in {broker['ready_s']:.1f} s, then the group's join and the first fetch) "
+        f"{broker['seconds_incl_start']:.1f} s, {broker['declarations_per_s']:,.0f} declarations/s.",
         "",
     ]
     return lines

@@ -24,7 +24,7 @@ from portcullis.analytics.rescreen.screen import Limits
 from portcullis.analytics.rescreen.versions import ProcessedVersions
 from portcullis.analytics.rescreen.worker import Rescreener
 from portcullis.analytics.settings import AnalyticsSettings
-from portcullis.analytics.store import timelines
+from portcullis.analytics.store import subjects, timelines
 from portcullis.analytics.store.datasets import DATASETS
 from portcullis.analytics.store.files import StoreLayout
 from portcullis.analytics.store.routes import router as history_router
@@ -181,8 +181,9 @@ async def _start_rescreening(
 
 
 async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSettings) -> None:
-    """Delete expired days, compact the closed ones (the last few) and rebuild the clearance timelines' pre-aggregate
-    (store/timelines.py), every `retention_check_s`."""
+    """Delete expired days, compact the closed ones (the last few) and rebuild the pre-aggregates (the clearance
+    timelines, store/timelines.py; each subject's latest decision and outcome, store/subjects.py), every
+    `retention_check_s`."""
     while True:
         today = datetime.now(UTC).date()
         for dataset in DATASETS.values():
@@ -192,10 +193,13 @@ async def _maintain_periodically(layout: StoreLayout, settings: AnalyticsSetting
                     await asyncio.to_thread(layout.compact, dataset, today - timedelta(days=days_ago))
             except OSError as error:
                 log.warning("history_maintenance_failed", dataset=dataset.table, error=type(error).__name__)
-        try:
-            await asyncio.to_thread(timelines.build, layout)
-        except (OSError, duckdb.Error) as error:
-            log.warning("timelines_build_failed", error=type(error).__name__)
+        for pre_aggregate in (timelines, subjects):
+            try:
+                await asyncio.to_thread(pre_aggregate.build, layout)
+            except (OSError, duckdb.Error) as error:
+                log.warning(
+                    "pre_aggregate_build_failed", pre_aggregate=pre_aggregate.FOLDER, error=type(error).__name__
+                )
         await asyncio.sleep(settings.retention_check_s)
 
 

@@ -14,6 +14,7 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from portcullis.analytics.reports.period import Period, ratio, stratified_estimate, wilson_interval
+from portcullis.analytics.store.subjects import DECISION_FIELDS, DECISION_KEY, OUTCOME_FIELDS, OUTCOME_KEY
 
 
 class PerformanceGroup(StrEnum):
@@ -40,6 +41,62 @@ _GROUP_KEYS = {
     PerformanceGroup.OFFICER: "coalesce(officer_id, 'no outcome')",
     PerformanceGroup.WEEK: "strftime(decided_at, '%G-W%V')",
 }
+
+# The subjects' figures, from a relation `latest` of each subject's latest decision (`d`) and outcome (`o`), structs,
+# and the `sign` it counts with (below).
+_SUBJECT_FIGURES = """
+SELECT subject_id, unnest(d), coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
+       CASE WHEN o.inspected THEN coalesce(o.revenue_recovered, 0) ELSE 0 END AS revenue,
+       coalesce(o.seized, false) AS seized, coalesce(o.seizure_value, 0) AS seizure_value, o.officer_id,
+       d.lane IN ('red', 'yellow') AND NOT coalesce(d.random_selection, false) AS targeted, sign
+FROM latest
+"""
+
+# The pre-aggregate's subjects of the period, as it holds them (a query the aggregates read, not a table: scanning
+# its Parquet is much cheaper than materialising a month of subjects).
+_FOLDED_LATEST = """
+SELECT subject_id, decision AS d, CASE WHEN outcome_day >= $first_day THEN outcome END AS o, 1 AS sign
+FROM subjects_folded WHERE stream = $stream AND decided_at >= $start AND decided_at < $end
+"""
+_SUBJECTS_FOLDED = f"WITH latest AS ({_FOLDED_LATEST}) {_SUBJECT_FIGURES}"
+
+# What rows newer than the pre-aggregate change, once per report: the subjects they touch, as the pre-aggregate
+# holds them (counted with sign -1, which takes them out of its figures), and merged with the newer rows, the latest of
+# both by the same keys (sign 1). Versions decided before the period and outcomes received more than a day before it
+# count as absent, as without the pre-aggregate. Every figure is a count or a sum, so the signs make the aggregates
+# of the pre-aggregate's subjects plus these rows those of the subjects as they stand, without a join over a month.
+_TOUCHED = f"""
+CREATE TEMP TABLE subjects_touched AS
+WITH fresh_decisions AS (
+    SELECT subject_id, max_by({DECISION_FIELDS}, {DECISION_KEY}) AS d, max({DECISION_KEY}) AS d_key
+    FROM decisions_unfolded WHERE stream = $stream AND day >= $first_day AND decided_at >= $start
+    GROUP BY subject_id
+), fresh_outcomes AS (
+    SELECT subject_id, max_by({OUTCOME_FIELDS}, {OUTCOME_KEY}) AS o, max({OUTCOME_KEY}) AS o_key
+    FROM outcomes_unfolded WHERE stream = $stream AND day >= $first_day
+    GROUP BY subject_id
+), touched AS (
+    SELECT subject_id FROM fresh_decisions UNION SELECT subject_id FROM fresh_outcomes
+), held AS MATERIALIZED (
+    SELECT subject_id, decided_at, CASE WHEN decided_at >= $start THEN decision END AS d, decision_key AS d_key,
+           CASE WHEN outcome_day >= $first_day THEN outcome END AS o, outcome_key AS o_key
+    FROM subjects_folded SEMI JOIN touched USING (subject_id) WHERE stream = $stream
+), merged AS (
+    SELECT subject_id, max_by(d, d_key) FILTER (WHERE d IS NOT NULL) AS d,
+           max_by(o, o_key) FILTER (WHERE o IS NOT NULL) AS o
+    FROM (
+        SELECT subject_id, d, d_key, o, o_key FROM held
+        UNION ALL SELECT subject_id, d, d_key, NULL, NULL FROM fresh_decisions
+        UNION ALL SELECT subject_id, NULL, NULL, o, o_key FROM fresh_outcomes
+    )
+    GROUP BY subject_id
+)
+SELECT subject_id, d, o, -1 AS sign FROM held WHERE decided_at >= $start AND decided_at < $end
+UNION ALL SELECT subject_id, d, o, 1 AS sign FROM merged WHERE d.decided_at < $end
+"""  # noqa: S608 (the store's constants only, no request input)
+_SUBJECTS_FOLDED_AND_TOUCHED = (
+    f"WITH latest AS ({_FOLDED_LATEST} UNION ALL SELECT * FROM subjects_touched) {_SUBJECT_FIGURES}"  # noqa: S608
+)
 
 # The latest of several versions (amendments; a decision delivered twice is the same version) by a hash aggregate,
 # which is cheaper than a window over a month of decisions. Every version of a subject decided in the period is
@@ -75,37 +132,48 @@ WITH latest_decisions AS (
 SELECT d.*, coalesce(o.inspected, false) AS inspected, coalesce(o.irregularity_found, false) AS hit,
        CASE WHEN o.inspected THEN coalesce(o.revenue_recovered, 0) ELSE 0 END AS revenue,
        coalesce(o.seized, false) AS seized, coalesce(o.seizure_value, 0) AS seizure_value, o.officer_id,
-       d.lane IN ('red', 'yellow') AND NOT coalesce(d.random_selection, false) AS targeted
+       d.lane IN ('red', 'yellow') AND NOT coalesce(d.random_selection, false) AS targeted, 1 AS sign
 FROM in_period d LEFT JOIN latest_outcomes o USING (subject_id)
 """
 
-_AGGREGATE = """
-SELECT grp, count(*), count_if(lane IN ('red', 'yellow')), count_if(lane = 'red'), count_if(lane = 'yellow'),
-       count_if(inspected), count_if(inspected AND hit), sum(revenue)::DOUBLE,
-       count_if(inspected AND seized), sum(CASE WHEN inspected AND seized THEN seizure_value ELSE 0 END)::DOUBLE,
-       count_if(random_selection AND inspected), count_if(random_selection AND inspected AND hit),
-       count_if(targeted AND inspected), count_if(targeted AND inspected AND hit),
-       count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected),
-       count_if(lane = 'red' AND NOT coalesce(random_selection, false) AND inspected AND hit),
-       sum(CASE WHEN lane = 'red' AND NOT coalesce(random_selection, false) THEN revenue ELSE 0 END)::DOUBLE,
-       count_if(coalesce(random_selection, false)),
-       count_if(lane = 'blue'), count_if(lane = 'blue' AND inspected), count_if(lane = 'blue' AND inspected AND hit)
-FROM (SELECT *, {key} AS grp FROM subjects)
-GROUP BY grp ORDER BY grp
-"""
 
-# Every override made in the period, by office and officer; the overridden subjects' outcomes as they stand now.
+def _count(condition: str) -> str:
+    """The subjects of a group for which `condition` holds, counted with their signs."""
+    return f"coalesce(sum(sign) FILTER (WHERE {condition}), 0)"
+
+
+_RISK_RED = "lane = 'red' AND NOT coalesce(random_selection, false)"
+# Every row counts with its sign (1; -1 takes a pre-aggregate's row out, above); a group whose rows cancel out has none.
+_AGGREGATE = f"""
+SELECT grp, sum(sign), {_count("lane IN ('red', 'yellow')")}, {_count("lane = 'red'")}, {_count("lane = 'yellow'")},
+       {_count("inspected")}, {_count("inspected AND hit")}, sum(sign * revenue)::DOUBLE,
+       {_count("inspected AND seized")},
+       sum(CASE WHEN inspected AND seized THEN sign * seizure_value ELSE 0 END)::DOUBLE,
+       {_count("random_selection AND inspected")}, {_count("random_selection AND inspected AND hit")},
+       {_count("targeted AND inspected")}, {_count("targeted AND inspected AND hit")},
+       {_count(f"{_RISK_RED} AND inspected")}, {_count(f"{_RISK_RED} AND inspected AND hit")},
+       sum(CASE WHEN {_RISK_RED} THEN sign * revenue ELSE 0 END)::DOUBLE,
+       {_count("coalesce(random_selection, false)")},
+       {_count("lane = 'blue'")}, {_count("lane = 'blue' AND inspected")},
+       {_count("lane = 'blue' AND inspected AND hit")}
+FROM (SELECT *, {{key}} AS grp FROM {{source}})
+GROUP BY grp HAVING sum(sign) > 0 ORDER BY grp
+"""  # noqa: S608 (the store's constants only, no request input)
+
+# Every override made in the period, by office and officer; the overridden subjects' outcomes as they stand now (only
+# theirs are aggregated).
 _OVERRIDES = """
-WITH latest_outcomes AS (
-    SELECT subject_id, arg_max(inspected, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS inspected,
-           arg_max(irregularity_found, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS hit
-    FROM outcomes WHERE stream = $stream AND day >= $first_day
-    GROUP BY subject_id
-), made AS (
+WITH made AS (
     SELECT DISTINCT subject_id, version, lane, scored_lane, coalesce(office_id, 'unknown') AS office,
            coalesce(key_id, 'unknown') AS officer
     FROM overrides
     WHERE stream = $stream AND day >= $first_day AND overridden_at >= $start AND overridden_at < $end
+), latest_outcomes AS (
+    SELECT subject_id, arg_max(inspected, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS inspected,
+           arg_max(irregularity_found, version::BIGINT * 100000000000000 + epoch_ms(recorded_at)) AS hit
+    FROM outcomes SEMI JOIN made USING (subject_id)
+    WHERE stream = $stream AND day >= $first_day
+    GROUP BY subject_id
 )
 SELECT office, officer, count(*),
        count_if(list_position($lanes, lane) > list_position($lanes, scored_lane)),
@@ -197,10 +265,19 @@ def performance_report(
     """Compute the performance report over the store."""
     first_day = (period.first - timedelta(days=1)).isoformat()
     parameters = {"stream": stream, "start": period.start, "end": period.end, "first_day": first_day}
-    connection.execute("DROP TABLE IF EXISTS subjects")
-    connection.execute(_SUBJECTS, parameters)
-    groups = _rows(connection, _GROUP_KEYS[group_by])
-    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL])
+    folded, unfolded = _state(connection)
+    if folded and unfolded:
+        connection.execute("DROP TABLE IF EXISTS subjects_touched")
+        connection.execute(_TOUCHED, parameters)
+        source, source_parameters = f"({_SUBJECTS_FOLDED_AND_TOUCHED})", parameters
+    elif folded:
+        source, source_parameters = f"({_SUBJECTS_FOLDED})", parameters
+    else:
+        connection.execute("DROP TABLE IF EXISTS subjects")
+        connection.execute(_SUBJECTS, parameters)
+        source, source_parameters = "subjects", {}
+    groups = _rows(connection, _GROUP_KEYS[group_by], source, source_parameters)
+    totals = _rows(connection, _GROUP_KEYS[PerformanceGroup.ALL], source, source_parameters)
     total = totals[0] if totals else _row(("all", *([0] * 20)))
     overrides = connection.execute(_OVERRIDES, {**parameters, "lanes": _LANES_BY_STRICTNESS}).fetchall()
     return PerformanceReport(
@@ -214,8 +291,19 @@ def performance_report(
     )
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, key: str) -> list[PerformanceRow]:
-    result = connection.execute(_AGGREGATE.format(key=key)).fetchall()
+def _state(connection: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
+    """Whether the store has a usable pre-aggregate of the subjects (store/subjects.py), and rows it has not read."""
+    try:
+        state = connection.execute("SELECT folded, unfolded FROM subjects_state").fetchone()
+    except duckdb.CatalogException:  # a connection without the store's views of it
+        return False, True
+    return (bool(state[0]), bool(state[1])) if state else (False, True)
+
+
+def _rows(
+    connection: duckdb.DuckDBPyConnection, key: str, source: str, parameters: dict[str, object]
+) -> list[PerformanceRow]:
+    result = connection.execute(_AGGREGATE.format(key=key, source=source), parameters).fetchall()
     return [_row(values) for values in result]
 
 

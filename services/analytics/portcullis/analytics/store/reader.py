@@ -8,15 +8,15 @@ a dataset later needs `union_by_name` here (or the old files rewritten).
 import duckdb
 import pyarrow as pa
 
-from portcullis.analytics.store import timelines
+from portcullis.analytics.store import subjects, timelines
 from portcullis.analytics.store.datasets import DATASETS
 from portcullis.analytics.store.files import StoreLayout
 
 
 # Dataset names and the store's own paths only go into these statements, never request input.
 def connect(layout: StoreLayout, personal: bool = False, threads: int = 2) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with a view per dataset (and the clearance timelines' views, store/timelines.py);
-    the personal dataset only when asked for."""
+    """An in-memory DuckDB connection with a view per dataset (and the pre-aggregates' views: store/timelines.py,
+    store/subjects.py); the personal dataset only when asked for."""
     connection = duckdb.connect(config={"threads": threads})
     connection.execute("SET TimeZone = 'UTC'")  # weeks and days of the reports are UTC
     connection.execute("SET enable_progress_bar = false")
@@ -31,6 +31,7 @@ def connect(layout: StoreLayout, personal: bool = False, threads: int = 2) -> du
             connection.register(f"{dataset.name}_empty", empty)
             connection.execute(f"CREATE VIEW {dataset.name} AS SELECT * FROM {dataset.name}_empty")  # noqa: S608
     timelines.register(connection, layout)
+    subjects.register(connection, layout)
     return connection
 
 
