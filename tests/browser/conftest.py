@@ -82,13 +82,14 @@ DECISIONS = [
 
 @dataclass
 class Console:
-    """A running gateway with its console, the watchlist service, the keys per role and the Kafka settings."""
+    """A running gateway with its console, the watchlist and analytics services, the keys per role and Kafka."""
 
     url: str
     keys: dict[str, str]
     kafka: KafkaSettings
     gateway: ServiceProcess
     watchlist: ServiceProcess
+    analytics: ServiceProcess
 
     def key_id(self, name: str) -> str:
         """The key id of a fixture key."""
@@ -138,24 +139,29 @@ def _watchlist_documents(url: str, key: str) -> None:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """A gateway and the watchlist service with auth on, the gateway's decisions stored, one rule and one entry."""
+    """A gateway, the watchlist and the analytics services with auth on, the gateway's decisions stored, one rule
+    and one entry."""
     kafka = KafkaSettings(bootstrap_servers=BOOTSTRAP, topic_prefix=f"t{uuid.uuid4().hex[:10]}.")
     keys = asyncio.run(_prepare(kafka))
     folder = tmp_path_factory.mktemp("console")
     services = ServiceSet(folder, kafka, folder / "no-models")
     watchlist = services.start("watchlist", {"PORTCULLIS_AUTH_REQUIRED": "true"})
+    analytics = services.start(
+        "analytics", {"PORTCULLIS_AUTH_REQUIRED": "true", "PORTCULLIS_ANALYTICS_RESCREEN_HEARTBEAT_S": "1"}
+    )
     gateway = services.start(
         "gateway",
         {
             "PORTCULLIS_AUTH_REQUIRED": "true",
             "PORTCULLIS_GATEWAY_WATCHLIST_URL": watchlist.url,
+            "PORTCULLIS_GATEWAY_ANALYTICS_URL": analytics.url,
             "PORTCULLIS_GATEWAY_LIVE_POLL_S": "0.1",
         },
     )
     try:
         _wait_stored(gateway.url, keys["manager"], len(DECISIONS))
         _watchlist_documents(watchlist.url, keys["analyst"])
-        yield Console(gateway.url, keys, kafka, gateway, watchlist)
+        yield Console(gateway.url, keys, kafka, gateway, watchlist, analytics)
     finally:
         services.stop_all()
 

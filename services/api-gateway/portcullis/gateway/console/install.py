@@ -5,8 +5,10 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from portcullis.gateway.console.analytics import router as analytics_router
 from portcullis.gateway.console.pages import page, redirect, router
 from portcullis.gateway.console.reviews import router as reviews_router
+from portcullis.gateway.console.rulework import router as rulework_router
 from portcullis.gateway.console.security import ForbiddenError, SignInRequiredError, signed_in
 from portcullis.gateway.console.sessions import SessionStore
 from portcullis.gateway.settings import GatewaySettings
@@ -35,6 +37,8 @@ def install_console(app: FastAPI, settings: GatewaySettings) -> SessionStore:
     app.state.console_sessions = store
     app.include_router(router)
     app.include_router(reviews_router)
+    app.include_router(analytics_router)
+    app.include_router(rulework_router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(ForbiddenError, _forbidden)
