@@ -4,7 +4,9 @@ and a grouping and sees the chart, served by the console itself; no page reaches
 reaches these pages or their form posts."""
 
 import asyncio
+import contextlib
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -216,3 +218,30 @@ def test_other_roles_reach_neither_the_new_pages_nor_their_form_posts(console: C
     assert allowed.headers["location"] == "/console/alerts?done=acknowledged"
     for client, _ in clients.values():
         client.close()
+
+
+def test_an_analyst_holds_at_most_five_live_alert_streams_and_a_closed_one_frees_its_place(console: Console) -> None:
+    analyst, _ = _session(console, "analyst")
+    with contextlib.ExitStack() as streams:
+        opened = []
+        for _ in range(5):
+            for _ in range(50):  # a stream of an earlier test may take a moment to be noticed as closed
+                answer = streams.enter_context(analyst.stream("GET", "/console/alerts/live", timeout=10))
+                if answer.status_code == 200:
+                    break
+                time.sleep(0.1)
+            assert answer.status_code == 200
+            assert answer.headers["content-type"].startswith("text/event-stream")
+            opened.append(answer)
+        first = next(opened[0].iter_lines())
+        assert first == "retry: 2000"  # the analytics service's stream, relayed
+        with analyst.stream("GET", "/console/alerts/live", timeout=10) as refused:
+            assert refused.status_code == 429
+        opened[0].close()
+        for _ in range(50):
+            with analyst.stream("GET", "/console/alerts/live", timeout=10) as again:
+                if again.status_code == 200:
+                    break
+            time.sleep(0.1)
+        assert again.status_code == 200
+    analyst.close()

@@ -3,6 +3,7 @@
 browser): the page never names the analytics service's address."""
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -114,29 +115,42 @@ async def post_acknowledge(request: Request, alert_id: str) -> Response:
 async def alerts_live(request: Request) -> Response:
     """The analytics service's alert events, relayed (analysts); resumable with Last-Event-ID."""
     console = require(request, ALERT_ROLES)
-    client: httpx.AsyncClient = request.app.state.console_http
+    relays: Counter[str] = request.app.state.console_alert_relays
+    key_id = console.record.key_id
+    if relays[key_id] >= request.app.state.settings.live_streams_per_key:
+        return harden(Response("too many live streams", status_code=429, headers={"Retry-After": "5"}))
     headers = _bearer(console.key)
     resume = request.headers.get("last-event-id", "")
     if resume.isdigit() and len(resume) < 19:
         headers["Last-Event-ID"] = resume
+    # Its own client: a relay holds its connection for as long as the page is open, and must not take one from
+    # the pool the pages' calls share.
+    client = httpx.AsyncClient(timeout=LIVE_TIMEOUT)
     upstream = client.build_request(
-        "GET", f"{request.app.state.settings.analytics_url}/v1/alerts/stream", headers=headers, timeout=LIVE_TIMEOUT
+        "GET", f"{request.app.state.settings.analytics_url}/v1/alerts/stream", headers=headers
     )
     try:
         answer = await client.send(upstream, stream=True)
     except httpx.HTTPError as error:
+        await client.aclose()
         log.warning("console_alerts_live_unreachable", error=type(error).__name__)
         return harden(Response("the analytics service cannot be reached", status_code=502))
     if answer.status_code != 200:
         await answer.aclose()
+        await client.aclose()
         return harden(Response(f"the analytics service answered {answer.status_code}", status_code=502))
+    relays[key_id] += 1
 
     async def relay() -> AsyncIterator[bytes]:
         try:
             async for chunk in answer.aiter_raw():
                 yield chunk
+        except httpx.HTTPError as error:
+            log.info("console_alerts_live_ended", error=type(error).__name__)
         finally:
+            relays[key_id] -= 1
             await answer.aclose()
+            await client.aclose()
 
     return harden(
         StreamingResponse(

@@ -1,5 +1,6 @@
 """Wiring the console into the gateway: its routes, its own static files, its error pages, its session store."""
 
+from collections import Counter
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -35,6 +36,7 @@ def install_console(app: FastAPI, settings: GatewaySettings) -> SessionStore:
     """Serve the console under /console/ (it authenticates by itself: pass PREFIX to install_auth as open)."""
     store = SessionStore(lifetime_s=settings.console_session_hours * 3600)
     app.state.console_sessions = store
+    app.state.console_alert_relays = Counter[str]()  # open relays of the analytics alert stream, per key id
     app.include_router(router)
     app.include_router(reviews_router)
     app.include_router(analytics_router)
