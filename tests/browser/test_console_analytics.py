@@ -139,8 +139,12 @@ async def test_an_analyst_dry_runs_a_saved_rule_and_backtests_it(
         await asyncio.sleep(0.5)
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Backtest bt-")
     await expect(page.locator("#backtest-status")).to_have_text("done", timeout=30_000)  # the page reloads itself
-    await expect(page.locator("#backtest-rules")).to_contain_text("Arms from a listed origin")
-    await expect(page.locator("#backtest-lanes tbody tr")).to_have_count(4)
+    await expect(page.locator("#backtest-rules tbody tr td")).to_have_text(
+        [re.compile("^rule-"), "Arms from a listed origin", "3"]
+    )
+    lanes = page.locator("#backtest-lanes tbody tr")
+    await expect(lanes).to_have_count(4)
+    await expect(lanes.nth(3).locator("td")).to_have_text(["red", "3", "3"])  # the three red arms declarations
     await screenshot(page, "analyst-backtest")
     assert laptop.outside == []  # type: ignore[attr-defined]
 
@@ -158,6 +162,7 @@ async def test_a_manager_picks_a_period_and_grouping_and_sees_the_chart_served_b
     await expect(page.locator("#lanes tbody tr")).to_have_count(4)
     await expect(page.locator("#chart")).to_have_attribute("src", re.compile(r"^/console/charts/performance\.svg\?"))
     await _chart_drawn(page)
+    await screenshot(page, "manager-charts")
     await page.get_by_label("Report").select_option("time-release")
     await page.get_by_label("From (first day, UTC)").fill("2026-11-01")
     await page.get_by_label("To (last day, included)").fill("2026-11-30")
@@ -168,7 +173,6 @@ async def test_a_manager_picks_a_period_and_grouping_and_sees_the_chart_served_b
     await expect(chart).to_have_attribute("src", re.compile(r"^/console/charts/time-release\.svg\?.*group_by=office"))
     await expect(chart).to_have_attribute("alt", "Time release by office, 2026-11-01 to 2026-11-30")
     await _chart_drawn(page)
-    await screenshot(page, "manager-charts")
     await page.get_by_label("To (last day, included)").fill("2026-10-01")
     await page.get_by_role("button", name="Show the chart").click()
     await expect(page.locator("#chart-errors")).to_contain_text("to: is before from")
@@ -233,8 +237,8 @@ def test_an_analyst_holds_at_most_five_live_alert_streams_and_a_closed_one_frees
             assert answer.status_code == 200
             assert answer.headers["content-type"].startswith("text/event-stream")
             opened.append(answer)
-        first = next(opened[0].iter_lines())
-        assert first == "retry: 2000"  # the analytics service's stream, relayed
+        lines = opened[0].iter_lines()  # kept: a dropped line iterator would close its stream
+        assert next(lines) == "retry: 2000"  # the analytics service's stream, relayed
         with analyst.stream("GET", "/console/alerts/live", timeout=10) as refused:
             assert refused.status_code == 429
         opened[0].close()
@@ -244,4 +248,5 @@ def test_an_analyst_holds_at_most_five_live_alert_streams_and_a_closed_one_frees
                     break
             time.sleep(0.1)
         assert again.status_code == 200
+        del lines
     analyst.close()
