@@ -270,7 +270,7 @@ def test_services_pdbs_and_service_monitors_point_at_the_pods(overlay: str) -> N
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_network_policies_deny_by_default_and_open_only_dns_kafka_postgres_and_the_consoles_backends(overlay: str) -> None:
+def test_network_policies_deny_by_default_and_open_dns_kafka_postgres_and_console_backends(overlay: str) -> None:
     docs = render(overlay)
     policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(docs, "NetworkPolicy")}
     deny_ingress = policies["default-deny-ingress"]
