@@ -3,7 +3,9 @@
 A gateway process (authentication on, SQLite store) is given a store of `count` decisions spread over the last 30
 days (60% green, 20% yellow, 20% red, 20 offices; the older half of the red and yellow ones have an outcome, as an
 office that keeps up would), then each page is loaded `requests` times in turn over 127.0.0.1 by one client with a
-session cookie, after a warm-up. Bounded: the store is built in about half a minute, the loads take seconds.
+session cookie, after a warm-up. The analytics service runs beside it (auth on, an empty history store) for the
+alerts page, a backtest's page and the managers' chart images (which it draws). Bounded: the store is built in
+about half a minute, the loads take a few minutes.
 
 Run: `.venv/bin/python -m benchmarks.console_bench [--count 100000] [--requests 200]` (the broker must answer at
 PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092: the gateway follows its keys there). Writes
@@ -121,6 +123,21 @@ def _signed_in(base_url: str, key: str) -> httpx.Client:
     return client
 
 
+def _started_backtest(client: httpx.Client) -> str:
+    """Start a backtest of today's rule set from the rules page's form; the path of its page."""
+    page = client.get("/console/watchlist")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    today = datetime.now(UTC).date()
+    form = {"csrf_token": csrf.group(1), "with_current_rules": "yes", "from": str(today), "to": str(today)}
+    for _ in range(100):  # the analytics service answers 503 until it has read the saved rules
+        answer = client.post("/console/backtests", data=form)
+        if answer.status_code == 303:
+            return answer.headers["location"]
+        time.sleep(0.2)
+    raise AssertionError(f"no backtest started: {answer.status_code}")
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
@@ -167,12 +184,14 @@ def run(count: int, requests: int) -> dict[str, object]:
         url = f"sqlite+aiosqlite:///{folder / 'gateway.db'}"
         build_s = asyncio.run(build_store(url, count))
         services = ServiceSet(folder, kafka, folder / "no-models")
+        analytics = services.start("analytics", {"PORTCULLIS_AUTH_REQUIRED": "true"})
         gateway = services.start(
             "gateway",
             {
                 "PORTCULLIS_AUTH_REQUIRED": "true",
                 "PORTCULLIS_GATEWAY_DATABASE_URL": url,
                 "PORTCULLIS_GATEWAY_WATCHLIST_URL": f"http://127.0.0.1:{free_port()}",
+                "PORTCULLIS_GATEWAY_ANALYTICS_URL": analytics.url,
             },
         )
         try:
@@ -180,6 +199,9 @@ def run(count: int, requests: int) -> dict[str, object]:
             supervisor = _signed_in(gateway.url, keys[Role.SUPERVISOR])
             analyst = _signed_in(gateway.url, keys[Role.ANALYST])
             manager = _signed_in(gateway.url, keys[Role.READER])
+            backtest = _started_backtest(analyst)
+            today = datetime.now(UTC).date()
+            period = f"from={today - timedelta(days=29)}&to={today}"
             pages = {
                 "queue of one office (inspector)": (inspector, "/console/queue"),
                 "queue of every office (supervisor)": (supervisor, "/console/queue"),
@@ -193,6 +215,16 @@ def run(count: int, requests: int) -> dict[str, object]:
                 "search by importer (analyst)": (analyst, "/console/search?importer_id=IMP42"),
                 "rules and watchlist, service down (analyst)": (analyst, "/console/watchlist"),
                 "performance, last 7 days (manager)": (manager, "/console/performance"),
+                "alerts (analyst)": (analyst, "/console/alerts"),
+                "a backtest's progress or result (analyst)": (analyst, backtest),
+                "chart: performance by lane, 30 days (manager)": (
+                    manager,
+                    f"/console/charts/performance.svg?{period}&group_by=lane",
+                ),
+                "chart: time release by office, 30 days (manager)": (
+                    manager,
+                    f"/console/charts/time-release.svg?{period}&group_by=office",
+                ),
             }
             results = {name: measure(client, path, requests) for name, (client, path) in pages.items()}
         finally:

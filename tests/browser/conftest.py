@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from portcullis.cli.keys import publish_key
 from portcullis.cli.processes import ServiceProcess, ServiceSet
 from portcullis.shared.auth import Role, new_key
-from portcullis.shared.kafka import ensure_topics
+from portcullis.shared.kafka import Message, Publisher, ensure_topics
 from portcullis.shared.schemas import Decision, Lane, Reason, ReasonKind, Stream
 from portcullis.shared.settings import KafkaSettings
 from tests.integration.conftest import BOOTSTRAP, publish_decisions
@@ -82,20 +83,45 @@ DECISIONS = [
 
 @dataclass
 class Console:
-    """A running gateway with its console, the watchlist service, the keys per role and the Kafka settings."""
+    """A running gateway with its console, the watchlist and analytics services, the keys per role and Kafka."""
 
     url: str
     keys: dict[str, str]
     kafka: KafkaSettings
     gateway: ServiceProcess
     watchlist: ServiceProcess
+    analytics: ServiceProcess
 
     def key_id(self, name: str) -> str:
         """The key id of a fixture key."""
         return self.keys[name].split("_")[1]
 
 
-async def _prepare(kafka: KafkaSettings) -> dict[str, str]:
+def _declarations(samples: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The fixture's declarations as ingest publishes them: red ones carry arms (HS 9302), the others wood."""
+    found = []
+    for index, stored in enumerate(DECISIONS):
+        declaration = orjson.loads(orjson.dumps(samples[index]))
+        declaration["declaration_id"] = stored.subject_id
+        declaration["office_id"] = stored.attributes["office_id"]
+        for item in declaration["items"]:
+            item["hs6_code"] = "930200" if stored.lane is Lane.RED else "440890"
+        found.append(declaration)
+    return found
+
+
+async def _publish_declarations(kafka: KafkaSettings, declarations: list[dict[str, object]]) -> None:
+    publisher = Publisher(kafka)
+    try:
+        topic = kafka.topic("declarations")
+        await publisher.publish(
+            [Message(topic, str(d["declaration_id"]).encode(), orjson.dumps(d)) for d in declarations]
+        )
+    finally:
+        await publisher.close()
+
+
+async def _prepare(kafka: KafkaSettings, declarations: list[dict[str, object]]) -> dict[str, str]:
     await ensure_topics(kafka)
     keys: dict[str, str] = {}
     for name, role, office in [
@@ -109,6 +135,7 @@ async def _prepare(kafka: KafkaSettings) -> dict[str, str]:
         keys[name], record = new_key(f"browser-{name}", role, office)
         await publish_key(kafka, record)
     await publish_decisions(kafka, [d.model_dump(mode="json") for d in DECISIONS])
+    await _publish_declarations(kafka, declarations)  # for the analytics service's history (backtests)
     return keys
 
 
@@ -137,25 +164,32 @@ def _watchlist_documents(url: str, key: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """A gateway and the watchlist service with auth on, the gateway's decisions stored, one rule and one entry."""
+def console(
+    tmp_path_factory: pytest.TempPathFactory, sample_declarations: list[dict[str, object]]
+) -> Iterator[Console]:
+    """A gateway, the watchlist and the analytics services with auth on, the gateway's decisions stored, one rule
+    and one entry."""
     kafka = KafkaSettings(bootstrap_servers=BOOTSTRAP, topic_prefix=f"t{uuid.uuid4().hex[:10]}.")
-    keys = asyncio.run(_prepare(kafka))
+    keys = asyncio.run(_prepare(kafka, _declarations(sample_declarations)))
     folder = tmp_path_factory.mktemp("console")
     services = ServiceSet(folder, kafka, folder / "no-models")
     watchlist = services.start("watchlist", {"PORTCULLIS_AUTH_REQUIRED": "true"})
+    analytics = services.start(
+        "analytics", {"PORTCULLIS_AUTH_REQUIRED": "true", "PORTCULLIS_ANALYTICS_RESCREEN_HEARTBEAT_S": "1"}
+    )
     gateway = services.start(
         "gateway",
         {
             "PORTCULLIS_AUTH_REQUIRED": "true",
             "PORTCULLIS_GATEWAY_WATCHLIST_URL": watchlist.url,
+            "PORTCULLIS_GATEWAY_ANALYTICS_URL": analytics.url,
             "PORTCULLIS_GATEWAY_LIVE_POLL_S": "0.1",
         },
     )
     try:
         _wait_stored(gateway.url, keys["manager"], len(DECISIONS))
         _watchlist_documents(watchlist.url, keys["analyst"])
-        yield Console(gateway.url, keys, kafka, gateway, watchlist)
+        yield Console(gateway.url, keys, kafka, gateway, watchlist, analytics)
     finally:
         services.stop_all()
 

@@ -18,14 +18,22 @@ ROLES = {
     "inspector": (
         "/console/queue",
         "Inspection queue",
-        ["/console/overrides", "/console/search", "/console/watchlist", "/console/performance"],
+        ["/console/overrides", "/console/search", "/console/watchlist", "/console/performance", "/console/alerts"],
     ),
-    "supervisor": ("/console/overrides", "Overrides", ["/console/watchlist", "/console/performance"]),
-    "analyst": ("/console/search", "Decisions", ["/console/queue", "/console/overrides", "/console/performance"]),
+    "supervisor": (
+        "/console/overrides",
+        "Overrides",
+        ["/console/watchlist", "/console/performance", "/console/alerts", "/console/charts/performance.svg"],
+    ),
+    "analyst": (
+        "/console/search",
+        "Decisions",
+        ["/console/queue", "/console/overrides", "/console/performance", "/console/charts/performance.svg"],
+    ),
     "manager": (
         "/console/performance",
         "Performance",
-        ["/console/queue", "/console/overrides", "/console/search", "/console/watchlist"],
+        ["/console/queue", "/console/overrides", "/console/search", "/console/watchlist", "/console/alerts"],
     ),
 }
 
@@ -244,11 +252,11 @@ async def test_an_analyst_searches_decisions_reads_rules_and_entries_and_is_told
     assert laptop.outside == []  # type: ignore[attr-defined]
 
 
-async def test_managers_see_the_lane_mix_and_where_the_charts_will_be(laptop: BrowserContext, console: Console) -> None:
+async def test_managers_see_the_lane_mix_and_the_charts_form(laptop: BrowserContext, console: Console) -> None:
     page = await sign_in(laptop, console.keys["manager"])
     await expect(page.locator("#lanes tbody tr")).to_have_count(4)
     await expect(page.locator("#lanes tbody tr").nth(1)).to_contain_text("blue")
-    await expect(page.locator("#analytics-missing")).to_be_visible()
+    await expect(page.get_by_label("Report")).to_have_value("performance")
     await screenshot(page, "manager-performance")
     assert laptop.outside == []  # type: ignore[attr-defined]
 

@@ -270,7 +270,7 @@ def test_services_pdbs_and_service_monitors_point_at_the_pods(overlay: str) -> N
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_network_policies_deny_by_default_and_open_only_dns_kafka_and_postgres(overlay: str) -> None:
+def test_network_policies_deny_by_default_and_open_dns_kafka_postgres_and_console_backends(overlay: str) -> None:
     docs = render(overlay)
     policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(docs, "NetworkPolicy")}
     deny_ingress = policies["default-deny-ingress"]
@@ -303,7 +303,9 @@ def test_network_policies_deny_by_default_and_open_only_dns_kafka_and_postgres(o
     assert 5432 in egress_ports["watchlist"]
     assert 5432 not in egress_ports["ingest"]
     assert 5432 not in egress_ports["scoring"]
-    assert {9092, 9093, 5432, 53} >= set().union(*egress_ports.values())
+    assert {8003, 8004} <= egress_ports["api-gateway"]  # the console's backends, and only the gateway's
+    assert not {8003, 8004} & set().union(*(ports for name, ports in egress_ports.items() if name != "api-gateway"))
+    assert {9092, 9093, 5432, 53, 8003, 8004} >= set().union(*egress_ports.values())
     open_to_ingress = {name for spec in policies.values() if spec.get("ingress") for name in selected(spec)}
     assert open_to_ingress == set(SERVICES)
     # The HTTP port of the pods is named `http`: the ingress policies open exactly that.

@@ -61,7 +61,9 @@ class GatewaySettings(BaseSettings):
     watchlist_url: str = Field(
         default="http://127.0.0.1:8003", description="The watchlist service, for the console's rules and entries"
     )
-    analytics_url: str | None = Field(
-        default=None, description="The analytics service's charts (port 8004), linked from the managers' page"
+    analytics_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="The analytics service, for the console's alerts, backtests and charts (called by the gateway "
+        "with the signed-in key; browsers never reach it)",
     )
     log_level: str = "INFO"

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from portcullis.gateway.console.queries import inspection_queue, lane_summary, recent_overrides, subject_record
+from portcullis.gateway.console.queries import inspection_queue, recent_overrides, subject_record
 from portcullis.gateway.console.security import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
@@ -53,14 +53,13 @@ QUEUE_ROLES = (Role.INSPECTOR, Role.SUPERVISOR)
 SEARCH_ROLES = (Role.ANALYST, Role.SUPERVISOR)
 QUEUE_SIZE = 50
 PAGE_SIZE = 50
-#: The managers' page covers this many days (the analytics service has the long views).
-PERFORMANCE_DAYS = 7
 #: The navigation: (path, label, roles that see it).
 NAVIGATION = (
     ("/console/queue", "Inspection queue", QUEUE_ROLES),
     ("/console/overrides", "Overrides", (Role.SUPERVISOR,)),
     ("/console/search", "Decisions", SEARCH_ROLES),
     ("/console/reviews", "Review queue", (Role.ANALYST,)),
+    ("/console/alerts", "Alerts", (Role.ANALYST,)),
     ("/console/watchlist", "Rules and watchlist", (Role.ANALYST,)),
     ("/console/performance", "Performance", (Role.READER,)),
 )
@@ -373,7 +372,7 @@ async def search(request: Request, session: SessionDep, settings: SettingsDep) -
     )
 
 
-async def _watchlist_documents(
+async def watchlist_documents(
     client: httpx.AsyncClient, base_url: str, key: str, path: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     try:
@@ -393,36 +392,35 @@ async def _watchlist_documents(
 async def watchlist(request: Request, settings: SettingsDep) -> Response:
     """The selectivity rules and watchlist entries, read-only, from the watchlist service (analysts)."""
     console = require(request, (Role.ANALYST,))
+    return await watchlist_page(request, settings, console)
+
+
+async def watchlist_page(
+    request: Request, settings: SettingsDep, console: ConsoleSession, status: int = 200, **context: Any
+) -> Response:
+    """The rules and entries page, with the dry run's and the backtest's forms (and what `context` adds)."""
     client: httpx.AsyncClient = request.app.state.console_http
     (rules, rules_error), (entries, entries_error) = await asyncio.gather(
-        _watchlist_documents(client, settings.watchlist_url, console.key, "/v1/rules"),
-        _watchlist_documents(client, settings.watchlist_url, console.key, "/v1/watchlist/entries"),
+        watchlist_documents(client, settings.watchlist_url, console.key, "/v1/rules"),
+        watchlist_documents(client, settings.watchlist_url, console.key, "/v1/watchlist/entries"),
     )
+    today = datetime.now(UTC).date()
+    defaults: dict[str, Any] = {
+        "dry_run": None,
+        "dry_run_values": {},
+        "backtest_values": {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()},
+        "problems": [],
+    }
     return page(
         request,
         "watchlist.html",
         console,
+        status,
         rules=rules,
         entries=entries,
         error=rules_error or entries_error,
         watchlist_url=settings.watchlist_url,
-    )
-
-
-@router.get("/performance")
-async def performance(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """The lane mix and hit rates of the last 7 days, and the analytics charts (managers: reader keys)."""
-    console = require(request, (Role.READER,))
-    since = datetime.now(UTC) - timedelta(days=PERFORMANCE_DAYS)
-    lanes = await lane_summary(session, Stream.DECLARATION, since)
-    return page(
-        request,
-        "performance.html",
-        console,
-        lanes=lanes,
-        decisions=sum(lane.decisions for lane in lanes),
-        days=PERFORMANCE_DAYS,
-        analytics_url=settings.analytics_url,
+        **{**defaults, **context},
     )
 
 
