@@ -25,6 +25,7 @@ CacheKey = tuple[tuple[str, ...], str | None, str | None, float]
 #: estimate that tracks the real size within a factor of about two; the listed entries are the index's, not counted.
 _ENTRY_OVERHEAD = 400
 _MATCH_OVERHEAD = 250
+_HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
 
 
 class PartyScreeningCache:
@@ -66,10 +67,10 @@ class PartyScreeningCache:
         key: CacheKey = (normalize_name(name).tokens, country.upper() if country else None, schema, threshold)
         cached = self._results.get(key)
         if cached is not None:
-            PARTY_CACHE_LOOKUPS.labels("hit").inc()
+            _HITS.inc()
             self._results.move_to_end(key)
             return cached[0]
-        PARTY_CACHE_LOOKUPS.labels("miss").inc()
+        _MISSES.inc()
         query = ScreeningQuery(name=name, country=country, schema=schema)
         matches = tuple((match, counts(match)) for match in index.screen(query, limit=limit, threshold=threshold))
         self._keep(key, matches)
