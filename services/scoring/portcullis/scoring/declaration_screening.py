@@ -11,6 +11,7 @@ review.py), and a vessel's name-only hit is a possible match, yellow at most. Ve
 to screen here (their trader ids are checked in `selectivity.py`).
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +32,8 @@ from portcullis.shared.screening.scoring import name_similarity
 
 #: Listed kinds a party can be: a company or a person trading in their own name.
 PARTY_KINDS = frozenset({"organization", "person"})
-#: Entries sharing one name (branches listed one by one) all come back: a hit names each.
-_PARTY_MATCH_LIMIT = 6
+#: Entries sharing one name (branches listed one by one, up to ten for `AL-AQSA`) all come back: a hit names each.
+_PARTY_MATCH_LIMIT = 16
 _VESSEL_MATCH_LIMIT = 3
 #: Words that say what a company does or is, not which one it is: a match on them names no one.
 GENERIC_COMPANY_WORDS = frozenset(
@@ -55,6 +56,7 @@ CORE_NAME_SCORE = 0.9
 WHOLE_NAME_LETTERS = 0.95
 #: A word this close in spelling to a generic word is that word mistyped ("SCHIPPING", "SUKPLY").
 _GENERIC_SPELLING = 0.8
+_WORD_RE = re.compile(r"[A-Z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +209,18 @@ def _name_counts(name: str, match: Match) -> bool:
 
 def distinctive_names_agree(name: str, listed: str) -> bool:
     """Whether two names agree on more than generic company words: spelt nearly alike as a whole (a typing error
-    anywhere), or alike in what is left of each without generic words (or nothing is left of one)."""
-    if _letters_in_common(normalize_name(name).tokens, normalize_name(listed).tokens) >= WHOLE_NAME_LETTERS:
+    anywhere), neither has a generic word (the name score judged the distinctive words alone), or they are alike
+    in what is left of each without generic words (or nothing is left of one). A word of the party's name a letter
+    or two from a legal form or title the listed name has ("PRIVATI", "LIAILITY", "C.W." for "C.V.", "MULAH") is
+    that legal form or title, mistyped or transliterated: not a distinctive word."""
+    tokens, listed_tokens = normalize_name(name).tokens, normalize_name(listed).tokens
+    if _letters_in_common(tokens, listed_tokens) >= WHOLE_NAME_LETTERS:
         return True
     core, listed_core = _distinctive(name), _distinctive(listed)
+    if core == _without_particles(tokens) and listed_core == _without_particles(listed_tokens):
+        return True
+    left_out = _left_out_words(listed, listed_core)
+    core = tuple(word for word in core if not any(_misspelt(word, other) for other in left_out))
     if not core or not listed_core:
         return True
     letters = _letters_in_common(core, listed_core)
@@ -227,6 +237,29 @@ def _letters_in_common(words: tuple[str, ...], other: tuple[str, ...]) -> float:
     return max(
         SequenceMatcher(None, " ".join(words), " ".join(other)).ratio(),
         SequenceMatcher(None, " ".join(sorted(words)), " ".join(sorted(other))).ratio(),
+    )
+
+
+def _without_particles(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(word for word in tokens if word not in PARTICLES)
+
+
+def _left_out_words(listed: str, listed_core: tuple[str, ...]) -> frozenset[str]:
+    """The words of a listed name as written that its distinctive words leave out (legal forms, titles, generic)."""
+    written = _WORD_RE.findall(listed.upper().replace(".", ""))
+    return frozenset(written) - frozenset(listed_core)
+
+
+def _misspelt(word: str, other: str) -> bool:
+    """Whether `word` is `other` with one letter changed (short words) or spelt nearly alike (words of 4 letters)."""
+    if word == other:
+        return True
+    if len(word) == len(other) and sum(a != b for a, b in zip(word, other, strict=True)) == 1:
+        return True
+    return (
+        len(word) >= 4
+        and abs(len(word) - len(other)) <= 2
+        and SequenceMatcher(None, word, other).ratio() >= _GENERIC_SPELLING
     )
 
 
