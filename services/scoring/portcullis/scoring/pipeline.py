@@ -75,6 +75,7 @@ class DeclarationPipeline:
         publisher: Publisher,
         selections: SelectionView | None = None,
         links: LinkView | None = None,
+        parties: PartyScreeningCache | None = None,
     ) -> None:
         self._settings = settings
         self._models = models
@@ -93,7 +94,7 @@ class DeclarationPipeline:
             settings.scoring_of(DECLARATIONS).review_threshold,
         )
         # Parties' name screenings across batches (traders recur), dropped whenever the watchlist index changes.
-        self._parties = PartyScreeningCache(settings.party_cache_entries, settings.party_cache_bytes)
+        self._parties = parties or PartyScreeningCache(settings.party_cache_entries, settings.party_cache_bytes)
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not declarations."""
