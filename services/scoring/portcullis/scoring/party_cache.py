@@ -3,7 +3,7 @@
 The same importers, exporters, declarants and carriers recur across thousands of declarations, and a party's name
 screening (a fuzzy search of some 20,000 listed names) costs far more than the rest of its declaration's scoring.
 What a party's name matches depends only on its name as normalised, its country and the index: the result is kept
-under (normalised name, country, the screening's threshold) and dropped, all of it, when the index changes (an entry
+under (normalised name, country, limit, threshold) and dropped, all of it, when the index changes (an entry
 added, changed or removed bumps `WatchlistIndex.version`). The party's trader id is looked up apart, exactly, every
 time (a dictionary look-up), so one cached name serves every trader id it comes with. The cache is bounded in
 entries and in (estimated) bytes, the least recently used screening going first.
@@ -20,7 +20,7 @@ from portcullis.shared.screening.normalize import normalize_name
 
 #: A name screening's matches, each with whether it counts (a caller's check of the two names, see `screen`).
 PartyMatches = tuple[tuple[Match, bool], ...]
-CacheKey = tuple[tuple[str, ...], str | None, str | None, float]
+CacheKey = tuple[tuple[str, ...], str | None, str | None, int, float]
 #: A cached screening's fixed cost (its key, tuples and the ordered dict's link) and each match's, in bytes: an
 #: estimate that tracks the real size within a factor of about two; the listed entries are the index's, not counted.
 _ENTRY_OVERHEAD = 400
@@ -64,7 +64,7 @@ class PartyScreeningCache:
         if index is not self._index or index.version != self._version:
             self.clear()
             self._index, self._version = index, index.version
-        key: CacheKey = (normalize_name(name).tokens, country.upper() if country else None, schema, threshold)
+        key: CacheKey = (normalize_name(name).tokens, country.upper() if country else None, schema, limit, threshold)
         cached = self._results.get(key)
         if cached is not None:
             _HITS.inc()
