@@ -3,8 +3,9 @@
 The same declarations of the data set twice: as version 1 and with version-2 parts added by the generator (5% with
 a planted listed party or vessel), on the real broker over their own topics, with the real model, 50 rules and the
 whole SDN list: (a) the limit (consume, decode, produce, no scoring) on the version-2 messages, (b1) scoring the
-version-1 messages, (b2) scoring the version-2 messages. The issue's goals: (b2) at least a seventh of (a), (b1) at
-least a fifth.
+version-1 messages, (b2) scoring the version-2 messages, and (b2) again with every party's name screening kept
+from before (traders recurring; see scoring's party_cache.py). The issue's goals: (b2) at least a seventh of (a),
+(b1) at least a fifth.
 
 Run: `.venv/bin/python -m benchmarks.declarations_v2 --registry DIR [--count 10000]` (a model registry with a
 published model, e.g. `.run/models` after `make up`; the broker at PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS or
@@ -16,10 +17,18 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.kafka_paths import _drain, _fresh_topics, _load, _passthrough, _scoring, sanctions_and_rules
+from portcullis.scoring.declaration_screening import ScreeningLimits, screen_declarations
+from portcullis.scoring.lists import ListState
+from portcullis.scoring.party_cache import PartyScreeningCache
+from portcullis.scoring.selectivity import Selection
+from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
+from portcullis.shared.schemas import Declaration
 from portcullis.shared.screening import load_ofac_sdn
 from portcullis.shared.synthetic import generate_declarations
 
@@ -52,9 +61,29 @@ async def run(bootstrap: str, registry: Path, count: int) -> dict[str, float]:
             make = _passthrough(topics)
         results[f"{name}_per_s"] = await _drain(topics, len(documents), make, 1000, 300, cpu)
         results[f"{name}_cpu_us_per_message"] = cpu["us_per_message"]
+    # (b2) again when every party was screened before: traders recurring, as they do in real traffic (the
+    # generator's names recur less: some 11,000 distinct party names in 8,134 declarations), the cache warm.
+    topics = await _fresh_topics(bootstrap)
+    await _load(topics, version_2)
+    make, warm = _scoring(topics, registry, lists, _warm_party_cache(lists, synthetic.items))
+    await warm()
+    cpu = {}
+    results["scoring_v2_recurring_per_s"] = await _drain(topics, len(version_2), make, 1000, 300, cpu)
+    results["scoring_v2_recurring_cpu_us_per_message"] = cpu["us_per_message"]
+    results["v2_recurring_share_of_limit"] = results["scoring_v2_recurring_per_s"] / results["limit_v2_per_s"]
     results["v2_share_of_limit"] = results["scoring_v2_per_s"] / results["limit_v2_per_s"]
     results["v1_share_of_limit"] = results["scoring_v1_per_s"] / results["limit_v2_per_s"]
     return results
+
+
+def _warm_party_cache(lists: ListState, declarations: Sequence[Declaration]) -> PartyScreeningCache:
+    """A party cache holding the screenings of every party and vessel name of `declarations`."""
+    parties = PartyScreeningCache()
+    settings = ScoringSettings()
+    limits = ScreeningLimits(settings.screening_threshold, settings.screening_strong_score, settings.review_threshold)
+    at = datetime.now(UTC)
+    screen_declarations(lists, declarations, [Selection() for _ in declarations], at, limits, parties)
+    return parties
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import orjson
 from portcullis.scoring.links import LinkView
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.models import ModelHolder
+from portcullis.scoring.party_cache import PartyScreeningCache
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import BatchConsumer, DeadLetter, Message, Publisher, Record, ensure_topics
@@ -168,7 +169,7 @@ def sanctions_and_rules(rule_count: int = 50) -> ListState:
 
 
 def _scoring(
-    settings: KafkaSettings, registry: Path, lists: ListState
+    settings: KafkaSettings, registry: Path, lists: ListState, parties: PartyScreeningCache | None = None
 ) -> tuple[Callable[[Publisher], Callable[[list[Record]], Awaitable[list[DeadLetter]]]], Callable[[], Awaitable[None]]]:
     scoring_settings = ScoringSettings(kafka=settings, model_registry=registry)
     example = Declaration.model_validate(
@@ -180,7 +181,7 @@ def _scoring(
     links = LinkView(settings.topic("links"))
 
     def make(publisher: Publisher) -> Callable[[list[Record]], Awaitable[list[DeadLetter]]]:
-        return DeclarationPipeline(scoring_settings, models, lists, publisher, links=links).handle
+        return DeclarationPipeline(scoring_settings, models, lists, publisher, links=links, parties=parties).handle
 
     return make, models.refresh  # type: ignore[return-value]
 

@@ -106,6 +106,8 @@ def _wrong_digit(first: str, right: int) -> str:
         ("parties.0.name", "", "parties.0.name", "at least 1"),
         ("parties.0.name", "A" * 201, "parties.0.name", "at most 200"),
         ("parties.0.name", "Acme\x00Ltd", "parties.0.name", "control characters"),
+        ("parties.0.name", "Müller\x85GmbH", "parties.0.name", "control characters"),
+        ("parties.0.address", "Straße 1\ue000", "parties.0.address", "control characters"),
         ("parties.0.address", "x" * 301, "parties.0.address", "at most 300"),
         ("parties.0.country", "XX", "parties.0.country", "unknown ISO 3166-1"),
         ("parties.0.party_id", "CN 91/33", "parties.0.party_id", "pattern"),

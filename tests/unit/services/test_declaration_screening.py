@@ -199,8 +199,19 @@ def test_rules_read_the_new_fields(condition: dict[str, Any], matches_full_examp
         ("Kalashnikv Concern", "KALASHNIKOV CONCERN JSC", True),  # a typing error
         ("Korea Ocean Schipping Agency", "KOREA OCEAN SHIPPING AGENCY", True),  # in a generic word
         ("Tejarat Bank", "BANK TEJARAT", True),  # another word order
-        # A limitation: a distinctive word of the listed name left out is too much difference.
-        ("Aa Estudio Ltd", "AA ESTUDIO ARQUITECTONICO", False),
+        # Neither name has a generic word: the name score judged the distinctive words alone.
+        ("Aa Estudio Ltd", "AA ESTUDIO ARQUITECTONICO", True),
+        ("Krymjd", "KRYMZHD", True),  # a transliteration
+        ("REITRONIC CORPORATION, LIMITED", "RAYTRONIC CORPORATION, LIMITED", True),
+        # A legal form or title of the listed name, mistyped or transliterated, is no distinctive word.
+        ("Mbada Diamonds (Privati) Limited", "MBADA DIAMONDS (PRIVATE) LIMITED", True),
+        ("Limited Liaility Company Global Concepts Group", "LIMITED LIABILITY COMPANY GLOBAL CONCEPTS GROUP", True),
+        ("Grupo Egmont, S.A. De C.W.", "GRUPO EGMONT, S.A. DE C.V.", True),
+        ("Mulah Nazir Group", "MULLAH NAZIR GROUP", True),
+        # A limitation: another spelling of the one distinctive word next to generic ones is refused, as a name of
+        # similar sound would be (the false hits below).
+        ("Dongmay Group", "DONGMEI GROUP", False),
+        ("Hyunjin Trading Co Ltd", "KOREA HEUNGJIN TRADING COMPANY", False),
         ("Jinyong Trading Co Ltd", "SONGI TRADING COMPANY", False),  # only "Trading" in common
         ("Taiwei Import Export Co Ltd", "M. D. S. IMPORT EXPORT CO., LTD.", False),
         ("Baoyong Industrial Co Ltd", "INDUSTRIAL BANK", False),

@@ -11,28 +11,30 @@ review.py), and a vessel's name-only hit is a possible match, yellow at most. Ve
 to screen here (their trader ids are checked in `selectivity.py`).
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
+from portcullis.scoring.party_cache import PartyScreeningCache
 from portcullis.scoring.review import hold_for_review, party_subject_key
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.streams import match_text
 from portcullis.shared.schemas import Declaration, Lane, Reason, ReasonKind, Stream
 from portcullis.shared.schemas.watchlist import Action
-from portcullis.shared.screening import Match, ScreeningQuery
+from portcullis.shared.screening import Match, ScreeningQuery, WatchlistIndex
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name
 from portcullis.shared.screening.scoring import name_similarity
 
 #: Listed kinds a party can be: a company or a person trading in their own name.
 PARTY_KINDS = frozenset({"organization", "person"})
-_IDENTIFIER_EVIDENCE = "document number matches"
-#: Entries sharing one name (branches listed one by one) all come back: a hit names each.
-_PARTY_MATCH_LIMIT = 6
+#: Entries sharing one name (branches listed one by one, up to ten for `AL-AQSA`) all come back: a hit names each.
+_PARTY_MATCH_LIMIT = 16
+_VESSEL_MATCH_LIMIT = 3
 #: Words that say what a company does or is, not which one it is: a match on them names no one.
 GENERIC_COMPANY_WORDS = frozenset(
     {
@@ -54,6 +56,7 @@ CORE_NAME_SCORE = 0.9
 WHOLE_NAME_LETTERS = 0.95
 #: A word this close in spelling to a generic word is that word mistyped ("SCHIPPING", "SUKPLY").
 _GENERIC_SPELLING = 0.8
+_WORD_RE = re.compile(r"[A-Z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,22 +89,31 @@ def screen_declarations(
     selections: Sequence[Selection],
     at: datetime,
     limits: ScreeningLimits,
+    parties: PartyScreeningCache | None = None,
 ) -> None:
-    """Add the watchlist hits of each declaration's parties, vessel and containers to its selection."""
+    """Add the watchlist hits of each declaration's parties, vessel and containers to its selection; each distinct
+    party name is screened once (`parties` keeps the screenings across batches; without it, within this one)."""
+    parties = PartyScreeningCache() if parties is None else parties
     for declaration, selection in zip(declarations, selections, strict=True):
         if not has_parts_to_screen(declaration):
             continue
         before = len(selection.reasons)
-        screen_declaration(lists, declaration, at, limits, selection)
+        screen_declaration(lists, declaration, at, limits, selection, parties)
         for reason in selection.reasons[before:]:
             SELECTIVITY_HITS.labels(Stream.DECLARATION, reason.kind).inc()
 
 
 def screen_declaration(
-    lists: ListState, declaration: Declaration, at: datetime, limits: ScreeningLimits, selection: Selection
+    lists: ListState,
+    declaration: Declaration,
+    at: datetime,
+    limits: ScreeningLimits,
+    selection: Selection,
+    parties: PartyScreeningCache | None = None,
 ) -> None:
     """Add one declaration's party, vessel and container hits to `selection`."""
     index = lists.index
+    parties = PartyScreeningCache() if parties is None else parties
     # One query per distinct party (name, country, id); its roles in the order the declaration names them.
     roles: dict[tuple[str, str | None, str | None], list[str]] = {}
     for party in declaration.parties or ():
@@ -109,15 +121,7 @@ def screen_declaration(
         if party.role.value not in named:
             named.append(party.role.value)
     for (name, country, party_id), named_roles in roles.items():
-        query = ScreeningQuery(name=name, country=country, document_number=party_id)
-        lowest = min(limits.threshold, limits.review_from)
-        for match in index.screen(query, limit=_PARTY_MATCH_LIMIT, threshold=lowest):
-            if match.entry.kind not in PARTY_KINDS:
-                continue
-            by_identifier = _IDENTIFIER_EVIDENCE in match.evidence
-            organisation = match.entry.kind == "organization"
-            if organisation and not by_identifier and not distinctive_names_agree(name, match.matched_name):
-                continue
+        for match, by_identifier in _party_matches(index, parties, name, country, party_id, limits):
             strong = by_identifier or match.score >= limits.strong_score
             what = f"{' and '.join(named_roles)} {name!r}"
             if not strong and match.score >= limits.review_from:
@@ -128,8 +132,7 @@ def screen_declaration(
     if transport is None:
         return
     if transport.vessel_imo is not None or transport.vessel_name:
-        vessel = ScreeningQuery(name=transport.vessel_name or "", schema="Vessel", imo=transport.vessel_imo)
-        for match in index.screen(vessel, limit=3, threshold=limits.threshold):
+        for match in _vessel_matches(index, parties, transport.vessel_name, transport.vessel_imo, limits.threshold):
             if match.entry.kind != "vessel":
                 continue
             by_imo = transport.vessel_imo is not None and match.entry.imo_number == transport.vessel_imo
@@ -141,12 +144,83 @@ def screen_declaration(
                 _hit(lists, selection, at, match, f"container {number}", strong=True)
 
 
+def _party_matches(
+    index: WatchlistIndex,
+    parties: PartyScreeningCache,
+    name: str,
+    country: str | None,
+    party_id: str | None,
+    limits: ScreeningLimits,
+) -> list[tuple[Match, bool]]:
+    """A party's listed matches that count, best first, each with whether its trader id decided it: its name's
+    screening (kept in `parties`) joined with an exact look-up of its trader id among the entries' documents."""
+    threshold = min(limits.threshold, limits.review_from)
+    by_name = parties.screen(index, name, country, _PARTY_MATCH_LIMIT, threshold, partial(_name_counts, name))
+    by_id = {
+        match.entry.entry_id: match
+        for match in (
+            index.screen(ScreeningQuery(document_number=party_id), limit=_PARTY_MATCH_LIMIT, threshold=threshold)
+            if party_id
+            else ()
+        )
+    }
+    found: list[tuple[Match, bool]] = []
+    for match, counts in by_name:
+        identified = by_id.pop(match.entry.entry_id, None)
+        if match.entry.kind not in PARTY_KINDS:
+            continue
+        if identified is not None:
+            # As one query of name and id scores it: the identifier decides, the name's evidence comes first.
+            evidence = [*match.evidence, *identified.evidence]
+            found.append((match.model_copy(update={"score": 1.0, "evidence": evidence}), True))
+        elif counts:
+            found.append((match, False))
+    found.extend((match, True) for match in by_id.values() if match.entry.kind in PARTY_KINDS)
+    found.sort(key=lambda pair: (-pair[0].score, pair[0].entry.entry_id))
+    return found[:_PARTY_MATCH_LIMIT]
+
+
+def _vessel_matches(
+    index: WatchlistIndex, parties: PartyScreeningCache, name: str | None, imo: str | None, threshold: float
+) -> list[Match]:
+    """The listed matches of a vessel's name and IMO number: the two screened together, as the IMO number lowers a
+    listed vessel's name score when it differs, unless the name alone (kept in `parties`) matches nothing, when the
+    IMO number alone decides (a differing number only lowers scores; the IMO numbers vary, the names recur)."""
+    if name and parties.screen(index, name, None, _VESSEL_MATCH_LIMIT, threshold, _any_match, schema="Vessel"):
+        query = ScreeningQuery(name=name, schema="Vessel", imo=imo)
+    elif imo is not None:
+        query = ScreeningQuery(schema="Vessel", imo=imo)
+    else:
+        return []
+    return index.screen(query, limit=_VESSEL_MATCH_LIMIT, threshold=threshold)
+
+
+def _any_match(match: Match) -> bool:
+    return True
+
+
+def _name_counts(name: str, match: Match) -> bool:
+    """Whether a name match on a listed party counts: a person's does; an organisation's when the names agree on
+    more than generic company words."""
+    if match.entry.kind not in PARTY_KINDS:
+        return False
+    return match.entry.kind != "organization" or distinctive_names_agree(name, match.matched_name)
+
+
 def distinctive_names_agree(name: str, listed: str) -> bool:
     """Whether two names agree on more than generic company words: spelt nearly alike as a whole (a typing error
-    anywhere), or alike in what is left of each without generic words (or nothing is left of one)."""
-    if _letters_in_common(normalize_name(name).tokens, normalize_name(listed).tokens) >= WHOLE_NAME_LETTERS:
+    anywhere), neither has a generic word (the name score judged the distinctive words alone), or they are alike
+    in what is left of each without generic words (or nothing is left of one). A word of the party's name a letter
+    or two from a legal form or title the listed name has ("PRIVATI", "LIAILITY", "C.W." for "C.V.", "MULAH") is
+    that legal form or title, mistyped or transliterated: not a distinctive word."""
+    tokens, listed_tokens = normalize_name(name).tokens, normalize_name(listed).tokens
+    if _letters_in_common(tokens, listed_tokens) >= WHOLE_NAME_LETTERS:
         return True
     core, listed_core = _distinctive(name), _distinctive(listed)
+    if core == _without_particles(tokens) and listed_core == _without_particles(listed_tokens):
+        return True
+    left_out = _left_out_words(listed, listed_core)
+    core = tuple(word for word in core if not any(_misspelt(word, other) for other in left_out))
     if not core or not listed_core:
         return True
     letters = _letters_in_common(core, listed_core)
@@ -163,6 +237,29 @@ def _letters_in_common(words: tuple[str, ...], other: tuple[str, ...]) -> float:
     return max(
         SequenceMatcher(None, " ".join(words), " ".join(other)).ratio(),
         SequenceMatcher(None, " ".join(sorted(words)), " ".join(sorted(other))).ratio(),
+    )
+
+
+def _without_particles(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(word for word in tokens if word not in PARTICLES)
+
+
+def _left_out_words(listed: str, listed_core: tuple[str, ...]) -> frozenset[str]:
+    """The words of a listed name as written that its distinctive words leave out (legal forms, titles, generic)."""
+    written = _WORD_RE.findall(listed.upper().replace(".", ""))
+    return frozenset(written) - frozenset(listed_core)
+
+
+def _misspelt(word: str, other: str) -> bool:
+    """Whether `word` is `other` with one letter changed (short words) or spelt nearly alike (words of 4 letters)."""
+    if word == other:
+        return True
+    if len(word) == len(other) and sum(a != b for a, b in zip(word, other, strict=True)) == 1:
+        return True
+    return (
+        len(word) >= 4
+        and abs(len(word) - len(other)) <= 2
+        and SequenceMatcher(None, word, other).ratio() >= _GENERIC_SPELLING
     )
 
 

@@ -75,6 +75,15 @@ REVIEWS_APPLIED = Counter(
     "portcullis_scoring_reviews_applied_total", "Review verdicts read from the reviews topic", ["verdict"]
 )
 LIST_SIZE = Gauge("portcullis_watchlist_size", "Live watchlist entries and rules scoring holds", ["kind"])
+PARTY_CACHE_ENTRIES = Gauge(
+    "portcullis_party_screening_cache_entries", "Declaration parties' name screenings kept for the current watchlist"
+)
+PARTY_CACHE_BYTES = Gauge(
+    "portcullis_party_screening_cache_bytes", "Estimated memory of the kept party name screenings, in bytes"
+)
+PARTY_CACHE_LOOKUPS = Counter(
+    "portcullis_party_screening_cache_lookups_total", "Party name screenings found kept (hit) or run (miss)", ["result"]
+)
 
 
 class Observed(Protocol):

@@ -33,6 +33,7 @@ from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SCORE, SCORING_SECONDS, observe_decisions
 from portcullis.scoring.mirror_gaps import MirrorGapTable
 from portcullis.scoring.models import ActiveModel, ModelHolder
+from portcullis.scoring.party_cache import PartyScreeningCache
 from portcullis.scoring.policy import LanePolicy, ScoreLanes, against_thresholds, combined_score
 from portcullis.scoring.selectivity import Selection, select_declarations
 from portcullis.scoring.settings import ScoringSettings
@@ -76,6 +77,7 @@ class DeclarationPipeline:
         selections: SelectionView | None = None,
         links: LinkView | None = None,
         mirror: MirrorGapTable | None = None,
+        parties: PartyScreeningCache | None = None,
     ) -> None:
         self._settings = settings
         self._mirror = mirror
@@ -94,6 +96,8 @@ class DeclarationPipeline:
             settings.screening_strong_score,
             settings.scoring_of(DECLARATIONS).review_threshold,
         )
+        # Parties' name screenings across batches (traders recur), dropped whenever the watchlist index changes.
+        self._parties = parties or PartyScreeningCache(settings.party_cache_entries, settings.party_cache_bytes)
 
     async def handle(self, records: list[Record]) -> list[DeadLetter]:
         """Score the batch and publish its decisions; return the records that are not declarations."""
@@ -140,7 +144,9 @@ class DeclarationPipeline:
             selections = select_declarations(self._lists, declarations, at, amended, self._mirror)
             # Version 2: parties, vessel and containers by name and number (a thread: name screening takes time).
             if any(has_parts_to_screen(declaration) for declaration in declarations):
-                await asyncio.to_thread(screen_declarations, self._lists, declarations, selections, at, self._screening)
+                await asyncio.to_thread(
+                    screen_declarations, self._lists, declarations, selections, at, self._screening, self._parties
+                )
             versions = (self._lists.rules_version, self._lists.watchlist_version)
         # What container events showed about the declarations' containers and vessels (links.py).
         linked = link_declarations(self._links, declarations, selections) if self._links is not None else []

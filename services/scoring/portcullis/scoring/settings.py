@@ -89,6 +89,12 @@ class ScoringSettings(BaseSettings):
         description="Declarations: a party's name match from this score up to `screening_strong_score` sets no lane "
         "but waits for an analyst's review (at or above `screening_strong_score` it is a hit)",
     )
+    party_cache_entries: int = Field(
+        default=100_000, ge=0, description="Declarations: most party and vessel name screenings kept (0: none kept)"
+    )
+    party_cache_bytes: int = Field(
+        default=64 * 2**20, ge=0, description="Declarations: most memory of the kept name screenings (estimated bytes)"
+    )
     passenger_review_threshold: float = Field(
         default=PASSENGERS.scoring.review_threshold, gt=0, le=1, description="The same for travellers"
     )

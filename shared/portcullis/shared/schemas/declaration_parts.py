@@ -27,6 +27,9 @@ CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currenci
 
 def _no_control_characters(text: str) -> str:
     # Letters of any script, marks, punctuation and spaces; no control, surrogate, private-use or unassigned ones.
+    # Printable ASCII, most text, has none of them: answered without a look at each character.
+    if text.isascii() and text.isprintable():
+        return text
     if any(unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"} for ch in text):
         raise ValueError("control characters are not allowed")
     return text

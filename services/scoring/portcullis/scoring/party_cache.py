@@ -1,0 +1,107 @@
+"""Name screenings of declaration parties (and vessels) kept across batches while the watchlist index is unchanged.
+
+The same importers, exporters, declarants and carriers recur across thousands of declarations, and a party's name
+screening (a fuzzy search of some 20,000 listed names) costs far more than the rest of its declaration's scoring.
+What a party's name matches depends only on its name as normalised, its country and the index: the result is kept
+under (normalised name, country, limit, threshold) and dropped, all of it, when the index changes (an entry
+added, changed or removed bumps `WatchlistIndex.version`). The party's trader id is looked up apart, exactly, every
+time (a dictionary look-up), so one cached name serves every trader id it comes with. The cache is bounded in
+entries and in (estimated) bytes, the least recently used screening going first.
+"""
+
+import sys
+from collections import OrderedDict
+from collections.abc import Callable
+
+from portcullis.scoring.metrics import PARTY_CACHE_BYTES, PARTY_CACHE_ENTRIES, PARTY_CACHE_LOOKUPS
+from portcullis.shared.screening import Match, ScreeningQuery, WatchlistIndex
+from portcullis.shared.screening.entries import QuerySchema
+from portcullis.shared.screening.normalize import normalize_name
+
+#: A name screening's matches, each with whether it counts (a caller's check of the two names, see `screen`).
+PartyMatches = tuple[tuple[Match, bool], ...]
+CacheKey = tuple[tuple[str, ...], str | None, str | None, int, float]
+#: A cached screening's fixed cost (its key, tuples and the ordered dict's link) and each match's, in bytes: an
+#: estimate that tracks the real size within a factor of about two; the listed entries are the index's, not counted.
+_ENTRY_OVERHEAD = 400
+_MATCH_OVERHEAD = 250
+_HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
+
+
+class PartyScreeningCache:
+    """Parties' name screenings against one watchlist index, least recently used first out."""
+
+    def __init__(self, max_entries: int = 100_000, max_bytes: int = 64 * 2**20) -> None:
+        if max_entries < 0 or max_bytes < 0:
+            raise ValueError("the cache's bounds must not be negative")
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._results: OrderedDict[CacheKey, tuple[PartyMatches, int]] = OrderedDict()
+        self._bytes = 0
+        self._index: WatchlistIndex | None = None
+        self._version = -1
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    @property
+    def size_bytes(self) -> int:
+        """The estimated bytes the cached screenings take."""
+        return self._bytes
+
+    def screen(
+        self,
+        index: WatchlistIndex,
+        name: str,
+        country: str | None,
+        limit: int,
+        threshold: float,
+        counts: Callable[[Match], bool],
+        schema: QuerySchema | None = None,
+    ) -> PartyMatches:
+        """The matches of a name and country (of a `schema`: a vessel's name) in `index`, each with `counts(match)`,
+        kept while the index stays the same version (`counts` must depend on the name and the match alone)."""
+        if index is not self._index or index.version != self._version:
+            self.clear()
+            self._index, self._version = index, index.version
+        key: CacheKey = (normalize_name(name).tokens, country.upper() if country else None, schema, limit, threshold)
+        cached = self._results.get(key)
+        if cached is not None:
+            _HITS.inc()
+            self._results.move_to_end(key)
+            return cached[0]
+        _MISSES.inc()
+        query = ScreeningQuery(name=name, country=country, schema=schema)
+        matches = tuple((match, counts(match)) for match in index.screen(query, limit=limit, threshold=threshold))
+        self._keep(key, matches)
+        return matches
+
+    def clear(self) -> None:
+        """Forget every screening (the index changed)."""
+        self._results.clear()
+        self._bytes = 0
+        self._published()
+
+    def _keep(self, key: CacheKey, matches: PartyMatches) -> None:
+        size = _estimated_bytes(key, matches)
+        if self.max_entries == 0 or size > self.max_bytes:
+            return
+        self._results[key] = (matches, size)
+        self._bytes += size
+        while len(self._results) > self.max_entries or self._bytes > self.max_bytes:
+            _, (_, dropped) = self._results.popitem(last=False)
+            self._bytes -= dropped
+        self._published()
+
+    def _published(self) -> None:
+        PARTY_CACHE_ENTRIES.set(len(self._results))
+        PARTY_CACHE_BYTES.set(self._bytes)
+
+
+def _estimated_bytes(key: CacheKey, matches: PartyMatches) -> int:
+    words = sum(sys.getsizeof(word) for word in key[0])
+    per_match = sum(
+        _MATCH_OVERHEAD + sys.getsizeof(match.matched_name) + sum(sys.getsizeof(text) for text in match.evidence)
+        for match, _ in matches
+    )
+    return _ENTRY_OVERHEAD + words + per_match
