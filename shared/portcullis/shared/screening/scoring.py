@@ -248,8 +248,24 @@ def _capped(score: float, a: NormalizedName, b: NormalizedName) -> float:
     return min(max(score, 0.0), score_cap(a, b))
 
 
+def _best_of_readings(scorer: "PairScorer", a: NormalizedName, b: NormalizedName) -> float:
+    """The scorer's best over the readings of names in another script (anyascii's and ICU's)."""
+    score = scorer(a, b)
+    for reading_a in (a, a.other_reading):
+        for reading_b in (b, b.other_reading):
+            if reading_a is not None and reading_b is not None and (reading_a is not a or reading_b is not b):
+                score = max(score, scorer(reading_a, reading_b))
+    return score
+
+
 def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
     """Similarity of two normalised names in 0..1 (1 = same name): word agreement and coverage, under the caps."""
+    if a.other_reading is not None or b.other_reading is not None:
+        return _best_of_readings(_name_similarity, a, b)
+    return _name_similarity(a, b)
+
+
+def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
     if not a.tokens or not b.tokens:
         return 0.0
     if a.tokens == b.tokens:
@@ -264,6 +280,12 @@ def learned_similarity(a: NormalizedName, b: NormalizedName) -> float:
 
     Not the default: it gains on the project's own pairs and generated variants but loses on the held-out set
     (docs/screening.md, "The learned pair scorer")."""
+    if a.other_reading is not None or b.other_reading is not None:
+        return _best_of_readings(_learned_similarity, a, b)
+    return _learned_similarity(a, b)
+
+
+def _learned_similarity(a: NormalizedName, b: NormalizedName) -> float:
     if not a.tokens or not b.tokens:
         return 0.0
     if a.tokens == b.tokens:
