@@ -217,6 +217,8 @@ class NormalizedName:
     numbers: tuple[str, ...] = field(init=False, compare=False, repr=False)
     #: The same name read another way (a name in another script: ICU's transliteration besides anyascii's).
     other_reading: "NormalizedName | None" = field(default=None, compare=False, repr=False)
+    #: Written in another script than Latin (the scorer calibrates pairs across scripts).
+    other_script: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Computed once: the scorer reads them for every candidate. Without numbers (most names) the words are
@@ -296,10 +298,10 @@ def normalize_name(name: str) -> NormalizedName:
         return read
     # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD, `אלון`
     # ALVN and LWN); the scorer takes the better of the two.
-    icu_read = _normalize_latin(to_latin(text))
+    icu_read = NormalizedName(_normalize_latin(to_latin(text)).tokens, other_script=True)
     if not icu_read.tokens or icu_read.tokens == read.tokens:
-        return read
-    return NormalizedName(read.tokens, other_reading=icu_read)
+        return NormalizedName(read.tokens, other_script=True)
+    return NormalizedName(read.tokens, other_reading=icu_read, other_script=True)
 
 
 def _normalize_latin(text: str) -> NormalizedName:
