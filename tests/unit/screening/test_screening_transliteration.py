@@ -40,3 +40,8 @@ def test_the_better_reading_never_lowers_a_score() -> None:
     # Both readings are scored and the better one counts: a name anyascii already read well keeps its score.
     assert compare_names("Джавад Нур-ал-дин", "Jawad NUR-AL-DIN") >= 0.9
     assert compare_names("Ζαχαρίας Βλάχος", "Zacharias VLACHOS") == 1.0
+
+
+def test_a_two_letter_legal_form_of_another_script_inside_a_name_stays() -> None:
+    # rigour lists the Bulgarian `АД`; in `Фу'ад` it is part of the given name (FUAD), not a legal form.
+    assert compare_names("Фу'ад Шукр", "Fu'ad SHUKR") == 1.0

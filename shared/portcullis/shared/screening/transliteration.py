@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003  (legal forms written in Cyrillic)
 """Names in other scripts to Latin letters, and legal forms of many languages, from maintained libraries.
 
 ICU's transliterators (PyICU) read each script with its own rules (`Any-Latin` picks Cyrillic-Latin,
@@ -48,6 +49,8 @@ def is_latin(text: str) -> bool:
 # rigour's short forms include words of names (`ii`, a Roman numeral, is one): those are left to the hand-kept
 # list of `normalize.py`; spelled-out forms (several words, 5+ letters) and forms in other scripts are rigour's.
 _SHORTEST_FORM = 5
+# Two-letter forms of other scripts are name words too (Bulgarian `АД` in `Фу'ад`); `ООО`, `בע"מ` are kept.
+_SHORTEST_OTHER_SCRIPT = 3
 
 
 def without_legal_forms(text: str) -> str:
@@ -57,7 +60,7 @@ def without_legal_forms(text: str) -> str:
     folded = text.casefold()
     stripped = folded
     for form, _ in extract_org_types(folded):
-        if len(form) >= _SHORTEST_FORM or " " in form or not form.isascii():
+        if len(form) >= _SHORTEST_FORM or " " in form or (not form.isascii() and len(form) >= _SHORTEST_OTHER_SCRIPT):
             shorter = re.sub(r"(?<!\w)" + re.escape(form) + r"(?!\w)", " ", stripped)
             if shorter.strip():
                 stripped = shorter
