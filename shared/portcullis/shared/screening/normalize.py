@@ -8,6 +8,7 @@ from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
 from portcullis.shared.screening.numerals import cjk_numerals_to_digits, numbers_as_digits
+from portcullis.shared.screening.transliteration import is_latin, to_latin, without_legal_forms
 
 # Legal forms, several words long; removed before the single-word forms below (transliterated Russian
 # and Ukrainian forms included, as they appear on sanctions lists).
@@ -214,6 +215,10 @@ class NormalizedName:
     words: tuple[str, ...] = field(init=False, compare=False, repr=False)
     #: The numbers in the name, sorted: names whose numbers differ name different parties.
     numbers: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    #: The same name read another way (a name in another script: ICU's transliteration besides anyascii's).
+    other_reading: "NormalizedName | None" = field(default=None, compare=False, repr=False)
+    #: Written in another script than Latin (the scorer calibrates pairs across scripts).
+    other_script: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Computed once: the scorer reads them for every candidate. Without numbers (most names) the words are
@@ -283,8 +288,24 @@ def _join_split_legal_forms(tokens: list[str]) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def normalize_name(name: str) -> NormalizedName:
-    """Normalise a person, organisation or vessel name to comparable tokens."""
-    text = name if name.isascii() else _CAMEL_RE.sub(" ", anyascii(cjk_numerals_to_digits(name)))
+    """Normalise a person, organisation or vessel name to comparable tokens (two readings for other scripts)."""
+    text = without_legal_forms(name)
+    if text.isascii():
+        return _normalize_latin(text)
+    text = cjk_numerals_to_digits(text)
+    read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
+    if is_latin(text):
+        return read
+    # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD, `אלון`
+    # ALVN and LWN); the scorer takes the better of the two.
+    icu_read = NormalizedName(_normalize_latin(to_latin(text)).tokens, other_script=True)
+    if not icu_read.tokens or icu_read.tokens == read.tokens:
+        return NormalizedName(read.tokens, other_script=True)
+    return NormalizedName(read.tokens, other_reading=icu_read, other_script=True)
+
+
+def _normalize_latin(text: str) -> NormalizedName:
+    """Tokens of a name already in Latin letters."""
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
     text = _VESSEL_PREFIX_RE.sub(" ", text)
