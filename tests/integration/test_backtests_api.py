@@ -109,6 +109,14 @@ async def test_analysts_backtest_draft_and_saved_rules_readers_may_not(tmp_path:
             )
             assert bad.status_code == 422
             assert [error["field"] for error in bad.json()["detail"]] == ["rules.0.reason"]
+            # A mirror gap rule would select nothing over history (no gap table there): refused, not answered zero.
+            mirrored = {**TOYS_FROM_CN, "condition": {"field": "mirror_unit_value_gap", "op": "ge", "value": 0.3}}
+            bad = await client.post(
+                "/v1/backtests", json={**request, "rules": [mirrored]}, headers=as_role(Role.ANALYST)
+            )
+            assert bad.status_code == 422
+            assert [error["field"] for error in bad.json()["detail"]] == ["rules.0"]
+            assert "mirror gap" in bad.json()["detail"][0]["reason"]
             too_long = {**request, "to": "2027-12-31"}
             bad = await client.post("/v1/backtests", json=too_long, headers=as_role(Role.ANALYST))
             assert bad.status_code == 422

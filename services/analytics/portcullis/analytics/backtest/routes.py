@@ -62,10 +62,33 @@ def _rules_under_test(request: BacktestRequest, book: RuleBook | None) -> list[C
     for position, rule_id in enumerate(request.rule_ids):
         if rule_id not in saved:
             problems.append(FieldError(field=f"rule_ids.{position}", reason=f"no saved rule {rule_id!r}"))
+    # The mirror gap fields read scoring's current gap table, which is not applied to the stored declarations: a
+    # backtest of such a rule would select nothing and say so with a straight face. Refused, naming the rule.
+    for position, rule in enumerate(compiled):
+        if _tests_mirror_gap(rule):
+            problems.append(FieldError(field=f"rules.{position}", reason=_MIRROR_REFUSAL))
+    for position, rule_id in enumerate(request.rule_ids):
+        if rule_id in saved and _tests_mirror_gap(saved[rule_id]):
+            problems.append(FieldError(field=f"rule_ids.{position}", reason=_MIRROR_REFUSAL))
+    if request.with_current_rules:
+        mirrored = sorted(rule_id for rule_id, rule in saved.items() if _tests_mirror_gap(rule))
+        if mirrored:
+            reason = f"saved rules {', '.join(mirrored)}: {_MIRROR_REFUSAL}; name the other rules in rule_ids"
+            problems.append(FieldError(field="with_current_rules", reason=reason))
     if problems:
         raise HTTPException(422, detail=[problem.model_dump() for problem in problems])
     named = set(request.rule_ids) | (set(saved) if request.with_current_rules else set())
     return compiled + [saved[rule_id] for rule_id in sorted(named)]
+
+
+_MIRROR_REFUSAL = (
+    "tests a mirror gap field (mirror_*), which backtests cannot replay yet: the gap table is not applied to the "
+    "stored declarations"
+)
+
+
+def _tests_mirror_gap(rule: CompiledRule) -> bool:
+    return '"mirror_' in rule.spec.model_dump_json()
 
 
 async def _model_under_test(version: str, request: Request) -> "ModelUnderTest":
