@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from portcullis.analytics.store.datasets import DECISIONS, MONEY, OUTCOMES, TIME
 from portcullis.analytics.store.files import StoreLayout
+from portcullis.analytics.store.sql_files import fsync, parquet_list, quoted, read_manifest
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -135,7 +136,7 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
     disordered = int(pa.compute.sum(built.column("disordered")).as_py() or 0)
     table = built.drop_columns(["disordered"]).cast(SCHEMA)
     pq.write_table(table, partial, compression="zstd", row_group_size=64 * 1024)
-    _fsync(partial)
+    fsync(partial)
     os.replace(partial, target)
     manifest = {
         "generation": generation,
@@ -146,9 +147,9 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
     }
     manifest_partial = target_folder / (MANIFEST + ".partial")
     manifest_partial.write_text(json.dumps(manifest))
-    _fsync(manifest_partial)
+    fsync(manifest_partial)
     os.replace(manifest_partial, target_folder / MANIFEST)
-    _fsync(target_folder)
+    fsync(target_folder)
     for stale in target_folder.glob("subjects-*.parquet"):
         if stale != target:
             stale.unlink(missing_ok=True)
@@ -175,7 +176,7 @@ def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None
         connection.execute("CREATE VIEW subjects_state AS SELECT false AS folded, true AS unfolded")
         return
     unfolded_files = 0
-    connection.execute(f"CREATE VIEW subjects_folded AS SELECT * FROM read_parquet('{_quoted(str(pre))}')")  # noqa: S608
+    connection.execute(f"CREATE VIEW subjects_folded AS SELECT * FROM read_parquet('{quoted(str(pre))}')")  # noqa: S608
     for name, dataset in (("decisions", DECISIONS), ("outcomes", OUTCOMES)):
         read = manifest.get(name, [])
         folded = set(read) if isinstance(read, list) else set()
@@ -183,7 +184,7 @@ def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None
         unfolded = [path for path, file in zip(every, _names(layout, name, every), strict=True) if file not in folded]
         unfolded_files += len(unfolded)
         if unfolded:
-            source = f"read_parquet({_paths(unfolded)}, hive_partitioning = true)"
+            source = f"read_parquet({parquet_list(unfolded)}, hive_partitioning = true)"
             connection.execute(f"CREATE VIEW {name}_unfolded AS SELECT * FROM {source}")  # noqa: S608
         else:
             empty = pa.Table.from_batches([], dataset.schema.append(pa.field("day", pa.string())))
@@ -195,7 +196,7 @@ def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None
 def _source(connection: duckdb.DuckDBPyConnection, name: str, files: list[str], schema: pa.Schema) -> str:
     """A relation over the files (with their `day`), or over an empty table of the schema when there are none."""
     if files:
-        return f"read_parquet({_paths(files)}, hive_partitioning = true)"
+        return f"read_parquet({parquet_list(files)}, hive_partitioning = true)"
     connection.register(f"{name}_none", pa.Table.from_batches([], schema.append(pa.field("day", pa.string()))))
     return f"{name}_none"
 
@@ -207,24 +208,4 @@ def _names(layout: StoreLayout, dataset: str, files: list[str]) -> list[str]:
 
 
 def _manifest(layout: StoreLayout) -> dict[str, object]:
-    try:
-        found = json.loads((folder(layout) / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _paths(files: list[str]) -> str:
-    return "[" + ", ".join(f"'{_quoted(path)}'" for path in files) + "]"
-
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    return read_manifest(folder(layout) / MANIFEST)

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from portcullis.analytics.store.datasets import CLEARANCE_EVENTS, TIME
 from portcullis.analytics.store.files import StoreLayout
+from portcullis.analytics.store.sql_files import fsync, parquet_list, quoted, read_manifest
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -117,7 +118,7 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")
         if files:
-            source = f"read_parquet({_paths(files)})"
+            source = f"read_parquet({parquet_list(files)})"
             # The store's own paths only go into these statements, never request input.
             pivot = pivot_sql(source)
             ordered = f"SELECT *, coalesce(arrival, first_at) AS started FROM ({pivot}) ORDER BY started"  # noqa: S608
@@ -125,14 +126,14 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
         else:
             table = FOLDED_SCHEMA.empty_table()
     pq.write_table(table.cast(FOLDED_SCHEMA), partial, compression="zstd", row_group_size=64 * 1024)
-    _fsync(partial)
+    fsync(partial)
     os.replace(partial, target)
     manifest = {"generation": generation, "timelines": target.name, "files": _names(layout, files)}
     manifest_partial = target_folder / (MANIFEST + ".partial")
     manifest_partial.write_text(json.dumps(manifest))
-    _fsync(manifest_partial)
+    fsync(manifest_partial)
     os.replace(manifest_partial, target_folder / MANIFEST)
-    _fsync(target_folder)
+    fsync(target_folder)
     for stale in target_folder.glob("timelines-*.parquet"):
         if stale != target:
             stale.unlink(missing_ok=True)
@@ -148,7 +149,7 @@ def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None
     if manifest and pre.is_file():
         read = manifest.get("files", [])
         folded = set(read) if isinstance(read, list) else set()
-        source = f"read_parquet('{_quoted(str(pre))}')"
+        source = f"read_parquet('{quoted(str(pre))}')"
         connection.execute(f"CREATE VIEW timelines_folded AS SELECT * FROM {source}")  # noqa: S608
         every = [str(path) for path in layout.files(CLEARANCE_EVENTS)]
         unfolded = [path for path, name in zip(every, _names(layout, every), strict=True) if name not in folded]
@@ -159,7 +160,7 @@ def register(connection: duckdb.DuckDBPyConnection, layout: StoreLayout) -> None
     has_folded = bool(manifest) and pre.is_file()
     connection.execute(f"CREATE VIEW timelines_state AS SELECT {has_folded} AS folded, {bool(unfolded)} AS unfolded")
     if unfolded:
-        connection.execute(f"CREATE VIEW events_unfolded AS SELECT * FROM read_parquet({_paths(unfolded)})")  # noqa: S608
+        connection.execute(f"CREATE VIEW events_unfolded AS SELECT * FROM read_parquet({parquet_list(unfolded)})")  # noqa: S608
     else:
         connection.register("events_unfolded_empty", CLEARANCE_EVENTS.schema.empty_table())
         connection.execute("CREATE VIEW events_unfolded AS SELECT * FROM events_unfolded_empty")
@@ -172,24 +173,4 @@ def _names(layout: StoreLayout, files: list[str]) -> list[str]:
 
 
 def _manifest(layout: StoreLayout) -> dict[str, object]:
-    try:
-        found = json.loads((folder(layout) / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _paths(files: list[str]) -> str:
-    return "[" + ", ".join(f"'{_quoted(path)}'" for path in files) + "]"
-
-
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    return read_manifest(folder(layout) / MANIFEST)
