@@ -317,6 +317,23 @@ def publish(
     typer.echo(f"published {version}; CURRENT -> {version}")
 
 
+@app.command("list")
+def list_versions(
+    registry: Registry = None,
+    current: Annotated[bool, typer.Option("--current", help="Print only the version in service")] = False,
+) -> None:
+    """The versions in the registry, oldest first; the one in service (CURRENT) marked with `*`."""
+    models = ModelRegistry(registry or default_registry())
+    in_service = models.current_version()
+    if current:
+        if in_service is None:
+            raise _fail("no current model: `portcullis model ensure-default` trains and publishes one")
+        typer.echo(in_service)
+        return
+    for version in models.versions():
+        typer.echo(f"{'*' if version == in_service else ' '} {version}")
+
+
 @app.command("ensure-default")
 def ensure_default(
     registry: Registry = None,
