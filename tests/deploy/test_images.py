@@ -255,11 +255,15 @@ print(" ".join(installed) + "|" + " ".join(loaded))
         ("api-gateway", "portcullis.gateway.app", ""),
         ("watchlist", "portcullis.watchlist.app", "rapidfuzz"),
         ("scoring", "portcullis.scoring.app", "lightgbm pandas scipy rapidfuzz"),
+        ("analytics", "portcullis.analytics.app", "lightgbm pandas scipy rapidfuzz"),
     ],
 )
-def test_each_image_has_its_reference_data_and_only_scoring_carries_the_model(
+def test_each_image_has_its_reference_data_and_only_scoring_and_analytics_carry_the_model(
     service: str, module: str, installed: str
 ) -> None:
     found, _, loaded = run_in_image(service, "python", "-c", _PROBE, module).strip().partition("|")
     assert found == installed
     assert set(loaded.split()) <= set(installed.split())
+    if service == "analytics":  # LightGBM only for a model backtest, loaded then (with its OpenMP runtime)
+        assert "lightgbm" not in loaded.split()
+        assert run_in_image(service, "python", "-c", "import lightgbm; print('ok')").strip() == "ok"
