@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from portcullis.analytics.reports.performance import PerformanceGroup, performance_report
 from portcullis.analytics.reports.period import Period
 from portcullis.analytics.reports.time_release import TimeReleaseGroup, time_release_report
-from portcullis.analytics.store import subjects, timelines
+from portcullis.analytics.store import sql_files, subjects, timelines
 from portcullis.analytics.store.datasets import DATASETS, MONEY, TIME, Dataset
 from portcullis.analytics.store.files import StoreLayout, file_name
 from portcullis.analytics.store.reader import connect
@@ -297,7 +297,7 @@ def report_latency(declarations: int) -> dict[str, object]:
 
 def _unfold_last_day(layout: StoreLayout) -> None:
     """Drop the last day's decision and outcome files from the subjects' pre-aggregate's manifest."""
-    path = subjects.folder(layout) / subjects.MANIFEST
+    path = subjects.folder(layout) / sql_files.MANIFEST
     manifest = json.loads(path.read_text())
     last = max(name.split("/")[0] for name in manifest["decisions"])
     for dataset in ("decisions", "outcomes"):

@@ -18,23 +18,19 @@ the subjects where that does not hold (a clock set back) and the report computes
 the latest one has any.
 """
 
-import json
-import os
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from portcullis.analytics.store.datasets import DECISIONS, MONEY, OUTCOMES, TIME
 from portcullis.analytics.store.files import StoreLayout
-from portcullis.analytics.store.sql_files import fsync, parquet_list, quoted, read_manifest
+from portcullis.analytics.store.sql_files import MANIFEST, next_generation, parquet_list, publish, quoted, read_manifest
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
 
 FOLDER = "_subjects"
-MANIFEST = "manifest.json"
 
 #: The ordering keys: a later version first, then a later time (the performance report's order).
 DECISION_KEY = "version::BIGINT * 100000000000000 + epoch_ms(decided_at)"
@@ -121,10 +117,7 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
     outcome_files = [str(path) for path in layout.files(OUTCOMES)]
     target_folder = folder(layout)
     target_folder.mkdir(parents=True, exist_ok=True)
-    last = _manifest(layout).get("generation", 0)
-    generation = (last if isinstance(last, int) else 0) + 1
-    target = target_folder / f"subjects-{generation:06d}.parquet"
-    partial = target.with_name(target.name + ".partial")
+    generation = next_generation(_manifest(layout))
     with duckdb.connect(config={"threads": threads}) as connection:
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")
@@ -135,24 +128,12 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
         built = connection.sql(query).to_arrow_table()
     disordered = int(pa.compute.sum(built.column("disordered")).as_py() or 0)
     table = built.drop_columns(["disordered"]).cast(SCHEMA)
-    pq.write_table(table, partial, compression="zstd", row_group_size=64 * 1024)
-    fsync(partial)
-    os.replace(partial, target)
     manifest = {
-        "generation": generation,
-        "subjects": target.name,
         "disordered": disordered,
         "decisions": _names(layout, DECISIONS.name, decision_files),
         "outcomes": _names(layout, OUTCOMES.name, outcome_files),
     }
-    manifest_partial = target_folder / (MANIFEST + ".partial")
-    manifest_partial.write_text(json.dumps(manifest))
-    fsync(manifest_partial)
-    os.replace(manifest_partial, target_folder / MANIFEST)
-    fsync(target_folder)
-    for stale in target_folder.glob("subjects-*.parquet"):
-        if stale != target:
-            stale.unlink(missing_ok=True)
+    publish(table, target_folder, "subjects", generation, manifest)
     log.info(
         "subjects_built",
         subjects=table.num_rows,

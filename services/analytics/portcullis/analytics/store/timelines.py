@@ -12,23 +12,19 @@ know what it already holds, only which files it read; a file it read that is gon
 harmless, and retention rebuilds it (the maintenance pass that deletes expired days builds the timelines next).
 """
 
-import json
-import os
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from portcullis.analytics.store.datasets import CLEARANCE_EVENTS, TIME
 from portcullis.analytics.store.files import StoreLayout
-from portcullis.analytics.store.sql_files import fsync, parquet_list, quoted, read_manifest
+from portcullis.analytics.store.sql_files import MANIFEST, next_generation, parquet_list, publish, quoted, read_manifest
 from portcullis.shared.logging import get_logger
 
 log = get_logger(__name__)
 
 FOLDER = "_timelines"
-MANIFEST = "manifest.json"
 
 #: The moments of a timeline: event type, and whether its first (min) or last (max) occurrence counts.
 MOMENTS: dict[str, str] = {
@@ -109,11 +105,7 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
     files = [str(path) for path in layout.files(CLEARANCE_EVENTS)]
     target_folder = folder(layout)
     target_folder.mkdir(parents=True, exist_ok=True)
-    previous = _manifest(layout)
-    last = previous.get("generation", 0)
-    generation = (last if isinstance(last, int) else 0) + 1
-    target = target_folder / f"timelines-{generation:06d}.parquet"
-    partial = target.with_name(target.name + ".partial")
+    generation = next_generation(_manifest(layout))
     with duckdb.connect(config={"threads": threads}) as connection:
         connection.execute("SET TimeZone = 'UTC'")
         connection.execute("SET enable_progress_bar = false")
@@ -125,18 +117,8 @@ def build(layout: StoreLayout, threads: int = 2) -> int:
             table = connection.sql(ordered).to_arrow_table()
         else:
             table = FOLDED_SCHEMA.empty_table()
-    pq.write_table(table.cast(FOLDED_SCHEMA), partial, compression="zstd", row_group_size=64 * 1024)
-    fsync(partial)
-    os.replace(partial, target)
-    manifest = {"generation": generation, "timelines": target.name, "files": _names(layout, files)}
-    manifest_partial = target_folder / (MANIFEST + ".partial")
-    manifest_partial.write_text(json.dumps(manifest))
-    fsync(manifest_partial)
-    os.replace(manifest_partial, target_folder / MANIFEST)
-    fsync(target_folder)
-    for stale in target_folder.glob("timelines-*.parquet"):
-        if stale != target:
-            stale.unlink(missing_ok=True)
+    table = table.cast(FOLDED_SCHEMA)
+    publish(table, target_folder, "timelines", generation, {"files": _names(layout, files)})
     log.info("timelines_built", timelines=table.num_rows, event_files=len(files), generation=generation)
     return int(table.num_rows)
 
