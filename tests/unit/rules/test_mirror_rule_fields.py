@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from portcullis.shared.rules import STREAM_FIELDS, FieldType, compile_rule, evaluate, validate_rule
-from portcullis.shared.rules.fields import WithMirrorGaps
+from portcullis.shared.rules.fields import WithMirrorGaps, mirror_fields_tested
 from portcullis.shared.schemas import Stream
 from portcullis.shared.schemas.mirror import MirrorGap
 from tests.unit.rules.test_rules_engine import declaration, rule
@@ -87,3 +87,14 @@ def test_without_a_gap_table_the_field_is_null_and_no_rule_on_it_fires() -> None
     both = {"any": [{"field": "mirror_unit_value_gap", "op": "ge", "value": 0.3},
                     {"field": "hs6_code", "op": "eq", "value": "382499"}]}  # fmt: skip
     assert _items(both, subject) == (1,)  # the rest of a rule still holds
+
+
+def test_the_gap_fields_a_rule_tests_are_found_at_any_depth_and_only_as_fields() -> None:
+    """Backtests refuse rules on the gap (no gap table over history) and scoring names the pair in the reason: both
+    find the fields by walking the condition, not by the rule's text (a reason naming a gap field tests none)."""
+    nested = {"all": [{"field": "hs6_code", "op": "prefix", "value": "38"},
+                      {"any": [{"none": [{"field": "mirror_value_gap_usd", "op": "ge", "value": 1e4}]},
+                               {"field": "mirror_unit_value_gap", "op": "ge", "value": 0.3}]}]}  # fmt: skip
+    assert mirror_fields_tested(rule(nested).condition) == {"mirror_value_gap_usd", "mirror_unit_value_gap"}
+    named = rule({"field": "hs6_code", "op": "prefix", "value": "38"}, reason='not the "mirror_unit_value_gap"')
+    assert mirror_fields_tested(named.condition) == frozenset()

@@ -13,9 +13,8 @@ from pydantic import ValidationError
 from portcullis.shared.kafka import CompactedTopicFollower, Record
 from portcullis.shared.logging import get_logger
 from portcullis.shared.rules import CompiledRule
-from portcullis.shared.rules.fields import MIRROR_FIELDS, WithMirrorGaps
+from portcullis.shared.rules.fields import WithMirrorGaps, mirror_fields_tested
 from portcullis.shared.schemas.mirror import VERSION_KEY, MirrorGap, MirrorGapVersion
-from portcullis.shared.schemas.watchlist import Comparison
 from portcullis.shared.settings import KafkaSettings
 
 log = get_logger(__name__)
@@ -63,14 +62,6 @@ def mirror_gaps_follower(settings: KafkaSettings, table: MirrorGapTable) -> Comp
     return CompactedTopicFollower(settings, "mirror-gaps", apply)
 
 
-def _mirror_fields(condition: Comparison) -> frozenset[str]:
-    """The `mirror_*` fields a condition tests."""
-    if condition.field is not None:
-        return frozenset({condition.field}) & MIRROR_FIELDS.keys()
-    parts = condition.all or condition.any or condition.none or []
-    return frozenset().union(*(_mirror_fields(part) for part in parts))
-
-
 class MirrorRules:
     """Which rules test the gap table (worked out once per rule set), the subjects as they read it, and reasons."""
 
@@ -96,7 +87,7 @@ class MirrorRules:
     def _learn(self, rules: tuple[CompiledRule, ...]) -> None:
         if rules is self._rules:
             return
-        found = {rule.rule_id: _mirror_fields(rule.spec.condition) for rule in rules}
+        found = {rule.rule_id: mirror_fields_tested(rule.spec.condition) for rule in rules}
         self._testing = {rule_id: fields for rule_id, fields in found.items() if fields}
         self._rules = rules
 

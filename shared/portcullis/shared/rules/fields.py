@@ -16,6 +16,7 @@ from typing import Any
 
 from portcullis.shared.reference import airports
 from portcullis.shared.schemas.decision import Stream
+from portcullis.shared.schemas.watchlist import Comparison
 
 
 class FieldType(StrEnum):
@@ -413,6 +414,15 @@ MIRROR_FIELDS = {
         nullable=True,
     ),
 }
+
+
+def mirror_fields_tested(condition: Comparison) -> frozenset[str]:
+    """The `mirror_*` fields a rule's condition tests, at any depth of `all`, `any` and `none`."""
+    if condition.field is not None:
+        return frozenset({condition.field}) & MIRROR_FIELDS.keys()
+    parts = condition.all or condition.any or condition.none or []
+    return frozenset().union(*(mirror_fields_tested(part) for part in parts))
+
 
 #: Field catalogue per stream.
 STREAM_FIELDS: dict[Stream, dict[str, FieldSpec]] = {

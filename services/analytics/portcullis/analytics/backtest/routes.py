@@ -13,6 +13,7 @@ from portcullis.analytics.reports.period import Period
 from portcullis.analytics.settings import AnalyticsSettings
 from portcullis.shared.http import ErrorBody, FieldError, JSONBody
 from portcullis.shared.rules import CompiledRule, RuleValidationError, compile_rule
+from portcullis.shared.rules.fields import mirror_fields_tested
 
 if TYPE_CHECKING:
     from portcullis.analytics.backtest.models import ModelUnderTest
@@ -88,7 +89,7 @@ _MIRROR_REFUSAL = (
 
 
 def _tests_mirror_gap(rule: CompiledRule) -> bool:
-    return '"mirror_' in rule.spec.model_dump_json()
+    return bool(mirror_fields_tested(rule.spec.condition))
 
 
 async def _model_under_test(version: str, request: Request) -> "ModelUnderTest":
