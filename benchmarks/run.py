@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from benchmarks import backtest, history, kafka_paths, services_bench
+from benchmarks import backtest, declarations_v2, history, kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry
@@ -111,6 +111,8 @@ def _run(bootstrap: str, started: float) -> None:
 
         results: dict[str, object] = {"model_version": version}
         results["kafka"] = asyncio.run(kafka_paths.run(bootstrap, registry, documents, naive_count=1500))
+        # Version-2 declarations (parties, vessel, containers) against the limit of their own, larger messages.
+        results["declarations_v2"] = asyncio.run(declarations_v2.run(bootstrap, registry, 10_000))
         kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.")
         asyncio.run(ensure_topics(kafka))
         services = ServiceSet(folder, kafka, registry)
