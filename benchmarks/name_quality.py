@@ -130,6 +130,8 @@ def main(argv: Sequence[str]) -> None:
             "this code": (compare_names, icu_reading_off),
         }
         for name, (compare, reading_off) in configurations.items():
+            if reading_off is nullcontext:
+                print(f"== {name} has no icu_reading_off: the pairs ICU wrote are scored with its ICU reading on")
             print(f"== {name}: tuning pairs ({len(tuning)}), categories by errors at {THRESHOLD}")
             for category, row in tuning_report(_scored(tuning, compare, reading_off)).items():
                 print(f"  {category:20} {row}")

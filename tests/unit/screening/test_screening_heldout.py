@@ -57,7 +57,7 @@ def test_pairs_that_icu_wrote_are_scored_without_the_matchers_icu_reading() -> N
 
 def test_every_cross_script_name_is_in_its_script_and_says_which_tool_wrote_it() -> None:
     cross_script = [pair for pair in read_name_pairs(HELDOUT) if pair.variant.startswith("cross_script")]
-    tools = {pair.variant.split(":")[1]: set() for pair in cross_script}
+    tools: dict[str, set[str]] = {pair.variant.split(":")[1]: set() for pair in cross_script}
     for pair in cross_script:
         tool = written_by(pair)
         assert tool is not None
