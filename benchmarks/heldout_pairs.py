@@ -2,11 +2,16 @@
 """The held-out labelled name pairs: built apart from the tuning set, scored only for the report.
 
 `tests/data/name_pairs.csv` (pairs.py) is what the matcher was tuned on. This set is built from other sources and
-another tool, so that it measures what the tuning did not see:
-- cross script: SDN names written in Cyrillic, Greek, Arabic, Hebrew, Georgian, Armenian, Hangul and Katakana
-  with ICU's transliterators (PyICU; the matcher itself reads other scripts with anyascii), vowel signs removed
-  from Arabic and Hebrew as they are usually written; negatives: the nearest listed name of another entry (what
-  the index ranks first after the true one), written in the same script;
+other tools, so that it measures what the tuning did not see:
+- cross script: SDN names written in Cyrillic, Greek, Arabic, Hebrew, Georgian, Armenian, Hangul and Katakana by
+  tools the matcher does not use (it reads other scripts with anyascii and ICU): the `transliterate` package for
+  Cyrillic (Russian, Ukrainian, Bulgarian, Serbian, Macedonian), Greek, Georgian and Armenian, e2k (a small
+  English-to-Katakana model) for Katakana, arabizikit for Arabic; Hebrew and Hangul, for which no maintained
+  Latin-to-script package was found, by ICU's Latin-to-script transliterators, and those pairs are scored with
+  the matcher's ICU reading off (`icu_reading_off`), so that ICU does not undo its own writing. The variant
+  records the tool (`cross_script:Greek:transliterate-el`, `cross_script:Hebrew:icu`). Vowel signs are removed
+  from Arabic and Hebrew, as they are usually written. Negatives: the nearest listed name of another entry (what
+  the index ranks first after the true one), written in the same script by the same tool;
 - legal form: an organisation with its legal form spelled out in another language (`GESELLSCHAFT MIT
   BESCHRAENKTER HAFTUNG`, `SOCIETE ANONYME`, `有限公司` ...) against the listed name; negatives: the nearest
   listed organisation of another entry with the same legal form;
@@ -16,24 +21,35 @@ another tool, so that it measures what the tuning did not see:
   another (`... SHIPPING` / `... TRADING`); positives: the same organisation with an SDN alias of it;
 - vessels: listed vessels and their SDN aliases (ex-names), negatives: nearest other vessel.
 
-`python -m benchmarks.heldout_pairs data/ofac-sdn data/name-pairs-heldout/pairs.csv` writes it (needs PyICU, a
-development tool here: `pip install pyicu`); `python -m benchmarks.heldout_pairs --report FILE` prints AUC and
-recall at 5% false positives per category.
+The nearest other names are ranked by the screening package as it was when the set was first built (commit
+`INDEX_REVISION`, imported from git under another name), so that the set does not move when the matcher changes.
+
+`python -m benchmarks.heldout_pairs data/ofac-sdn data/name-pairs-heldout/pairs.csv` writes it (the writing
+tools are development requirements, requirements-dev.txt); `python -m benchmarks.heldout_pairs --report FILE`
+prints AUC and recall at 5% false positives per category.
 """
 
 import random
 import re
 import sys
+import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex, compare_names, load_ofac_sdn
+from benchmarks.revision import screening_at
+from portcullis.shared.screening import WatchlistEntry, compare_names
 from portcullis.shared.screening.pairs import NamePair, read_name_pairs, write_name_pairs
 from portcullis.shared.screening.scoring import PairScorer, learned_similarity, name_similarity
+from portcullis.shared.screening.transliteration import icu_reading_off
 
 SEED = 20261204
+# The screening package whose index ranks the nearest other names: the one the set was first built with.
+INDEX_REVISION = "5a3c565"
 _SCRIPTS = ("Cyrillic", "Greek", "Arabic", "Hebrew", "Georgian", "Armenian", "Hangul", "Katakana")
 _LONG_LEGAL_FORMS = {
     "LLC": [
@@ -61,26 +77,119 @@ _BUSINESS_WORDS = (
 _NUMBER_FORMS = {2: ["II", "TWO", "NO. 2", "二号"], 3: ["III", "THREE", "NO. 3", "三号"], 5: ["V", "FIVE", "NO 5"]}
 
 
-def _transliterator(script: str) -> Callable[[str], str]:
+# Which tool writes a script. Cyrillic names are written in one of five languages' spellings, chosen per name.
+_CYRILLIC_LANGUAGES = ("ru", "uk", "bg", "sr", "mk")
+_TRANSLITERATE_LANGUAGES = {"Greek": "el", "Georgian": "ka", "Armenian": "hy"}
+_ICU_SCRIPTS = ("Hebrew", "Hangul")  # no maintained Latin-to-script package found for these
+# Letters a `transliterate` language pack leaves in Latin (`w`, `q`, `x` ...), first spelled as that language
+# spells them, so that a written name has no Latin letter left.
+_PRESPELLING: dict[str, tuple[tuple[str, str], ...]] = {
+    "ru": (("q", "k"), ("w", "v"), ("x", "ks")),
+    "uk": (("c(?!h)", "k"), ("q", "k"), ("w", "v"), ("x", "ks")),
+    "bg": (("c(?!h)", "k"), ("j", "dzh"), ("q", "k"), ("w", "v"), ("x", "ks")),
+    "sr": (("q", "k"), ("w", "v"), ("x", "ks"), ("y", "i")),
+    "mk": (("q", "k"), ("w", "v"), ("x", "ks"), ("y", "i")),
+    "el": (("ph", "f"), ("kh", "ch"), ("(?<![ct])h", ""), ("c(?!h)", "k"), ("j", "i"), ("q", "k"), ("w", "v")),
+    "hy": (("w", "v"),),
+    "ka": (),
+}
+
+Writer = Callable[[str], str]
+
+
+def _words(name: str) -> list[str]:
+    """The name's words in lower case, apostrophes and dots dropped, hyphens and commas as spaces."""
+    return re.sub(r"[^a-z ]", " ", re.sub(r"['.]", "", name.lower())).split()
+
+
+def _without_vowel_signs(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _icu_writer(script: str) -> Writer:
     import icu  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     transliterator = icu.Transliterator.createInstance(f"Latin-{script}")
 
     def write(name: str) -> str:
         text = str(transliterator.transliterate(name.lower()))
-        if script in ("Arabic", "Hebrew"):
-            # Written without vowel signs, as most Arabic and Hebrew text is.
-            text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-        return text
+        # Written without vowel signs, as most Arabic and Hebrew text is.
+        return _without_vowel_signs(text) if script in ("Arabic", "Hebrew") else text
 
     return write
 
 
-def _nearest_other(index: WatchlistIndex, entry: WatchlistEntry, schema: str) -> WatchlistEntry | None:
+def _transliterate_writer(language: str) -> Writer:
+    from transliterate import translit  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    def write(name: str) -> str:
+        text = name.lower()
+        for pattern, spelling in _PRESPELLING[language]:
+            text = re.sub(pattern, spelling, text)
+        return str(translit(text, language))
+
+    return write
+
+
+def _katakana_writer() -> Writer:
+    from e2k import C2K  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    to_katakana = C2K()
+    return lambda name: " ".join(str(to_katakana(word)) for word in _words(name))
+
+
+def _arabic_writer() -> Writer:
+    import arabizikit  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    def write(name: str) -> str:
+        # arabizikit reads romanised Arabic, where a lone `c` stands for `ع`: an English `c` is spelled first as
+        # it sounds (`k` or `s`); `ch` it reads as `ش` already.
+        words = [re.sub("c(?!h)", "k", re.sub("c(?=[eiy])", "s", word.replace("ck", "k"))) for word in _words(name)]
+        return _without_vowel_signs(str(arabizikit.transliterate(" ".join(words)).text))
+
+    return write
+
+
+def writer(tool: str) -> Writer:
+    """The function that writes a Latin name with `tool` (`transliterate-ru`, `e2k`, `arabizikit`, `icu-Hebrew`)."""
+    if tool.startswith("transliterate-"):
+        return _transliterate_writer(tool.removeprefix("transliterate-"))
+    if tool.startswith("icu-"):
+        return _icu_writer(tool.removeprefix("icu-"))
+    return {"e2k": _katakana_writer, "arabizikit": _arabic_writer}[tool]()
+
+
+def _tool(script: str, languages: random.Random) -> str:
+    if script == "Cyrillic":
+        return f"transliterate-{languages.choice(_CYRILLIC_LANGUAGES)}"
+    if script in _TRANSLITERATE_LANGUAGES:
+        return f"transliterate-{_TRANSLITERATE_LANGUAGES[script]}"
+    if script in _ICU_SCRIPTS:
+        return f"icu-{script}"
+    return {"Katakana": "e2k", "Arabic": "arabizikit"}[script]
+
+
+def _in_script(text: str) -> bool:
+    """Whether a written name has no Latin letter left."""
+    return not any(char.isascii() and char.isalpha() for char in text)
+
+
+class _Ranker:
+    """The nearest other listed names, as the index of a screening package (another revision's) ranks them."""
+
+    def __init__(self, screening: ModuleType, entries: Sequence[WatchlistEntry]) -> None:
+        self._query = screening.ScreeningQuery
+        self._index = screening.WatchlistIndex(result_cache_size=0)
+        self._index.extend(entries)
+
+    def screen(self, name: str, schema: str) -> list[Any]:
+        return list(self._index.screen(self._query(name=name, schema=schema), limit=5, threshold=0.3))
+
+
+def _nearest_other(index: _Ranker, entry: WatchlistEntry, schema: str) -> WatchlistEntry | None:
     """The listed entry of the same kind, other than this one, that the index ranks first for its name."""
-    query = ScreeningQuery(name=entry.name, schema=schema)  # type: ignore[arg-type]
-    for match in index.screen(query, limit=5, threshold=0.3):
-        other = match.entry
+    for match in index.screen(entry.name, schema):
+        other: WatchlistEntry = match.entry
         if other.entry_id != entry.entry_id and other.name.upper() != entry.name.upper():
             return other
     return None
@@ -90,18 +199,30 @@ def _schema(entry: WatchlistEntry) -> str:
     return {"person": "Person", "organization": "Company", "vessel": "Vessel"}[entry.kind]
 
 
-def _cross_script(rng: random.Random, index: WatchlistIndex, entries: Sequence[WatchlistEntry]) -> list[NamePair]:
+def _cross_script(rng: random.Random, index: _Ranker, entries: Sequence[WatchlistEntry]) -> list[NamePair]:
     pairs = []
-    writers = {script: _transliterator(script) for script in _SCRIPTS}
+    # The Cyrillic languages are drawn from a generator of their own, so that the other categories' draws are
+    # the same as when every script was written by ICU.
+    languages = random.Random(f"{SEED}:cyrillic-languages")
+    writers: dict[str, Writer] = {}
     pool = [e for e in entries if e.kind in ("person", "organization") and re.fullmatch(r"[A-Za-z .,'-]+", e.name)]
     for entry in rng.sample(pool, 480):
         script = rng.choice(_SCRIPTS)
-        write = writers[script]
+        tool = _tool(script, languages)
+        if tool not in writers:
+            writers[tool] = writer(tool)
+        write = writers[tool]
+        tag = f"cross_script:{script}:{tool.removesuffix(f'-{script}')}"
         schema = _schema(entry)
-        pairs.append(NamePair(entry.name, write(entry.name), schema, 1, f"cross_script:{script}"))
+        names = [(entry.name, 1)]
         other = _nearest_other(index, entry, schema)
         if other is not None:
-            pairs.append(NamePair(entry.name, write(other.name), schema, 0, f"cross_script:{script}"))
+            names.append((other.name, 0))
+        for name, label in names:
+            written = write(name)
+            if not _in_script(written):
+                raise ValueError(f"{tool} left Latin letters in {written!r}")
+            pairs.append(NamePair(entry.name, written, schema, label, tag))
     return pairs
 
 
@@ -112,7 +233,7 @@ def _strip_legal(name: str) -> str:
     return " ".join(words)
 
 
-def _legal_form(rng: random.Random, index: WatchlistIndex, entries: Sequence[WatchlistEntry]) -> list[NamePair]:
+def _legal_form(rng: random.Random, index: _Ranker, entries: Sequence[WatchlistEntry]) -> list[NamePair]:
     pairs = []
     orgs = [e for e in entries if e.kind == "organization" and len(_strip_legal(e.name).split()) >= 2]
     for entry in rng.sample(orgs, 300):
@@ -175,7 +296,7 @@ def _siblings(rng: random.Random, entries: Sequence[WatchlistEntry]) -> list[Nam
     return pairs
 
 
-def _vessels(rng: random.Random, index: WatchlistIndex, entries: Sequence[WatchlistEntry]) -> list[NamePair]:
+def _vessels(rng: random.Random, index: _Ranker, entries: Sequence[WatchlistEntry]) -> list[NamePair]:
     pairs = []
     vessels = [e for e in entries if e.kind == "vessel"]
     for entry in rng.sample(vessels, min(300, len(vessels))):
@@ -187,18 +308,42 @@ def _vessels(rng: random.Random, index: WatchlistIndex, entries: Sequence[Watchl
     return pairs
 
 
-def build(entries: Sequence[WatchlistEntry], seed: int = SEED) -> list[NamePair]:
-    """The held-out pairs, reproducibly for a seed (and the same PyICU rules)."""
+def build(sdn_directory: Path, seed: int = SEED, index_revision: str = INDEX_REVISION) -> list[NamePair]:
+    """The held-out pairs, reproducibly for a seed (and the same versions of the writing tools)."""
     rng = random.Random(seed)
-    index = WatchlistIndex(result_cache_size=0)
-    index.extend(entries)
-    return [
-        *_cross_script(rng, index, entries),
-        *_legal_form(rng, index, entries),
-        *_numerals(rng, entries),
-        *_siblings(rng, entries),
-        *_vessels(rng, index, entries),
-    ]
+    with tempfile.TemporaryDirectory() as folder:
+        screening = screening_at(index_revision, Path(folder))
+        entries = screening.load_ofac_sdn(sdn_directory)
+        index = _Ranker(screening, entries)
+        return [
+            *_cross_script(rng, index, entries),
+            *_legal_form(rng, index, entries),
+            *_numerals(rng, entries),
+            *_siblings(rng, entries),
+            *_vessels(rng, index, entries),
+        ]
+
+
+def written_by(pair: NamePair) -> str | None:
+    """The tool that wrote a cross-script pair's other-script name (`icu`, `e2k` ...), None for other pairs."""
+    parts = pair.variant.split(":")
+    return parts[2] if len(parts) > 2 else None
+
+
+Compare = Callable[[str, str, str | None], float]
+
+
+def scores(
+    pairs: Sequence[NamePair], compare: Compare, reading_off: Callable[[], AbstractContextManager[None]]
+) -> list[float]:
+    """Each pair's score; a pair whose other-script name ICU wrote is scored inside `reading_off` (the matcher's
+    ICU reading off)."""
+    by_icu = [i for i, pair in enumerate(pairs) if written_by(pair) == "icu"]
+    result = [compare(pair.name1, pair.name2, pair.schema) for pair in pairs]
+    with reading_off():
+        for i in by_icu:
+            result[i] = compare(pairs[i].name1, pairs[i].name2, pairs[i].schema)
+    return result
 
 
 def auc(scored: Sequence[tuple[float, int]]) -> float:
@@ -228,8 +373,8 @@ def recall_at_fpr(scored: Sequence[tuple[float, int]], fpr: float = 0.05) -> flo
 def report(pairs: Sequence[NamePair], scorer: PairScorer = name_similarity) -> dict[str, dict[str, float]]:
     """AUC, recall at 5% false positives and recall at the 0.85 threshold, per category and overall."""
     by_category: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for pair in pairs:
-        score = compare_names(pair.name1, pair.name2, pair.schema, scorer)
+    scored = scores(pairs, lambda a, b, schema: compare_names(a, b, schema, scorer), icu_reading_off)
+    for pair, score in zip(pairs, scored, strict=True):
         category = pair.variant.split(":")[0]
         by_category[category].append((score, pair.label))
         by_category["all"].append((score, pair.label))
@@ -259,7 +404,7 @@ def main(argv: Sequence[str]) -> None:
         return
     output = Path(argv[1])
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_name_pairs(build(load_ofac_sdn(Path(argv[0]))), output)
+    write_name_pairs(build(Path(argv[0])), output)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.heldout_pairs import auc, recall_at_fpr, report
-from portcullis.shared.screening.pairs import read_name_pairs
+from benchmarks.heldout_pairs import auc, recall_at_fpr, report, scores, writer, written_by
+from portcullis.shared.screening import compare_names
+from portcullis.shared.screening.pairs import NamePair, read_name_pairs
+from portcullis.shared.screening.transliteration import icu_reading_off
 
 HELDOUT = Path(__file__).resolve().parents[3] / "data" / "name-pairs-heldout" / "pairs.csv"
 
@@ -34,3 +36,46 @@ def test_names_in_other_scripts_rank_above_their_nearest_other_listed_names(
 ) -> None:
     assert held_out["cross_script"]["pairs"] > 900
     assert held_out["cross_script"]["auc"] >= 0.85
+
+
+def test_the_icu_reading_is_off_only_inside_the_switch() -> None:
+    # `אלון` is ALVN to anyascii and LWN (close to ALON) to ICU; the switch's caches must not leak either reading.
+    with_icu = compare_names("Alon", "אלון")
+    with icu_reading_off():
+        without_icu = compare_names("Alon", "אלון")
+    assert with_icu >= 0.85 > without_icu
+    assert compare_names("Alon", "אלון") == with_icu
+
+
+def test_pairs_that_icu_wrote_are_scored_without_the_matchers_icu_reading() -> None:
+    by_icu = NamePair("Alon", "אלון", "Person", 1, "cross_script:Hebrew:icu")
+    by_another_tool = NamePair("Alon", "אלון", "Person", 1, "cross_script:Hebrew:sometool")
+    icu_score, other_score = scores([by_icu, by_another_tool], compare_names, icu_reading_off)
+    assert other_score == compare_names("Alon", "אלון")
+    assert icu_score < other_score
+
+
+def test_every_cross_script_name_is_in_its_script_and_says_which_tool_wrote_it() -> None:
+    cross_script = [pair for pair in read_name_pairs(HELDOUT) if pair.variant.startswith("cross_script")]
+    tools: dict[str, set[str]] = {pair.variant.split(":")[1]: set() for pair in cross_script}
+    for pair in cross_script:
+        tool = written_by(pair)
+        assert tool is not None
+        tools[pair.variant.split(":")[1]].add(tool)
+        assert not any(char.isascii() and char.isalpha() for char in pair.name2), pair
+    # ICU, the matcher's own second reader, writes only the scripts no other maintained tool writes.
+    assert {script for script, used in tools.items() if "icu" in used} == {"Hebrew", "Hangul"}
+    assert tools["Cyrillic"] == {f"transliterate-{language}" for language in ("ru", "uk", "bg", "sr", "mk")}
+
+
+WRITERS = (
+    *(f"transliterate-{language}" for language in ("ru", "uk", "bg", "sr", "mk", "el", "ka", "hy")),
+    *("e2k", "arabizikit", "icu-Hebrew", "icu-Hangul"),
+)
+
+
+@pytest.mark.parametrize("tool", WRITERS)
+def test_each_writer_leaves_no_latin_letter(tool: str) -> None:
+    written = writer(tool)("Quincy Wex-Jackson O'Hara Zyphch")
+    assert written.strip()
+    assert not any(char.isascii() and char.isalpha() for char in written), written
