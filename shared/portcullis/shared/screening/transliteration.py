@@ -53,7 +53,8 @@ def icu_reading_enabled() -> bool:
 
 @contextmanager
 def icu_reading_off() -> Iterator[None]:
-    """Evaluation only: inside, names in other scripts are read by anyascii alone, without ICU's second reading.
+    """Evaluation only: inside, names in other scripts are read without ICU's second reading (anyascii's alone, or
+    with a dedicated romaniser's, which is not ICU).
 
     For scoring labelled pairs whose other-script name ICU itself wrote (benchmarks.heldout_pairs), where ICU's
     reading would undo its own writing. The normalisation cache is emptied on entry and on exit, so no reading
@@ -69,6 +70,17 @@ def icu_reading_off() -> Iterator[None]:
     finally:
         _icu_reading = True
         normalize_name.cache_clear()
+
+
+def second_reading(text: str) -> str | None:
+    """A second reading of a name in another script: a dedicated romaniser's for Japanese, Korean and Hebrew
+    (`romanisers.py`), else ICU's rules for the script (None inside `icu_reading_off`)."""
+    from portcullis.shared.screening.romanisers import dedicated_reader
+
+    reader = dedicated_reader(text)
+    if reader is not None:
+        return reader(text)
+    return to_latin(text) if _icu_reading else None
 
 
 def is_latin(text: str) -> bool:
