@@ -8,18 +8,26 @@ small sound-based rule writers below, which are neither the held-out set's write
 arabizikit, ICU) nor the matcher's readers (anyascii, ICU, pykakasi, korean-romanizer); negatives: the listed name
 of another entry that the index ranks first for the name, written the same way.
 
-    .venv/bin/python -m benchmarks.romanise_tuning data/ofac-sdn [PAIRS] [--baseline REVISION]
+    .venv/bin/python -m benchmarks.romanise_tuning data/ofac-sdn [--baseline REVISION] [--index ROUNDS]
 
-prints AUC and recall at 5% false positives per script, this code (and the code at REVISION, in the same run).
+prints AUC and recall at 5% false positives per script, this code (and the code at REVISION, in the same run);
+with `--index`, both screen the pairs' names through an index of the whole SDN list (normalisation caches emptied
+before each round, no result cache, the two codes alternating): CPU time per query in each script and in Latin,
+and the share of other-script matches whose entry is found at 0.85.
 """
 
+import gc
 import random
 import re
+import statistics
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from benchmarks.heldout_pairs import auc, recall_at_fpr
 from benchmarks.revision import screening_at
@@ -216,9 +224,61 @@ def report(pairs: Sequence[NamePair], compare: Compare = compare_names) -> dict[
     return {script: (auc(rows), recall_at_fpr(rows)) for script, rows in sorted(by_script.items())}
 
 
+def _index_of(screening: ModuleType, sdn_directory: Path) -> Any:
+    index = screening.WatchlistIndex(result_cache_size=0)
+    index.extend(screening.load_ofac_sdn(sdn_directory))
+    return index
+
+
+def index_report(
+    pairs: Sequence[NamePair], sdn_directory: Path, revision: str, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Per script (and Latin) and per code: median CPU microseconds per screened name, share of matches found."""
+    import portcullis.shared.screening as this_code
+
+    with tempfile.TemporaryDirectory() as folder:
+        codes = {revision: screening_at(revision, Path(folder)), "this code": this_code}
+        indexes = {name: _index_of(code, sdn_directory) for name, code in codes.items()}
+        queries: dict[str, list[tuple[str, str, str, int]]] = defaultdict(list)
+        entry_of = {e.name: e.entry_id for e in this_code.load_ofac_sdn(sdn_directory)}
+        for pair in pairs:
+            script = pair.variant.split(":")[1]
+            queries[script].append((pair.name2, pair.schema, pair.name1, pair.label))
+            if pair.label:
+                queries["Latin"].append((pair.name1, pair.schema, pair.name1, pair.label))
+        times: dict[tuple[str, str], list[float]] = defaultdict(list)
+        found: dict[tuple[str, str], float] = {}
+        gc.freeze()
+        for _ in range(rounds):
+            for name, code in codes.items():
+                for script, batch in queries.items():
+                    code.normalize.normalize_name.cache_clear()
+                    hits = 0
+                    start = time.thread_time_ns()
+                    for query, schema, listed, label in batch:
+                        matches = indexes[name].screen(code.ScreeningQuery(name=query, schema=schema))
+                        hits += label and any(m.entry.entry_id == entry_of.get(listed) for m in matches)
+                    times[(script, name)].append((time.thread_time_ns() - start) / 1000 / len(batch))
+                    found[(script, name)] = hits / max(1, sum(label for *_, label in batch))
+        gc.unfreeze()
+    return {
+        script: {
+            **{f"{name} us": round(statistics.median(times[(script, name)]), 1) for name in codes},
+            **{f"{name} found": round(found[(script, name)], 3) for name in codes},
+        }
+        for script in queries
+    }
+
+
 def main(argv: Sequence[str]) -> None:
     """Build the pairs from an SDN folder and report this code (and `--baseline REVISION`) on them."""
     pairs = build(Path(argv[0]))
+    if "--index" in argv:
+        rounds = int(argv[argv.index("--index") + 1])
+        revision = argv[argv.index("--baseline") + 1]
+        for script, row in index_report(pairs, Path(argv[0]), revision, rounds).items():
+            print(script, row)
+        return
     columns: dict[str, dict[str, tuple[float, float]]] = {}
     if "--baseline" in argv:
         revision = argv[argv.index("--baseline") + 1]

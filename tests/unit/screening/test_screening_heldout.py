@@ -39,19 +39,20 @@ def test_names_in_other_scripts_rank_above_their_nearest_other_listed_names(
 
 
 def test_the_icu_reading_is_off_only_inside_the_switch() -> None:
-    # `אלון` is ALVN to anyascii and LWN (close to ALON) to ICU; the switch's caches must not leak either reading.
-    with_icu = compare_names("Alon", "אלון")
+    # `غالب` is GHLB to anyascii and GHALIB to ICU; the switch's caches must not leak either reading. (Hebrew, once
+    # the example, is read by a dedicated reader that is not ICU's: the switch leaves it alone.)
+    with_icu = compare_names("Ghalib", "غالب")
     with icu_reading_off():
-        without_icu = compare_names("Alon", "אלון")
-    assert with_icu >= 0.85 > without_icu
-    assert compare_names("Alon", "אלון") == with_icu
+        without_icu = compare_names("Ghalib", "غالب")
+    assert with_icu > without_icu
+    assert compare_names("Ghalib", "غالب") == with_icu
 
 
 def test_pairs_that_icu_wrote_are_scored_without_the_matchers_icu_reading() -> None:
-    by_icu = NamePair("Alon", "אלון", "Person", 1, "cross_script:Hebrew:icu")
-    by_another_tool = NamePair("Alon", "אלון", "Person", 1, "cross_script:Hebrew:sometool")
+    by_icu = NamePair("Ghalib", "غالب", "Person", 1, "cross_script:Arabic:icu")
+    by_another_tool = NamePair("Ghalib", "غالب", "Person", 1, "cross_script:Arabic:sometool")
     icu_score, other_score = scores([by_icu, by_another_tool], compare_names, icu_reading_off)
-    assert other_score == compare_names("Alon", "אלון")
+    assert other_score == compare_names("Ghalib", "غالب")
     assert icu_score < other_score
 
 

@@ -8,7 +8,7 @@ from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
 from portcullis.shared.screening.numerals import cjk_numerals_to_digits, numbers_as_digits
-from portcullis.shared.screening.transliteration import is_latin, second_reading, without_legal_forms
+from portcullis.shared.screening.transliteration import is_latin, script_readings, without_legal_forms
 
 # Legal forms, several words long; removed before the single-word forms below (transliterated Russian
 # and Ukrainian forms included, as they appear on sanctions lists).
@@ -296,15 +296,19 @@ def normalize_name(name: str) -> NormalizedName:
     read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     if is_latin(text):
         return read
-    # Another script: anyascii's reading and a second one, ICU's rules for the script or a dedicated romaniser
-    # (`Джавад` DZHAVAD and DZAVAD, `אלון` ALVN and LWN); the scorer takes the better of the two.
-    second = second_reading(text)
-    if second is None:  # evaluation only: `transliteration.icu_reading_off`
+    # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD), or a
+    # dedicated romaniser's reading and anyascii's (`אלון` LWN and ALVN); the scorer takes the better of the two.
+    first, second = script_readings(text)
+    lead = _normalize_latin(first) if first is not None else None
+    if lead is not None and lead.tokens:
+        read, other = lead, read
+    elif second is not None:
+        other = _normalize_latin(second)
+    else:  # evaluation only: `transliteration.icu_reading_off`
         return NormalizedName(read.tokens, other_script=True)
-    icu_read = NormalizedName(_normalize_latin(second).tokens, other_script=True)
-    if not icu_read.tokens or icu_read.tokens == read.tokens:
+    if not other.tokens or other.tokens == read.tokens:
         return NormalizedName(read.tokens, other_script=True)
-    return NormalizedName(read.tokens, other_reading=icu_read, other_script=True)
+    return NormalizedName(read.tokens, other_reading=NormalizedName(other.tokens, other_script=True), other_script=True)
 
 
 def _normalize_latin(text: str) -> NormalizedName:

@@ -8,8 +8,9 @@ better). The second is ICU's rules for the script (`transliteration.to_latin`), 
   the vowel that only carries a consonant (`u`; `o` after `t` and `d`) is dropped where a consonant or the end
   follows, long vowels are written once, and its one liquid is read as L (anyascii's reading, the other one,
   keeps the Japanese syllables and R);
-- Korean (Hangul): korean-romanizer's Revised Romanization with its pronunciation rules (`룡 캉` `RYONG KANG`;
-  anyascii reads `LYONG`);
+- Korean (Hangul): korean-romanizer's Revised Romanization with its pronunciation rules, word by word (`룡 캉`
+  `RYONG KANG`, anyascii reads `LYONG KANG`; `리룡남` `RIRYONGNAM`, anyascii one word a syllable, `LI LYONG NAM`:
+  read syllable by syllable, foreign words written in Hangul fell apart, and the tuning pairs lost);
 - Hebrew: the consonant skeleton, the letters that mostly write vowels (א, ע, ו, י, a final ה) dropped or read as
   the semivowels W and Y that the sound key ignores (`אלון` `LWN`, where anyascii reads `LVN`): the scorer's
   skeleton floor then compares the consonants alone (`ALON`: `LN`).
@@ -75,7 +76,7 @@ def _as_loanword(word: str) -> str:
 def read_japanese(text: str) -> str:
     """A Japanese name in Latin letters as a loanword is heard (pykakasi's Hepburn, carrier vowels dropped, L)."""
     hepburn = "".join(part["hepburn"] for part in _kakasi()(text))
-    return " ".join(_as_loanword(word) for word in re.split(r"[^a-z]+", hepburn.lower()) if word)
+    return " ".join(_as_loanword(word) for word in re.split(r"[^a-z0-9]+", hepburn.lower()) if word)
 
 
 @cache
@@ -86,7 +87,7 @@ def _romanizer() -> type:
 
 
 def read_korean(text: str) -> str:
-    """A Korean name in Revised Romanization (korean-romanizer, with its pronunciation rules)."""
+    """A Korean name in Revised Romanization (korean-romanizer, with its pronunciation rules), word by word."""
     return str(_romanizer()(text).romanize())
 
 

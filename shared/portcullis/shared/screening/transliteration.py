@@ -72,15 +72,26 @@ def icu_reading_off() -> Iterator[None]:
         normalize_name.cache_clear()
 
 
-def second_reading(text: str) -> str | None:
-    """A second reading of a name in another script: a dedicated romaniser's for Japanese, Korean and Hebrew
-    (`romanisers.py`), else ICU's rules for the script (None inside `icu_reading_off`)."""
+def script_readings(text: str) -> tuple[str | None, str | None]:
+    """Readings of a name in another script besides anyascii's: (one to put before it, one to put after it).
+
+    The index blocks and pre-scores on the first reading; the scorer keeps the better of the two. Japanese, Korean
+    and Hebrew: a dedicated romaniser's reading first (`romanisers.py`); Arabic: ICU's first (the long vowels it
+    writes help the pre-score, which compares spelling with vowels), anyascii's consonant skeleton second; other
+    scripts: ICU's second. Inside `icu_reading_off`, no ICU reading."""
     from portcullis.shared.screening.romanisers import dedicated_reader
 
     reader = dedicated_reader(text)
     if reader is not None:
-        return reader(text)
-    return to_latin(text) if _icu_reading else None
+        return reader(text), None
+    if not _icu_reading:
+        return None, None
+    if _ARABIC_RE.search(text):
+        return to_latin(text), None
+    return None, to_latin(text)
+
+
+_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def is_latin(text: str) -> bool:

@@ -1,0 +1,59 @@
+"""Names in Japanese, Korean and Hebrew read by dedicated romanisers besides anyascii."""
+
+import subprocess
+import sys
+
+import pytest
+
+from portcullis.shared.screening import compare_names
+from portcullis.shared.screening.normalize import normalize_name
+from portcullis.shared.screening.transliteration import icu_reading_off
+
+
+@pytest.mark.parametrize(
+    ("latin", "katakana"),
+    [
+        # anyascii and ICU read the syllables (`GUROBARU PETORORU`, 0.42); as a loanword: `GLOBAL PETLOL`.
+        ("GLOBAL PETROL", "グローバル ペトロール"),
+        ("GOLDEN STAR", "ゴールデン スター"),  # 0.67 before
+    ],
+)
+def test_a_foreign_name_in_katakana_is_found(latin: str, katakana: str) -> None:
+    assert compare_names(latin, katakana) >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("latin", "hangul"),
+    [
+        ("Ri Ryong NAM", "리룡남"),  # anyascii reads `LI LYONG NAM`: 0.83 before
+        ("Choe Ryong HAE", "최룡해"),
+    ],
+)
+def test_a_korean_name_is_read_in_revised_romanization(latin: str, hangul: str) -> None:
+    assert compare_names(latin, hangul) >= 0.95
+
+
+def test_a_hebrew_name_is_read_as_its_consonants_without_icu() -> None:
+    # The skeleton is not ICU's reading: it stays where ICU's is switched off (pairs that ICU itself wrote).
+    with icu_reading_off():
+        assert compare_names("ALON", "אלון") >= 0.85
+        assert normalize_name("אלון").other_reading is not None
+    assert compare_names("ALON", "אלון") >= 0.85
+
+
+def test_other_names_of_a_dedicated_script_stay_apart() -> None:
+    assert compare_names("ALPHA LOGISTICS", "ゴールデン スター") < 0.5
+    assert compare_names("Ri Ryong NAM", "박철") < 0.5
+    assert compare_names("ALON", "משה לוי") < 0.5
+
+
+def test_latin_and_cyrillic_names_do_not_load_the_romanisers() -> None:
+    # A Latin query must not pay for the new readers: they are imported only for a name in their script.
+    script = (
+        "import sys\n"
+        "from portcullis.shared.screening import compare_names\n"
+        "compare_names('Viktor BOUT', 'Виктор Бут'); compare_names('ACME TRADING', 'José Müller')\n"
+        "print(sorted(m for m in ('pykakasi', 'korean_romanizer') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
