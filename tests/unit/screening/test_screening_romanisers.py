@@ -47,13 +47,29 @@ def test_other_names_of_a_dedicated_script_stay_apart() -> None:
     assert compare_names("ALON", "משה לוי") < 0.5
 
 
+def test_katakana_alone_does_not_load_the_kanji_dictionary() -> None:
+    # pykakasi's dictionary takes about 130 MB: only a name with kanji loads it.
+    script = (
+        "import sys\n"
+        "from portcullis.shared.screening import compare_names\n"
+        "compare_names('GLOBAL PETROL', 'グローバル ペトロール'); compare_names('OCEAN STAR 2', 'ｵｰｼｬﾝ ｽﾀｰ 2')\n"
+        "print('pykakasi' in sys.modules)\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "False"
+
+
+def test_a_japanese_name_with_kanji_is_read_by_pykakasi() -> None:
+    assert normalize_name("トヨタ 自動車").tokens[0] == "TOYOTA"
+
+
 def test_latin_and_cyrillic_names_do_not_load_the_romanisers() -> None:
     # A Latin query must not pay for the new readers: they are imported only for a name in their script.
     script = (
         "import sys\n"
         "from portcullis.shared.screening import compare_names\n"
         "compare_names('Viktor BOUT', 'Виктор Бут'); compare_names('ACME TRADING', 'José Müller')\n"
-        "print(sorted(m for m in ('pykakasi', 'korean_romanizer') if m in sys.modules))\n"
+        "print(sorted(m for m in ('pykakasi', 'jaconv', 'korean_romanizer') if m in sys.modules))\n"
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

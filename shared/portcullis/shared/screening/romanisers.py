@@ -1,21 +1,20 @@
 # ruff: noqa: RUF001, RUF002, RUF003  (letters of other scripts)
-"""Dedicated readings of names in scripts whose general transliteration loses most: Japanese, Korean, Hebrew.
+"""Dedicated readings of names in the scripts whose general transliteration loses most: Japanese, Korean, Hebrew.
 
-A name in another script gets two readings (`normalize.py`: anyascii's, and a second one; the scorer keeps the
-better). The second is ICU's rules for the script (`transliteration.to_latin`), except for:
-- Japanese (kana, with or without kanji): pykakasi's Hepburn reading, written as a loanword is heard
-  (`ナイト ウルブス` `naito urubusu` -> `NAIT ULBS`): Japanese writes every consonant with a vowel after it, so
-  the vowel that only carries a consonant (`u`; `o` after `t` and `d`) is dropped where a consonant or the end
-  follows, long vowels are written once, and its one liquid is read as L (anyascii's reading, the other one,
-  keeps the Japanese syllables and R);
-- Korean (Hangul): korean-romanizer's Revised Romanization with its pronunciation rules, word by word (`룡 캉`
-  `RYONG KANG`, anyascii reads `LYONG KANG`; `리룡남` `RIRYONGNAM`, anyascii one word a syllable, `LI LYONG NAM`:
-  read syllable by syllable, foreign words written in Hangul fell apart, and the tuning pairs lost);
-- Hebrew: the consonant skeleton, the letters that mostly write vowels (א, ע, ו, י, a final ה) dropped or read as
-  the semivowels W and Y that the sound key ignores (`אלון` `LWN`, where anyascii reads `LVN`): the scorer's
-  skeleton floor then compares the consonants alone (`ALON`: `LN`).
-The packages are pure Python with their dictionaries inside (no download at run time); they are loaded on first
-use, so a service that never sees such a name never loads them, and Latin names never reach this module.
+A name in another script gets two readings and the scorer keeps the better (`normalize.py`); the index blocks and
+pre-scores on the first. For these three scripts the first is the dedicated reading below and the second
+anyascii's (elsewhere anyascii's and ICU's, `transliteration.script_readings`):
+- Japanese: a Hepburn reading (jaconv for kana; pykakasi where kanji are, its dictionary takes about 130 MB, so it
+  is loaded only for them), written as a loanword is heard (`ナイト ウルブス` `naito urubusu` -> `NAIT ULBS`):
+  Japanese gives every consonant a vowel, so the vowel that only carries one (`u`; `o` after `t` and `d`) is
+  dropped before a consonant or the end, long vowels are written once, and its one liquid is read as L (anyascii's
+  reading keeps the syllables and R);
+- Korean: korean-romanizer's Revised Romanization with its pronunciation rules, word by word (`룡 캉` `RYONG KANG`,
+  anyascii `LYONG KANG`; read syllable by syllable, foreign words written in Hangul fell apart on the tuning pairs);
+- Hebrew: the consonant skeleton, the letters that mostly write vowels (א, ע, a final ה) dropped and ו, י read as
+  the semivowels W and Y that the sound key ignores (`אלון` `LWN`, anyascii `LVN`): the scorer's skeleton floor
+  then compares the consonants alone (`ALON`: `LN`). Not ICU's reading, though close to it.
+Nothing is downloaded at run time; the packages are imported on first use, and Latin names never reach them.
 """
 
 import re
@@ -73,10 +72,33 @@ def _as_loanword(word: str) -> str:
     return _CARRIER_U_RE.sub("", word).replace("r", "l")
 
 
+# Kana that jaconv spells by their parts (`ティ` `tei`, `ジェ` `jie`), in the Hepburn of loanwords (`トゥ`, `ドゥ`
+# write a true U, kept: upper case until the carrier vowels are dropped); the long-vowel mark is dropped (long
+# vowels are written once) and a small tsu that doubles nothing too.
+_KANA_SPELLINGS = (
+    *(("ティ", "ti"), ("ディ", "di"), ("トゥ", "tU"), ("ドゥ", "dU"), ("ジェ", "je"), ("チェ", "che"), ("シェ", "she")),
+    *(("ウィ", "wi"), ("ウェ", "we"), ("ウォ", "wo"), ("ヴァ", "va"), ("ヴィ", "vi"), ("ヴェ", "ve"), ("ヴォ", "vo")),
+    *(("ヴ", "vu"), ("フィ", "fi"), ("フェ", "fe"), ("フォ", "fo"), ("ー", ""), ("ｰ", "")),
+)
+_LONE_SMALL_TSU_RE = re.compile(r"(?<![\u3041-\u3096\u30a1-\u30fa])[ッっ]|[ッっ](?![\u3041-\u3096\u30a1-\u30fa])")
+_KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def read_japanese(text: str) -> str:
-    """A Japanese name in Latin letters as a loanword is heard (pykakasi's Hepburn, carrier vowels dropped, L)."""
-    hepburn = "".join(part["hepburn"] for part in _kakasi()(text))
-    return " ".join(_as_loanword(word) for word in re.split(r"[^a-z0-9]+", hepburn.lower()) if word)
+    """A Japanese name in Latin letters as a loanword is heard (Hepburn, carrier vowels dropped, R as L).
+
+    Kana alone are read by jaconv (a few kilobytes); pykakasi, whose kanji dictionary takes about 130 MB once
+    loaded, only reads names with kanji."""
+    if _KANJI_RE.search(text):
+        hepburn = "".join(part["hepburn"] for part in _kakasi()(text)).lower()
+    else:
+        import jaconv  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        text = _LONE_SMALL_TSU_RE.sub("", jaconv.h2z(text))
+        for kana, spelling in _KANA_SPELLINGS:
+            text = text.replace(kana, spelling)
+        hepburn = str(jaconv.kana2alphabet(jaconv.kata2hira(text)))
+    return " ".join(_as_loanword(word).lower() for word in re.split(r"[^a-zA-Z0-9]+", hepburn) if word)
 
 
 @cache
