@@ -5,7 +5,7 @@ The held-out set (`data/name-pairs-heldout`) is only measured, never tuned on; t
 (`tests/data/name_pairs.csv`) has no Japanese, Korean or Hebrew names and no cross-script non-matches. These pairs
 fill that gap: SDN names (none that the held-out set uses) written in Katakana, Hangul, Hebrew and Arabic by the
 small sound-based rule writers below, which are neither the held-out set's writers (transliterate, e2k,
-arabizikit, ICU) nor the matcher's readers (anyascii, ICU, pykakasi, korean-romanizer); negatives: the listed name
+arabizikit, ICU) nor the matcher's readers (anyascii, ICU, jaconv, pykakasi, korean-romanizer); negatives: the listed name
 of another entry that the index ranks first for the name, written the same way.
 
     .venv/bin/python -m benchmarks.romanise_tuning data/ofac-sdn [--baseline REVISION] [--index ROUNDS]
@@ -13,7 +13,7 @@ of another entry that the index ranks first for the name, written the same way.
 prints AUC and recall at 5% false positives per script, this code (and the code at REVISION, in the same run);
 with `--index`, both screen the pairs' names through an index of the whole SDN list (normalisation caches emptied
 before each round, no result cache, the two codes alternating): CPU time per query in each script and in Latin,
-and the share of other-script matches whose entry is found at 0.85.
+the share of matches whose entry reaches the full scorer (`shortlist`) and is found at 0.85.
 """
 
 import gc
@@ -233,7 +233,8 @@ def _index_of(screening: ModuleType, sdn_directory: Path) -> Any:
 def index_report(
     pairs: Sequence[NamePair], sdn_directory: Path, revision: str, rounds: int
 ) -> dict[str, dict[str, float]]:
-    """Per script (and Latin) and per code: median CPU microseconds per screened name, share of matches found."""
+    """Per script (and Latin) and per code: median CPU microseconds per screened name, share of matches that reach
+    the full scorer and that are found."""
     import portcullis.shared.screening as this_code
 
     with tempfile.TemporaryDirectory() as folder:
@@ -261,9 +262,18 @@ def index_report(
                     times[(script, name)].append((time.thread_time_ns() - start) / 1000 / len(batch))
                     found[(script, name)] = hits / max(1, sum(label for *_, label in batch))
         gc.unfreeze()
+        for name, code in codes.items():  # untimed: which matches reach the full scorer at all
+            for script, batch in queries.items():
+                positives = [(query, schema, listed) for query, schema, listed, label in batch if label]
+                reached = sum(
+                    entry_of.get(listed) in indexes[name].shortlist(code.ScreeningQuery(name=query, schema=schema))[1]
+                    for query, schema, listed in positives
+                )
+                found[(script, f"{name} scored")] = reached / max(1, len(positives))
     return {
         script: {
             **{f"{name} us": round(statistics.median(times[(script, name)]), 1) for name in codes},
+            **{f"{name} scored": round(found[(script, f"{name} scored")], 3) for name in codes},
             **{f"{name} found": round(found[(script, name)], 3) for name in codes},
         }
         for script in queries
