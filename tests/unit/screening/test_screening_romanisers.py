@@ -73,3 +73,9 @@ def test_latin_and_cyrillic_names_do_not_load_the_romanisers() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_a_name_a_romaniser_cannot_read_is_still_screened() -> None:
+    # korean-romanizer has no reading for the rare final jamo ㅀ (`뚫`): anyascii's reading is used alone.
+    assert normalize_name("뚫 정은").tokens
+    assert compare_names("TTULH JEONG EUN", "뚫 정은") >= 0.85

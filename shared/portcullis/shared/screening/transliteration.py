@@ -17,7 +17,10 @@ from functools import cache
 
 from anyascii import anyascii
 
+from portcullis.shared.logging import get_logger
+
 _TRANSLITERATION = "Any-Latin; Latin-ASCII"
+_log = get_logger(__name__)
 
 
 class _Transliterator:
@@ -83,7 +86,11 @@ def script_readings(text: str) -> tuple[str | None, str | None]:
 
     reader = dedicated_reader(text)
     if reader is not None:
-        return reader(text), None
+        try:
+            return reader(text), None
+        except Exception as error:  # a romaniser's gap (korean-romanizer lacks rare jamo) must not fail a screening
+            # The name itself is personal data: only which reader failed, and how.
+            _log.warning("romaniser_failed", reader=reader.__name__, error=type(error).__name__)
     if not _icu_reading:
         return None, None
     if _ARABIC_RE.search(text):
