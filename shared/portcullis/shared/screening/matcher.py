@@ -445,6 +445,17 @@ class WatchlistIndex:
             results.append(list(matches))
         return results
 
+    def lists_identifier(
+        self, imo: str | None = None, container_number: str | None = None, document_number: str | None = None
+    ) -> bool:
+        """Whether an entry carries one of these identifiers, compared as `screen` compares them: when none does, a
+        query of identifiers alone matches nothing, and a caller screening many of them can skip the query."""
+        return bool(
+            (imo and normalize_imo_number(imo) in self._by_imo)
+            or (container_number and normalize_container_number(container_number) in self._by_container)
+            or (document_number and normalize_document_number(document_number) in self._by_document)
+        )
+
     def _screen_cached(
         self, query: ScreeningQuery, name: NormalizedName, key: Hashable, limit: int, cutoff: float
     ) -> tuple[Match, ...]:
