@@ -10,11 +10,14 @@ import re
 
 _CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")
 _IMO_RE = re.compile(r"^[0-9]{7}$")
+_CONTAINER_SEPARATORS = re.compile(r"[\s\-/.]")
+_IMO_SEPARATORS = re.compile(r"[\s\-.:]")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^0-9A-Za-z]")
 
 
 def normalize_container_number(text: str) -> str:
     """Upper-case a container number and drop spaces, dashes and slashes (`CSQU 305438-3` -> `CSQU3054383`)."""
-    return re.sub(r"[\s\-/.]", "", text).upper()
+    return _CONTAINER_SEPARATORS.sub("", text).upper()
 
 
 #: ISO 6346 values of digits and letters: A is 10, and the letters skip the multiples of 11.
@@ -42,7 +45,7 @@ def is_valid_container_number(text: str) -> bool:
 
 def normalize_imo_number(text: str) -> str:
     """The seven digits of an IMO ship number (`IMO 9074729`, `imo9074729` -> `9074729`)."""
-    cleaned = re.sub(r"[\s\-.:]", "", text).upper()
+    cleaned = _IMO_SEPARATORS.sub("", text).upper()
     return cleaned.removeprefix("IMO")
 
 
@@ -61,4 +64,4 @@ def is_valid_imo_number(text: str) -> bool:
 
 def normalize_document_number(text: str) -> str:
     """A passport or id number reduced to upper-case letters and digits, for exact comparison."""
-    return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+    return _NOT_LETTER_OR_DIGIT.sub("", text).upper()
