@@ -58,7 +58,7 @@ class PartyScreeningCache:
 
     @property
     def size_bytes(self) -> int:
-        """The estimated bytes the cached screenings take."""
+        """The estimated bytes the cached screenings take (names' scores apart: at most a quarter of `max_bytes`)."""
         return self._bytes
 
     def screen(
