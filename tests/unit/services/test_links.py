@@ -203,3 +203,28 @@ def test_a_declaration_naming_only_the_transport_document_of_a_box_gets_its_fact
         "at CNSHA on 2026-03-01 (container event EV-SEAL-5)"
     ]
     assert linked(latest(scoring.decisions(), "D-OTHER-DOCUMENT")) == []
+
+
+def test_a_declaration_decided_by_this_process_is_re_decided_from_its_decision_before_and_after_it_comes_back(
+    models: tuple[RiskModel, RiskModel],  # noqa: F811
+    lists: ListState,
+) -> None:
+    # The replica's own covering declaration is kept as published until its record comes back through the follower.
+    view = LinkView(SETTINGS.kafka.topic("links"))
+    scoring = Scoring(models[0], lists, view)
+    scoring.declare(declaration("D-OWN", SEALED_BOX), declaration("D-BACK", SEALED_BOX))
+    published = {d.subject_id: d for d in scoring.decisions()}
+    view.apply([r for r in scoring.links_topic() if r.key == b"declaration:D-BACK"])  # type: ignore[arg-type]
+    coverings = {c.declaration_id: c for c in view.covering(SEALED_BOX)}
+    own, back = coverings["D-OWN"], coverings["D-BACK"]
+    assert Decision.model_validate_json(own.decision) == published["D-OWN"]
+    assert Decision.model_validate_json(back.decision) == published["D-BACK"]
+    assert len(back.packed) < len(back.decision)  # kept deflated once read back
+
+    scoring.event(seals_changed("EV-SEAL-6", SEALED_BOX))
+    for subject_id in ("D-OWN", "D-BACK"):
+        again = latest(scoring.decisions(), subject_id)
+        assert len(linked(again)) == 1
+        assert [r.text for r in again.reasons if r.kind is not ReasonKind.LINK] == [
+            r.text for r in published[subject_id].reasons
+        ]

@@ -84,3 +84,26 @@ def test_given_version_1_declarations_are_enriched_without_changing_their_fields
         assert after.parties is not None
         importer = next(p for p in after.parties if p.role == "importer")
         assert importer.party_id == before.importer_id
+
+
+def test_a_trader_id_keeps_its_name_on_every_declaration() -> None:
+    # The data set's trader ids recur (one importer, many declarations): each is one company, with one name.
+    v1_only = [_version_1(d) for d in generate_declarations(40, seed=11).items]
+    for i, declaration in enumerate(v1_only):
+        if i % 4:
+            v1_only[i] = declaration.model_copy(
+                update={
+                    "importer_id": v1_only[0].importer_id,
+                    "seller_id": v1_only[0].seller_id,
+                    "declarant_id": v1_only[0].declarant_id,
+                }
+            )
+    enriched = generate_declarations(40, seed=12, base=v1_only).items
+    names: dict[tuple[str, str], set[str]] = {}
+    for declaration in enriched:
+        for party in declaration.parties or ():
+            if party.party_id is not None:
+                names.setdefault((party.role, party.party_id), set()).add(party.name)
+    assert {role for role, _ in names} >= {"exporter", "importer", "declarant"}
+    assert len(names[("importer", v1_only[0].importer_id)]) == 1
+    assert all(len(kept) == 1 for kept in names.values())

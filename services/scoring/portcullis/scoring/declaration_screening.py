@@ -139,6 +139,8 @@ def screen_declaration(
             what = f"vessel IMO {transport.vessel_imo}" if by_imo else f"vessel {transport.vessel_name!r}"
             _hit(lists, selection, at, match, what, strong=by_imo)
     for number in transport.container_numbers:
+        if not index.lists_identifier(container_number=number):
+            continue  # no listed box has the number (nearly every one): nothing to screen
         for match in index.screen(ScreeningQuery(container_number=number), limit=3, threshold=limits.threshold):
             if match.entry.kind == "container":
                 _hit(lists, selection, at, match, f"container {number}", strong=True)
@@ -160,7 +162,7 @@ def _party_matches(
         match.entry.entry_id: match
         for match in (
             index.screen(ScreeningQuery(document_number=party_id), limit=_PARTY_MATCH_LIMIT, threshold=threshold)
-            if party_id
+            if party_id and index.lists_identifier(document_number=party_id)
             else ()
         )
     }
@@ -188,7 +190,7 @@ def _vessel_matches(
     IMO number alone decides (a differing number only lowers scores; the IMO numbers vary, the names recur)."""
     if name and parties.screen(index, name, None, _VESSEL_MATCH_LIMIT, threshold, _any_match, schema="Vessel"):
         query = ScreeningQuery(name=name, schema="Vessel", imo=imo)
-    elif imo is not None:
+    elif imo is not None and index.lists_identifier(imo=imo):
         query = ScreeningQuery(schema="Vessel", imo=imo)
     else:
         return []

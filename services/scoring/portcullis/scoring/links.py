@@ -96,13 +96,16 @@ class Covering:
     lane: Lane
     digest: str  # of the declaration's content as scoring read it
     linked: frozenset[str]  # event ids its decision names
-    packed: bytes  # the decision as published, deflated (a third of the memory; replicas hold every one)
+    packed: bytes  # the decision as published, deflated (less memory; replicas hold every one) unless `deflated` is off
     decided_at: float  # epoch seconds
+    # Off for a declaration this replica has just decided: its record comes back through the follower within a
+    # second and is kept deflated from then on, so deflating it here too would be work thrown away.
+    deflated: bool = True
 
     @property
     def decision(self) -> bytes:
         """The latest decision as published."""
-        return zlib.decompress(self.packed)
+        return zlib.decompress(self.packed) if self.deflated else self.packed
 
 
 @dataclass
@@ -336,7 +339,8 @@ def link_declarations(
 
 
 def covering_of(declaration: Declaration, lane: Lane, digest: str, linked: frozenset[str], decision: bytes) -> Covering:
-    """The covering declaration record of a decided declaration that names containers."""
+    """The covering declaration record of a decided declaration that names containers (its decision as published,
+    not deflated: the follower keeps the record that comes back deflated)."""
     transport = declaration.transport
     assert transport is not None
     return Covering(
@@ -346,8 +350,9 @@ def covering_of(declaration: Declaration, lane: Lane, digest: str, linked: froze
         lane=lane,
         digest=digest,
         linked=linked,
-        packed=_pack(decision),
+        packed=decision,
         decided_at=time.time(),
+        deflated=False,
     )
 
 

@@ -5,8 +5,11 @@ screening (a fuzzy search of some 20,000 listed names) costs far more than the r
 What a party's name matches depends only on its name as normalised, its country and the index: the result is kept
 under (normalised name, country, limit, threshold) and dropped, all of it, when the index changes (an entry
 added, changed or removed bumps `WatchlistIndex.version`). The party's trader id is looked up apart, exactly, every
-time (a dictionary look-up), so one cached name serves every trader id it comes with. The cache is bounded in
-entries and in (estimated) bytes, the least recently used screening going first.
+time (a dictionary look-up), so one cached name serves every trader id it comes with. A country only weighs the
+name's score (`WatchlistIndex.weigh`), so the name's candidates are found and scored once for every country it
+comes with (an exporter's name with each origin of its goods): the name's scores are kept too, under (normalised
+name, schema, threshold), at most as many as screenings and in a quarter of their bytes more. The cache is bounded
+in entries and in (estimated) bytes, the least recently used screening going first.
 """
 
 import sys
@@ -14,17 +17,23 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from portcullis.scoring.metrics import PARTY_CACHE_BYTES, PARTY_CACHE_ENTRIES, PARTY_CACHE_LOOKUPS
-from portcullis.shared.screening import Match, ScreeningQuery, WatchlistIndex
+from portcullis.shared.screening import Match, WatchlistIndex
 from portcullis.shared.screening.entries import QuerySchema
+from portcullis.shared.screening.matcher import NameScores
 from portcullis.shared.screening.normalize import normalize_name
 
 #: A name screening's matches, each with whether it counts (a caller's check of the two names, see `screen`).
 PartyMatches = tuple[tuple[Match, bool], ...]
 CacheKey = tuple[tuple[str, ...], str | None, str | None, int, float]
+#: A name's scores are kept under (normalised name, schema, threshold).
+NameKey = tuple[tuple[str, ...], str | None, float]
 #: A cached screening's fixed cost (its key, tuples and the ordered dict's link) and each match's, in bytes: an
 #: estimate that tracks the real size within a factor of about two; the listed entries are the index's, not counted.
 _ENTRY_OVERHEAD = 400
 _MATCH_OVERHEAD = 250
+#: The same for a name's kept scores: the key, tuples and link, and each scored entry's tuple.
+_NAME_OVERHEAD = 300
+_SCORE_OVERHEAD = 150
 _HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
 
 
@@ -37,7 +46,10 @@ class PartyScreeningCache:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._results: OrderedDict[CacheKey, tuple[PartyMatches, int]] = OrderedDict()
+        # Names' scores and, by entry, whether a match counts, for a name's other countries (a quarter of the bytes).
+        self._names: OrderedDict[NameKey, tuple[NameScores, dict[str, bool], int]] = OrderedDict()
         self._bytes = 0
+        self._name_bytes = 0
         self._index: WatchlistIndex | None = None
         self._version = -1
 
@@ -46,7 +58,7 @@ class PartyScreeningCache:
 
     @property
     def size_bytes(self) -> int:
-        """The estimated bytes the cached screenings take."""
+        """The estimated bytes the cached screenings take (names' scores apart: at most a quarter of `max_bytes`)."""
         return self._bytes
 
     def screen(
@@ -64,23 +76,52 @@ class PartyScreeningCache:
         if index is not self._index or index.version != self._version:
             self.clear()
             self._index, self._version = index, index.version
-        key: CacheKey = (normalize_name(name).tokens, country.upper() if country else None, schema, limit, threshold)
+        tokens = normalize_name(name).tokens
+        key: CacheKey = (tokens, country.upper() if country else None, schema, limit, threshold)
         cached = self._results.get(key)
         if cached is not None:
             _HITS.inc()
             self._results.move_to_end(key)
             return cached[0]
         _MISSES.inc()
-        query = ScreeningQuery(name=name, country=country, schema=schema)
-        matches = tuple((match, counts(match)) for match in index.screen(query, limit=limit, threshold=threshold))
-        self._keep(key, matches)
-        return matches
+        scores, counted = self._name_scores(index, name, (tokens, schema, threshold), schema, threshold)
+        matches = []
+        for match in index.weigh(scores, country, limit):
+            counting = counted.get(match.entry.entry_id)
+            if counting is None:
+                counting = counted[match.entry.entry_id] = counts(match)
+            matches.append((match, counting))
+        found = tuple(matches)
+        self._keep(key, found)
+        return found
 
     def clear(self) -> None:
         """Forget every screening (the index changed)."""
         self._results.clear()
-        self._bytes = 0
+        self._names.clear()
+        self._bytes = self._name_bytes = 0
         self._published()
+
+    def _name_scores(
+        self, index: WatchlistIndex, name: str, key: NameKey, schema: QuerySchema | None, threshold: float
+    ) -> tuple[NameScores, dict[str, bool]]:
+        """The name's scores (kept, or taken now) and, by entry, whether its match counts as far as known (`counts`
+        depends on the name and the match's entry and listed name, which is one per entry in the scores)."""
+        kept = self._names.get(key)
+        if kept is not None:
+            self._names.move_to_end(key)
+            return kept[0], kept[1]
+        scores = index.name_scores(name, schema, threshold)
+        counted: dict[str, bool] = {}
+        size = _NAME_OVERHEAD + sum(_SCORE_OVERHEAD + sys.getsizeof(matched) for _, _, matched in scores.scored)
+        if self.max_entries == 0 or size > self.max_bytes // 4:
+            return scores, counted
+        self._names[key] = (scores, counted, size)
+        self._name_bytes += size
+        while len(self._names) > self.max_entries or self._name_bytes > self.max_bytes // 4:
+            _, (_, _, dropped) = self._names.popitem(last=False)
+            self._name_bytes -= dropped
+        return scores, counted
 
     def _keep(self, key: CacheKey, matches: PartyMatches) -> None:
         size = _estimated_bytes(key, matches)

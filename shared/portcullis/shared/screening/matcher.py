@@ -4,6 +4,7 @@ import math
 from array import array
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
@@ -12,7 +13,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from portcullis.shared.logging import get_logger
-from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, ScreeningQuery, WatchlistEntry
+from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, QuerySchema, ScreeningQuery, WatchlistEntry
 from portcullis.shared.screening.identifiers import (
     normalize_container_number,
     normalize_document_number,
@@ -445,6 +446,47 @@ class WatchlistIndex:
             results.append(list(matches))
         return results
 
+    def lists_identifier(
+        self, imo: str | None = None, container_number: str | None = None, document_number: str | None = None
+    ) -> bool:
+        """Whether an entry carries one of these identifiers, compared as `screen` compares them: when none does, a
+        query of identifiers alone matches nothing, and a caller screening many of them can skip the query."""
+        return bool(
+            (imo and normalize_imo_number(imo) in self._by_imo)
+            or (container_number and normalize_container_number(container_number) in self._by_container)
+            or (document_number and normalize_document_number(document_number) in self._by_document)
+        )
+
+    def name_scores(self, name: str, schema: QuerySchema | None = None, threshold: float | None = None) -> "NameScores":
+        """What the name alone scores against the entries its candidates reach, before corroborating facts: with
+        `weigh`, the matches of that name queried with any country, the name screened once for all of them."""
+        cutoff = self.match_threshold if threshold is None else threshold
+        normalized = normalize_name(name)
+        found: dict[str, tuple[float, str, list[str]]] = {}
+        if normalized.tokens:
+            self._screen_name(
+                ScreeningQuery(name=name, schema=schema), normalized, _kind_mask_of(schema), cutoff, found
+            )
+        scored = tuple((entry_id, score, matched) for entry_id, (score, matched, _) in found.items())
+        return NameScores(self.version, cutoff, scored)
+
+    def weigh(self, scores: "NameScores", country: str | None = None, limit: int = 10) -> list[Match]:
+        """The matches `screen(ScreeningQuery(name=name, schema=schema, country=country), limit, threshold)` gives,
+        from `name_scores(name, schema, threshold)` taken of this version of the index."""
+        if scores.version != self.version:
+            raise ValueError("the name was scored against another version of the index")
+        query = ScreeningQuery(country=country)
+        matches = []
+        for entry_id, name_score, matched in scores.scored:
+            entry = self._entries[entry_id]
+            score, evidence = _weigh_evidence(entry, query, name_score)
+            if score >= scores.cutoff:
+                matches.append(
+                    Match.model_construct(entry=entry, matched_name=matched, score=round(score, 4), evidence=evidence)
+                )
+        matches.sort(key=_match_order)
+        return matches[:limit]
+
     def _screen_cached(
         self, query: ScreeningQuery, name: NormalizedName, key: Hashable, limit: int, cutoff: float
     ) -> tuple[Match, ...]:
@@ -647,3 +689,13 @@ def _weigh_evidence(entry: WatchlistEntry, query: ScreeningQuery, name_score: fl
         score -= _IDENTIFIER_CONFLICT_PENALTY
         evidence.append("container number differs")
     return min(max(score, 0.0), 1.0), evidence
+
+
+@dataclass(frozen=True, slots=True)
+class NameScores:
+    """A name's scores against the entries its candidates reach (`WatchlistIndex.name_scores`): per entry its name
+    score before corroborating facts and the listed name that scored it, for one version of the index."""
+
+    version: int
+    cutoff: float
+    scored: tuple[tuple[str, float, str], ...]

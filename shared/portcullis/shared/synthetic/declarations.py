@@ -90,9 +90,11 @@ def generate_declarations(
     planted = set(rng.sample(range(count), round(count * planted_share)))
     items: list[Declaration] = []
     truth: list[TruthRow] = []
+    # A trader id keeps the name it was first given (by role: seller, importer and declarant ids are apart).
+    trader_names: dict[tuple[str, str], str] = {}
     for index in range(count):
         v1 = base[index] if index < len(base) else _version_1(rng, index, start)
-        document = _version_2(rng, v1, listed_imos)
+        document = _version_2(rng, v1, listed_imos, trader_names)
         kind, entry_id, detail = None, "", ""
         if index in planted and (organisations or persons or vessels):
             kind, entry_id, detail = _plant(rng, document, organisations, persons, vessels)
@@ -137,16 +139,27 @@ def _company(rng: random.Random, country: str) -> str:
     return f"{brand} {rng.choice(_TRADES)} {_LEGAL_FORMS.get(country, 'Ltd')}"
 
 
-def _version_2(rng: random.Random, v1: Declaration, listed_imos: set[str | None]) -> dict[str, object]:
+def _trader_name(names: dict[tuple[str, str], str], role: str, trader_id: str | None, drawn: str) -> str:
+    """The name of a trader id: the one it was first given (`drawn` for a new one, or a party without an id)."""
+    return drawn if trader_id is None else names.setdefault((role, trader_id), drawn)
+
+
+def _version_2(
+    rng: random.Random, v1: Declaration, listed_imos: set[str | None], names: dict[tuple[str, str], str]
+) -> dict[str, object]:
     document = v1.model_dump(mode="json")
     origin = v1.items[0].origin_country
-    exporter = {"role": "exporter", "name": _company(rng, origin), "country": origin, "party_id": v1.seller_id}
-    importer = {"role": "importer", "name": _company(rng, "KR"), "country": "KR", "party_id": v1.importer_id}
+    # Every name is drawn, kept or not, so that the rest of the declaration draws the same as before.
+    exporter_name = _trader_name(names, "seller", v1.seller_id, _company(rng, origin))
+    importer_name = _trader_name(names, "importer", v1.importer_id, _company(rng, "KR"))
+    exporter = {"role": "exporter", "name": exporter_name, "country": origin, "party_id": v1.seller_id}
+    importer = {"role": "importer", "name": importer_name, "country": "KR", "party_id": v1.importer_id}
     consignor = {**exporter, "role": "consignor"} if rng.random() < 0.6 else {
         "role": "consignor", "name": _company(rng, origin), "country": origin}  # fmt: skip
     consignee = {**importer, "role": "consignee"} if rng.random() < 0.7 else {
         "role": "consignee", "name": _company(rng, "KR"), "country": "KR"}  # fmt: skip
-    declarant = {"role": "declarant", "name": f"{_company(rng, 'KR').rsplit(' ', 3)[0]} Customs Service",
+    declarant_name = f"{_company(rng, 'KR').rsplit(' ', 3)[0]} Customs Service"
+    declarant = {"role": "declarant", "name": _trader_name(names, "declarant", v1.declarant_id, declarant_name),
                  "country": "KR", "party_id": v1.declarant_id}  # fmt: skip
     parties = [exporter, consignor, importer, consignee, declarant]
     loading = [code for code, port in ports().items() if port.country == origin] or ["CNSHA"]
