@@ -25,6 +25,13 @@ PAIRS = Path(__file__).resolve().parents[2] / "data" / "name_pairs.csv"
         ("Ngoc Phung VO", "NGOC PHUNG WO"),
         ("Slobodan MILOSEVIC", "SLOBODAN MILOSEWIK"),
         ("Jawad NUR-AL-DIN", "Джавад Нур-ал-дин"),  # noqa: RUF001
+        # Legal forms mistyped so that normalisation keeps them, or run together with the name.
+        ("IFDK, ZAO", "IFDK, ZVO"),
+        ("SIGURO EOOD", "SIGURO EEOD"),
+        ("ALWANEO L.L.C. CO.", "ALWANEO L.L.RC. CO."),
+        ("NOCTURNUM INC, S. DE R.L. DE C.V.", "NOCTURNUM INK, S. DE R.L. DE C.W."),
+        ("SEABRASS LIMITED", "SEABRASSLIMITED"),
+        ("HANA BANKING CORPORATION LTD", "HANA BANKING CORPORATIONLTD"),
     ],
 )
 def test_variants_of_one_name_match(name1: str, name2: str) -> None:
@@ -44,6 +51,18 @@ def test_variants_of_one_name_match(name1: str, name2: str) -> None:
 )
 def test_different_parties_do_not_match(name1: str, name2: str) -> None:
     assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("IFDK", "IFDK ZVO"),  # nothing was removed from the listed name: `ZVO` is a word of the name
+        ("GRUPO SAN BLAS, S.A.", "GRUPO BLAS, S.A."),  # `SAN` is no mistyped `SA`
+    ],
+)
+def test_a_word_like_a_legal_form_counts_unless_the_other_name_had_that_form(name1: str, name2: str) -> None:
+    with_word, without_word = compare_names(name1, name2), compare_names(name2, name1)
+    assert with_word == without_word < 1.0
 
 
 def test_scores_are_symmetric_and_bounded() -> None:

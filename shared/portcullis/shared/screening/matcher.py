@@ -132,6 +132,10 @@ class WatchlistIndex:
         # Each name's words as spelling keys, sorted (`BUT FIKTOR` for `VIKTOR BOUT`): what is pre-scored.
         self._slot_keyed: list[str] = []
         self._slot_kind = bytearray()
+        # The words normalisation removed from listed names (legal forms, titles), by name in word order: the
+        # scorer does not hold them against a match when a query writes them so that they are kept. Pruned only
+        # when the index compacts itself.
+        self._removed_words: dict[str, tuple[str, ...]] = {}
         self._dead_slots = 0
         self._postings: dict[str, array[int]] = {}
         # Short indexed words by their one-letter deletions (`TAJCO` under `TAJO`, `TACO` ...): a query word the
@@ -202,6 +206,9 @@ class WatchlistIndex:
             self._slot_entry.append(entry_id)
             self._slot_name.append(display)
             self._slot_ordered.append(normalized.ordered)
+            if normalized.removed:
+                known = self._removed_words.get(normalized.ordered, ())
+                self._removed_words[normalized.ordered] = known + tuple(w for w in normalized.removed if w not in known)
             self._slot_keyed.append(_keyed(normalized))
             self._slot_kind.append(kind)
             for key in blocking_keys(normalized):
@@ -255,6 +262,7 @@ class WatchlistIndex:
         self._entry_slots.clear()
         self._slot_entry, self._slot_name, self._slot_ordered, self._slot_keyed = [], [], [], []
         self._slot_kind = bytearray()
+        self._removed_words.clear()
         self._dead_slots = 0
         self._postings.clear()
         self._near_words.clear()
@@ -579,7 +587,8 @@ class WatchlistIndex:
             else:
                 known = scores.get(ordered)
                 if known is None:
-                    known = scores[ordered] = self._pair_scorer(name, NormalizedName(tuple(ordered.split())))
+                    listed = NormalizedName(tuple(ordered.split()), removed=self._removed_words.get(ordered, ()))
+                    known = scores[ordered] = self._pair_scorer(name, listed)
                 score = known
             best = rescored.get(entry_id)
             if best is None or score > best[0]:

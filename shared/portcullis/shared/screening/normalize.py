@@ -7,7 +7,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
-from portcullis.shared.screening.numerals import cjk_numerals_to_digits, numbers_as_digits
+from portcullis.shared.screening.numerals import NUMBER_WORDS, cjk_numerals_to_digits, numbers_as_digits
 from portcullis.shared.screening.transliteration import is_latin, to_latin, without_legal_forms
 
 # Legal forms, several words long; removed before the single-word forms below (transliterated Russian
@@ -194,6 +194,9 @@ _ROMAN = {"II": "2", "III": "3", "IV": "4", "VI": "6", "VII": "7", "VIII": "8", 
 # Single letters are initials unless they end a longer name ("ANA I" is a ship, "ALI V" is not common).
 _ROMAN_LAST = {"I": "1", "V": "5", "X": "10"}
 
+# Words read as numbers: a number is compared as a number, never as a removed word.
+_NUMERALS = frozenset([*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS])
+
 _BRANCH_PAREN_RE = re.compile(r"\([^)]*\b(?:BRANCH|OFFICE|PORT)\b[^)]*\)")
 _BRANCH_TAIL_RE = re.compile(r"\s*(?:,|\s-\s)[^,]*\b(?:BRANCH|OFFICE)\s*$")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -203,6 +206,11 @@ _APOSTROPHE_RE = re.compile(r"['`\u2018\u2019\u02bc\u02bb.]")
 _DIGIT_RE = re.compile(r"\d")
 _NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
 _LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
+# A legal form run together with the word before it (`SEABRASSLIMITED`, `TAWAFUKLTD`): only forms that no listed or
+# labelled name ends a word with (`CORP` ends `INTERCORP`, `INC` ends `ZINC`, `SA` ends many words).
+_GLUED_LEGAL_FORMS = ("LIMITED", "LTDA", "LTD", "LLC", "LLP", "CORPORATION", "INCORPORATED", "COMPANY", "GMBH", "PJSC",
+                      "JSC", "FZLLC", "FZCO", "FZE", "PLC", "SARL", "EOOD")  # fmt: skip
+_GLUED_LEGAL_RE = re.compile(r"\b([A-Z]{4,})(" + "|".join(_GLUED_LEGAL_FORMS) + r")\b")
 _VESSEL_PREFIX_RE = re.compile(r"^\s*(?:M\s*/\s*[VTY]|M\.\s*[VTY]\.)\s+")
 
 
@@ -219,6 +227,9 @@ class NormalizedName:
     other_reading: "NormalizedName | None" = field(default=None, compare=False, repr=False)
     #: Written in another script than Latin (the scorer calibrates pairs across scripts).
     other_script: bool = field(default=False, compare=False, repr=False)
+    #: The words normalisation removed (legal forms, titles), in order: a mistyped form in the other name
+    #: (`ZVO` for a removed `ZAO`, `LLK` for `LLC`) is not held against a match.
+    removed: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Computed once: the scorer reads them for every candidate. Without numbers (most names) the words are
@@ -291,17 +302,27 @@ def normalize_name(name: str) -> NormalizedName:
     """Normalise a person, organisation or vessel name to comparable tokens (two readings for other scripts)."""
     text = without_legal_forms(name)
     if text.isascii():
-        return _normalize_latin(text)
+        return _with_removed(_normalize_latin(text), name)
     text = cjk_numerals_to_digits(text)
     read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     if is_latin(text):
-        return read
+        return _with_removed(read, anyascii(name))
     # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD, `אלון`
     # ALVN and LWN); the scorer takes the better of the two.
     icu_read = NormalizedName(_normalize_latin(to_latin(text)).tokens, other_script=True)
     if not icu_read.tokens or icu_read.tokens == read.tokens:
         return NormalizedName(read.tokens, other_script=True)
     return NormalizedName(read.tokens, other_reading=icu_read, other_script=True)
+
+
+def _with_removed(normalized: NormalizedName, written: str) -> NormalizedName:
+    """The name with the words of `written` (Latin letters) that normalisation removed."""
+    kept = frozenset(normalized.tokens)
+    words = _GLUED_LEGAL_RE.sub(r"\1 \2", _NON_ALNUM_RE.sub(" ", _APOSTROPHE_RE.sub("", written.upper()))).split()
+    removed = tuple(word for word in words if word not in kept and not word.isdigit() and word not in _NUMERALS)
+    if not removed:
+        return normalized
+    return NormalizedName(normalized.tokens, removed=removed)
 
 
 def _normalize_latin(text: str) -> NormalizedName:
@@ -314,6 +335,7 @@ def _normalize_latin(text: str) -> NormalizedName:
         text = _ORDINAL_RE.sub(r"\1", text)
         text = _DIGIT_EDGE_RE.sub(" ", text)
     text = _NON_ALNUM_RE.sub(" ", text)
+    text = _GLUED_LEGAL_RE.sub(r"\1 \2", text)
     raw = text.split()
     if not raw:
         return NormalizedName(())

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
@@ -15,6 +16,7 @@ from portcullis.shared.screening.normalize import (
     spelling_key,
 )
 from portcullis.shared.screening.pair_model import learned_score
+from portcullis.shared.screening.transliteration import is_legal_form
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
@@ -33,8 +35,13 @@ SPELLING_FLOOR = 0.85
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
+TWO_EDIT_MIN_LENGTH = 7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
+#: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
+_REMOVED_TWO_EDITS = 6
+#: ... and of this many letters one letter more or less than it.
+_REMOVED_LENGTH_CHANGE = 4
 #: Pairs of a name in another script and one in Latin letters: the distance to 1 is scaled by this, so that 0.85
 #: lets through as many non-matches across scripts as between Latin names (on the tuning set's non-matches with
 #: one name written in Cyrillic: 1.1% -> 2.0%, the Latin pairs' 2.0%; test_screening_calibration.py).
@@ -93,7 +100,7 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
             edits = OSA.distance(word_a, word_b, score_cutoff=2)
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
-            elif edits == 2 and shortest >= 7:
+            elif edits == 2 and shortest >= TWO_EDIT_MIN_LENGTH:
                 sim = max(sim, TWO_EDIT_FLOOR)
     if sim < SPELLING_FLOOR and spelling_key(word_a) == spelling_key(word_b):
         return SPELLING_FLOOR
@@ -134,7 +141,12 @@ def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int
 TokenParts = tuple[float, float, float, float, float, float, int, bool]
 
 
-def _token_parts(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> TokenParts:
+def _token_parts(
+    words_a: tuple[str, ...],
+    words_b: tuple[str, ...],
+    removed_a: tuple[str, ...] = (),
+    removed_b: tuple[str, ...] = (),
+) -> TokenParts:
     # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
     cached = _pair_cache.get
     weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
@@ -154,6 +166,18 @@ def _token_parts(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> TokenPar
             if sim > best_b[column]:
                 best_b[column] = sim
         best_a[row] = best
+    if removed_b:
+        dropped = _removed_elsewhere(words_a, best_a, removed_b)
+        if dropped:
+            weights_a, total_a, substantive_a, distinctive_a, distinct_total_a = _without(
+                words_a, dropped, best_a, weights_a, distinctive_a
+            )
+    if removed_a:
+        dropped = _removed_elsewhere(words_b, best_b, removed_a)
+        if dropped:
+            weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = _without(
+                words_b, dropped, best_b, weights_b, distinctive_b
+            )
     matched_a = sum(w * best for w, best in zip(weights_a, best_a, strict=True))
     matched_b = sum(w * best for w, best in zip(weights_b, best_b, strict=True))
     exact = sum(w for w, best in zip(weights_a, best_a, strict=True) if best == 1.0) + sum(
@@ -183,6 +207,49 @@ def _token_parts(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> TokenPar
     )
 
 
+def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
+    """Whether a word is one the other name's normalisation removed, mistyped or not (`ZVO` / `ZAO`, `LLK` / `LLC`,
+    `LLRC` / `LLC`, `CORPORATIONLTD` / `CORPORATION LTD`): a legal form or title written so that it was kept."""
+    if word in removed:
+        return True
+    if len(word) == 1:
+        return any(other[0] == word for other in removed)
+    if is_legal_form(word):
+        return False  # another legal form (`CA`, a Venezuelan one, is no `SA`): another registration
+    allowed = 2 if len(word) >= _REMOVED_TWO_EDITS else 1
+    # Short words only with a letter replaced (`CW` / `CV`, `INK` / `INC`): `SAN` is no `SA`.
+    candidates = [other for other in removed if len(word) >= _REMOVED_LENGTH_CHANGE or len(other) == len(word)]
+    candidates += ["".join(pair) for pair in pairwise(removed)]
+    return any(OSA.distance(word, other, score_cutoff=allowed) <= allowed for other in candidates)
+
+
+def _removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
+    """The positions of words without a counterpart that are like a word the other name's normalisation removed
+    (none if that would be every word)."""
+    dropped = [
+        i
+        for i, word in enumerate(words)
+        if best[i] < ONE_EDIT_FLOOR and word not in PARTICLES and _like_removed(word, removed)
+    ]
+    return dropped if len(dropped) < len(words) else []
+
+
+def _without(
+    words: tuple[str, ...],
+    dropped: list[int],
+    best: list[float],
+    weights: tuple[float, ...],
+    distinctive: tuple[float, ...],
+) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float]:
+    """A name's weights with the dropped words weighing nothing (and their best match set to 1, for the weakest)."""
+    for i in dropped:
+        best[i] = 1.0
+    weights = tuple(0.0 if i in dropped else w for i, w in enumerate(weights))
+    distinctive = tuple(0.0 if i in dropped else w for i, w in enumerate(distinctive))
+    substantive = sum(1 for i, w in enumerate(words) if i not in dropped and w not in PARTICLES)
+    return weights, sum(weights), substantive, distinctive, sum(distinctive)
+
+
 def _token_score(parts: TokenParts) -> float:
     dice, coverage, _, _, _, _, substantive, _ = parts
     if substantive < 2:
@@ -195,7 +262,7 @@ def pair_features(a: NormalizedName, b: NormalizedName) -> list[float] | None:
     words_a, words_b = a.words, b.words
     if not words_a or not words_b:
         return None
-    parts = _token_parts(words_a, words_b)
+    parts = _token_parts(words_a, words_b, a.removed, b.removed)
     rule = _token_score(parts)
     unspaced = 0.0
     if len(words_a) != len(words_b):
