@@ -19,6 +19,7 @@ def _entry_named(entries: list[WatchlistEntry], name: str) -> str:
         ("Mohsen ALIK HANI", "Mohsen ALIKHANI"),  # a word split apart
         ("TAJO", "TAJCO"),  # one letter missing from a short word (no 4-letter prefix or suffix survives)
         ("Джорге Джулио Граджалес Меджиа", "Jorge Julio GRAJALES MEJIA"),  # Cyrillic: DZH for J
+        ("STAR18", "STAR 18"),  # a common word and a number: the number tells it from the other ... STAR vessels
     ],
 )
 def test_a_listed_name_written_another_way_reaches_the_scorer(

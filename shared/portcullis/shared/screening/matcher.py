@@ -80,8 +80,8 @@ def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
-    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, and
-    adjacent words run together (`ALI ATWA` is also found as `ALIATWA`)."""
+    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, adjacent
+    words run together (`ALI ATWA` is also found as `ALIATWA`) and its numbers."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
@@ -93,6 +93,8 @@ def blocking_keys(name: NormalizedName) -> set[str]:
     tokens = name.words
     for first, second in pairwise(tokens):
         keys.add("j" + first + second)
+    for number in name.numbers:
+        keys.add("n" + number)
     return keys
 
 
@@ -323,6 +325,9 @@ class WatchlistIndex:
                 if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
                     for near in self._near(word):
                         keys.setdefault("w" + near, position)
+        # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
+        for position, number in enumerate(name.numbers, start=len(words)):
+            keys.setdefault("n" + number, position)
         # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
         spaced = False
         tokens = name.words

@@ -318,15 +318,17 @@ def normalize_name(name: str) -> NormalizedName:
 def _with_removed(normalized: NormalizedName, written: str) -> NormalizedName:
     """The name with the words of `written` (Latin letters) that normalisation removed."""
     kept = frozenset(normalized.tokens)
-    words = _GLUED_LEGAL_RE.sub(r"\1 \2", _NON_ALNUM_RE.sub(" ", _APOSTROPHE_RE.sub("", written.upper()))).split()
-    removed = tuple(word for word in words if word not in kept and not word.isdigit() and word not in _NUMERALS)
+    removed = tuple(
+        word for word in _written_words(written) if word not in kept and not word.isdigit() and word not in _NUMERALS
+    )
     if not removed:
         return normalized
     return NormalizedName(normalized.tokens, removed=removed)
 
 
-def _normalize_latin(text: str) -> NormalizedName:
-    """Tokens of a name already in Latin letters."""
+def _written_words(text: str) -> list[str]:
+    """The words of a name in Latin letters, before anything is removed: upper case, punctuation and annotations
+    gone, numbers and legal forms run together with a word set apart."""
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
     text = _VESSEL_PREFIX_RE.sub(" ", text)
@@ -335,8 +337,12 @@ def _normalize_latin(text: str) -> NormalizedName:
         text = _ORDINAL_RE.sub(r"\1", text)
         text = _DIGIT_EDGE_RE.sub(" ", text)
     text = _NON_ALNUM_RE.sub(" ", text)
-    text = _GLUED_LEGAL_RE.sub(r"\1 \2", text)
-    raw = text.split()
+    return _GLUED_LEGAL_RE.sub(r"\1 \2", text).split()
+
+
+def _normalize_latin(text: str) -> NormalizedName:
+    """Tokens of a name already in Latin letters."""
+    raw = _written_words(text)
     if not raw:
         return NormalizedName(())
     stripped = _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()

@@ -38,6 +38,8 @@ TWO_EDIT_FLOOR = 0.7
 TWO_EDIT_MIN_LENGTH = 7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
+#: Weight of the subset term when the shorter name leaves out inner words of the longer one (a middle name).
+INNER_COVERAGE_WEIGHT = 0.75
 #: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
 _REMOVED_TWO_EDITS = 6
 #: ... and of this many letters one letter more or less than it.
@@ -343,10 +345,32 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         return 1.0
     features = pair_features(a, b)
     score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
+    if features is not None and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
+        # `Ivan TUCHKOV` for `Ivan Dmitriyevich TUCHKOV`: a long middle name or patronymic weighs less.
+        dice, coverage = features[1], features[2]
+        score = max(score, (1.0 - INNER_COVERAGE_WEIGHT) * dice + INNER_COVERAGE_WEIGHT * coverage)
     if a.other_script != b.other_script:
         # Calibrated before the caps, which keep their meaning (sister ships stay at 0.5).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
     return _capped(score, a, b)
+
+
+def _inner_words_left_out(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
+    """Whether the shorter name is the longer one without some inner words: the same first and last word, the rest
+    in the same order (a middle name or patronymic left out), and no line of business named."""
+    short, long = (words_a, words_b) if len(words_a) < len(words_b) else (words_b, words_a)
+    if len(short) < 2 or short[0] in PARTICLES or short[-1] in PARTICLES or business_words(long):
+        return False  # an organisation's inner words name what it does (`KORYO COMMERCIAL BANK` / `KORYO BANK`)
+    if token_similarity(short[0], long[0]) < ONE_EDIT_FLOOR or token_similarity(short[-1], long[-1]) < ONE_EDIT_FLOOR:
+        return False
+    position = 1
+    for word in short[1:-1]:
+        while position < len(long) - 1 and token_similarity(word, long[position]) < ONE_EDIT_FLOOR:
+            position += 1
+        if position >= len(long) - 1:
+            return False
+        position += 1
+    return True
 
 
 def learned_similarity(a: NormalizedName, b: NormalizedName) -> float:
