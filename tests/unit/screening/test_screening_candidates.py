@@ -45,3 +45,16 @@ def test_generated_variants_of_listed_names_reach_the_scorer(sdn_entries: list[W
     assert overall.blocked >= 0.985
     assert overall.scored >= 0.98
     assert recall["spacing"].scored >= 0.98  # 0.89 before words run together or split apart were keys
+
+
+def test_an_organisation_is_found_by_its_initials_and_spelled_out() -> None:
+    index = WatchlistIndex()
+    index.extend(
+        [
+            WatchlistEntry(entry_id="o1", list_name="test", kind="organization", name="BANK OF INDUSTRY AND MINE"),
+            WatchlistEntry(entry_id="o2", list_name="test", kind="organization", name="IRISL"),
+        ]
+    )
+    assert [m.entry.entry_id for m in index.screen(ScreeningQuery(name="BIM"))] == ["o1"]
+    spelled_out = ScreeningQuery(name="Islamic Republic of Iran Shipping Lines")
+    assert [m.entry.entry_id for m in index.screen(spelled_out)] == ["o2"]

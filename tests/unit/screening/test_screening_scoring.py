@@ -35,6 +35,11 @@ PAIRS = Path(__file__).resolve().parents[2] / "data" / "name_pairs.csv"
         # A long middle name or patronymic left out: 0.83-0.85 before.
         ("Ivan TUCHKOV", "Ivan Dmitriyevich TUCHKOV"),
         ("Maria BOVDA", "Maria Anatolyevna BOVDA"),
+        # An organisation by its initials, and a generic word translated (rigour's tagger: BANCO is BANK).
+        ("BIM", "BANK OF INDUSTRY AND MINE"),
+        ("NITC", "NATIONAL IRANIAN TANKER COMPANY"),
+        ("TEJARAT BANK", "TRADING BANK"),
+        ("BANCO NACIONAL", "NATIONAL BANK"),
     ],
 )
 def test_variants_of_one_name_match(name1: str, name2: str) -> None:
@@ -72,6 +77,18 @@ def test_inner_words_left_out_weigh_less_only_for_names_without_a_line_of_busine
     left_out = compare_names("Ivan TUCHKOV", "Ivan Dmitriyevich TUCHKOV")
     assert left_out > compare_names("TUCHKOV Ivan", "Ivan Dmitriyevich TUCHKOV")  # not in the listed order
     assert compare_names("KORYO BANK", "KORYO COMMERCIAL BANK LTD.") < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("AMIR KHAN", "Abdul Majid Ibrahim Rashid KHAN"),  # a person's initials are no name
+        ("ABC TRADING", "ALPHA BETA CHARLIE SHIPPING"),  # initials, but another line of business
+        ("COMERCIAL DE NEGOCIOS CLARIDAD", "COMERCIAL DE NEGOCIOS TRADING"),  # TRADING is COMERCIAL, already matched
+    ],
+)
+def test_initials_and_translations_do_not_make_a_match_of_different_names(name1: str, name2: str) -> None:
+    assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
 
 
 def test_scores_are_symmetric_and_bounded() -> None:

@@ -25,7 +25,7 @@ from portcullis.shared.screening.normalize import (
     phonetic_key,
     spelling_key,
 )
-from portcullis.shared.screening.scoring import PairScorer, name_similarity
+from portcullis.shared.screening.scoring import PairScorer, acronyms, name_similarity
 
 log = get_logger(__name__)
 
@@ -51,6 +51,10 @@ _NO_SLOTS = np.empty(0, dtype=np.int32)
 _NEAR_MIN = 3
 _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
+# Listed names kept as the scorer takes them (about 200 bytes each).
+_LISTED_NAMES_KEPT = 8192
+#: Names of this many words or more are looked up by their initials too (`IRISL`).
+_ACRONYM_WORDS = 3
 #: Common words are intersected only while the smaller posting has at most this many slots.
 _MAX_INTERSECTED = 20_000
 # Corroborating (+) and contradicting (-) evidence, added to the name score.
@@ -71,8 +75,8 @@ def _kind_mask_of(schema: str | None) -> np.ndarray:
 
 @lru_cache(maxsize=16384)
 def _keyed(name: NormalizedName) -> str:
-    """The spelling keys of a name's words, sorted."""
-    return " ".join(sorted(map(spelling_key, name.tokens)))
+    """The spelling keys of a name's words and an organisation's initials (`BIM`, pre-scored as a word), sorted."""
+    return " ".join(sorted([*map(spelling_key, name.tokens), *acronyms(name)]))
 
 
 def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
@@ -81,7 +85,7 @@ def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
 
 def blocking_keys(name: NormalizedName) -> set[str]:
     """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, adjacent
-    words run together (`ALI ATWA` is also found as `ALIATWA`) and its numbers."""
+    words run together (`ALI ATWA` is also found as `ALIATWA`), its numbers and an organisation's initials."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
@@ -95,6 +99,9 @@ def blocking_keys(name: NormalizedName) -> set[str]:
         keys.add("j" + first + second)
     for number in name.numbers:
         keys.add("n" + number)
+    # An organisation's initials are a word it may be screened as (`BIM`): keys of their own, so that they do not
+    # crowd the words' postings.
+    keys.update("a" + initials for initials in acronyms(name))
     return keys
 
 
@@ -138,6 +145,8 @@ class WatchlistIndex:
         # scorer does not hold them against a match when a query writes them so that they are kept. Pruned only
         # when the index compacts itself.
         self._removed_words: dict[str, tuple[str, ...]] = {}
+        # Listed names as the scorer takes them, for those scored lately (emptied when full, and on any change).
+        self._listed_names: dict[str, NormalizedName] = {}
         self._dead_slots = 0
         self._postings: dict[str, array[int]] = {}
         # Short indexed words by their one-letter deletions (`TAJCO` under `TAJO`, `TACO` ...): a query word the
@@ -191,6 +200,7 @@ class WatchlistIndex:
         """A new version: results screened against the old one may be wrong now."""
         self.version += 1
         self._results.clear()
+        self._listed_names.clear()
 
     def _add(self, entry: WatchlistEntry) -> None:
         entry_id = entry.entry_id
@@ -319,12 +329,19 @@ class WatchlistIndex:
             keys.setdefault("p" + phonetic_key(word), position)
             # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
             if word_key not in postings:
+                if "a" + word in postings:  # initials of a listed organisation (`BIM`)
+                    keys.setdefault("a" + word, position)
                 if len(word) >= 5:
                     keys.setdefault("f" + word[:4], position)
                     keys.setdefault("s" + word[-4:], position)
                 if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
                     for near in self._near(word):
                         keys.setdefault("w" + near, position)
+        # A name spelled out finds the organisation listed by its initials (`IRISL`); the scorer decides.
+        if len(words) >= _ACRONYM_WORDS:
+            initials = "w" + "".join(word[0] for word in words)
+            if initials in postings:
+                keys.setdefault(initials, len(words) + len(name.numbers))
         # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
         for position, number in enumerate(name.numbers, start=len(words)):
             keys.setdefault("n" + number, position)
@@ -560,6 +577,16 @@ class WatchlistIndex:
             positions = kept
         return slots, positions, choices
 
+    def _listed_name(self, ordered: str) -> NormalizedName:
+        """A listed name as the scorer takes it, kept for the names scored most recently (split and built once)."""
+        listed = self._listed_names.get(ordered)
+        if listed is None:
+            if len(self._listed_names) >= _LISTED_NAMES_KEPT:
+                self._listed_names.clear()
+            listed = NormalizedName(tuple(ordered.split()), removed=self._removed_words.get(ordered, ()))
+            self._listed_names[ordered] = listed
+        return listed
+
     def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
         """Pre-scores of candidates on names without spaces, in word order (`NASERMALEKI` / `NASER MALEKI`)."""
         joined = [self._slot_ordered[slot].replace(" ", "") for slot in slots]
@@ -592,8 +619,7 @@ class WatchlistIndex:
             else:
                 known = scores.get(ordered)
                 if known is None:
-                    listed = NormalizedName(tuple(ordered.split()), removed=self._removed_words.get(ordered, ()))
-                    known = scores[ordered] = self._pair_scorer(name, listed)
+                    known = scores[ordered] = self._pair_scorer(name, self._listed_name(ordered))
                 score = known
             best = rescored.get(entry_id)
             if best is None or score > best[0]:

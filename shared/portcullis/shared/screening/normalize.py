@@ -188,6 +188,7 @@ PARTICLES: frozenset[str] = frozenset(
         "ET",
         "UL",
         "UD",
+        "VA",
     ]
 )
 _ROMAN = {"II": "2", "III": "3", "IV": "4", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
@@ -210,7 +211,8 @@ _LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
 # labelled name ends a word with (`CORP` ends `INTERCORP`, `INC` ends `ZINC`, `SA` ends many words).
 _GLUED_LEGAL_FORMS = ("LIMITED", "LTDA", "LTD", "LLC", "LLP", "CORPORATION", "INCORPORATED", "COMPANY", "GMBH", "PJSC",
                       "JSC", "FZLLC", "FZCO", "FZE", "PLC", "SARL", "EOOD")  # fmt: skip
-_GLUED_LEGAL_RE = re.compile(r"\b([A-Z]{4,})(" + "|".join(_GLUED_LEGAL_FORMS) + r")\b")
+_GLUED_MIN_LENGTH = 4 + min(map(len, _GLUED_LEGAL_FORMS))
+_GLUED_LEGAL_SET = frozenset(_GLUED_LEGAL_FORMS)
 _VESSEL_PREFIX_RE = re.compile(r"^\s*(?:M\s*/\s*[VTY]|M\.\s*[VTY]\.)\s+")
 
 
@@ -302,11 +304,11 @@ def normalize_name(name: str) -> NormalizedName:
     """Normalise a person, organisation or vessel name to comparable tokens (two readings for other scripts)."""
     text = without_legal_forms(name)
     if text.isascii():
-        return _with_removed(_normalize_latin(text), name)
+        return _normalize_latin(text, name)
     text = cjk_numerals_to_digits(text)
-    read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     if is_latin(text):
-        return _with_removed(read, anyascii(name))
+        return _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)), anyascii(name))
+    read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD, `אלון`
     # ALVN and LWN); the scorer takes the better of the two.
     icu_read = NormalizedName(_normalize_latin(to_latin(text)).tokens, other_script=True)
@@ -315,15 +317,10 @@ def normalize_name(name: str) -> NormalizedName:
     return NormalizedName(read.tokens, other_reading=icu_read, other_script=True)
 
 
-def _with_removed(normalized: NormalizedName, written: str) -> NormalizedName:
-    """The name with the words of `written` (Latin letters) that normalisation removed."""
-    kept = frozenset(normalized.tokens)
-    removed = tuple(
-        word for word in _written_words(written) if word not in kept and not word.isdigit() and word not in _NUMERALS
-    )
-    if not removed:
-        return normalized
-    return NormalizedName(normalized.tokens, removed=removed)
+def _removed_words(raw: list[str], tokens: list[str]) -> tuple[str, ...]:
+    """The words of a name as written that normalisation removed (numerals are read as numbers, not removed)."""
+    kept = frozenset(tokens)
+    return tuple(word for word in raw if word not in kept and not word.isdigit() and word not in _NUMERALS)
 
 
 def _written_words(text: str) -> list[str]:
@@ -336,12 +333,24 @@ def _written_words(text: str) -> list[str]:
     if _DIGIT_RE.search(text):
         text = _ORDINAL_RE.sub(r"\1", text)
         text = _DIGIT_EDGE_RE.sub(" ", text)
-    text = _NON_ALNUM_RE.sub(" ", text)
-    return _GLUED_LEGAL_RE.sub(r"\1 \2", text).split()
+    words = _NON_ALNUM_RE.sub(" ", text).split()
+    glued = [word for word in words if len(word) >= _GLUED_MIN_LENGTH and word.endswith(_GLUED_LEGAL_FORMS)]
+    if not glued or all(word in _GLUED_LEGAL_SET for word in glued):
+        return words  # the common case: no form run together with a word
+    return [part for word in words for part in (_unglued(word) if word in glued else (word,))]
 
 
-def _normalize_latin(text: str) -> NormalizedName:
-    """Tokens of a name already in Latin letters."""
+def _unglued(word: str) -> tuple[str, ...]:
+    """A word with the legal form it ends with set apart (`SEABRASSLIMITED` -> `SEABRASS`, `LIMITED`)."""
+    for form in _GLUED_LEGAL_FORMS:
+        if word.endswith(form) and len(word) - len(form) >= 4 and word[: -len(form)].isalpha():
+            return word[: -len(form)], form
+    return (word,)
+
+
+def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
+    """Tokens of a name already in Latin letters; with the words removed from it as `written` (before rigour
+    removed spelled-out legal forms), if given."""
     raw = _written_words(text)
     if not raw:
         return NormalizedName(())
@@ -366,7 +375,10 @@ def _normalize_latin(text: str) -> NormalizedName:
         _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
         for index, token in enumerate(tokens)
     ]
-    return NormalizedName(tuple(numbered))
+    if written is None:
+        return NormalizedName(tuple(numbered))
+    removed = _removed_words(raw if written is text else _written_words(written), tokens)
+    return NormalizedName(tuple(numbered), removed=removed)
 
 
 _PHONETIC_MAP = str.maketrans(

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
-from portcullis.shared.screening.generic import business_words, is_business_word
+from portcullis.shared.screening.generic import business_words, is_business_word, word_meanings
 from portcullis.shared.screening.normalize import (
     PARTICLES,
     NormalizedName,
@@ -32,12 +32,19 @@ _LABIALS = str.maketrans({"F": "B"})
 #: Words that differ only by romanisation conventions (`KIM` / `CIM`, `VO` / `WO`, `MILOSEVIC` / `MILOSEWIK`: the
 #: spelling keys the index pre-scores on agree) are at least this similar.
 SPELLING_FLOOR = 0.85
+#: One generic word in two languages (`TEJARAT` / `TRADING`, `BANCO` / `BANK`, `MADAN` / `MINE`): at least this similar.
+TRANSLATION_FLOOR = 0.85
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
 TWO_EDIT_MIN_LENGTH = 7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
+#: A name written with initials (`BIM` for `BANK OF INDUSTRY AND MINE`) scores this share of what it scores read so.
+ACRONYM_FACTOR = 0.9
+_ACRONYM_MIN = 3
+_ACRONYM_MAX = 8
+_ACRONYM_SHORT_WORDS = 2  # the initials, and perhaps one word more (`BIM BANK`)
 #: Weight of the subset term when the shorter name leaves out inner words of the longer one (a middle name).
 INNER_COVERAGE_WEIGHT = 0.75
 #: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
@@ -124,17 +131,20 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
 
 
 @lru_cache(maxsize=16384)  # a few MB when full
-def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool]:
+def _word_weights(
+    words: tuple[str, ...],
+) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool, bool]:
     """Per name (listed names recur): each word's weight, their total, how many words are not particles, the
-    weights of its distinctive words (neither particles nor business words), their total, and whether a word has
-    no vowels (written in an abjad script)."""
+    weights of its distinctive words (neither particles nor business words), their total, whether a word has
+    no vowels (written in an abjad script) and whether one is a business word."""
     weights = tuple(_token_weight(w) for w in words)
     distinctive = tuple(
         0.0 if w in PARTICLES or is_business_word(w) else weight for w, weight in zip(words, weights, strict=True)
     )
     vowelless = any(_VOWELS.isdisjoint(w) for w in words if len(w) > 1)
     substantive = sum(1 for w in words if w not in PARTICLES)
-    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless
+    business = any(map(is_business_word, words))
+    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless, business
 
 
 #: What the word-by-word comparison yields: dice, coverage of the better- and the worse-covered name, coverage of
@@ -151,8 +161,8 @@ def _token_parts(
 ) -> TokenParts:
     # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
     cached = _pair_cache.get
-    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
-    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b = _word_weights(words_b)
+    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a, business_a = _word_weights(words_a)
+    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b, business_b = _word_weights(words_b)
     best_b = [0.0] * len(words_b)
     best_a = [0.0] * len(words_a)
     for row, a in enumerate(words_a):
@@ -168,13 +178,16 @@ def _token_parts(
             if sim > best_b[column]:
                 best_b[column] = sim
         best_a[row] = best
-    if removed_b:
+    weakest_a, weakest_b = min(best_a), min(best_b)
+    if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and business_a and business_b:
+        _translations(words_a, words_b, best_a, best_b)
+    if removed_b and weakest_a < ONE_EDIT_FLOOR:
         dropped = _removed_elsewhere(words_a, best_a, removed_b)
         if dropped:
             weights_a, total_a, substantive_a, distinctive_a, distinct_total_a = _without(
                 words_a, dropped, best_a, weights_a, distinctive_a
             )
-    if removed_a:
+    if removed_a and weakest_b < ONE_EDIT_FLOOR:
         dropped = _removed_elsewhere(words_b, best_b, removed_a)
         if dropped:
             weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = _without(
@@ -209,6 +222,23 @@ def _token_parts(
     )
 
 
+def _translations(words_a: tuple[str, ...], words_b: tuple[str, ...], best_a: list[float], best_b: list[float]) -> None:
+    """Words without a counterpart on either side that are one generic word in two languages (`TEJARAT` /
+    `TRADING`) count as matched: only such words, so that a word matched as written is not matched twice. (Looked
+    for only when both names have a business word of `generic.py`: rigour's tagger costs microseconds a word.)"""
+    for row, word_a in enumerate(words_a):
+        if best_a[row] >= TRANSLATION_FLOOR:
+            continue
+        meanings = word_meanings(word_a)
+        if not meanings:
+            continue
+        for column, word_b in enumerate(words_b):
+            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
+                best_a[row] = best_b[column] = TRANSLATION_FLOOR
+                break
+
+
+@lru_cache(maxsize=65536)
 def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
     """Whether a word is one the other name's normalisation removed, mistyped or not (`ZVO` / `ZAO`, `LLK` / `LLC`,
     `LLRC` / `LLC`, `CORPORATIONLTD` / `CORPORATION LTD`): a legal form or title written so that it was kept."""
@@ -225,13 +255,24 @@ def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
     return any(OSA.distance(word, other, score_cutoff=allowed) <= allowed for other in candidates)
 
 
+@lru_cache(maxsize=16384)
+def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
+    """The lengths a word like one of the removed words can have (a quick test before the edit distances)."""
+    lengths = {1}
+    for other in [*removed, *("".join(pair) for pair in pairwise(removed))]:
+        allowed = 2 if len(other) >= _REMOVED_TWO_EDITS - 2 else 1
+        lengths.update(range(len(other) - allowed, len(other) + allowed + 1))
+    return frozenset(lengths)
+
+
 def _removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
     """The positions of words without a counterpart that are like a word the other name's normalisation removed
     (none if that would be every word)."""
+    lengths = _removed_lengths(removed)
     dropped = [
         i
         for i, word in enumerate(words)
-        if best[i] < ONE_EDIT_FLOOR and word not in PARTICLES and _like_removed(word, removed)
+        if best[i] < ONE_EDIT_FLOOR and len(word) in lengths and word not in PARTICLES and _like_removed(word, removed)
     ]
     return dropped if len(dropped) < len(words) else []
 
@@ -345,10 +386,18 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         return 1.0
     features = pair_features(a, b)
     score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
-    if features is not None and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
+    if features is not None:
         # `Ivan TUCHKOV` for `Ivan Dmitriyevich TUCHKOV`: a long middle name or patronymic weighs less.
-        dice, coverage = features[1], features[2]
-        score = max(score, (1.0 - INNER_COVERAGE_WEIGHT) * dice + INNER_COVERAGE_WEIGHT * coverage)
+        left_out = (1.0 - INNER_COVERAGE_WEIGHT) * features[1] + INNER_COVERAGE_WEIGHT * features[2]
+        if left_out > score and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
+            score = left_out
+        if (
+            score < ACRONYM_FACTOR
+            and features[5] < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
+            and min(len(a.words), len(b.words)) <= _ACRONYM_SHORT_WORDS
+            and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= _ACRONYM_MIN - 1
+        ):
+            score = max(score, _as_acronym(a, b))
     if a.other_script != b.other_script:
         # Calibrated before the caps, which keep their meaning (sister ships stay at 0.5).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
@@ -371,6 +420,63 @@ def _inner_words_left_out(words_a: tuple[str, ...], words_b: tuple[str, ...]) ->
             return False
         position += 1
     return True
+
+
+@lru_cache(maxsize=16384)
+def _initials(words: tuple[str, ...]) -> tuple[tuple[int, ...], str]:
+    """The positions of a name's words that are not particles, and their first letters."""
+    content = tuple(i for i, word in enumerate(words) if word not in PARTICLES)
+    return content, "".join(words[i][0] for i in content)
+
+
+def acronyms(name: NormalizedName) -> frozenset[str]:
+    """The initials of an organisation's name (`BIM` for `BANK OF INDUSTRY AND MINE`, `NITC` for `NATIONAL IRANIAN
+    TANKER COMPANY` too): three words or more, one of them a generic word (a person's initials are no name)."""
+    if len(name.words) + len(name.removed) < _ACRONYM_MIN:
+        return frozenset()
+    return _acronyms(name.words, name.removed)
+
+
+@lru_cache(maxsize=16384)
+def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str]:
+    found = set()
+    for spelled in (words, (*words, *removed)) if removed else (words,):
+        content, initials = _initials(spelled)
+        if _ACRONYM_MIN <= len(initials) <= _ACRONYM_MAX and any(word_meanings(spelled[i]) for i in content):
+            found.add(initials)
+    return frozenset(found)
+
+
+def _acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The longer name with the words a word of the shorter one abbreviates replaced by it (`BANK OF INDUSTRY AND
+    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`), if one does: three words or more, one
+    of them a generic word."""
+    for spelled in (long, (*long, *removed)) if removed else (long,):
+        content, initials = _initials(spelled)
+        if len(content) < _ACRONYM_MIN:
+            continue
+        for word in short:
+            if not _ACRONYM_MIN <= len(word) <= _ACRONYM_MAX or word in long:
+                continue
+            start = initials.find(word)
+            if start < 0:
+                continue
+            run = content[start : start + len(word)]
+            if any(word_meanings(spelled[i]) for i in run):
+                return (*long[: run[0]], word, *long[run[-1] + 1 :])
+    return None
+
+
+def _as_acronym(a: NormalizedName, b: NormalizedName) -> float:
+    """The score of two names when a word of one is read as the initials of words of the other, else 0."""
+    best = 0.0
+    for short, long in ((a, b), (b, a)):
+        if len(short.words) + _ACRONYM_MIN - 1 > len(long.words) + len(long.removed):
+            continue  # initials stand for three words or more
+        reading = _acronym_reading(short.words, long.words, long.removed)
+        if reading is not None:
+            best = max(best, ACRONYM_FACTOR * _token_score(_token_parts(short.words, reading)))
+    return best
 
 
 def learned_similarity(a: NormalizedName, b: NormalizedName) -> float:
