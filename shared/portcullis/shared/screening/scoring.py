@@ -40,8 +40,10 @@ TWO_EDIT_FLOOR = 0.7
 TWO_EDIT_MIN_LENGTH = 7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
-#: A name written with initials (`BIM` for `BANK OF INDUSTRY AND MINE`) scores this share of what it scores read so.
-ACRONYM_FACTOR = 0.9
+#: A name written with initials (`BIM` for `BANK OF INDUSTRY AND MINE`) scores this share of what it scores read so:
+#: below the threshold, so that initials rank the organisation first but alert only with other evidence (made-up
+#: `Summit Blue Textiles` has the initials of the listed `SBT`).
+ACRONYM_FACTOR = 0.8
 _ACRONYM_MIN = 3
 _ACRONYM_MAX = 8
 _ACRONYM_SHORT_WORDS = 2  # the initials, and perhaps one word more (`BIM BANK`)
