@@ -71,10 +71,13 @@ def test_a_word_like_a_legal_form_counts_unless_the_other_name_had_that_form(nam
     assert with_word == without_word < 1.0
 
 
-def test_inner_words_left_out_weigh_less_only_for_names_without_a_line_of_business() -> None:
+def test_inner_words_left_out_weigh_less_only_for_persons_spelled_alike_at_both_ends() -> None:
     left_out = compare_names("Ivan TUCHKOV", "Ivan Dmitriyevich TUCHKOV")
     assert left_out > compare_names("TUCHKOV Ivan", "Ivan Dmitriyevich TUCHKOV")  # not in the listed order
     assert compare_names("KORYO BANK", "KORYO COMMERCIAL BANK LTD.") < DEFAULT_MATCH_THRESHOLD
+    # First or last word only sounding alike: no middle name left out (clean passengers flagged before this guard).
+    assert compare_names("Chloe KIM", "Chol Sam KIM") < DEFAULT_MATCH_THRESHOLD
+    assert compare_names("ABDULLAH HUSSEIN NASSER", "Haji Abdullah ANSARI") < DEFAULT_MATCH_THRESHOLD
 
 
 @pytest.mark.parametrize(

@@ -406,13 +406,19 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
     return _capped(score, a, b)
 
 
+def _spelled_alike(word_a: str, word_b: str) -> bool:
+    """Same word, another romanisation of it, or a spelling closer than the sound-alike and typing-error floors."""
+    return spelling_key(word_a) == spelling_key(word_b) or token_similarity(word_a, word_b) > PHONETIC_FLOOR
+
+
 def _inner_words_left_out(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
-    """Whether the shorter name is the longer one without some inner words: the same first and last word, the rest
-    in the same order (a middle name or patronymic left out), and no line of business named."""
+    """Whether the shorter name is the longer one without some inner words: the same first and last word (spelled
+    alike), the rest in the same order (a middle name or patronymic left out), and no line of business named."""
     short, long = (words_a, words_b) if len(words_a) < len(words_b) else (words_b, words_a)
     if len(short) < 2 or short[0] in PARTICLES or short[-1] in PARTICLES or business_words(long):
         return False  # an organisation's inner words name what it does (`KORYO COMMERCIAL BANK` / `KORYO BANK`)
-    if token_similarity(short[0], long[0]) < ONE_EDIT_FLOOR or token_similarity(short[-1], long[-1]) < ONE_EDIT_FLOOR:
+    # The first and last words spelled alike (not merely sounding alike at the floor): `Chloe KIM` is no `Chol Sam KIM`.
+    if not (_spelled_alike(short[0], long[0]) and _spelled_alike(short[-1], long[-1])):
         return False
     position = 1
     for word in short[1:-1]:
