@@ -13,6 +13,7 @@ from rapidfuzz.process import cdist
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, ScreeningQuery, WatchlistEntry
+from portcullis.shared.screening.equivalents import acronyms
 from portcullis.shared.screening.identifiers import (
     normalize_container_number,
     normalize_document_number,
@@ -25,7 +26,7 @@ from portcullis.shared.screening.normalize import (
     phonetic_key,
     spelling_key,
 )
-from portcullis.shared.screening.scoring import PairScorer, acronyms, name_similarity
+from portcullis.shared.screening.scoring import PairScorer, name_similarity
 
 log = get_logger(__name__)
 

@@ -2,11 +2,18 @@
 
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import pairwise
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
-from portcullis.shared.screening.generic import business_words, is_business_word, word_meanings
+from portcullis.shared.screening.equivalents import (
+    ACRONYM_MIN,
+    TRANSLATION_FLOOR,
+    acronym_reading,
+    match_translations,
+    removed_elsewhere,
+    weights_without,
+)
+from portcullis.shared.screening.generic import business_words, is_business_word
 from portcullis.shared.screening.normalize import (
     PARTICLES,
     NormalizedName,
@@ -16,7 +23,6 @@ from portcullis.shared.screening.normalize import (
     spelling_key,
 )
 from portcullis.shared.screening.pair_model import learned_score
-from portcullis.shared.screening.transliteration import is_legal_form
 
 #: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
 NUMBER_MISMATCH_CAP = 0.5
@@ -32,8 +38,6 @@ _LABIALS = str.maketrans({"F": "B"})
 #: Words that differ only by romanisation conventions (`KIM` / `CIM`, `VO` / `WO`, `MILOSEVIC` / `MILOSEWIK`: the
 #: spelling keys the index pre-scores on agree) are at least this similar.
 SPELLING_FLOOR = 0.85
-#: One generic word in two languages (`TEJARAT` / `TRADING`, `BANCO` / `BANK`, `MADAN` / `MINE`): at least this similar.
-TRANSLATION_FLOOR = 0.85
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
@@ -44,15 +48,9 @@ COVERAGE_WEIGHT = 0.5
 #: below the threshold, so that initials rank the organisation first but alert only with other evidence (made-up
 #: `Summit Blue Textiles` has the initials of the listed `SBT`).
 ACRONYM_FACTOR = 0.8
-_ACRONYM_MIN = 3
-_ACRONYM_MAX = 8
 _ACRONYM_SHORT_WORDS = 2  # the initials, and perhaps one word more (`BIM BANK`)
 #: Weight of the subset term when the shorter name leaves out inner words of the longer one (a middle name).
 INNER_COVERAGE_WEIGHT = 0.75
-#: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
-_REMOVED_TWO_EDITS = 6
-#: ... and of this many letters one letter more or less than it.
-_REMOVED_LENGTH_CHANGE = 4
 #: Pairs of a name in another script and one in Latin letters: the distance to 1 is scaled by this, so that 0.85
 #: lets through as many non-matches across scripts as between Latin names (on the tuning set's non-matches with
 #: one name written in Cyrillic: 1.1% -> 2.0%, the Latin pairs' 2.0%; test_screening_calibration.py).
@@ -182,17 +180,17 @@ def _token_parts(
         best_a[row] = best
     weakest_a, weakest_b = min(best_a), min(best_b)
     if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and business_a and business_b:
-        _translations(words_a, words_b, best_a, best_b)
+        match_translations(words_a, words_b, best_a, best_b)
     if removed_b and weakest_a < ONE_EDIT_FLOOR:
-        dropped = _removed_elsewhere(words_a, best_a, removed_b)
+        dropped = removed_elsewhere(words_a, best_a, removed_b)
         if dropped:
-            weights_a, total_a, substantive_a, distinctive_a, distinct_total_a = _without(
+            weights_a, total_a, substantive_a, distinctive_a, distinct_total_a = weights_without(
                 words_a, dropped, best_a, weights_a, distinctive_a
             )
     if removed_a and weakest_b < ONE_EDIT_FLOOR:
-        dropped = _removed_elsewhere(words_b, best_b, removed_a)
+        dropped = removed_elsewhere(words_b, best_b, removed_a)
         if dropped:
-            weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = _without(
+            weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = weights_without(
                 words_b, dropped, best_b, weights_b, distinctive_b
             )
     matched_a = sum(w * best for w, best in zip(weights_a, best_a, strict=True))
@@ -222,77 +220,6 @@ def _token_parts(
         min(substantive_a, substantive_b),
         vowelless_a or vowelless_b,
     )
-
-
-def _translations(words_a: tuple[str, ...], words_b: tuple[str, ...], best_a: list[float], best_b: list[float]) -> None:
-    """Words without a counterpart on either side that are one generic word in two languages (`TEJARAT` /
-    `TRADING`) count as matched: only such words, so that a word matched as written is not matched twice. (Looked
-    for only when both names have a business word of `generic.py`: rigour's tagger costs microseconds a word.)"""
-    for row, word_a in enumerate(words_a):
-        if best_a[row] >= TRANSLATION_FLOOR:
-            continue
-        meanings = word_meanings(word_a)
-        if not meanings:
-            continue
-        for column, word_b in enumerate(words_b):
-            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
-                best_a[row] = best_b[column] = TRANSLATION_FLOOR
-                break
-
-
-@lru_cache(maxsize=65536)
-def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
-    """Whether a word is one the other name's normalisation removed, mistyped or not (`ZVO` / `ZAO`, `LLK` / `LLC`,
-    `LLRC` / `LLC`, `CORPORATIONLTD` / `CORPORATION LTD`): a legal form or title written so that it was kept."""
-    if word in removed:
-        return True
-    if len(word) == 1:
-        return any(other[0] == word for other in removed)
-    if is_legal_form(word):
-        return False  # another legal form (`CA`, a Venezuelan one, is no `SA`): another registration
-    allowed = 2 if len(word) >= _REMOVED_TWO_EDITS else 1
-    # Short words only with a letter replaced (`CW` / `CV`, `INK` / `INC`): `SAN` is no `SA`.
-    candidates = [other for other in removed if len(word) >= _REMOVED_LENGTH_CHANGE or len(other) == len(word)]
-    candidates += ["".join(pair) for pair in pairwise(removed)]
-    return any(OSA.distance(word, other, score_cutoff=allowed) <= allowed for other in candidates)
-
-
-@lru_cache(maxsize=16384)
-def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
-    """The lengths a word like one of the removed words can have (a quick test before the edit distances)."""
-    lengths = {1}
-    for other in [*removed, *("".join(pair) for pair in pairwise(removed))]:
-        allowed = 2 if len(other) >= _REMOVED_TWO_EDITS - 2 else 1
-        lengths.update(range(len(other) - allowed, len(other) + allowed + 1))
-    return frozenset(lengths)
-
-
-def _removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
-    """The positions of words without a counterpart that are like a word the other name's normalisation removed
-    (none if that would be every word)."""
-    lengths = _removed_lengths(removed)
-    dropped = [
-        i
-        for i, word in enumerate(words)
-        if best[i] < ONE_EDIT_FLOOR and len(word) in lengths and word not in PARTICLES and _like_removed(word, removed)
-    ]
-    return dropped if len(dropped) < len(words) else []
-
-
-def _without(
-    words: tuple[str, ...],
-    dropped: list[int],
-    best: list[float],
-    weights: tuple[float, ...],
-    distinctive: tuple[float, ...],
-) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float]:
-    """A name's weights with the dropped words weighing nothing (and their best match set to 1, for the weakest)."""
-    for i in dropped:
-        best[i] = 1.0
-    weights = tuple(0.0 if i in dropped else w for i, w in enumerate(weights))
-    distinctive = tuple(0.0 if i in dropped else w for i, w in enumerate(distinctive))
-    substantive = sum(1 for i, w in enumerate(words) if i not in dropped and w not in PARTICLES)
-    return weights, sum(weights), substantive, distinctive, sum(distinctive)
 
 
 def _token_score(parts: TokenParts) -> float:
@@ -397,7 +324,7 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
             score < ACRONYM_FACTOR
             and features[5] < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
             and min(len(a.words), len(b.words)) <= _ACRONYM_SHORT_WORDS
-            and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= _ACRONYM_MIN - 1
+            and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= ACRONYM_MIN - 1
         ):
             score = max(score, _as_acronym(a, b))
     if a.other_script != b.other_script:
@@ -430,58 +357,13 @@ def _inner_words_left_out(words_a: tuple[str, ...], words_b: tuple[str, ...]) ->
     return True
 
 
-@lru_cache(maxsize=16384)
-def _initials(words: tuple[str, ...]) -> tuple[tuple[int, ...], str]:
-    """The positions of a name's words that are not particles, and their first letters."""
-    content = tuple(i for i, word in enumerate(words) if word not in PARTICLES)
-    return content, "".join(words[i][0] for i in content)
-
-
-def acronyms(name: NormalizedName) -> frozenset[str]:
-    """The initials of an organisation's name (`BIM` for `BANK OF INDUSTRY AND MINE`, `NITC` for `NATIONAL IRANIAN
-    TANKER COMPANY` too): three words or more, one of them a generic word (a person's initials are no name)."""
-    if len(name.words) + len(name.removed) < _ACRONYM_MIN:
-        return frozenset()
-    return _acronyms(name.words, name.removed)
-
-
-@lru_cache(maxsize=16384)
-def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str]:
-    found = set()
-    for spelled in (words, (*words, *removed)) if removed else (words,):
-        content, initials = _initials(spelled)
-        if _ACRONYM_MIN <= len(initials) <= _ACRONYM_MAX and any(word_meanings(spelled[i]) for i in content):
-            found.add(initials)
-    return frozenset(found)
-
-
-def _acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The longer name with the words a word of the shorter one abbreviates replaced by it (`BANK OF INDUSTRY AND
-    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`), if one does: three words or more, one
-    of them a generic word."""
-    for spelled in (long, (*long, *removed)) if removed else (long,):
-        content, initials = _initials(spelled)
-        if len(content) < _ACRONYM_MIN:
-            continue
-        for word in short:
-            if not _ACRONYM_MIN <= len(word) <= _ACRONYM_MAX or word in long:
-                continue
-            start = initials.find(word)
-            if start < 0:
-                continue
-            run = content[start : start + len(word)]
-            if any(word_meanings(spelled[i]) for i in run):
-                return (*long[: run[0]], word, *long[run[-1] + 1 :])
-    return None
-
-
 def _as_acronym(a: NormalizedName, b: NormalizedName) -> float:
     """The score of two names when a word of one is read as the initials of words of the other, else 0."""
     best = 0.0
     for short, long in ((a, b), (b, a)):
-        if len(short.words) + _ACRONYM_MIN - 1 > len(long.words) + len(long.removed):
+        if len(short.words) + ACRONYM_MIN - 1 > len(long.words) + len(long.removed):
             continue  # initials stand for three words or more
-        reading = _acronym_reading(short.words, long.words, long.removed)
+        reading = acronym_reading(short.words, long.words, long.removed)
         if reading is not None:
             best = max(best, ACRONYM_FACTOR * _token_score(_token_parts(short.words, reading)))
     return best
