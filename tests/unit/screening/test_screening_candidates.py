@@ -19,6 +19,7 @@ def _entry_named(entries: list[WatchlistEntry], name: str) -> str:
         ("Mohsen ALIK HANI", "Mohsen ALIKHANI"),  # a word split apart
         ("TAJO", "TAJCO"),  # one letter missing from a short word (no 4-letter prefix or suffix survives)
         ("Джорге Джулио Граджалес Меджиа", "Jorge Julio GRAJALES MEJIA"),  # Cyrillic: DZH for J
+        ("STAR18", "STAR 18"),  # a common word and a number: the number tells it from the other ... STAR vessels
     ],
 )
 def test_a_listed_name_written_another_way_reaches_the_scorer(
@@ -44,3 +45,17 @@ def test_generated_variants_of_listed_names_reach_the_scorer(sdn_entries: list[W
     assert overall.blocked >= 0.985
     assert overall.scored >= 0.98
     assert recall["spacing"].scored >= 0.98  # 0.89 before words run together or split apart were keys
+
+
+def test_an_organisation_is_found_by_its_initials_and_spelled_out() -> None:
+    index = WatchlistIndex()
+    index.extend(
+        [
+            WatchlistEntry(entry_id="o1", list_name="test", kind="organization", name="BANK OF INDUSTRY AND MINE"),
+            WatchlistEntry(entry_id="o2", list_name="test", kind="organization", name="IRISL"),
+        ]
+    )
+    # Initials alone score below the threshold (0.8): they rank the organisation, other evidence decides.
+    assert [m.entry.entry_id for m in index.screen(ScreeningQuery(name="BIM"), threshold=0.75)] == ["o1"]
+    spelled_out = ScreeningQuery(name="Islamic Republic of Iran Shipping Lines")
+    assert [m.entry.entry_id for m in index.screen(spelled_out, threshold=0.75)] == ["o2"]

@@ -191,3 +191,10 @@ def test_results_do_not_depend_on_the_result_cache(sdn_entries: list[WatchlistEn
     mutated = cached.screen(queries[0])
     mutated.clear()  # a caller changing its list does not change what the cache answers next
     assert cached.screen(queries[0]) == uncached.screen(queries[0]) != []
+
+
+def test_a_legal_form_mistyped_in_the_query_does_not_hide_the_listed_company(index: WatchlistIndex) -> None:
+    # `LLC` was removed from the listed name; `LLK` stays in the query as a word and is not held against it.
+    (match,) = index.screen(ScreeningQuery(name="YONA STAR TRADING LLK", schema="Organization"))
+    assert match.entry.entry_id == "o1"
+    assert match.score == 1.0

@@ -57,3 +57,13 @@ def test_transliteration_variants_share_a_sound_key(first: str, second: str) -> 
 def test_different_names_have_different_sound_keys() -> None:
     assert phonetic_key("MELLI") != phonetic_key("MELLAT")
     assert phonetic_key("TRADING") != phonetic_key("SHIPPING")
+
+
+def test_removed_words_are_kept_aside_and_glued_legal_forms_split() -> None:
+    listed = normalize_name("NOCTURNUM INC, S. DE R.L. DE C.V.")
+    assert listed.tokens == ("NOCTURNUM",)
+    assert listed.removed == ("INC", "S", "DE", "RL", "DE", "CV")
+    assert normalize_name("OCEAN STAR II").removed == ()  # a numeral is read as a number, not removed
+    assert normalize_name("SEABRASSLIMITED").tokens == ("SEABRASS",)
+    assert normalize_name("TAWAFUKLTD").tokens == ("TAWAFUK",)
+    assert normalize_name("INTERCORP").tokens == ("INTERCORP",)  # `CORP` ends words of listed names: never split

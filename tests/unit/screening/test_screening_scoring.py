@@ -25,6 +25,19 @@ PAIRS = Path(__file__).resolve().parents[2] / "data" / "name_pairs.csv"
         ("Ngoc Phung VO", "NGOC PHUNG WO"),
         ("Slobodan MILOSEVIC", "SLOBODAN MILOSEWIK"),
         ("Jawad NUR-AL-DIN", "Джавад Нур-ал-дин"),  # noqa: RUF001
+        # Legal forms mistyped so that normalisation keeps them, or run together with the name.
+        ("IFDK, ZAO", "IFDK, ZVO"),
+        ("SIGURO EOOD", "SIGURO EEOD"),
+        ("ALWANEO L.L.C. CO.", "ALWANEO L.L.RC. CO."),
+        ("NOCTURNUM INC, S. DE R.L. DE C.V.", "NOCTURNUM INK, S. DE R.L. DE C.W."),
+        ("SEABRASS LIMITED", "SEABRASSLIMITED"),
+        ("HANA BANKING CORPORATION LTD", "HANA BANKING CORPORATIONLTD"),
+        # A long middle name or patronymic left out: 0.83-0.85 before.
+        ("Ivan TUCHKOV", "Ivan Dmitriyevich TUCHKOV"),
+        ("Maria BOVDA", "Maria Anatolyevna BOVDA"),
+        # A generic word translated (rigour's tagger: BANCO is BANK).
+        ("TEJARAT BANK", "TRADING BANK"),
+        ("BANCO NACIONAL", "NATIONAL BANK"),
     ],
 )
 def test_variants_of_one_name_match(name1: str, name2: str) -> None:
@@ -43,6 +56,49 @@ def test_variants_of_one_name_match(name1: str, name2: str) -> None:
     ],
 )
 def test_different_parties_do_not_match(name1: str, name2: str) -> None:
+    assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("IFDK", "IFDK ZVO"),  # nothing was removed from the listed name: `ZVO` is a word of the name
+        ("GRUPO SAN BLAS, S.A.", "GRUPO BLAS, S.A."),  # `SAN` is no mistyped `SA`
+    ],
+)
+def test_a_word_like_a_legal_form_counts_unless_the_other_name_had_that_form(name1: str, name2: str) -> None:
+    with_word, without_word = compare_names(name1, name2), compare_names(name2, name1)
+    assert with_word == without_word < 1.0
+
+
+def test_inner_words_left_out_weigh_less_only_for_persons_spelled_alike_at_both_ends() -> None:
+    left_out = compare_names("Ivan TUCHKOV", "Ivan Dmitriyevich TUCHKOV")
+    assert left_out > compare_names("TUCHKOV Ivan", "Ivan Dmitriyevich TUCHKOV")  # not in the listed order
+    assert compare_names("KORYO BANK", "KORYO COMMERCIAL BANK LTD.") < DEFAULT_MATCH_THRESHOLD
+    # First or last word only sounding alike: no middle name left out (clean passengers flagged before this guard).
+    assert compare_names("Chloe KIM", "Chol Sam KIM") < DEFAULT_MATCH_THRESHOLD
+    assert compare_names("ABDULLAH HUSSEIN NASSER", "Haji Abdullah ANSARI") < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("initials", "spelled_out"),
+    [("BIM", "BANK OF INDUSTRY AND MINE"), ("NITC", "NATIONAL IRANIAN TANKER COMPANY")],
+)
+def test_initials_rank_the_organisation_near_the_threshold_but_below_it(initials: str, spelled_out: str) -> None:
+    score = compare_names(initials, spelled_out)
+    assert 0.75 <= score < DEFAULT_MATCH_THRESHOLD
+    assert score > compare_names(initials, "BANK OF INDUSTRY AND COMMERCE")
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("AMIR KHAN", "Abdul Majid Ibrahim Rashid KHAN"),  # a person's initials are no name
+        ("ABC TRADING", "ALPHA BETA CHARLIE SHIPPING"),  # initials, but another line of business
+        ("COMERCIAL DE NEGOCIOS CLARIDAD", "COMERCIAL DE NEGOCIOS TRADING"),  # TRADING is COMERCIAL, already matched
+    ],
+)
+def test_initials_and_translations_do_not_make_a_match_of_different_names(name1: str, name2: str) -> None:
     assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
 
 

@@ -1,7 +1,13 @@
 """Generic business words across languages, each to one form: two names that name different lines of business
 (`... SHIPPING` against `... TRADING`, `... TEJARAT` against `... SHIPPING`) are siblings, not one party, however
 alike the rest of them is. (Replacing the words themselves by their form was tried: it lowered recall on the
-labelled pairs, so the words are compared as written.)"""
+labelled pairs, so the words are compared as written; `same_meaning` tells the scorer that two words are one word
+in two languages.)
+
+The forms below are kept by hand (words of Persian, Arabic, Russian, Turkish and Chinese names as sanctions lists
+romanise them, which rigour does not know); `word_meanings` adds what OpenSanctions' `rigour` knows (its name
+tagger's domains and symbols: `BANCO` and `BANQUE` are `BANK`, `NEFT` is `OIL`, `TEJARAT` is `TRADE`).
+"""
 
 from functools import lru_cache
 
@@ -23,7 +29,9 @@ _FORMS: dict[str, tuple[str, ...]] = {
     "PETROLEUM": ("PETROLEUM", "PETROL", "OIL", "PETROLEO", "NEFT", "NAFT", "SHIYOU"),
     "ENERGY": ("ENERGY", "ENERGIA", "ENERGIE", "ENERGO", "NENGYUAN"),
     "CHEMICALS": ("CHEMICALS", "CHEMICAL", "CHEMIE", "QUIMICA", "KHIMIYA", "PETROCHEMICAL", "HUAGONG"),
-    "MINING": ("MINING", "MINERA", "MINERIA", "MINES", "MADAN", "GORNO", "KUANGYE"),
+    "MINING": ("MINING", "MINERA", "MINERIA", "MINES", "MINE", "MADAN", "GORNO", "KUANGYE"),
+    "INDUSTRY": ("INDUSTRY", "INDUSTRIES", "INDUSTRIAL", "INDUSTRIA", "INDUSTRIE", "SANAT", "SANAYE", "SANAYI",
+                 "SINAA", "PROMYSHLENNOST", "GONGYE"),
     "STEEL": ("STEEL", "ACERO", "ACEROS", "STAHL", "FOOLAD", "FULAD", "GANGTIE"),
     "TEXTILES": ("TEXTILES", "TEXTILE", "TEXTIL", "TEKSTIL", "NASAJI", "FANGZHI"),
     "PHARMA": ("PHARMA", "PHARMACEUTICAL", "PHARMACEUTICALS", "FARMACEUTICA", "DARUSAZI", "YIYAO"),
@@ -46,6 +54,27 @@ _FORM_OF = {word: form for form, words in _FORMS.items() for word in words}
 def business_words(words: tuple[str, ...]) -> frozenset[str]:
     """The lines of business a name names, each as one form (`TEJARAT` and `COMERCIAL` are both `TRADING`)."""
     return frozenset(_FORM_OF[word] for word in words if word in _FORM_OF)
+
+
+#: What rigour's name tagger says of a word that counts as its meaning here (not legal forms, names or numbers).
+_MEANINGFUL_SYMBOLS = frozenset({"DOMAIN", "SYMBOL"})
+
+
+@lru_cache(maxsize=65536)
+def word_meanings(word: str) -> frozenset[str]:
+    """What a generic word means, in any language rigour or the forms above know (`BANQUE`: `BANK`), else nothing."""
+    from rigour.names import NameTypeTag, analyze_names  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    meanings = {f"form:{_FORM_OF[word]}"} if word in _FORM_OF else set()
+    for name in analyze_names(NameTypeTag.ORG, [word], phonetics=False, consolidate=False, rewrite=False):
+        meanings.update(f"{s.category.value}:{s.id}" for s in name.symbols if s.category.value in _MEANINGFUL_SYMBOLS)
+    return frozenset(meanings)
+
+
+def same_meaning(word_a: str, word_b: str) -> bool:
+    """Whether two different words are one generic word in two languages (`TEJARAT` / `TRADING`, `MADAN` / `MINE`)."""
+    meanings = word_meanings(word_a)
+    return bool(meanings) and not meanings.isdisjoint(word_meanings(word_b))
 
 
 def is_business_word(word: str) -> bool:

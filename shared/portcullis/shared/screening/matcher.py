@@ -14,6 +14,7 @@ from rapidfuzz.process import cdist
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, QuerySchema, ScreeningQuery, WatchlistEntry
+from portcullis.shared.screening.equivalents import acronyms
 from portcullis.shared.screening.identifiers import (
     normalize_container_number,
     normalize_document_number,
@@ -52,6 +53,10 @@ _NO_SLOTS = np.empty(0, dtype=np.int32)
 _NEAR_MIN = 3
 _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
+# Listed names kept as the scorer takes them (about 200 bytes each).
+_LISTED_NAMES_KEPT = 8192
+#: Names of this many words or more are looked up by their initials too (`IRISL`).
+_ACRONYM_WORDS = 3
 #: Common words are intersected only while the smaller posting has at most this many slots.
 _MAX_INTERSECTED = 20_000
 # Corroborating (+) and contradicting (-) evidence, added to the name score.
@@ -72,8 +77,8 @@ def _kind_mask_of(schema: str | None) -> np.ndarray:
 
 @lru_cache(maxsize=16384)
 def _keyed(name: NormalizedName) -> str:
-    """The spelling keys of a name's words, sorted."""
-    return " ".join(sorted(map(spelling_key, name.tokens)))
+    """The spelling keys of a name's words and an organisation's initials (`BIM`, pre-scored as a word), sorted."""
+    return " ".join(sorted([*map(spelling_key, name.tokens), *acronyms(name)]))
 
 
 def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
@@ -81,8 +86,8 @@ def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
 
 
 def blocking_keys(name: NormalizedName) -> set[str]:
-    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, and
-    adjacent words run together (`ALI ATWA` is also found as `ALIATWA`)."""
+    """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, adjacent
+    words run together (`ALI ATWA` is also found as `ALIATWA`), its numbers and an organisation's initials."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
@@ -94,6 +99,11 @@ def blocking_keys(name: NormalizedName) -> set[str]:
     tokens = name.words
     for first, second in pairwise(tokens):
         keys.add("j" + first + second)
+    for number in name.numbers:
+        keys.add("n" + number)
+    # An organisation's initials are a word it may be screened as (`BIM`): keys of their own, so that they do not
+    # crowd the words' postings.
+    keys.update("a" + initials for initials in acronyms(name))
     return keys
 
 
@@ -133,6 +143,12 @@ class WatchlistIndex:
         # Each name's words as spelling keys, sorted (`BUT FIKTOR` for `VIKTOR BOUT`): what is pre-scored.
         self._slot_keyed: list[str] = []
         self._slot_kind = bytearray()
+        # The words normalisation removed from listed names (legal forms, titles), by name in word order: the
+        # scorer does not hold them against a match when a query writes them so that they are kept. Pruned only
+        # when the index compacts itself.
+        self._removed_words: dict[str, tuple[str, ...]] = {}
+        # Listed names as the scorer takes them, for those scored lately (emptied when full, and on any change).
+        self._listed_names: dict[str, NormalizedName] = {}
         self._dead_slots = 0
         self._postings: dict[str, array[int]] = {}
         # Short indexed words by their one-letter deletions (`TAJCO` under `TAJO`, `TACO` ...): a query word the
@@ -186,6 +202,7 @@ class WatchlistIndex:
         """A new version: results screened against the old one may be wrong now."""
         self.version += 1
         self._results.clear()
+        self._listed_names.clear()
 
     def _add(self, entry: WatchlistEntry) -> None:
         entry_id = entry.entry_id
@@ -203,6 +220,9 @@ class WatchlistIndex:
             self._slot_entry.append(entry_id)
             self._slot_name.append(display)
             self._slot_ordered.append(normalized.ordered)
+            if normalized.removed:
+                known = self._removed_words.get(normalized.ordered, ())
+                self._removed_words[normalized.ordered] = known + tuple(w for w in normalized.removed if w not in known)
             self._slot_keyed.append(_keyed(normalized))
             self._slot_kind.append(kind)
             for key in blocking_keys(normalized):
@@ -256,6 +276,7 @@ class WatchlistIndex:
         self._entry_slots.clear()
         self._slot_entry, self._slot_name, self._slot_ordered, self._slot_keyed = [], [], [], []
         self._slot_kind = bytearray()
+        self._removed_words.clear()
         self._dead_slots = 0
         self._postings.clear()
         self._near_words.clear()
@@ -310,12 +331,22 @@ class WatchlistIndex:
             keys.setdefault("p" + phonetic_key(word), position)
             # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
             if word_key not in postings:
+                if "a" + word in postings:  # initials of a listed organisation (`BIM`)
+                    keys.setdefault("a" + word, position)
                 if len(word) >= 5:
                     keys.setdefault("f" + word[:4], position)
                     keys.setdefault("s" + word[-4:], position)
                 if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
                     for near in self._near(word):
                         keys.setdefault("w" + near, position)
+        # A name spelled out finds the organisation listed by its initials (`IRISL`); the scorer decides.
+        if len(words) >= _ACRONYM_WORDS:
+            initials = "w" + "".join(word[0] for word in words)
+            if initials in postings:
+                keys.setdefault(initials, len(words) + len(name.numbers))
+        # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
+        for position, number in enumerate(name.numbers, start=len(words)):
+            keys.setdefault("n" + number, position)
         # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
         spaced = False
         tokens = name.words
@@ -589,6 +620,16 @@ class WatchlistIndex:
             positions = kept
         return slots, positions, choices
 
+    def _listed_name(self, ordered: str) -> NormalizedName:
+        """A listed name as the scorer takes it, kept for the names scored most recently (split and built once)."""
+        listed = self._listed_names.get(ordered)
+        if listed is None:
+            if len(self._listed_names) >= _LISTED_NAMES_KEPT:
+                self._listed_names.clear()
+            listed = NormalizedName(tuple(ordered.split()), removed=self._removed_words.get(ordered, ()))
+            self._listed_names[ordered] = listed
+        return listed
+
     def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
         """Pre-scores of candidates on names without spaces, in word order (`NASERMALEKI` / `NASER MALEKI`)."""
         joined = [self._slot_ordered[slot].replace(" ", "") for slot in slots]
@@ -621,7 +662,7 @@ class WatchlistIndex:
             else:
                 known = scores.get(ordered)
                 if known is None:
-                    known = scores[ordered] = self._pair_scorer(name, NormalizedName(tuple(ordered.split())))
+                    known = scores[ordered] = self._pair_scorer(name, self._listed_name(ordered))
                 score = known
             best = rescored.get(entry_id)
             if best is None or score > best[0]:

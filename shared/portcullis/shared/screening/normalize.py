@@ -7,7 +7,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
-from portcullis.shared.screening.numerals import cjk_numerals_to_digits, numbers_as_digits
+from portcullis.shared.screening.numerals import NUMBER_WORDS, cjk_numerals_to_digits, numbers_as_digits
 from portcullis.shared.screening.transliteration import is_latin, script_readings, without_legal_forms
 
 # Legal forms, several words long; removed before the single-word forms below (transliterated Russian
@@ -188,11 +188,15 @@ PARTICLES: frozenset[str] = frozenset(
         "ET",
         "UL",
         "UD",
+        "VA",
     ]
 )
 _ROMAN = {"II": "2", "III": "3", "IV": "4", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
 # Single letters are initials unless they end a longer name ("ANA I" is a ship, "ALI V" is not common).
 _ROMAN_LAST = {"I": "1", "V": "5", "X": "10"}
+
+# Words read as numbers: a number is compared as a number, never as a removed word.
+_NUMERALS = frozenset([*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS])
 
 _BRANCH_PAREN_RE = re.compile(r"\([^)]*\b(?:BRANCH|OFFICE|PORT)\b[^)]*\)")
 _BRANCH_TAIL_RE = re.compile(r"\s*(?:,|\s-\s)[^,]*\b(?:BRANCH|OFFICE)\s*$")
@@ -203,6 +207,12 @@ _APOSTROPHE_RE = re.compile(r"['`\u2018\u2019\u02bc\u02bb.]")
 _DIGIT_RE = re.compile(r"\d")
 _NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
 _LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
+# A legal form run together with the word before it (`SEABRASSLIMITED`, `TAWAFUKLTD`): only forms that no listed or
+# labelled name ends a word with (`CORP` ends `INTERCORP`, `INC` ends `ZINC`, `SA` ends many words).
+_GLUED_LEGAL_FORMS = ("LIMITED", "LTDA", "LTD", "LLC", "LLP", "CORPORATION", "INCORPORATED", "COMPANY", "GMBH", "PJSC",
+                      "JSC", "FZLLC", "FZCO", "FZE", "PLC", "SARL", "EOOD")  # fmt: skip
+_GLUED_MIN_LENGTH = 4 + min(map(len, _GLUED_LEGAL_FORMS))
+_GLUED_LEGAL_SET = frozenset(_GLUED_LEGAL_FORMS)
 _VESSEL_PREFIX_RE = re.compile(r"^\s*(?:M\s*/\s*[VTY]|M\.\s*[VTY]\.)\s+")
 
 
@@ -219,6 +229,9 @@ class NormalizedName:
     other_reading: "NormalizedName | None" = field(default=None, compare=False, repr=False)
     #: Written in another script than Latin (the scorer calibrates pairs across scripts).
     other_script: bool = field(default=False, compare=False, repr=False)
+    #: The words normalisation removed (legal forms, titles), in order: a mistyped form in the other name
+    #: (`ZVO` for a removed `ZAO`, `LLK` for `LLC`) is not held against a match.
+    removed: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Computed once: the scorer reads them for every candidate. Without numbers (most names) the words are
@@ -291,11 +304,11 @@ def normalize_name(name: str) -> NormalizedName:
     """Normalise a person, organisation or vessel name to comparable tokens (two readings for other scripts)."""
     text = without_legal_forms(name)
     if text.isascii():
-        return _normalize_latin(text)
+        return _normalize_latin(text, name)
     text = cjk_numerals_to_digits(text)
-    read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     if is_latin(text):
-        return read
+        return _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)), anyascii(name))
+    read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD), or a
     # dedicated romaniser's reading and anyascii's (`אלון` LWN and ALVN); the scorer takes the better of the two.
     first, second = script_readings(text)
@@ -311,8 +324,15 @@ def normalize_name(name: str) -> NormalizedName:
     return NormalizedName(read.tokens, other_reading=NormalizedName(other.tokens, other_script=True), other_script=True)
 
 
-def _normalize_latin(text: str) -> NormalizedName:
-    """Tokens of a name already in Latin letters."""
+def _removed_words(raw: list[str], tokens: list[str]) -> tuple[str, ...]:
+    """The words of a name as written that normalisation removed (numerals are read as numbers, not removed)."""
+    kept = frozenset(tokens)
+    return tuple(word for word in raw if word not in kept and not word.isdigit() and word not in _NUMERALS)
+
+
+def _written_words(text: str) -> list[str]:
+    """The words of a name in Latin letters, before anything is removed: upper case, punctuation and annotations
+    gone, numbers and legal forms run together with a word set apart."""
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
     text = _VESSEL_PREFIX_RE.sub(" ", text)
@@ -320,8 +340,25 @@ def _normalize_latin(text: str) -> NormalizedName:
     if _DIGIT_RE.search(text):
         text = _ORDINAL_RE.sub(r"\1", text)
         text = _DIGIT_EDGE_RE.sub(" ", text)
-    text = _NON_ALNUM_RE.sub(" ", text)
-    raw = text.split()
+    words = _NON_ALNUM_RE.sub(" ", text).split()
+    glued = [word for word in words if len(word) >= _GLUED_MIN_LENGTH and word.endswith(_GLUED_LEGAL_FORMS)]
+    if not glued or all(word in _GLUED_LEGAL_SET for word in glued):
+        return words  # the common case: no form run together with a word
+    return [part for word in words for part in (_unglued(word) if word in glued else (word,))]
+
+
+def _unglued(word: str) -> tuple[str, ...]:
+    """A word with the legal form it ends with set apart (`SEABRASSLIMITED` -> `SEABRASS`, `LIMITED`)."""
+    for form in _GLUED_LEGAL_FORMS:
+        if word.endswith(form) and len(word) - len(form) >= 4 and word[: -len(form)].isalpha():
+            return word[: -len(form)], form
+    return (word,)
+
+
+def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
+    """Tokens of a name already in Latin letters; with the words removed from it as `written` (before rigour
+    removed spelled-out legal forms), if given."""
+    raw = _written_words(text)
     if not raw:
         return NormalizedName(())
     stripped = _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()
@@ -345,7 +382,10 @@ def _normalize_latin(text: str) -> NormalizedName:
         _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
         for index, token in enumerate(tokens)
     ]
-    return NormalizedName(tuple(numbered))
+    if written is None:
+        return NormalizedName(tuple(numbered))
+    removed = _removed_words(raw if written is text else _written_words(written), tokens)
+    return NormalizedName(tuple(numbered), removed=removed)
 
 
 _PHONETIC_MAP = str.maketrans(

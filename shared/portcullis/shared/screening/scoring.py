@@ -5,6 +5,14 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
+from portcullis.shared.screening.equivalents import (
+    ACRONYM_MIN,
+    TRANSLATION_FLOOR,
+    acronym_reading,
+    match_translations,
+    removed_elsewhere,
+    weights_without,
+)
 from portcullis.shared.screening.generic import business_words, is_business_word
 from portcullis.shared.screening.normalize import (
     PARTICLES,
@@ -33,8 +41,16 @@ SPELLING_FLOOR = 0.85
 #: Words one typing error apart (`TONY`, `TKNY`) are at least this similar; two errors apart, the second.
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
+TWO_EDIT_MIN_LENGTH = 7
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
+#: A name written with initials (`BIM` for `BANK OF INDUSTRY AND MINE`) scores this share of what it scores read so:
+#: below the threshold, so that initials rank the organisation first but alert only with other evidence (made-up
+#: `Summit Blue Textiles` has the initials of the listed `SBT`).
+ACRONYM_FACTOR = 0.8
+_ACRONYM_SHORT_WORDS = 2  # the initials, and perhaps one word more (`BIM BANK`)
+#: Weight of the subset term when the shorter name leaves out inner words of the longer one (a middle name).
+INNER_COVERAGE_WEIGHT = 0.75
 #: Pairs of a name in another script and one in Latin letters: the distance to 1 is scaled by this, so that 0.85
 #: lets through as many non-matches across scripts as between Latin names (on the tuning set's non-matches with
 #: one name written in Cyrillic: 1.1% -> 2.0%, the Latin pairs' 2.0%; test_screening_calibration.py).
@@ -93,7 +109,7 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
             edits = OSA.distance(word_a, word_b, score_cutoff=2)
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
-            elif edits == 2 and shortest >= 7:
+            elif edits == 2 and shortest >= TWO_EDIT_MIN_LENGTH:
                 sim = max(sim, TWO_EDIT_FLOOR)
     if sim < SPELLING_FLOOR and spelling_key(word_a) == spelling_key(word_b):
         return SPELLING_FLOOR
@@ -115,17 +131,20 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
 
 
 @lru_cache(maxsize=16384)  # a few MB when full
-def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool]:
+def _word_weights(
+    words: tuple[str, ...],
+) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool, bool]:
     """Per name (listed names recur): each word's weight, their total, how many words are not particles, the
-    weights of its distinctive words (neither particles nor business words), their total, and whether a word has
-    no vowels (written in an abjad script)."""
+    weights of its distinctive words (neither particles nor business words), their total, whether a word has
+    no vowels (written in an abjad script) and whether one is a business word."""
     weights = tuple(_token_weight(w) for w in words)
     distinctive = tuple(
         0.0 if w in PARTICLES or is_business_word(w) else weight for w, weight in zip(words, weights, strict=True)
     )
     vowelless = any(_VOWELS.isdisjoint(w) for w in words if len(w) > 1)
     substantive = sum(1 for w in words if w not in PARTICLES)
-    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless
+    business = any(map(is_business_word, words))
+    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless, business
 
 
 #: What the word-by-word comparison yields: dice, coverage of the better- and the worse-covered name, coverage of
@@ -134,11 +153,16 @@ def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int
 TokenParts = tuple[float, float, float, float, float, float, int, bool]
 
 
-def _token_parts(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> TokenParts:
+def _token_parts(
+    words_a: tuple[str, ...],
+    words_b: tuple[str, ...],
+    removed_a: tuple[str, ...] = (),
+    removed_b: tuple[str, ...] = (),
+) -> TokenParts:
     # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
     cached = _pair_cache.get
-    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
-    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b = _word_weights(words_b)
+    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a, business_a = _word_weights(words_a)
+    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b, business_b = _word_weights(words_b)
     best_b = [0.0] * len(words_b)
     best_a = [0.0] * len(words_a)
     for row, a in enumerate(words_a):
@@ -154,6 +178,21 @@ def _token_parts(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> TokenPar
             if sim > best_b[column]:
                 best_b[column] = sim
         best_a[row] = best
+    weakest_a, weakest_b = min(best_a), min(best_b)
+    if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and business_a and business_b:
+        match_translations(words_a, words_b, best_a, best_b)
+    if removed_b and weakest_a < ONE_EDIT_FLOOR:
+        dropped = removed_elsewhere(words_a, best_a, removed_b)
+        if dropped:
+            weights_a, total_a, substantive_a, distinctive_a, distinct_total_a = weights_without(
+                words_a, dropped, best_a, weights_a, distinctive_a
+            )
+    if removed_a and weakest_b < ONE_EDIT_FLOOR:
+        dropped = removed_elsewhere(words_b, best_b, removed_a)
+        if dropped:
+            weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = weights_without(
+                words_b, dropped, best_b, weights_b, distinctive_b
+            )
     matched_a = sum(w * best for w, best in zip(weights_a, best_a, strict=True))
     matched_b = sum(w * best for w, best in zip(weights_b, best_b, strict=True))
     exact = sum(w for w, best in zip(weights_a, best_a, strict=True) if best == 1.0) + sum(
@@ -195,7 +234,7 @@ def pair_features(a: NormalizedName, b: NormalizedName) -> list[float] | None:
     words_a, words_b = a.words, b.words
     if not words_a or not words_b:
         return None
-    parts = _token_parts(words_a, words_b)
+    parts = _token_parts(words_a, words_b, a.removed, b.removed)
     rule = _token_score(parts)
     unspaced = 0.0
     if len(words_a) != len(words_b):
@@ -276,10 +315,58 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         return 1.0
     features = pair_features(a, b)
     score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
+    if features is not None:
+        # `Ivan TUCHKOV` for `Ivan Dmitriyevich TUCHKOV`: a long middle name or patronymic weighs less.
+        left_out = (1.0 - INNER_COVERAGE_WEIGHT) * features[1] + INNER_COVERAGE_WEIGHT * features[2]
+        if left_out > score and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
+            score = left_out
+        if (
+            score < ACRONYM_FACTOR
+            and features[5] < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
+            and min(len(a.words), len(b.words)) <= _ACRONYM_SHORT_WORDS
+            and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= ACRONYM_MIN - 1
+        ):
+            score = max(score, _as_acronym(a, b))
     if a.other_script != b.other_script:
         # Calibrated before the caps, which keep their meaning (sister ships stay at 0.5).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
     return _capped(score, a, b)
+
+
+def _spelled_alike(word_a: str, word_b: str) -> bool:
+    """Same word, another romanisation of it, or a spelling closer than the sound-alike and typing-error floors."""
+    return spelling_key(word_a) == spelling_key(word_b) or token_similarity(word_a, word_b) > PHONETIC_FLOOR
+
+
+def _inner_words_left_out(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
+    """Whether the shorter name is the longer one without some inner words: the same first and last word (spelled
+    alike), the rest in the same order (a middle name or patronymic left out), and no line of business named."""
+    short, long = (words_a, words_b) if len(words_a) < len(words_b) else (words_b, words_a)
+    if len(short) < 2 or short[0] in PARTICLES or short[-1] in PARTICLES or business_words(long):
+        return False  # an organisation's inner words name what it does (`KORYO COMMERCIAL BANK` / `KORYO BANK`)
+    # The first and last words spelled alike (not merely sounding alike at the floor): `Chloe KIM` is no `Chol Sam KIM`.
+    if not (_spelled_alike(short[0], long[0]) and _spelled_alike(short[-1], long[-1])):
+        return False
+    position = 1
+    for word in short[1:-1]:
+        while position < len(long) - 1 and token_similarity(word, long[position]) < ONE_EDIT_FLOOR:
+            position += 1
+        if position >= len(long) - 1:
+            return False
+        position += 1
+    return True
+
+
+def _as_acronym(a: NormalizedName, b: NormalizedName) -> float:
+    """The score of two names when a word of one is read as the initials of words of the other, else 0."""
+    best = 0.0
+    for short, long in ((a, b), (b, a)):
+        if len(short.words) + ACRONYM_MIN - 1 > len(long.words) + len(long.removed):
+            continue  # initials stand for three words or more
+        reading = acronym_reading(short.words, long.words, long.removed)
+        if reading is not None:
+            best = max(best, ACRONYM_FACTOR * _token_score(_token_parts(short.words, reading)))
+    return best
 
 
 def learned_similarity(a: NormalizedName, b: NormalizedName) -> float:

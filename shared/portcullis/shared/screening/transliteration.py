@@ -125,3 +125,11 @@ def without_legal_forms(text: str) -> str:
             if shorter.strip():
                 stripped = shorter
     return text if stripped is folded else stripped
+
+
+@cache
+def is_legal_form(word: str) -> bool:
+    """Whether the word on its own is a legal form that rigour knows (`SA`, `CA`, `OOO`), in any language."""
+    from rigour.names import extract_org_types  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    return any(form == word.casefold() for form, _ in extract_org_types(word.casefold()))

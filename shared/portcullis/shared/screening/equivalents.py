@@ -1,0 +1,142 @@
+"""Words that count as matched though written differently: a word normalisation removed from the other name
+(a legal form or title, mistyped so that it was kept), one generic word in two languages, and an organisation's
+initials. The scorer (`scoring.py`) applies them; the index (`matcher.py`) keys organisations by their initials."""
+
+from functools import lru_cache
+from itertools import pairwise
+
+from rapidfuzz.distance import OSA
+
+from portcullis.shared.screening.generic import word_meanings
+from portcullis.shared.screening.normalize import PARTICLES, NormalizedName
+from portcullis.shared.screening.transliteration import is_legal_form
+
+#: A word whose best counterpart in the other name scores below this has none (the scorer's typing-error floor).
+MATCHED = 0.85
+#: One generic word in two languages (`TEJARAT` / `TRADING`, `BANCO` / `BANK`, `MADAN` / `MINE`): at least this similar.
+TRANSLATION_FLOOR = 0.85
+#: Initials are this many letters long, and stand for as many words.
+ACRONYM_MIN = 3
+ACRONYM_MAX = 8
+#: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
+_REMOVED_TWO_EDITS = 6
+#: ... and of this many letters one letter more or less than it.
+_REMOVED_LENGTH_CHANGE = 4
+
+
+def match_translations(
+    words_a: tuple[str, ...], words_b: tuple[str, ...], best_a: list[float], best_b: list[float]
+) -> None:
+    """Words without a counterpart on either side that are one generic word in two languages (`TEJARAT` /
+    `TRADING`) count as matched: only such words, so that a word matched as written is not matched twice. (Looked
+    for only when both names have a business word of `generic.py`: rigour's tagger costs microseconds a word.)"""
+    for row, word_a in enumerate(words_a):
+        if best_a[row] >= TRANSLATION_FLOOR:
+            continue
+        meanings = word_meanings(word_a)
+        if not meanings:
+            continue
+        for column, word_b in enumerate(words_b):
+            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
+                best_a[row] = best_b[column] = TRANSLATION_FLOOR
+                break
+
+
+@lru_cache(maxsize=65536)
+def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
+    """Whether a word is one the other name's normalisation removed, mistyped or not (`ZVO` / `ZAO`, `LLK` / `LLC`,
+    `LLRC` / `LLC`, `CORPORATIONLTD` / `CORPORATION LTD`): a legal form or title written so that it was kept."""
+    if word in removed:
+        return True
+    if len(word) == 1:
+        return any(other[0] == word for other in removed)
+    if is_legal_form(word):
+        return False  # another legal form (`CA`, a Venezuelan one, is no `SA`): another registration
+    allowed = 2 if len(word) >= _REMOVED_TWO_EDITS else 1
+    # Short words only with a letter replaced (`CW` / `CV`, `INK` / `INC`): `SAN` is no `SA`.
+    candidates = [other for other in removed if len(word) >= _REMOVED_LENGTH_CHANGE or len(other) == len(word)]
+    candidates += ["".join(pair) for pair in pairwise(removed)]
+    return any(OSA.distance(word, other, score_cutoff=allowed) <= allowed for other in candidates)
+
+
+@lru_cache(maxsize=16384)
+def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
+    """The lengths a word like one of the removed words can have (a quick test before the edit distances)."""
+    lengths = {1}
+    for other in [*removed, *("".join(pair) for pair in pairwise(removed))]:
+        allowed = 2 if len(other) >= _REMOVED_TWO_EDITS - 2 else 1
+        lengths.update(range(len(other) - allowed, len(other) + allowed + 1))
+    return frozenset(lengths)
+
+
+def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
+    """The positions of words without a counterpart that are like a word the other name's normalisation removed
+    (none if that would be every word)."""
+    lengths = _removed_lengths(removed)
+    dropped = [
+        i
+        for i, word in enumerate(words)
+        if best[i] < MATCHED and len(word) in lengths and word not in PARTICLES and _like_removed(word, removed)
+    ]
+    return dropped if len(dropped) < len(words) else []
+
+
+def weights_without(
+    words: tuple[str, ...],
+    dropped: list[int],
+    best: list[float],
+    weights: tuple[float, ...],
+    distinctive: tuple[float, ...],
+) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float]:
+    """A name's weights with the dropped words weighing nothing (and their best match set to 1, for the weakest)."""
+    for i in dropped:
+        best[i] = 1.0
+    weights = tuple(0.0 if i in dropped else w for i, w in enumerate(weights))
+    distinctive = tuple(0.0 if i in dropped else w for i, w in enumerate(distinctive))
+    substantive = sum(1 for i, w in enumerate(words) if i not in dropped and w not in PARTICLES)
+    return weights, sum(weights), substantive, distinctive, sum(distinctive)
+
+
+@lru_cache(maxsize=16384)
+def initials_of(words: tuple[str, ...]) -> tuple[tuple[int, ...], str]:
+    """The positions of a name's words that are not particles, and their first letters."""
+    content = tuple(i for i, word in enumerate(words) if word not in PARTICLES)
+    return content, "".join(words[i][0] for i in content)
+
+
+def acronyms(name: NormalizedName) -> frozenset[str]:
+    """The initials of an organisation's name (`BIM` for `BANK OF INDUSTRY AND MINE`, `NITC` for `NATIONAL IRANIAN
+    TANKER COMPANY` too): three words or more, one of them a generic word (a person's initials are no name)."""
+    if len(name.words) + len(name.removed) < ACRONYM_MIN:
+        return frozenset()
+    return _acronyms(name.words, name.removed)
+
+
+@lru_cache(maxsize=16384)
+def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str]:
+    found = set()
+    for spelled in (words, (*words, *removed)) if removed else (words,):
+        content, initials = initials_of(spelled)
+        if ACRONYM_MIN <= len(initials) <= ACRONYM_MAX and any(word_meanings(spelled[i]) for i in content):
+            found.add(initials)
+    return frozenset(found)
+
+
+def acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The longer name with the words a word of the shorter one abbreviates replaced by it (`BANK OF INDUSTRY AND
+    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`), if one does: three words or more, one
+    of them a generic word."""
+    for spelled in (long, (*long, *removed)) if removed else (long,):
+        content, initials = initials_of(spelled)
+        if len(content) < ACRONYM_MIN:
+            continue
+        for word in short:
+            if not ACRONYM_MIN <= len(word) <= ACRONYM_MAX or word in long:
+                continue
+            start = initials.find(word)
+            if start < 0:
+                continue
+            run = content[start : start + len(word)]
+            if any(word_meanings(spelled[i]) for i in run):
+                return (*long[: run[0]], word, *long[run[-1] + 1 :])
+    return None
