@@ -96,37 +96,51 @@ def _remember(word_a: str, word_b: str) -> float:
     return sim
 
 
+@lru_cache(maxsize=262144)
+def _word_keys(word: str) -> tuple[str, str, str, bool]:
+    """What the sound-alike floors compare of a word, computed once a word: its spelling key, its consonant
+    skeleton (`phonetic_key`), the skeleton with F read as B, and whether it has no vowels (an abjad script)."""
+    skeleton = phonetic_key(word)
+    return spelling_key(word), skeleton, skeleton.translate(_LABIALS), _VOWELS.isdisjoint(word)
+
+
+_jaro_winkler = JaroWinkler.normalized_similarity
+_indel = Indel.normalized_similarity
+_edits = OSA.distance
+
+
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
-    spelling = (JaroWinkler.normalized_similarity(word_a, word_b) + Indel.normalized_similarity(word_a, word_b)) * 0.5
+    spelling = (_jaro_winkler(word_a, word_b) + _indel(word_a, word_b)) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing.
     sim = min(max((spelling - 0.6) / 0.35, 0.0), 1.0)
+    if sim >= ABJAD_FLOOR:
+        return sim  # above every floor below
     if sim < ONE_EDIT_FLOOR:
         # Typing errors: one edit (transpositions included) in a word of four letters or more, two in seven. Words
         # shorter than four letters or whose lengths differ by three or more get no floor: no edit count needed.
         length_a, length_b = len(word_a), len(word_b)
         shortest = min(length_a, length_b)
         if shortest >= 4 and abs(length_a - length_b) <= 2:
-            edits = OSA.distance(word_a, word_b, score_cutoff=2)
+            edits = _edits(word_a, word_b, score_cutoff=2)
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= TWO_EDIT_MIN_LENGTH:
                 sim = max(sim, TWO_EDIT_FLOOR)
-    if sim < SPELLING_FLOOR and spelling_key(word_a) == spelling_key(word_b):
+    spelled_a, key_a, labial_a, vowelless_a = _word_keys(word_a)
+    spelled_b, key_b, labial_b, vowelless_b = _word_keys(word_b)
+    if sim < SPELLING_FLOOR and spelled_a == spelled_b:
         return SPELLING_FLOOR
-    if sim < ABJAD_FLOOR:
-        key_a = phonetic_key(word_a)
-        key_b = phonetic_key(word_b)
-        # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
-        # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
-        skeletons_agree = len(key_a) >= 2 and (key_a == key_b or key_a.translate(_LABIALS) == key_b.translate(_LABIALS))
-        if skeletons_agree and _vowelless(word_a, word_b):
-            sim = ABJAD_FLOOR
-        elif (
-            sim < PHONETIC_FLOOR
-            and key_a == key_b
-            and (len(key_a) > 2 or _same_onset(word_a, word_b) or _vowelless(word_a, word_b))
-        ):
-            sim = PHONETIC_FLOOR
+    # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
+    # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
+    skeletons_agree = len(key_a) >= 2 and (key_a == key_b or labial_a == labial_b)
+    if skeletons_agree and (vowelless_a or vowelless_b):
+        sim = ABJAD_FLOOR
+    elif (
+        sim < PHONETIC_FLOOR
+        and key_a == key_b
+        and (len(key_a) > 2 or _same_onset(word_a, word_b) or vowelless_a or vowelless_b)
+    ):
+        sim = PHONETIC_FLOOR
     return sim
 
 
@@ -159,25 +173,18 @@ def _token_parts(
     removed_a: tuple[str, ...] = (),
     removed_b: tuple[str, ...] = (),
 ) -> TokenParts:
-    # The hot loop of every full comparison: cache lookups inlined, each row and column maximum kept as it goes.
+    # The hot loop of every full comparison: the word-by-word matrix built by comprehensions (cache lookups inlined),
+    # its row and column maxima taken in C, and each side's sums in one pass, added in the same order as before.
     cached = _pair_cache.get
     weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a, business_a = _word_weights(words_a)
     weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b, business_b = _word_weights(words_b)
-    best_b = [0.0] * len(words_b)
-    best_a = [0.0] * len(words_a)
-    for row, a in enumerate(words_a):
-        best = 0.0
-        for column, b in enumerate(words_b):
-            if a == b:
-                sim = 1.0
-            else:
-                found = cached((a, b))
-                sim = _remember(a, b) if found is None else found
-            if sim > best:
-                best = sim
-            if sim > best_b[column]:
-                best_b[column] = sim
-        best_a[row] = best
+    rows = [
+        [1.0 if a == b else (sim if (sim := cached((a, b))) is not None else _remember(a, b)) for b in words_b]
+        for a in words_a
+    ]
+    # Every similarity is at least 0, so a row's maximum is what a running best from 0 would be.
+    best_a = list(map(max, rows)) if len(words_b) > 1 else [row[0] for row in rows]
+    best_b = list(map(max, zip(*rows, strict=True))) if len(words_a) > 1 else rows[0]
     weakest_a, weakest_b = min(best_a), min(best_b)
     if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and business_a and business_b:
         match_translations(words_a, words_b, best_a, best_b)
@@ -193,33 +200,35 @@ def _token_parts(
             weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = weights_without(
                 words_b, dropped, best_b, weights_b, distinctive_b
             )
-    matched_a = sum(w * best for w, best in zip(weights_a, best_a, strict=True))
-    matched_b = sum(w * best for w, best in zip(weights_b, best_b, strict=True))
-    exact = sum(w for w, best in zip(weights_a, best_a, strict=True) if best == 1.0) + sum(
-        w for w, best in zip(weights_b, best_b, strict=True) if best == 1.0
-    )
+    matched_a, exact_a, distinct_matched_a = _matched(weights_a, distinctive_a, best_a)
+    matched_b, exact_b, distinct_matched_b = _matched(weights_b, distinctive_b, best_b)
     total = total_a + total_b
     coverage_a, coverage_b = matched_a / total_a, matched_b / total_b
-    distinct_a = (
-        sum(w * best for w, best in zip(distinctive_a, best_a, strict=True)) / distinct_total_a
-        if distinct_total_a
-        else coverage_a
-    )
-    distinct_b = (
-        sum(w * best for w, best in zip(distinctive_b, best_b, strict=True)) / distinct_total_b
-        if distinct_total_b
-        else coverage_b
-    )
+    distinct_a = distinct_matched_a / distinct_total_a if distinct_total_a else coverage_a
+    distinct_b = distinct_matched_b / distinct_total_b if distinct_total_b else coverage_b
     return (
         (matched_a + matched_b) / total,
         max(coverage_a, coverage_b),
         min(coverage_a, coverage_b),
         min(distinct_a, distinct_b),
         min(min(best_a), min(best_b)),
-        exact / total,
+        (exact_a + exact_b) / total,
         min(substantive_a, substantive_b),
         vowelless_a or vowelless_b,
     )
+
+
+def _matched(
+    weights: tuple[float, ...], distinctive: tuple[float, ...], best: list[float]
+) -> tuple[float, float, float]:
+    """A name's matched weight, its weight matched exactly and its matched distinctive weight (summed in order)."""
+    matched = exact = distinct = 0.0
+    for weight, distinct_weight, similarity in zip(weights, distinctive, best, strict=True):
+        matched += weight * similarity
+        distinct += distinct_weight * similarity
+        if similarity == 1.0:
+            exact += weight
+    return matched, exact, distinct
 
 
 def _token_score(parts: TokenParts) -> float:
