@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 
-from portcullis.shared.screening.generic import word_meanings
+from portcullis.shared.screening.generic import any_meaning, word_meanings
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName
 from portcullis.shared.screening.transliteration import is_legal_form
 
@@ -30,6 +30,10 @@ def match_translations(
     """Words without a counterpart on either side that are one generic word in two languages (`TEJARAT` /
     `TRADING`) count as matched: only such words, so that a word matched as written is not matched twice. (Looked
     for only when both names have a business word of `generic.py`: rigour's tagger costs microseconds a word.)"""
+    # The second name's words first (the listed name: their meanings are known from earlier screenings), so that
+    # the screened name's words go to rigour only when a word without a counterpart there has a meaning at all.
+    if not any(word_meanings(word_b) for column, word_b in enumerate(words_b) if best_b[column] < TRANSLATION_FLOOR):
+        return
     for row, word_a in enumerate(words_a):
         if best_a[row] >= TRANSLATION_FLOOR:
             continue
@@ -117,7 +121,7 @@ def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str
     found = set()
     for spelled in (words, (*words, *removed)) if removed else (words,):
         content, initials = initials_of(spelled)
-        if ACRONYM_MIN <= len(initials) <= ACRONYM_MAX and any(word_meanings(spelled[i]) for i in content):
+        if ACRONYM_MIN <= len(initials) <= ACRONYM_MAX and any_meaning(spelled[i] for i in content):
             found.add(initials)
     return frozenset(found)
 
@@ -137,6 +141,6 @@ def acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tupl
             if start < 0:
                 continue
             run = content[start : start + len(word)]
-            if any(word_meanings(spelled[i]) for i in run):
+            if any_meaning(spelled[i] for i in run):
                 return (*long[: run[0]], word, *long[run[-1] + 1 :])
     return None

@@ -9,7 +9,9 @@ romanise them, which rigour does not know); `word_meanings` adds what OpenSancti
 tagger's domains and symbols: `BANCO` and `BANQUE` are `BANK`, `NEFT` is `OIL`, `TEJARAT` is `TRADE`).
 """
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 _FORMS: dict[str, tuple[str, ...]] = {
     "TRADING": ("TRADING", "TRADE", "TRADERS", "HANDEL", "HANDELS", "COMERCIO", "COMERCIAL", "COMMERCE", "TIJARA",
@@ -60,15 +62,34 @@ def business_words(words: tuple[str, ...]) -> frozenset[str]:
 _MEANINGFUL_SYMBOLS = frozenset({"DOMAIN", "SYMBOL"})
 
 
+@lru_cache(maxsize=1)
+def _org_tagger() -> Callable[[str], Any]:
+    """rigour's name analysis of one word as an organisation's name (imported on first use: it loads its data)."""
+    from rigour.names import NameTypeTag, analyze_names  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    def analyze(word: str) -> Any:
+        return analyze_names(NameTypeTag.ORG, [word], phonetics=False, consolidate=False, rewrite=False)
+
+    return analyze
+
+
 @lru_cache(maxsize=65536)
 def word_meanings(word: str) -> frozenset[str]:
     """What a generic word means, in any language rigour or the forms above know (`BANQUE`: `BANK`), else nothing."""
-    from rigour.names import NameTypeTag, analyze_names  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-    meanings = {f"form:{_FORM_OF[word]}"} if word in _FORM_OF else set()
-    for name in analyze_names(NameTypeTag.ORG, [word], phonetics=False, consolidate=False, rewrite=False):
-        meanings.update(f"{s.category.value}:{s.id}" for s in name.symbols if s.category.value in _MEANINGFUL_SYMBOLS)
+    form = _FORM_OF.get(word)
+    meanings = {f"form:{form}"} if form is not None else set()
+    for name in _org_tagger()(word):
+        for symbol in name.symbols:
+            category = symbol.category.value
+            if category in _MEANINGFUL_SYMBOLS:
+                meanings.add(f"{category}:{symbol.id}")
     return frozenset(meanings)
+
+
+def any_meaning(words: Iterable[str]) -> bool:
+    """Whether any of the words is a generic word: the hand-kept forms first, rigour (microseconds a word) after."""
+    words = tuple(words)
+    return any(word in _FORM_OF for word in words) or any(map(word_meanings, words))
 
 
 def same_meaning(word_a: str, word_b: str) -> bool:

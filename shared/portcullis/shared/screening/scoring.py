@@ -59,10 +59,6 @@ CROSS_SCRIPT_CALIBRATION = 0.867
 _PAIR_CACHE_SIZE = 200_000  # about 20 MB when full; cleared, not evicted one by one
 
 
-def _token_weight(word: str) -> float:
-    return 1.0 if word in PARTICLES or len(word) == 1 else float(min(len(word), 10))
-
-
 def _same_onset(word_a: str, word_b: str) -> bool:
     """Same first sound (`OMAR`/`UMAR`, `JUAN`/`DZHUAN`): short sound keys need it to count."""
     return sound_onset(word_a) == sound_onset(word_b)
@@ -111,16 +107,18 @@ _edits = OSA.distance
 
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
     spelling = (_jaro_winkler(word_a, word_b) + _indel(word_a, word_b)) * 0.5
-    # Rescale so that unrelated words of similar length (about 0.6) count as nothing.
-    sim = min(max((spelling - 0.6) / 0.35, 0.0), 1.0)
-    if sim >= ABJAD_FLOOR:
-        return sim  # above every floor below
+    # Rescale so that unrelated words of similar length (about 0.6) count as nothing; clipped to 0..1.
+    sim = (spelling - 0.6) / 0.35
+    if sim < 0.0:
+        sim = 0.0
+    elif sim >= ABJAD_FLOOR:
+        return 1.0 if sim > 1.0 else sim  # above every floor below
     if sim < ONE_EDIT_FLOOR:
         # Typing errors: one edit (transpositions included) in a word of four letters or more, two in seven. Words
         # shorter than four letters or whose lengths differ by three or more get no floor: no edit count needed.
         length_a, length_b = len(word_a), len(word_b)
-        shortest = min(length_a, length_b)
-        if shortest >= 4 and abs(length_a - length_b) <= 2:
+        shortest = length_a if length_a < length_b else length_b
+        if shortest >= 4 and -2 <= length_a - length_b <= 2:
             edits = _edits(word_a, word_b, score_cutoff=2)
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
@@ -151,13 +149,21 @@ def _word_weights(
     """Per name (listed names recur): each word's weight, their total, how many words are not particles, the
     weights of its distinctive words (neither particles nor business words), their total, whether a word has
     no vowels (written in an abjad script) and whether one is a business word."""
-    weights = tuple(_token_weight(w) for w in words)
-    distinctive = tuple(
-        0.0 if w in PARTICLES or is_business_word(w) else weight for w, weight in zip(words, weights, strict=True)
-    )
-    vowelless = any(_VOWELS.isdisjoint(w) for w in words if len(w) > 1)
-    substantive = sum(1 for w in words if w not in PARTICLES)
-    business = any(map(is_business_word, words))
+    weight_list: list[float] = []
+    distinctive_list: list[float] = []
+    substantive = 0
+    vowelless = business = False
+    for word in words:
+        particle = word in PARTICLES
+        # Particles and initials weigh 1, other words their length up to 10.
+        weight = 1.0 if particle or len(word) == 1 else float(min(len(word), 10))
+        weight_list.append(weight)
+        business_word = is_business_word(word)
+        business = business or business_word
+        distinctive_list.append(0.0 if particle or business_word else weight)
+        substantive += not particle
+        vowelless = vowelless or (len(word) > 1 and _VOWELS.isdisjoint(word))
+    weights, distinctive = tuple(weight_list), tuple(distinctive_list)
     return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless, business
 
 
