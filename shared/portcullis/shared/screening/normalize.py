@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
 
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
@@ -207,6 +208,8 @@ _APOSTROPHE_RE = re.compile(r"['`\u2018\u2019\u02bc\u02bb.]")
 _DIGIT_RE = re.compile(r"\d")
 _NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
 _LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
+# Every phrase has several words, so it can only match where a word is its first word: without one, no search.
+_LEGAL_PHRASE_STARTS = frozenset(phrase.split()[0] for phrase in _LEGAL_PHRASES)
 # A legal form run together with the word before it (`SEABRASSLIMITED`, `TAWAFUKLTD`): only forms that no listed or
 # labelled name ends a word with (`CORP` ends `INTERCORP`, `INC` ends `ZINC`, `SA` ends many words).
 _GLUED_LEGAL_FORMS = ("LIMITED", "LTDA", "LTD", "LLC", "LLP", "CORPORATION", "INCORPORATED", "COMPANY", "GMBH", "PJSC",
@@ -263,7 +266,7 @@ def _strip_annotations(text: str) -> str:
 
 def _once(token: str) -> str:
     """The word with doubled letters written once."""
-    return "".join(char for i, char in enumerate(token) if i == 0 or char != token[i - 1])
+    return "".join(char for char, _ in groupby(token))
 
 
 # Abbreviated legal forms that no name word is (`SAL` is one, and `SAAL` a surname), doubled letters written once.
@@ -361,7 +364,7 @@ def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
     raw = _written_words(text)
     if not raw:
         return NormalizedName(())
-    stripped = _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()
+    stripped = raw if _LEGAL_PHRASE_STARTS.isdisjoint(raw) else _LEGAL_PHRASE_RE.sub(" ", " ".join(raw)).split()
     if len(stripped) > 2:
         stripped = _join_split_legal_forms(stripped)
     if stripped and stripped[0] in VESSEL_PREFIXES and len(stripped) > 1:
@@ -431,11 +434,7 @@ def phonetic_key(token: str) -> str:
         token = token.replace(digraph, replacement)
     # Vowels go entirely, the first one too: abjad scripts (Arabic, Hebrew) transliterate without them.
     consonants = token.translate(_PHONETIC_MAP)
-    collapsed: list[str] = []
-    for char in consonants:
-        if not collapsed or char != collapsed[-1]:
-            collapsed.append(char)
-    return "".join(collapsed)[:6] or token[:1]
+    return "".join(char for char, _ in groupby(consonants))[:6] or token[:1]
 
 
 @lru_cache(maxsize=262144)
@@ -459,6 +458,4 @@ def spelling_key(token: str) -> str:
     for digraph, replacement in _SPELLING_DIGRAPHS:
         if digraph in token:
             token = token.replace(digraph, replacement)
-    token = token.translate(_SPELLING_MAP)
-    collapsed = [char for i, char in enumerate(token) if i == 0 or char != token[i - 1]]
-    return "".join(collapsed)
+    return "".join(char for char, _ in groupby(token.translate(_SPELLING_MAP)))

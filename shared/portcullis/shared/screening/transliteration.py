@@ -13,7 +13,7 @@ Both libraries are loaded on first use, not at import (rigour's first load takes
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 
 from anyascii import anyascii
 
@@ -121,10 +121,16 @@ def without_legal_forms(text: str) -> str:
     stripped = folded
     for form, _ in extract_org_types(folded):
         if len(form) >= _SHORTEST_FORM or " " in form or (not form.isascii() and len(form) >= _SHORTEST_OTHER_SCRIPT):
-            shorter = re.sub(r"(?<!\w)" + re.escape(form) + r"(?!\w)", " ", stripped)
+            shorter = _form_pattern(form).sub(" ", stripped)
             if shorter.strip():
                 stripped = shorter
     return text if stripped is folded else stripped
+
+
+@lru_cache(maxsize=4096)
+def _form_pattern(form: str) -> re.Pattern[str]:
+    """The legal form as a whole word (compiled once a form: a few hundred forms occur)."""
+    return re.compile(r"(?<!\w)" + re.escape(form) + r"(?!\w)")
 
 
 @cache
