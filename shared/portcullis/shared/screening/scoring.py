@@ -70,14 +70,17 @@ def _vowelless(word_a: str, word_b: str) -> bool:
 
 
 _VOWELS = frozenset("AEIOU")
-_pair_cache: dict[tuple[str, str], float] = {}
+#: Scores of word pairs by the first word, then the second: a word of the screened name looks its row up once.
+_pair_rows: dict[str, dict[str, float]] = {}
+_pair_count = 0
+_NO_ROW: dict[str, float] = {}  # never written to
 
 
 def token_similarity(word_a: str, word_b: str) -> float:
     """Similarity of two words in 0..1: spelling (Jaro-Winkler and Indel) with a floor for sound-alikes."""
     if word_a == word_b:
         return 1.0
-    cached = _pair_cache.get((word_a, word_b))
+    cached = _pair_rows.get(word_a, _NO_ROW).get(word_b)
     if cached is not None:
         return cached
     return _remember(word_a, word_b)
@@ -85,10 +88,16 @@ def token_similarity(word_a: str, word_b: str) -> float:
 
 def _remember(word_a: str, word_b: str) -> float:
     """Score two different words not in the pair cache, and cache the score."""
+    global _pair_count
     sim = _spelling_or_sound(word_a, word_b)
-    if len(_pair_cache) >= _PAIR_CACHE_SIZE:
-        _pair_cache.clear()
-    _pair_cache[(word_a, word_b)] = sim
+    if _pair_count >= _PAIR_CACHE_SIZE:
+        _pair_rows.clear()
+        _pair_count = 0
+    row = _pair_rows.get(word_a)
+    if row is None:
+        row = _pair_rows[word_a] = {}
+    row[word_b] = sim
+    _pair_count += 1
     return sim
 
 
@@ -181,13 +190,13 @@ def _token_parts(
 ) -> TokenParts:
     # The hot loop of every full comparison: the word-by-word matrix built by comprehensions (cache lookups inlined),
     # its row and column maxima taken in C, and each side's sums in one pass, added in the same order as before.
-    cached = _pair_cache.get
+    row_of = _pair_rows.get
     weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a, business_a = _word_weights(words_a)
     weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b, business_b = _word_weights(words_b)
-    rows = [
-        [1.0 if a == b else (sim if (sim := cached((a, b))) is not None else _remember(a, b)) for b in words_b]
-        for a in words_a
-    ]
+    rows = []
+    for a in words_a:
+        known = row_of(a, _NO_ROW).get
+        rows.append([1.0 if a == b else (sim if (sim := known(b)) is not None else _remember(a, b)) for b in words_b])
     # Every similarity is at least 0, so a row's maximum is what a running best from 0 would be.
     best_a = list(map(max, rows)) if len(words_b) > 1 else [row[0] for row in rows]
     best_b = list(map(max, zip(*rows, strict=True))) if len(words_a) > 1 else rows[0]
