@@ -101,7 +101,7 @@ def _remember(word_a: str, word_b: str) -> float:
     return sim
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)  # about 13 MB when full; the listed names have about 20,000 distinct words
 def _word_keys(word: str) -> tuple[str, str, str, bool]:
     """What the sound-alike floors compare of a word, computed once a word: its spelling key, its consonant
     skeleton (`phonetic_key`), the skeleton with F read as B, and whether it has no vowels (an abjad script)."""
