@@ -1,0 +1,108 @@
+"""Screening speed of this code against the screening package at a git revision, in one process on the same queries.
+
+Both indexes hold the whole SDN list (no result cache). The queries go in chunks, each chunk screened by one index
+and then by the other (which goes first alternates), so that both see the machine in the same state; every query's
+thread CPU time is taken. Two query sets: `cold`, the distinct names of the screening benchmark's SDN stream and of
+generated version-2 parties, each screened once per index (nothing kept from an earlier screening of it), split
+into `rounds` disjoint parts; and `stream`, the benchmark's own stream in order, repeats and all (what `make bench`
+screens).
+
+Run: `.venv/bin/python -m benchmarks.screening_speed [--revision main] [--rounds 4] [--chunk 100]`; prints JSON.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from benchmarks.revision import screening_at
+from benchmarks.screening_equivalence import Query, build_index, party_queries, sdn_queries
+from portcullis.shared import screening
+from portcullis.shared.logging import configure_logging
+
+
+def _screen_chunk(package: ModuleType, index: Any, chunk: Sequence[Query], into: list[int]) -> None:
+    queries = [package.ScreeningQuery(name=name, schema=schema) for name, schema in chunk]
+    for query in queries:
+        start = time.thread_time_ns()
+        index.screen(query)
+        into.append(time.thread_time_ns() - start)
+
+
+def _summary(nanos: list[int]) -> dict[str, float]:
+    micros = np.array(nanos) / 1000.0
+    return {
+        "queries": len(nanos),
+        "per_cpu_s": round(len(nanos) / (micros.sum() / 1e6), 1),
+        "cpu_p50_ms": round(float(np.percentile(micros, 50)) / 1000, 4),
+        "cpu_p99_ms": round(float(np.percentile(micros, 99)) / 1000, 4),
+    }
+
+
+def _alternate(
+    packages: dict[str, tuple[ModuleType, Any]], queries: Sequence[Query], chunk: int
+) -> dict[str, dict[str, float]]:
+    """Each chunk screened by both indexes in turn, the first of them alternating; CPU figures per index."""
+    times: dict[str, list[int]] = {label: [] for label in packages}
+    labels = list(packages)
+    for number, offset in enumerate(range(0, len(queries), chunk)):
+        part = queries[offset : offset + chunk]
+        for label in labels if number % 2 == 0 else reversed(labels):
+            package, index = packages[label]
+            _screen_chunk(package, index, part, times[label])
+    return {label: _summary(nanos) for label, nanos in times.items()}
+
+
+def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, object]:
+    """Old and new speed on the cold distinct names (per round) and on the benchmark's stream."""
+    sdn = sdn_queries(stream_count)
+    # Names screened by both before measuring: module set-up and first-call costs are not the first chunk's.
+    warm_up = sdn_queries(stream_count + 300)[stream_count:]
+    distinct = list(dict.fromkeys([*sdn, *party_queries(3000)]))
+    report: dict[str, object] = {"revision": revision, "load_average_1m_before": round(os.getloadavg()[0], 2)}
+    with tempfile.TemporaryDirectory() as folder:
+        old_package = screening_at(revision, Path(folder))
+        builds: dict[str, dict[str, float]] = {}
+        packages: dict[str, tuple[ModuleType, Any]] = {}
+        for label, package in (("old", old_package), ("new", screening)):
+            start = time.process_time()
+            index = build_index(package)
+            builds[label] = {"build_cpu_s": round(time.process_time() - start, 3)}
+            _screen_chunk(package, index, warm_up, [])
+            packages[label] = (package, index)
+        report["build"] = builds
+        size = len(distinct) // rounds
+        cold = []
+        for number in range(rounds):
+            result = _alternate(packages, distinct[number * size : (number + 1) * size], chunk)
+            result["speedup"] = {"x": round(result["new"]["per_cpu_s"] / result["old"]["per_cpu_s"], 3)}
+            cold.append(result)
+        report["cold"] = cold
+        stream = _alternate(packages, sdn, chunk)
+        stream["speedup"] = {"x": round(stream["new"]["per_cpu_s"] / stream["old"]["per_cpu_s"], 3)}
+        report["stream"] = stream
+    report["load_average_1m_after"] = round(os.getloadavg()[0], 2)
+    return report
+
+
+def main() -> None:
+    """Measure and print the report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--revision", default="main")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--chunk", type=int, default=100)
+    parser.add_argument("--stream", type=int, default=10_000)
+    arguments = parser.parse_args()
+    configure_logging()
+    print(json.dumps(run(arguments.revision, arguments.rounds, arguments.chunk, arguments.stream), indent=2))
+
+
+if __name__ == "__main__":
+    main()
