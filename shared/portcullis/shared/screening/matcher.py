@@ -55,6 +55,8 @@ _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
 # Listed names kept as the scorer takes them (about 200 bytes each).
 _LISTED_NAMES_KEPT = 8192
+# Query words kept with their blocking keys and postings (a few hundred bytes each).
+_WORD_KEYS_KEPT = 16384
 #: Names of this many words or more are looked up by their initials too (`IRISL`).
 _ACRONYM_WORDS = 3
 #: Common words are intersected only while the smaller posting has at most this many slots.
@@ -157,6 +159,8 @@ class WatchlistIndex:
         self._near_words: dict[str, list[str]] = {}
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
         self._posting_arrays: dict[str, np.ndarray] = {}
+        # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
+        self._word_keys_kept: dict[str, tuple[tuple[str, np.ndarray], ...]] = {}
         self._kind_codes: np.ndarray | None = None
         self._by_imo: dict[str, set[str]] = {}
         self._by_container: dict[str, set[str]] = {}
@@ -203,6 +207,7 @@ class WatchlistIndex:
         self.version += 1
         self._results.clear()
         self._listed_names.clear()
+        self._word_keys_kept.clear()
 
     def _add(self, entry: WatchlistEntry) -> None:
         entry_id = entry.entry_id
@@ -281,6 +286,7 @@ class WatchlistIndex:
         self._postings.clear()
         self._near_words.clear()
         self._posting_arrays.clear()
+        self._word_keys_kept.clear()
         self._kind_codes = None
         self._by_imo.clear()
         self._by_container.clear()
@@ -318,62 +324,83 @@ class WatchlistIndex:
         self._posting_arrays[key] = frozen
         return frozen
 
-    def _query_keys(self, name: NormalizedName) -> tuple[list[tuple[str, int]], bool]:
-        """Blocking keys of a query with the word each comes from, and whether words run together or split apart
-        matched (then the names are pre-scored without spaces too). Prefix keys and words one edit away only
-        for words not indexed as such."""
+    def _word_keys(self, word: str) -> tuple[tuple[str, np.ndarray], ...]:
+        """A query word's own blocking keys that the index holds, in the order they are tried, with their postings.
+        Prefix keys and words one edit away only for a word not indexed as such; kept for this version of the
+        index (a name's words recur from query to query)."""
+        cached = self._word_keys_kept.get(word)
+        if cached is not None:
+            return cached
+        postings = self._postings
+        word_key = "w" + word
+        keys = [word_key, "p" + phonetic_key(word)]
+        # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
+        if word_key not in postings:
+            if "a" + word in postings:  # initials of a listed organisation (`BIM`)
+                keys.append("a" + word)
+            if len(word) >= 5:
+                keys.append("f" + word[:4])
+                keys.append("s" + word[-4:])
+            if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
+                keys.extend("w" + near for near in self._near(word))
+        found: dict[str, np.ndarray] = {}
+        for key in keys:
+            if key not in found:
+                posting = self._posting_arrays.get(key)
+                if posting is None:
+                    posting = self._posting_array(key)
+                if posting is not None:
+                    found[key] = posting
+        if len(self._word_keys_kept) >= _WORD_KEYS_KEPT:
+            self._word_keys_kept.clear()
+        kept = self._word_keys_kept[word] = tuple(found.items())
+        return kept
+
+    def _query_keys(self, name: NormalizedName) -> tuple[dict[str, tuple[int, np.ndarray]], bool]:
+        """Blocking keys of a query that the index holds, with the word each comes from and its posting, and
+        whether words run together or split apart matched (then the names are pre-scored without spaces too)."""
         words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
         postings = self._postings
-        keys: dict[str, int] = {}
+        keys: dict[str, tuple[int, np.ndarray]] = {}
         for position, word in enumerate(words):
-            word_key = "w" + word
-            keys.setdefault(word_key, position)
-            keys.setdefault("p" + phonetic_key(word), position)
-            # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
-            if word_key not in postings:
-                if "a" + word in postings:  # initials of a listed organisation (`BIM`)
-                    keys.setdefault("a" + word, position)
-                if len(word) >= 5:
-                    keys.setdefault("f" + word[:4], position)
-                    keys.setdefault("s" + word[-4:], position)
-                if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
-                    for near in self._near(word):
-                        keys.setdefault("w" + near, position)
+            for key, posting in self._word_keys(word):
+                if key not in keys:
+                    keys[key] = (position, posting)
+        extra: list[tuple[str, int]] = []
         # A name spelled out finds the organisation listed by its initials (`IRISL`); the scorer decides.
         if len(words) >= _ACRONYM_WORDS:
             initials = "w" + "".join(word[0] for word in words)
             if initials in postings:
-                keys.setdefault(initials, len(words) + len(name.numbers))
+                extra.append((initials, len(words) + len(name.numbers)))
         # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
-        for position, number in enumerate(name.numbers, start=len(words)):
-            keys.setdefault("n" + number, position)
+        extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
         # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
         spaced = False
         tokens = name.words
         for position, (first, second) in enumerate(pairwise(tokens)):
             joined = "w" + first + second
             if joined in postings:
-                keys.setdefault(joined, position)
+                extra.append((joined, position))
                 spaced = True
         for position, word in enumerate(words):
             joined = "j" + word
             if joined in postings:
-                keys.setdefault(joined, position)
+                extra.append((joined, position))
                 spaced = True
-        return list(keys.items()), spaced
+        for key, position in extra:
+            if key not in keys:
+                posting = self._posting_arrays.get(key)
+                if posting is None:
+                    posting = self._posting_array(key)
+                if posting is not None:
+                    keys[key] = (position, posting)
+        return keys, spaced
 
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`; and
         whether words run together or split apart matched."""
-        found: list[tuple[int, int, np.ndarray]] = []
         query_keys, spaced = self._query_keys(name)
-        for key, word in query_keys:
-            posting = self._posting_arrays.get(key)
-            if posting is None:
-                posting = self._posting_array(key)
-                if posting is None:
-                    continue
-            found.append((len(posting), word, posting))
+        found = [(len(posting), word, posting) for word, posting in query_keys.values()]
         if not found:
             return _NO_SLOTS, spaced
         found.sort(key=_posting_length)
