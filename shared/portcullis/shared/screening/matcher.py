@@ -136,7 +136,7 @@ class WatchlistIndex:
         self._posting_budget = posting_budget
         self._max_rescored = max_rescored
         self._entries: dict[str, WatchlistEntry] = {}
-        self._entry_slots: dict[str, list[int]] = {}
+        self._entry_slots: dict[str, tuple[int, ...]] = {}
         # One slot per (entry, distinct normalised name); slots of removed entries are dead until compaction.
         self._slot_entry: list[str] = []
         self._slot_name: list[str] = []
@@ -152,11 +152,13 @@ class WatchlistIndex:
         # Listed names as the scorer takes them, for those scored lately (emptied when full, and on any change).
         self._listed_names: dict[str, NormalizedName] = {}
         self._dead_slots = 0
-        self._postings: dict[str, array[int]] = {}
+        # A key's slots: one slot as a plain int (most keys), more in an array. Neither ints nor tuples of strings
+        # are tracked by the garbage collector, whose full collections pass over every tracked object the index holds.
+        self._postings: dict[str, int | array[int]] = {}
         # Short indexed words by their one-letter deletions (`TAJCO` under `TAJO`, `TACO` ...): a query word the
         # index does not hold finds the indexed words one edit away through it, where prefixes and suffixes of
         # four letters do not survive the edit. Words are never removed: a stale one only costs a lookup.
-        self._near_words: dict[str, list[str]] = {}
+        self._near_words: dict[str, tuple[str, ...]] = {}
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
         self._posting_arrays: dict[str, np.ndarray] = {}
         # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
@@ -234,12 +236,14 @@ class WatchlistIndex:
                 self._posting_arrays.pop(key, None)
                 posting = self._postings.get(key)
                 if posting is None:
-                    self._postings[key] = array("i", (slot,))
+                    self._postings[key] = slot
                     if key[0] == "w" and _NEAR_MIN <= len(key) - 1 <= _NEAR_MAX:
                         self._add_near_word(key[1:])
+                elif isinstance(posting, int):
+                    self._postings[key] = array("i", (posting, slot))
                 else:
                     posting.append(slot)
-        self._entry_slots[entry_id] = slots
+        self._entry_slots[entry_id] = tuple(slots)
         if entry.imo_number:
             self._by_imo.setdefault(entry.imo_number, set()).add(entry_id)
         if entry.container_number:
@@ -299,9 +303,9 @@ class WatchlistIndex:
         for deletion in _deletions(word):
             near = self._near_words.get(deletion)
             if near is None:
-                self._near_words[deletion] = [word]
+                self._near_words[deletion] = (word,)
             elif len(near) < _NEAR_PER_KEY:
-                near.append(word)
+                self._near_words[deletion] = (*near, word)
 
     def _near(self, word: str) -> list[str]:
         """Indexed words one edit (insertion, deletion, substitution, transposition) from a word it does not hold."""
@@ -317,10 +321,14 @@ class WatchlistIndex:
         return found
 
     def _posting_array(self, key: str) -> np.ndarray | None:
+        """A key's slots as a read-only numpy array (built on first use after a change), or None if it has none."""
+        frozen = self._posting_arrays.get(key)
+        if frozen is not None:
+            return frozen
         posting = self._postings.get(key)
         if posting is None:
             return None
-        frozen = np.array(posting, dtype=np.int32)
+        frozen = np.array((posting,) if isinstance(posting, int) else posting, dtype=np.int32)
         self._posting_arrays[key] = frozen
         return frozen
 
@@ -346,9 +354,7 @@ class WatchlistIndex:
         found: dict[str, np.ndarray] = {}
         for key in keys:
             if key not in found:
-                posting = self._posting_arrays.get(key)
-                if posting is None:
-                    posting = self._posting_array(key)
+                posting = self._posting_array(key)
                 if posting is not None:
                     found[key] = posting
         if len(self._word_keys_kept) >= _WORD_KEYS_KEPT:
@@ -389,11 +395,9 @@ class WatchlistIndex:
                 spaced = True
         for key, position in extra:
             if key not in keys:
-                posting = self._posting_arrays.get(key)
-                if posting is None:
-                    posting = self._posting_array(key)
-                if posting is not None:
-                    keys[key] = (position, posting)
+                slots = self._posting_array(key)
+                if slots is not None:
+                    keys[key] = (position, slots)
         return keys, spaced
 
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
