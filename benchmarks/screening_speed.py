@@ -2,7 +2,8 @@
 
 Both indexes hold the whole SDN list (no result cache). The queries go in chunks, each chunk screened by one index
 and then by the other (which goes first alternates), so that both see the machine in the same state; every query's
-thread CPU time is taken. Two query sets: `cold`, the distinct names of the screening benchmark's SDN stream and of
+thread CPU time is taken. The garbage collector's load of each index is measured apart, each index in a
+process of its own. Two query sets: `cold`, the distinct names of the screening benchmark's SDN stream and of
 generated version-2 parties, each screened once per index (nothing kept from an earlier screening of it), split
 into `rounds` disjoint parts; and `stream`, the benchmark's own stream in order, repeats and all (what `make bench`
 screens).
@@ -11,8 +12,11 @@ Run: `.venv/bin/python -m benchmarks.screening_speed [--revision main] [--rounds
 """
 
 import argparse
+import gc
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -23,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.revision import screening_at
-from benchmarks.screening_equivalence import Query, build_index, party_queries, sdn_queries
+from benchmarks.screening import SDN_DIRECTORY
+from benchmarks.screening_equivalence import REPO, Query, build_index, party_queries, sdn_queries
 from portcullis.shared import screening
 from portcullis.shared.logging import configure_logging
 
@@ -60,6 +65,41 @@ def _alternate(
     return {label: _summary(nanos) for label, nanos in times.items()}
 
 
+def _full_collection_ms() -> float:
+    """The best of five full garbage collections, in milliseconds."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        gc.collect()
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 1)
+
+
+def _collector_load(revision: str, label: str) -> dict[str, float]:
+    """In a process of its own, one index of the SDN list: the objects it adds for the garbage collector, and what a
+    full collection takes without it and with it."""
+    with tempfile.TemporaryDirectory() as folder:
+        package = screening if label == "new" else screening_at(revision, Path(folder))
+        entries = package.load_ofac_sdn(SDN_DIRECTORY)
+        gc.collect()
+        baseline_objects, baseline_ms = len(gc.get_objects()), _full_collection_ms()
+        index = package.WatchlistIndex(result_cache_size=0)
+        index.extend(entries)
+        gc.collect()
+        return {
+            "tracked_objects_added": len(gc.get_objects()) - baseline_objects,
+            "full_collection_ms": _full_collection_ms(),
+            "without_index_ms": baseline_ms,
+        }
+
+
+def _collector_load_apart(revision: str, label: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "benchmarks.screening_speed", "--revision", revision, "--collector", label]
+    output = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
+    loaded: dict[str, float] = json.loads(output.strip().splitlines()[-1])  # after any log lines
+    return loaded
+
+
 def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, object]:
     """Old and new speed on the cold distinct names (per round) and on the benchmark's stream."""
     sdn = sdn_queries(stream_count)
@@ -67,6 +107,7 @@ def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, 
     warm_up = sdn_queries(stream_count + 300)[stream_count:]
     distinct = list(dict.fromkeys([*sdn, *party_queries(3000)]))
     report: dict[str, object] = {"revision": revision, "load_average_1m_before": round(os.getloadavg()[0], 2)}
+    report["garbage_collector"] = {label: _collector_load_apart(revision, label) for label in ("old", "new")}
     with tempfile.TemporaryDirectory() as folder:
         old_package = screening_at(revision, Path(folder))
         builds: dict[str, dict[str, float]] = {}
@@ -78,6 +119,10 @@ def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, 
             _screen_chunk(package, index, warm_up, [])
             packages[label] = (package, index)
         report["build"] = builds
+        # Both indexes live in this process: a full collection would charge both to whichever screening it
+        # interrupts. Frozen, they are left out of collections (their own cost is `garbage_collector` above).
+        gc.collect()
+        gc.freeze()
         size = len(distinct) // rounds
         cold = []
         for number in range(rounds):
@@ -99,7 +144,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--chunk", type=int, default=100)
     parser.add_argument("--stream", type=int, default=10_000)
+    parser.add_argument("--collector", choices=("old", "new"), help="only the garbage collector's load of one index")
     arguments = parser.parse_args()
+    if arguments.collector:
+        print(json.dumps(_collector_load(arguments.revision, arguments.collector)))
+        return
     configure_logging()
     print(json.dumps(run(arguments.revision, arguments.rounds, arguments.chunk, arguments.stream), indent=2))
 
