@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.revision import screening_at
-from benchmarks.screening import SDN_DIRECTORY
+from benchmarks.screening import SDN_DIRECTORY, _rss_bytes
 from benchmarks.screening_equivalence import REPO, Query, build_index, party_queries, sdn_queries
 from portcullis.shared import screening
 from portcullis.shared.logging import configure_logging
@@ -76,17 +76,19 @@ def _full_collection_ms() -> float:
 
 
 def _collector_load(revision: str, label: str) -> dict[str, float]:
-    """In a process of its own, one index of the SDN list: the objects it adds for the garbage collector, and what a
-    full collection takes without it and with it."""
+    """In a process of its own, one index of the SDN list: the memory and the objects it adds for the garbage
+    collector (its package's caches filled by the build included), and what a full collection takes without and with
+    it."""
     with tempfile.TemporaryDirectory() as folder:
         package = screening if label == "new" else screening_at(revision, Path(folder))
         entries = package.load_ofac_sdn(SDN_DIRECTORY)
         gc.collect()
-        baseline_objects, baseline_ms = len(gc.get_objects()), _full_collection_ms()
+        baseline_objects, baseline_ms, baseline_bytes = len(gc.get_objects()), _full_collection_ms(), _rss_bytes()
         index = package.WatchlistIndex(result_cache_size=0)
         index.extend(entries)
         gc.collect()
         return {
+            "index_memory_mb": round((_rss_bytes() - baseline_bytes) / 2**20, 1),
             "tracked_objects_added": len(gc.get_objects()) - baseline_objects,
             "full_collection_ms": _full_collection_ms(),
             "without_index_ms": baseline_ms,
