@@ -1,4 +1,6 @@
-"""What the index keeps between screenings (a query word's blocking keys and postings) never outlives a change."""
+"""What the index keeps between screenings never outlives a change; work it skips never changes a result."""
+
+from datetime import date
 
 from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex
 
@@ -34,3 +36,23 @@ def test_screening_after_compaction_finds_the_renumbered_entries_as_a_new_index_
     assert [_found(index, name) for name in names] == [_found(fresh, name) for name in names]
     assert _found(index, names[2]) == []
     assert [entry_id for entry_id, _ in _found(index, names[0])][:1] == ["keep"]
+
+
+def test_corroborating_facts_still_lift_a_name_scoring_well_below_the_threshold() -> None:
+    index = WatchlistIndex(result_cache_size=0)
+    listed = WatchlistEntry(
+        entry_id="p1",
+        list_name="test",
+        kind="person",
+        name="Ayman AL ZAWAHIRI",
+        birth_dates=(date(1951, 6, 19),),
+        nationalities=("EG",),
+    )
+    index.extend([listed])
+    ((_, name_score, _),) = index.name_scores("Aiman Zawahry").scored
+    assert name_score < 0.85
+    assert index.screen(ScreeningQuery(name="Aiman Zawahry"), threshold=0.94) == []
+    corroborated = ScreeningQuery(name="Aiman Zawahry", dob=date(1951, 6, 19), country="EG")
+    (match,) = index.screen(corroborated, threshold=0.94)
+    assert match.entry.entry_id == "p1"
+    assert match.evidence[1:] == ["date of birth matches", "nationality matches"]

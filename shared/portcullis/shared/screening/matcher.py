@@ -68,6 +68,9 @@ _DOB_CONFLICT_PENALTY = 0.15
 _COUNTRY_BONUS = 0.03
 _COUNTRY_CONFLICT_PENALTY = 0.05
 _IDENTIFIER_CONFLICT_PENALTY = 0.3
+# What corroborating facts can add at most, with room for rounding: a name scoring this far below the threshold
+# is not weighed (its match could not reach the threshold).
+_MOST_CORROBORATION = _DOB_EXACT_BONUS + _COUNTRY_BONUS + 0.01
 # Candidates whose quick token-set score is this far below the threshold are not scored in full; the
 # margin covers what corroborating facts can add and where the quick score underrates the full one.
 _PRESCORE_MARGIN = 0.2
@@ -526,9 +529,7 @@ class WatchlistIndex:
         normalized = normalize_name(name)
         found: dict[str, tuple[float, str, list[str]]] = {}
         if normalized.tokens:
-            self._screen_name(
-                ScreeningQuery(name=name, schema=schema), normalized, _kind_mask_of(schema), cutoff, found
-            )
+            self._screen_name(None, normalized, _kind_mask_of(schema), cutoff, found)
         scored = tuple((entry_id, score, matched) for entry_id, (score, matched, _) in found.items())
         return NameScores(self.version, cutoff, scored)
 
@@ -671,7 +672,7 @@ class WatchlistIndex:
 
     def _screen_name(
         self,
-        query: ScreeningQuery,
+        query: ScreeningQuery | None,
         name: NormalizedName,
         kind_mask: np.ndarray,
         cutoff: float,
@@ -698,10 +699,17 @@ class WatchlistIndex:
             best = rescored.get(entry_id)
             if best is None or score > best[0]:
                 rescored[entry_id] = (score, slot)
+        if query is None:  # the name alone: its scores, no evidence to weigh
+            for entry_id, (name_score, slot) in rescored.items():
+                found[entry_id] = (min(max(name_score, 0.0), 1.0), self._slot_name[slot], [])
+            return
+        # Below this even every corroborating fact together leaves a name short of the threshold.
+        hopeless = cutoff - _MOST_CORROBORATION
         for entry_id, (name_score, slot) in rescored.items():
-            entry = self._entries[entry_id]
-            score, evidence = _weigh_evidence(entry, query, name_score)
             previous = found.get(entry_id)
+            if previous is None and name_score < hopeless:
+                continue
+            score, evidence = _weigh_evidence(self._entries[entry_id], query, name_score)
             if previous is not None:
                 # An identifier already decided; keep its score and add what the name says.
                 found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
