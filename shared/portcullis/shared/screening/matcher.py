@@ -165,7 +165,7 @@ class WatchlistIndex:
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
         self._posting_arrays: dict[str, np.ndarray] = {}
         # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
-        self._word_keys_kept: dict[str, tuple[tuple[str, np.ndarray], ...]] = {}
+        self._word_keys_kept: OrderedDict[str, tuple[tuple[str, np.ndarray], ...]] = OrderedDict()
         self._kind_codes: np.ndarray | None = None
         self._by_imo: dict[str, set[str]] = {}
         self._by_container: dict[str, set[str]] = {}
@@ -361,7 +361,8 @@ class WatchlistIndex:
                 if posting is not None:
                     found[key] = posting
         if len(self._word_keys_kept) >= _WORD_KEYS_KEPT:
-            self._word_keys_kept.clear()
+            # The oldest word goes: emptying the whole table at once would stall one screening for a millisecond.
+            self._word_keys_kept.popitem(last=False)
         kept = self._word_keys_kept[word] = tuple(found.items())
         return kept
 
