@@ -2,12 +2,12 @@
 
 Both indexes hold the whole SDN list (no result cache). The queries go in chunks, each chunk screened by one index
 and then by the other (which goes first alternates), so that both see the machine in the same state; every query's
-thread CPU time is taken. The garbage collector's load of each index is measured apart, each index in a
-process of its own. Two query sets: `cold`, the distinct names of the screening benchmark's SDN stream and of
-generated version-2 parties, each screened once per index (nothing kept from an earlier screening of it), split
-into `rounds` disjoint parts; `stream`, the benchmark's own stream in order, repeats and all (what `make bench`
-screens); and `v2_party_names`, party names of further generated declarations not among the others, as the scoring
-service's party cache takes a name it does not hold (`name_scores` at the default threshold).
+thread CPU time is taken, with garbage collections off. The garbage collector's load of each index is measured
+apart, each index in a process of its own. Query sets: `cold`, the distinct names of the screening benchmark's SDN
+stream and of generated version-2 parties, each screened once per index (nothing kept from an earlier screening of
+it), split into `rounds` disjoint parts; `stream`, the benchmark's own stream in order, repeats and all (what
+`make bench` screens); and `v2_party_names`, party names of further generated declarations not among the others,
+as the scoring service's party cache takes a name it does not hold (`name_scores` at the default threshold).
 
 Run: `.venv/bin/python -m benchmarks.screening_speed [--revision main] [--rounds 4] [--chunk 100]`; prints JSON.
 """
@@ -61,6 +61,7 @@ def _summary(nanos: list[int]) -> dict[str, float]:
     return {
         "queries": len(nanos),
         "per_cpu_s": round(len(nanos) / (micros.sum() / 1e6), 1),
+        "cpu_mean_ms": round(float(micros.mean()) / 1000, 4),
         "cpu_p50_ms": round(float(np.percentile(micros, 50)) / 1000, 4),
         "cpu_p99_ms": round(float(np.percentile(micros, 99)) / 1000, 4),
     }
@@ -77,7 +78,14 @@ def _alternate(
         for label in labels if number % 2 == 0 else reversed(labels):
             package, index = packages[label]
             _screen_chunk(package, index, part, times[label], party_names)
-    return {label: _summary(nanos) for label, nanos in times.items()}
+    result = {label: _summary(nanos) for label, nanos in times.items()}
+    # Query by query (the same query in both): robust to the few slow screenings that decide a mean.
+    difference = (np.array(times["new"]) - np.array(times["old"])) / 1000.0
+    result["paired"] = {
+        "median_new_minus_old_us": round(float(np.median(difference)), 2),
+        "share_new_faster": round(float((difference < 0).mean()), 3),
+    }
+    return result
 
 
 def _full_collection_ms() -> float:
@@ -138,10 +146,11 @@ def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, 
             _screen_chunk(package, index, warm_up, [])
             packages[label] = (package, index)
         report["build"] = builds
-        # Both indexes live in this process: a full collection would charge both to whichever screening it
-        # interrupts. Frozen, they are left out of collections (their own cost is `garbage_collector` above).
+        # Both indexes live in this process, and a collection is charged to whichever screening it interrupts (the
+        # same one in every run: collections follow allocations). Collections are off while timed; what each index
+        # costs the collector is `garbage_collector` above.
         gc.collect()
-        gc.freeze()
+        gc.disable()
         size = len(distinct) // rounds
         cold = []
         for number in range(rounds):
@@ -155,6 +164,7 @@ def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, 
         by_name = _alternate(packages, parties, chunk, party_names=True)
         by_name["speedup"] = {"x": round(by_name["new"]["per_cpu_s"] / by_name["old"]["per_cpu_s"], 3)}
         report["v2_party_names"] = by_name
+        gc.enable()
     report["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     return report
 
