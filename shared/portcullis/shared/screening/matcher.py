@@ -55,6 +55,8 @@ _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
 # Listed names kept as the scorer takes them (about 200 bytes each).
 _LISTED_NAMES_KEPT = 8192
+# Query words kept with their blocking keys and postings (a few hundred bytes each).
+_WORD_KEYS_KEPT = 16384
 #: Names of this many words or more are looked up by their initials too (`IRISL`).
 _ACRONYM_WORDS = 3
 #: Common words are intersected only while the smaller posting has at most this many slots.
@@ -66,6 +68,9 @@ _DOB_CONFLICT_PENALTY = 0.15
 _COUNTRY_BONUS = 0.03
 _COUNTRY_CONFLICT_PENALTY = 0.05
 _IDENTIFIER_CONFLICT_PENALTY = 0.3
+# What corroborating facts can add at most, with room for rounding: a name scoring this far below the threshold
+# is not weighed (its match could not reach the threshold).
+_MOST_CORROBORATION = _DOB_EXACT_BONUS + _COUNTRY_BONUS + 0.01
 # Candidates whose quick token-set score is this far below the threshold are not scored in full; the
 # margin covers what corroborating facts can add and where the quick score underrates the full one.
 _PRESCORE_MARGIN = 0.2
@@ -134,7 +139,7 @@ class WatchlistIndex:
         self._posting_budget = posting_budget
         self._max_rescored = max_rescored
         self._entries: dict[str, WatchlistEntry] = {}
-        self._entry_slots: dict[str, list[int]] = {}
+        self._entry_slots: dict[str, tuple[int, ...]] = {}
         # One slot per (entry, distinct normalised name); slots of removed entries are dead until compaction.
         self._slot_entry: list[str] = []
         self._slot_name: list[str] = []
@@ -150,13 +155,17 @@ class WatchlistIndex:
         # Listed names as the scorer takes them, for those scored lately (emptied when full, and on any change).
         self._listed_names: dict[str, NormalizedName] = {}
         self._dead_slots = 0
-        self._postings: dict[str, array[int]] = {}
+        # A key's slots: one slot as a plain int (most keys), more in an array. Neither ints nor tuples of strings
+        # are tracked by the garbage collector, whose full collections pass over every tracked object the index holds.
+        self._postings: dict[str, int | array[int]] = {}
         # Short indexed words by their one-letter deletions (`TAJCO` under `TAJO`, `TACO` ...): a query word the
         # index does not hold finds the indexed words one edit away through it, where prefixes and suffixes of
         # four letters do not survive the edit. Words are never removed: a stale one only costs a lookup.
-        self._near_words: dict[str, list[str]] = {}
+        self._near_words: dict[str, tuple[str, ...]] = {}
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
         self._posting_arrays: dict[str, np.ndarray] = {}
+        # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
+        self._word_keys_kept: OrderedDict[str, tuple[tuple[str, np.ndarray], ...]] = OrderedDict()
         self._kind_codes: np.ndarray | None = None
         self._by_imo: dict[str, set[str]] = {}
         self._by_container: dict[str, set[str]] = {}
@@ -203,6 +212,7 @@ class WatchlistIndex:
         self.version += 1
         self._results.clear()
         self._listed_names.clear()
+        self._word_keys_kept.clear()
 
     def _add(self, entry: WatchlistEntry) -> None:
         entry_id = entry.entry_id
@@ -229,12 +239,14 @@ class WatchlistIndex:
                 self._posting_arrays.pop(key, None)
                 posting = self._postings.get(key)
                 if posting is None:
-                    self._postings[key] = array("i", (slot,))
+                    self._postings[key] = slot
                     if key[0] == "w" and _NEAR_MIN <= len(key) - 1 <= _NEAR_MAX:
                         self._add_near_word(key[1:])
+                elif isinstance(posting, int):
+                    self._postings[key] = array("i", (posting, slot))
                 else:
                     posting.append(slot)
-        self._entry_slots[entry_id] = slots
+        self._entry_slots[entry_id] = tuple(slots)
         if entry.imo_number:
             self._by_imo.setdefault(entry.imo_number, set()).add(entry_id)
         if entry.container_number:
@@ -281,6 +293,7 @@ class WatchlistIndex:
         self._postings.clear()
         self._near_words.clear()
         self._posting_arrays.clear()
+        self._word_keys_kept.clear()
         self._kind_codes = None
         self._by_imo.clear()
         self._by_container.clear()
@@ -293,9 +306,9 @@ class WatchlistIndex:
         for deletion in _deletions(word):
             near = self._near_words.get(deletion)
             if near is None:
-                self._near_words[deletion] = [word]
+                self._near_words[deletion] = (word,)
             elif len(near) < _NEAR_PER_KEY:
-                near.append(word)
+                self._near_words[deletion] = (*near, word)
 
     def _near(self, word: str) -> list[str]:
         """Indexed words one edit (insertion, deletion, substitution, transposition) from a word it does not hold."""
@@ -311,69 +324,91 @@ class WatchlistIndex:
         return found
 
     def _posting_array(self, key: str) -> np.ndarray | None:
+        """A key's slots as a read-only numpy array (built on first use after a change), or None if it has none."""
+        frozen = self._posting_arrays.get(key)
+        if frozen is not None:
+            return frozen
         posting = self._postings.get(key)
         if posting is None:
             return None
-        frozen = np.array(posting, dtype=np.int32)
+        frozen = np.array((posting,) if isinstance(posting, int) else posting, dtype=np.int32)
         self._posting_arrays[key] = frozen
         return frozen
 
-    def _query_keys(self, name: NormalizedName) -> tuple[list[tuple[str, int]], bool]:
-        """Blocking keys of a query with the word each comes from, and whether words run together or split apart
-        matched (then the names are pre-scored without spaces too). Prefix keys and words one edit away only
-        for words not indexed as such."""
+    def _word_keys(self, word: str) -> tuple[tuple[str, np.ndarray], ...]:
+        """A query word's own blocking keys that the index holds, in the order they are tried, with their postings.
+        Prefix keys and words one edit away only for a word not indexed as such; kept for this version of the
+        index (a name's words recur from query to query)."""
+        cached = self._word_keys_kept.get(word)
+        if cached is not None:
+            return cached
+        postings = self._postings
+        word_key = "w" + word
+        keys = [word_key, "p" + phonetic_key(word)]
+        # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
+        if word_key not in postings:
+            if "a" + word in postings:  # initials of a listed organisation (`BIM`)
+                keys.append("a" + word)
+            if len(word) >= 5:
+                keys.append("f" + word[:4])
+                keys.append("s" + word[-4:])
+            if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
+                keys.extend("w" + near for near in self._near(word))
+        found: dict[str, np.ndarray] = {}
+        for key in keys:
+            if key not in found:
+                posting = self._posting_array(key)
+                if posting is not None:
+                    found[key] = posting
+        if len(self._word_keys_kept) >= _WORD_KEYS_KEPT:
+            # The oldest word goes: emptying the whole table at once would stall one screening for a millisecond.
+            self._word_keys_kept.popitem(last=False)
+        kept = self._word_keys_kept[word] = tuple(found.items())
+        return kept
+
+    def _query_keys(self, name: NormalizedName) -> tuple[dict[str, tuple[int, np.ndarray]], bool]:
+        """Blocking keys of a query that the index holds, with the word each comes from and its posting, and
+        whether words run together or split apart matched (then the names are pre-scored without spaces too)."""
         words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
         postings = self._postings
-        keys: dict[str, int] = {}
+        keys: dict[str, tuple[int, np.ndarray]] = {}
         for position, word in enumerate(words):
-            word_key = "w" + word
-            keys.setdefault(word_key, position)
-            keys.setdefault("p" + phonetic_key(word), position)
-            # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
-            if word_key not in postings:
-                if "a" + word in postings:  # initials of a listed organisation (`BIM`)
-                    keys.setdefault("a" + word, position)
-                if len(word) >= 5:
-                    keys.setdefault("f" + word[:4], position)
-                    keys.setdefault("s" + word[-4:], position)
-                if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
-                    for near in self._near(word):
-                        keys.setdefault("w" + near, position)
+            for key, posting in self._word_keys(word):
+                if key not in keys:
+                    keys[key] = (position, posting)
+        extra: list[tuple[str, int]] = []
         # A name spelled out finds the organisation listed by its initials (`IRISL`); the scorer decides.
         if len(words) >= _ACRONYM_WORDS:
             initials = "w" + "".join(word[0] for word in words)
             if initials in postings:
-                keys.setdefault(initials, len(words) + len(name.numbers))
+                extra.append((initials, len(words) + len(name.numbers)))
         # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
-        for position, number in enumerate(name.numbers, start=len(words)):
-            keys.setdefault("n" + number, position)
+        extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
         # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
         spaced = False
         tokens = name.words
         for position, (first, second) in enumerate(pairwise(tokens)):
             joined = "w" + first + second
             if joined in postings:
-                keys.setdefault(joined, position)
+                extra.append((joined, position))
                 spaced = True
         for position, word in enumerate(words):
             joined = "j" + word
             if joined in postings:
-                keys.setdefault(joined, position)
+                extra.append((joined, position))
                 spaced = True
-        return list(keys.items()), spaced
+        for key, position in extra:
+            if key not in keys:
+                slots = self._posting_array(key)
+                if slots is not None:
+                    keys[key] = (position, slots)
+        return keys, spaced
 
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`; and
         whether words run together or split apart matched."""
-        found: list[tuple[int, int, np.ndarray]] = []
         query_keys, spaced = self._query_keys(name)
-        for key, word in query_keys:
-            posting = self._posting_arrays.get(key)
-            if posting is None:
-                posting = self._posting_array(key)
-                if posting is None:
-                    continue
-            found.append((len(posting), word, posting))
+        found = [(len(posting), word, posting) for word, posting in query_keys.values()]
         if not found:
             return _NO_SLOTS, spaced
         found.sort(key=_posting_length)
@@ -495,9 +530,7 @@ class WatchlistIndex:
         normalized = normalize_name(name)
         found: dict[str, tuple[float, str, list[str]]] = {}
         if normalized.tokens:
-            self._screen_name(
-                ScreeningQuery(name=name, schema=schema), normalized, _kind_mask_of(schema), cutoff, found
-            )
+            self._screen_name(None, normalized, _kind_mask_of(schema), cutoff, found)
         scored = tuple((entry_id, score, matched) for entry_id, (score, matched, _) in found.items())
         return NameScores(self.version, cutoff, scored)
 
@@ -640,7 +673,7 @@ class WatchlistIndex:
 
     def _screen_name(
         self,
-        query: ScreeningQuery,
+        query: ScreeningQuery | None,
         name: NormalizedName,
         kind_mask: np.ndarray,
         cutoff: float,
@@ -667,10 +700,17 @@ class WatchlistIndex:
             best = rescored.get(entry_id)
             if best is None or score > best[0]:
                 rescored[entry_id] = (score, slot)
+        if query is None:  # the name alone: its scores, no evidence to weigh
+            for entry_id, (name_score, slot) in rescored.items():
+                found[entry_id] = (min(max(name_score, 0.0), 1.0), self._slot_name[slot], [])
+            return
+        # Below this even every corroborating fact together leaves a name short of the threshold.
+        hopeless = cutoff - _MOST_CORROBORATION
         for entry_id, (name_score, slot) in rescored.items():
-            entry = self._entries[entry_id]
-            score, evidence = _weigh_evidence(entry, query, name_score)
             previous = found.get(entry_id)
+            if previous is None and name_score < hopeless:
+                continue
+            score, evidence = _weigh_evidence(self._entries[entry_id], query, name_score)
             if previous is not None:
                 # An identifier already decided; keep its score and add what the name says.
                 found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
