@@ -1,6 +1,6 @@
 """Scores pinned to what the scorer gave before the speed work (commit 10d58bb): a change meant to be faster only
 must leave every one of them as it was. The proof over the whole SDN query stream is
-`python -m benchmarks.scorer_equivalence`; these cover each floor and cap of the scorer in a unit test."""
+`python -m benchmarks.screening_equivalence`; these cover each floor and cap of the scorer in a unit test."""
 
 import pytest
 
