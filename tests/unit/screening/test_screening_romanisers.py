@@ -60,7 +60,8 @@ def test_katakana_alone_does_not_load_the_kanji_dictionary() -> None:
 
 
 def test_a_japanese_name_with_kanji_is_read_by_pykakasi() -> None:
-    assert normalize_name("トヨタ 自動車").tokens[0] == "TOYOTA"
+    # The kanji read in Japanese (JIDOUSHA), not as Chinese pinyin as anyascii reads them (ZI DONG CHE).
+    assert normalize_name("トヨタ 自動車").tokens == ("TOYOTA", "JIDOUSHA")
 
 
 def test_latin_and_cyrillic_names_do_not_load_the_romanisers() -> None:
