@@ -276,3 +276,13 @@ async def test_an_entry_whose_screening_fails_is_dead_lettered_alone_and_the_oth
     assert "a matcher fault on this entry" in dead[0].reason
     alerts = [Alert.model_validate_json(m.value or b"") for m in publisher.messages]
     assert {f"{a.record.stream.value}:{a.record.subject_id}" for a in alerts} == planted[PERSON.entry_id]
+
+
+def test_an_alert_being_acknowledged_cannot_be_acknowledged_again_before_its_record_comes_back() -> None:
+    # The book learns an acknowledgement from the alerts topic; a second request before the follower applied the
+    # first must be refused (409), not published as a second acknowledgement. A failed publish frees the alert.
+    book = AlertBook(KAFKA, _Publisher())  # type: ignore[arg-type]
+    assert book.claim_acknowledgement("A-1")
+    assert not book.claim_acknowledgement("A-1")
+    book.release_acknowledgement("A-1")
+    assert book.claim_acknowledgement("A-1")

@@ -42,6 +42,9 @@ class AlertBook:
         self._alerts: dict[str, AlertEvent] = {}
         #: Ids published by this process that the topic has not brought back yet (so never raised twice).
         self._published: set[str] = set()
+        # Acknowledgements claimed or published whose record the follower has not applied yet: a second
+        # acknowledgement meanwhile is refused, not published twice.
+        self._acknowledging: set[str] = set()
         self._subscribers: set[asyncio.Queue[AlertEvent | None]] = set()
 
     def __len__(self) -> int:
@@ -50,6 +53,19 @@ class AlertBook:
     def knows(self, alert_id: str) -> bool:
         """Whether this alert was raised already."""
         return alert_id in self._alerts or alert_id in self._published
+
+    def claim_acknowledgement(self, alert_id: str) -> bool:
+        """Whether the caller may acknowledge the alert now: not acknowledged, nor being acknowledged (claimed
+        before the publish's wait, so that two requests at once cannot both pass). `release` if the publish fails."""
+        event = self._alerts.get(alert_id)
+        if alert_id in self._acknowledging or (event is not None and event.alert.status is AlertStatus.ACKNOWLEDGED):
+            return False
+        self._acknowledging.add(alert_id)
+        return True
+
+    def release_acknowledgement(self, alert_id: str) -> None:
+        """The claimed acknowledgement was not stored."""
+        self._acknowledging.discard(alert_id)
 
     def get(self, alert_id: str) -> Alert | None:
         """The alert's latest state."""
@@ -70,6 +86,8 @@ class AlertBook:
             self._alerts.pop(alert.alert_id, None)  # re-inserted last: the dict keeps the order of the offsets
             self._alerts[alert.alert_id] = event
             self._published.discard(alert.alert_id)
+            if alert.status is AlertStatus.ACKNOWLEDGED:
+                self._acknowledging.discard(alert.alert_id)
             for queue in list(self._subscribers):
                 if queue.qsize() >= SUBSCRIBER_CAPACITY:
                     self._subscribers.discard(queue)

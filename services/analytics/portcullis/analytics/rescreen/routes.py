@@ -83,7 +83,7 @@ async def acknowledge_alert(request: Request, book: BookDep, alert_id: AlertId, 
     alert = book.get(alert_id)
     if alert is None:
         raise HTTPException(404, f"no alert {alert_id}")
-    if alert.status is AlertStatus.ACKNOWLEDGED:
+    if not book.claim_acknowledgement(alert_id):
         raise HTTPException(409, f"alert {alert_id} was acknowledged already")
     key = getattr(request.state, "api_key", None)  # None only with authentication off
     by, role = (key.key_id, key.role.value) if key is not None else ("anonymous", "anonymous")
@@ -95,8 +95,11 @@ async def acknowledge_alert(request: Request, book: BookDep, alert_id: AlertId, 
     )
     try:
         await book.publish([acknowledged])
-    except PublishError as error:
-        raise HTTPException(503, "the acknowledgement could not be stored; try again") from error
+    except BaseException as error:  # not stored (a Kafka fault, or the request cancelled): others may acknowledge
+        book.release_acknowledgement(alert_id)
+        if isinstance(error, PublishError):
+            raise HTTPException(503, "the acknowledgement could not be stored; try again") from error
+        raise
     log.info("alert_acknowledged", alert_id=alert_id, key_id=by, role=role, entry_id=alert.entry.entry_id)
     return acknowledged
 
