@@ -11,8 +11,9 @@ import duckdb
 import httpx
 import orjson
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from portcullis.cli.keys import publish_key
 from portcullis.cli.processes import ServiceSet
@@ -56,28 +57,88 @@ async def _ensure_clearance_topic(kafka: KafkaSettings) -> None:
         await admin.close()
 
 
-async def _produce(kafka: KafkaSettings) -> dict[str, int]:
-    """Publish a generated month and some passenger records; return how many messages each topic got."""
+def _messages(kafka: KafkaSettings) -> tuple[list[Message], list[Message], dict[str, int]]:
+    """A generated month and some passenger records, each topic's first half apart from its second half; and how many
+    messages each topic gets."""
     month = generate_history(declarations=DECLARATIONS, seed=7)
     passengers = generate_passengers(600, seed=7)
-    messages = [
-        Message(kafka.topic(topic), key.encode(), orjson.dumps(value))
+    by_topic = {
+        topic: [Message(kafka.topic(topic), key.encode(), orjson.dumps(value)) for key, value, _ in entries]
         for topic, entries in month.messages.items()
-        for key, value, _ in entries
-    ]
-    messages += [
+    }
+    by_topic["passengers"] = [
         Message(kafka.topic("passengers"), item.record_id.encode(), orjson.dumps(item.model_dump(mode="json")))
         for item in passengers.items
     ]
+    first = [message for entries in by_topic.values() for message in entries[: len(entries) // 2]]
+    second = [message for entries in by_topic.values() for message in entries[len(entries) // 2 :]]
+    return first, second, {topic: len(entries) for topic, entries in by_topic.items()}
+
+
+async def _publish(kafka: KafkaSettings, messages: list[Message]) -> None:
     publisher = Publisher(kafka)
     try:
         for start in range(0, len(messages), 2000):
             await publisher.publish(messages[start : start + 2000])
     finally:
         await publisher.close()
-    counts = {topic: len(entries) for topic, entries in month.messages.items()}
-    counts["passengers"] = len(passengers.items)
-    return counts
+
+
+async def _committed(kafka: KafkaSettings, group: str) -> dict[TopicPartition, int]:
+    """The group's committed offsets."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {partition: meta.offset for partition, meta in committed.items() if meta.offset >= 0}
+
+
+async def _partitions(kafka: KafkaSettings, topics: set[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(sorted(topics))
+    finally:
+        await admin.close()
+    return [TopicPartition(topic["topic"], part["partition"]) for topic in described for part in topic["partitions"]]
+
+
+async def _commit_as(kafka: KafkaSettings, group: str, offsets: dict[TopicPartition, int]) -> None:
+    """Commit offsets for a group from outside it, once the broker has let its killed member go (session timeout)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=group, enable_auto_commit=False)
+    consumer.assign(list(offsets))
+    await consumer.start()
+    try:
+        for _ in range(120):
+            try:
+                await consumer.commit(offsets)
+                return
+            except KafkaError:  # the group still has the killed member
+                await asyncio.sleep(1)
+        raise AssertionError(f"could not commit for {group}: its killed member never left")
+    finally:
+        await consumer.stop()
+
+
+def _stored_from(kafka: KafkaSettings, offsets: dict[TopicPartition, int], store: Path, personal: Path) -> int:
+    """Stored rows (over every dataset) at or past the given offset of their partition (from 0 where none is given)."""
+    count = 0
+    for name, topic in DATASET_TOPICS.items():
+        folder = personal if name == "passengers_personal" else store
+        if not list(folder.glob(f"{name}/day=*/*.parquet")):
+            continue
+        floors = {part.partition: offset for part, offset in offsets.items() if part.topic == kafka.topic(topic)}
+        cases = " ".join(f"WHEN {partition} THEN {offset}" for partition, offset in floors.items())
+        floor = f"CASE kafka_partition {cases} ELSE 0 END" if floors else "0"
+        with duckdb.connect() as connection:
+            (rows,) = connection.execute(
+                f"SELECT count(*) FROM read_parquet('{folder}/{name}/day=*/*.parquet', hive_partitioning = true) "
+                f"WHERE kafka_offset >= {floor}"
+            ).fetchone() or (0,)
+        count += int(rows)
+    return count
 
 
 def _stored(folder: Path, dataset: str) -> tuple[int, int]:
@@ -101,29 +162,35 @@ async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path:
     for role in (Role.READER, Role.ANALYST):
         keys[role], record = new_key(f"test-{role.value}", role)
         await publish_key(kafka, record)
-    expected = await _produce(kafka)
-    total = sum(expected.values())
+    first, second, expected = _messages(kafka)
+    await _publish(kafka, first)
     store, personal = tmp_path / "history", tmp_path / "history-personal"
-    # Small batches make many files, and rare commits (every 5 s) make the kill land after files whose offsets are
-    # not committed yet: the restarted sink is handed them again.
     small = {
         "PORTCULLIS_AUTH_REQUIRED": "true",
-        "PORTCULLIS_KAFKA_COMMIT_INTERVAL_MS": "5000",
         "PORTCULLIS_ANALYTICS_MAX_BATCH": "400",
         "PORTCULLIS_ANALYTICS_FETCH_MIN_BYTES": "1",
         "PORTCULLIS_ANALYTICS_FETCH_MAX_WAIT_MS": "50",
     }
+    group = f"analytics-sink-{services.group_suffix}"
     try:
         sink = services.make("analytics", small).start()
 
         async def some_written() -> bool:
-            written = sum(_stored(store, name)[0] for name in ("declarations", "decisions", "clearance_events"))
-            return written > total // 5
+            return sum(_stored(store, name)[0] for name in ("declarations", "decisions")) > len(first) // 5
 
         await wait_for(some_written, 60, 0.05)
         sink.kill()
-        before = sum(_stored(store, name)[0] for name in ("declarations", "decisions", "clearance_events"))
-        assert before < total  # killed mid-stream, not after the end
+        # Whether the kill lands between a batch's files and its commit is timing; make it certain: the group goes
+        # back to half its committed offsets, as if the sink had died before its last commits. The restarted sink is
+        # handed those stored rows again, and must skip every one of them.
+        committed = await _committed(kafka, group)
+        partitions = await _partitions(kafka, {kafka.topic(topic) for topic in DATASET_TOPICS.values()})
+        rewound = {partition: committed.get(partition, 0) // 2 for partition in partitions}
+        await _commit_as(kafka, group, rewound)
+        replay_expected = _stored_from(kafka, rewound, store, personal)
+        assert replay_expected > 0
+        # The rest arrives while the sink is down: the restarted one resumes and stores it after the replay.
+        await _publish(kafka, second)
         sink = services.make("analytics", small).start()
 
         async def all_written() -> bool:
@@ -141,7 +208,8 @@ async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path:
             for line in metrics.splitlines()
             if line.startswith("portcullis_history_rows_replayed_total{")
         )
-        assert replayed > 0  # the replay happened, and was skipped
+        # Exactly the stored rows past the rewound offsets came again, and were skipped.
+        assert replayed == replay_expected
         for name, topic in DATASET_TOPICS.items():
             rows, distinct = _stored(personal if name == "passengers_personal" else store, name)
             assert (rows, distinct) == (expected[topic], expected[topic]), name
