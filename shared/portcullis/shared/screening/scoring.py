@@ -24,12 +24,23 @@ from portcullis.shared.screening.normalize import (
 )
 from portcullis.shared.screening.pair_model import learned_score
 
-#: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
-NUMBER_MISMATCH_CAP = 0.5
+# The caps below are set where the training pairs' match rate equals the rate of matches among the pairs the cap
+# applies to (with the listed names' own pairs where they say it), so that a capped pair ranks with the uncapped
+# pairs that are as likely to be matches: `python -m portcullis.shared.screening.cap_calibration` prints them.
+#: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this. No listed
+#: entry has two such names and 1,690 pairs of listed names do, so such a pair ranks with names that share nothing.
+NUMBER_MISMATCH_CAP = 0.12
 #: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
-BUSINESS_MISMATCH_CAP = 0.75
+BUSINESS_MISMATCH_CAP = 0.66
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
 ONE_SIDED_NUMBER_CAP = 0.7
+#: Names that share no distinctive word (only particles or business words agree: `BANK SEPAH` / `BANK MELLI`) and do
+#: not agree run together either name different parties: at most this.
+NO_DISTINCTIVE_WORD_CAP = 0.5
+#: Distinctive coverage (`pair_features`) below this: no distinctive word matched; names run together agreeing at
+#: least this much are exempt (`KB INVESTMENTS` / `KBINVESTMENTS`).
+NO_DISTINCTIVE_COVERAGE = 0.1
+NO_DISTINCTIVE_UNSPACED = 0.9
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
 PHONETIC_FLOOR = 0.85
 #: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
@@ -311,6 +322,11 @@ def score_cap(a: NormalizedName, b: NormalizedName) -> float:
     return cap
 
 
+def shares_no_distinctive_word(features: list[float]) -> bool:
+    """Whether two names (their `pair_features`) agree on no distinctive word, nor written without spaces."""
+    return features[4] < NO_DISTINCTIVE_COVERAGE and features[7] < NO_DISTINCTIVE_UNSPACED
+
+
 def _capped(score: float, a: NormalizedName, b: NormalizedName) -> float:
     return min(max(score, 0.0), score_cap(a, b))
 
@@ -339,22 +355,27 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         return 1.0
     features = pair_features(a, b)
     score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
+    cap = score_cap(a, b)
     if features is not None:
         # `Ivan TUCHKOV` for `Ivan Dmitriyevich TUCHKOV`: a long middle name or patronymic weighs less.
         left_out = (1.0 - INNER_COVERAGE_WEIGHT) * features[1] + INNER_COVERAGE_WEIGHT * features[2]
         if left_out > score and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
             score = left_out
+        acronym = 0.0
         if (
             score < ACRONYM_FACTOR
             and features[5] < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
             and min(len(a.words), len(b.words)) <= _ACRONYM_SHORT_WORDS
             and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= ACRONYM_MIN - 1
         ):
-            score = max(score, _as_acronym(a, b))
+            acronym = _as_acronym(a, b)
+            score = max(score, acronym)
+        if acronym < score and shares_no_distinctive_word(features):  # initials are read as the words they stand for
+            cap = min(cap, NO_DISTINCTIVE_WORD_CAP)
     if a.other_script != b.other_script:
-        # Calibrated before the caps, which keep their meaning (sister ships stay at 0.5).
+        # Calibrated before the caps, which keep their meaning (sister ships stay at the number cap).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
-    return _capped(score, a, b)
+    return min(max(score, 0.0), cap)
 
 
 def _spelled_alike(word_a: str, word_b: str) -> bool:
