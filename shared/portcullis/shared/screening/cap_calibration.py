@@ -27,7 +27,7 @@ from portcullis.shared.screening.generic import business_words, is_business_word
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName, normalize_name
 from portcullis.shared.screening.pair_training import training_pairs
 from portcullis.shared.screening.pairs import NamePair
-from portcullis.shared.screening.scoring import name_similarity, pair_features, shares_no_distinctive_word
+from portcullis.shared.screening.scoring import name_similarity, no_distinctive_word_shared
 
 NUMBERS_DIFFER = "numbers differ"
 ONE_SIDED_NUMBER = "number on one side"
@@ -59,8 +59,7 @@ def cap_of(a: NormalizedName, b: NormalizedName) -> str | None:
     business_a, business_b = business_words(a.words), business_words(b.words)
     if business_a and business_b and not business_a <= business_b and not business_b <= business_a:
         return BUSINESS_DIFFERS
-    features = pair_features(a, b) if a.tokens != b.tokens else None
-    if features is not None and shares_no_distinctive_word(features):
+    if no_distinctive_word_shared(a, b):  # as the scorer judges it: in every reading of the names
         return NO_DISTINCTIVE_WORD
     return None
 

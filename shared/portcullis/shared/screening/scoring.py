@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
+from rapidfuzz.fuzz import partial_ratio
 
 from portcullis.shared.screening.equivalents import (
     ACRONYM_MIN,
@@ -35,12 +36,17 @@ BUSINESS_MISMATCH_CAP = 0.66
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
 ONE_SIDED_NUMBER_CAP = 0.7
 #: Names that share no distinctive word (only particles or business words agree: `BANK SEPAH` / `BANK MELLI`) and do
-#: not agree run together either name different parties: at most this.
+#: not agree run together either name different parties: at most this. Judged on the names, in all their readings.
 NO_DISTINCTIVE_WORD_CAP = 0.5
 #: Distinctive coverage (`pair_features`) below this: no distinctive word matched; names run together agreeing at
 #: least this much are exempt (`KB INVESTMENTS` / `KBINVESTMENTS`).
 NO_DISTINCTIVE_COVERAGE = 0.1
 NO_DISTINCTIVE_UNSPACED = 0.9
+#: A distinctive word of one name (of four letters or more) found this well inside the other name run together
+#: (rapidfuzz's `partial_ratio`, 0..100) is shared as well: `CLAUDE` in `LE KEU LA UDE`, a reading that splits the
+#: words into syllables (anyascii's of Hangul).
+DISTINCTIVE_WITHIN = 80
+_WITHIN_MIN_LENGTH = 4
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
 PHONETIC_FLOOR = 0.85
 #: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
@@ -327,6 +333,28 @@ def shares_no_distinctive_word(features: list[float]) -> bool:
     return features[4] < NO_DISTINCTIVE_COVERAGE and features[7] < NO_DISTINCTIVE_UNSPACED
 
 
+def _distinctive_word_within(a: NormalizedName, b: NormalizedName) -> bool:
+    """Whether a distinctive word of either name is found inside the other's words (but its business words) run
+    together."""
+    for words, other in ((a.words, b.words), (b.words, a.words)):
+        joined = "".join(word for word in other if not is_business_word(word))
+        for word in words:
+            if (
+                _WITHIN_MIN_LENGTH <= len(word) <= len(joined)
+                and word not in PARTICLES
+                and not is_business_word(word)
+                and partial_ratio(word, joined, score_cutoff=DISTINCTIVE_WITHIN)
+            ):
+                return True
+    return False
+
+
+def no_distinctive_word_shared(a: NormalizedName, b: NormalizedName) -> bool:
+    """Whether the scorer caps two names as sharing no distinctive word: in none of their readings do they share
+    one (nor agree run together, nor as initials)."""
+    return all(unshared for _, unshared in _reading_scores(a, b))
+
+
 def _capped(score: float, a: NormalizedName, b: NormalizedName) -> float:
     return min(max(score, 0.0), score_cap(a, b))
 
@@ -344,15 +372,33 @@ def _best_of_readings(scorer: "PairScorer", a: NormalizedName, b: NormalizedName
 def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
     """Similarity of two normalised names in 0..1 (1 = same name): word agreement and coverage, under the caps."""
     if a.other_reading is not None or b.other_reading is not None:
-        return _best_of_readings(_name_similarity, a, b)
-    return _name_similarity(a, b)
+        # Whether the names share a distinctive word is judged on the names, not on one reading: a reading that
+        # splits words into syllables (anyascii's of Hangul and Han, `NI KO LIG`) shares no word with `NIKOLIC`,
+        # while the word-by-word reading (`NIKORIK`) shows that the names do.
+        scores = _reading_scores(a, b)
+        best = max(score for score, _ in scores)
+        return min(best, NO_DISTINCTIVE_WORD_CAP) if all(unshared for _, unshared in scores) else best
+    score, unshared = _scored(a, b)
+    return min(score, NO_DISTINCTIVE_WORD_CAP) if unshared else score
 
 
-def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
+def _reading_scores(a: NormalizedName, b: NormalizedName) -> list[tuple[float, bool]]:
+    """`_scored` for every pair of the two names' readings."""
+    return [
+        _scored(reading_a, reading_b)
+        for reading_a in (a, a.other_reading)
+        if reading_a is not None
+        for reading_b in (b, b.other_reading)
+        if reading_b is not None
+    ]
+
+
+def _scored(a: NormalizedName, b: NormalizedName) -> tuple[float, bool]:
+    """The score of two readings under every cap but the no-distinctive-word cap, and whether that one applies."""
     if not a.tokens or not b.tokens:
-        return 0.0
+        return 0.0, True
     if a.tokens == b.tokens:
-        return 1.0
+        return 1.0, False
     features = pair_features(a, b)
     score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
     cap = score_cap(a, b)
@@ -370,12 +416,14 @@ def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         ):
             acronym = _as_acronym(a, b)
             score = max(score, acronym)
-        if acronym < score and shares_no_distinctive_word(features):  # initials are read as the words they stand for
-            cap = min(cap, NO_DISTINCTIVE_WORD_CAP)
+        # Initials are read as the words they stand for: not capped as sharing none.
+        unshared = acronym < score and shares_no_distinctive_word(features) and not _distinctive_word_within(a, b)
+    else:
+        unshared = False
     if a.other_script != b.other_script:
         # Calibrated before the caps, which keep their meaning (sister ships stay at the number cap).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
-    return min(max(score, 0.0), cap)
+    return min(max(score, 0.0), cap), unshared
 
 
 def _spelled_alike(word_a: str, word_b: str) -> bool:
