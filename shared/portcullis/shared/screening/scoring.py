@@ -352,7 +352,8 @@ def _distinctive_word_within(a: NormalizedName, b: NormalizedName) -> bool:
 def no_distinctive_word_shared(a: NormalizedName, b: NormalizedName) -> bool:
     """Whether the scorer caps two names as sharing no distinctive word: in none of their readings do they share
     one (nor agree run together, nor as initials)."""
-    return all(unshared for _, unshared in _reading_scores(a, b))
+    readings = _reading_pairs(a, b)
+    return all(_scored(*pair)[1] for pair in readings) and not any(_distinctive_word_within(*p) for p in readings)
 
 
 def _capped(score: float, a: NormalizedName, b: NormalizedName) -> float:
@@ -375,17 +376,27 @@ def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         # Whether the names share a distinctive word is judged on the names, not on one reading: a reading that
         # splits words into syllables (anyascii's of Hangul and Han, `NI KO LIG`) shares no word with `NIKOLIC`,
         # while the word-by-word reading (`NIKORIK`) shows that the names do.
-        scores = _reading_scores(a, b)
+        readings = _reading_pairs(a, b)
+        scores = [_scored(*pair) for pair in readings]
         best = max(score for score, _ in scores)
-        return min(best, NO_DISTINCTIVE_WORD_CAP) if all(unshared for _, unshared in scores) else best
+        if (
+            best > NO_DISTINCTIVE_WORD_CAP
+            and all(unshared for _, unshared in scores)
+            and not any(_distinctive_word_within(*pair) for pair in readings)
+        ):
+            return NO_DISTINCTIVE_WORD_CAP
+        return best
     score, unshared = _scored(a, b)
-    return min(score, NO_DISTINCTIVE_WORD_CAP) if unshared else score
+    # The costlier look for a word inside the other name only where the cap would lower the score.
+    if score > NO_DISTINCTIVE_WORD_CAP and unshared and not _distinctive_word_within(a, b):
+        return NO_DISTINCTIVE_WORD_CAP
+    return score
 
 
-def _reading_scores(a: NormalizedName, b: NormalizedName) -> list[tuple[float, bool]]:
-    """`_scored` for every pair of the two names' readings."""
+def _reading_pairs(a: NormalizedName, b: NormalizedName) -> list[tuple[NormalizedName, NormalizedName]]:
+    """Every pair of the two names' readings."""
     return [
-        _scored(reading_a, reading_b)
+        (reading_a, reading_b)
         for reading_a in (a, a.other_reading)
         if reading_a is not None
         for reading_b in (b, b.other_reading)
@@ -394,7 +405,8 @@ def _reading_scores(a: NormalizedName, b: NormalizedName) -> list[tuple[float, b
 
 
 def _scored(a: NormalizedName, b: NormalizedName) -> tuple[float, bool]:
-    """The score of two readings under every cap but the no-distinctive-word cap, and whether that one applies."""
+    """The score of two readings under every cap but the no-distinctive-word cap, and whether their words share no
+    distinctive word (`_distinctive_word_within` not asked)."""
     if not a.tokens or not b.tokens:
         return 0.0, True
     if a.tokens == b.tokens:
@@ -417,7 +429,7 @@ def _scored(a: NormalizedName, b: NormalizedName) -> tuple[float, bool]:
             acronym = _as_acronym(a, b)
             score = max(score, acronym)
         # Initials are read as the words they stand for: not capped as sharing none.
-        unshared = acronym < score and shares_no_distinctive_word(features) and not _distinctive_word_within(a, b)
+        unshared = acronym < score and shares_no_distinctive_word(features)
     else:
         unshared = False
     if a.other_script != b.other_script:
