@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
+from rapidfuzz.fuzz import partial_ratio
 
 from portcullis.shared.screening.equivalents import (
     ACRONYM_MIN,
@@ -24,12 +25,28 @@ from portcullis.shared.screening.normalize import (
 )
 from portcullis.shared.screening.pair_model import learned_score
 
-#: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this.
-NUMBER_MISMATCH_CAP = 0.5
+# The caps below are set where the training pairs' match rate equals the rate of matches among the pairs the cap
+# applies to (with the listed names' own pairs where they say it), so that a capped pair ranks with the uncapped
+# pairs that are as likely to be matches: `python -m portcullis.shared.screening.cap_calibration` prints them.
+#: Names whose numbers differ ("OCEAN STAR 1", "OCEAN STAR 2") name different parties: score at most this. No listed
+#: entry has two such names and 1,690 pairs of listed names do, so such a pair ranks with names that share nothing.
+NUMBER_MISMATCH_CAP = 0.12
 #: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
-BUSINESS_MISMATCH_CAP = 0.75
+BUSINESS_MISMATCH_CAP = 0.66
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
 ONE_SIDED_NUMBER_CAP = 0.7
+#: Names that share no distinctive word (only particles or business words agree: `BANK SEPAH` / `BANK MELLI`) and do
+#: not agree run together either name different parties: at most this. Judged on the names, in all their readings.
+NO_DISTINCTIVE_WORD_CAP = 0.5
+#: Distinctive coverage (`pair_features`) below this: no distinctive word matched; names run together agreeing at
+#: least this much are exempt (`KB INVESTMENTS` / `KBINVESTMENTS`).
+NO_DISTINCTIVE_COVERAGE = 0.1
+NO_DISTINCTIVE_UNSPACED = 0.9
+#: A distinctive word of one name (of four letters or more) found this well inside the other name run together
+#: (rapidfuzz's `partial_ratio`, 0..100) is shared as well: `CLAUDE` in `LE KEU LA UDE`, a reading that splits the
+#: words into syllables (anyascii's of Hangul).
+DISTINCTIVE_WITHIN = 80
+_WITHIN_MIN_LENGTH = 4
 #: Tokens that sound alike (`MUHAMMAD`, `MOHAMMED`, `MHMD`) are at least this similar.
 PHONETIC_FLOOR = 0.85
 #: A word written without vowels (Arabic, Hebrew) and one whose consonants agree with it are at least this similar.
@@ -311,6 +328,34 @@ def score_cap(a: NormalizedName, b: NormalizedName) -> float:
     return cap
 
 
+def shares_no_distinctive_word(features: list[float]) -> bool:
+    """Whether two names (their `pair_features`) agree on no distinctive word, nor written without spaces."""
+    return features[4] < NO_DISTINCTIVE_COVERAGE and features[7] < NO_DISTINCTIVE_UNSPACED
+
+
+def _distinctive_word_within(a: NormalizedName, b: NormalizedName) -> bool:
+    """Whether a distinctive word of either name is found inside the other's words (but its business words) run
+    together."""
+    for words, other in ((a.words, b.words), (b.words, a.words)):
+        joined = "".join(word for word in other if not is_business_word(word))
+        for word in words:
+            if (
+                _WITHIN_MIN_LENGTH <= len(word) <= len(joined)
+                and word not in PARTICLES
+                and not is_business_word(word)
+                and partial_ratio(word, joined, score_cutoff=DISTINCTIVE_WITHIN)
+            ):
+                return True
+    return False
+
+
+def no_distinctive_word_shared(a: NormalizedName, b: NormalizedName) -> bool:
+    """Whether the scorer caps two names as sharing no distinctive word: in none of their readings do they share
+    one (nor agree run together, nor as initials)."""
+    readings = _reading_pairs(a, b)
+    return all(_scored(*pair)[1] for pair in readings) and not any(_distinctive_word_within(*p) for p in readings)
+
+
 def _capped(score: float, a: NormalizedName, b: NormalizedName) -> float:
     return min(max(score, 0.0), score_cap(a, b))
 
@@ -328,33 +373,69 @@ def _best_of_readings(scorer: "PairScorer", a: NormalizedName, b: NormalizedName
 def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
     """Similarity of two normalised names in 0..1 (1 = same name): word agreement and coverage, under the caps."""
     if a.other_reading is not None or b.other_reading is not None:
-        return _best_of_readings(_name_similarity, a, b)
-    return _name_similarity(a, b)
+        # Whether the names share a distinctive word is judged on the names, not on one reading: a reading that
+        # splits words into syllables (anyascii's of Hangul and Han, `NI KO LIG`) shares no word with `NIKOLIC`,
+        # while the word-by-word reading (`NIKORIK`) shows that the names do.
+        readings = _reading_pairs(a, b)
+        scores = [_scored(*pair) for pair in readings]
+        best = max(score for score, _ in scores)
+        if (
+            best > NO_DISTINCTIVE_WORD_CAP
+            and all(unshared for _, unshared in scores)
+            and not any(_distinctive_word_within(*pair) for pair in readings)
+        ):
+            return NO_DISTINCTIVE_WORD_CAP
+        return best
+    score, unshared = _scored(a, b)
+    # The costlier look for a word inside the other name only where the cap would lower the score.
+    if score > NO_DISTINCTIVE_WORD_CAP and unshared and not _distinctive_word_within(a, b):
+        return NO_DISTINCTIVE_WORD_CAP
+    return score
 
 
-def _name_similarity(a: NormalizedName, b: NormalizedName) -> float:
+def _reading_pairs(a: NormalizedName, b: NormalizedName) -> list[tuple[NormalizedName, NormalizedName]]:
+    """Every pair of the two names' readings."""
+    return [
+        (reading_a, reading_b)
+        for reading_a in (a, a.other_reading)
+        if reading_a is not None
+        for reading_b in (b, b.other_reading)
+        if reading_b is not None
+    ]
+
+
+def _scored(a: NormalizedName, b: NormalizedName) -> tuple[float, bool]:
+    """The score of two readings under every cap but the no-distinctive-word cap, and whether their words share no
+    distinctive word (`_distinctive_word_within` not asked)."""
     if not a.tokens or not b.tokens:
-        return 0.0
+        return 0.0, True
     if a.tokens == b.tokens:
-        return 1.0
+        return 1.0, False
     features = pair_features(a, b)
     score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
+    cap = score_cap(a, b)
     if features is not None:
         # `Ivan TUCHKOV` for `Ivan Dmitriyevich TUCHKOV`: a long middle name or patronymic weighs less.
         left_out = (1.0 - INNER_COVERAGE_WEIGHT) * features[1] + INNER_COVERAGE_WEIGHT * features[2]
         if left_out > score and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
             score = left_out
+        acronym = 0.0
         if (
             score < ACRONYM_FACTOR
             and features[5] < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
             and min(len(a.words), len(b.words)) <= _ACRONYM_SHORT_WORDS
             and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= ACRONYM_MIN - 1
         ):
-            score = max(score, _as_acronym(a, b))
+            acronym = _as_acronym(a, b)
+            score = max(score, acronym)
+        # Initials are read as the words they stand for: not capped as sharing none.
+        unshared = acronym < score and shares_no_distinctive_word(features)
+    else:
+        unshared = False
     if a.other_script != b.other_script:
-        # Calibrated before the caps, which keep their meaning (sister ships stay at 0.5).
+        # Calibrated before the caps, which keep their meaning (sister ships stay at the number cap).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
-    return _capped(score, a, b)
+    return min(max(score, 0.0), cap), unshared
 
 
 def _spelled_alike(word_a: str, word_b: str) -> bool:
