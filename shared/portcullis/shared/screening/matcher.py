@@ -53,6 +53,8 @@ _NO_SLOTS = np.empty(0, dtype=np.int32)
 _NEAR_MIN = 3
 _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
+# A listed word held by at most this many names is looked up one edit away too (`SAEDI` finds `SAEEDI`).
+_RARE_WORD_NAMES = 3
 # Listed names kept as the scorer takes them (about 200 bytes each).
 _LISTED_NAMES_KEPT = 8192
 # Query words kept with their blocking keys and postings (a few hundred bytes each).
@@ -74,6 +76,9 @@ _MOST_CORROBORATION = _DOB_EXACT_BONUS + _COUNTRY_BONUS + 0.01
 # Candidates whose quick token-set score is this far below the threshold are not scored in full; the
 # margin covers what corroborating facts can add and where the quick score underrates the full one.
 _PRESCORE_MARGIN = 0.2
+# A candidate whose name in word order is this close to a mistyped query's (`MUSTAA AZYDAN` / `MUSTAFA ZAYDAN`) is
+# pre-scored so, whatever its sorted spelling keys say.
+_ORDERED_PRESCORE_FLOOR = 85
 
 
 def _kind_mask_of(schema: str | None) -> np.ndarray:
@@ -110,6 +115,11 @@ def blocking_keys(name: NormalizedName) -> set[str]:
     # crowd the words' postings.
     keys.update("a" + initials for initials in acronyms(name))
     return keys
+
+
+def _rare(posting: "int | array[int]") -> bool:
+    """Whether a listed word is held by few names: a query may write it for another listed word mistyped."""
+    return isinstance(posting, int) or len(posting) <= _RARE_WORD_NAMES
 
 
 def _deletions(word: str) -> set[str]:
@@ -354,6 +364,9 @@ class WatchlistIndex:
                 keys.append("s" + word[-4:])
             if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
                 keys.extend("w" + near for near in self._near(word))
+        elif _NEAR_MIN + 1 <= len(word) <= _NEAR_MAX + 1 and _rare(postings[word_key]):
+            # A rare listed word may be another listed word mistyped (`SAEDI` for `SAEEDI`, `AHAD` for `AHMAD`).
+            keys.extend("w" + near for near in self._near(word) if near != word)
         found: dict[str, np.ndarray] = {}
         for key in keys:
             if key not in found:
@@ -625,6 +638,8 @@ class WatchlistIndex:
         pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
         if spaced:
             np.maximum(pre, self._unspaced_prescores(name, slots, floor), out=pre)
+        if self._mistyped(name):
+            np.maximum(pre, self._ordered_prescores(name, slots, _ORDERED_PRESCORE_FLOOR), out=pre)
         positions = pre.nonzero()[0].tolist()
         if len(positions) > self._max_rescored:
             # Token-set scores tie at 100 for every name containing the query; whole-name similarity breaks the
@@ -662,6 +677,21 @@ class WatchlistIndex:
             listed = NormalizedName(tuple(ordered.split()), removed=self._removed_words.get(ordered, ()))
             self._listed_names[ordered] = listed
         return listed
+
+    def _mistyped(self, name: NormalizedName) -> bool:
+        """Whether the name has words in an order and one of them is not a listed word (a likely typing error)."""
+        words = name.words
+        if len(words) < 2:
+            return False  # one word sorts as it is written
+        postings = self._postings
+        return any("w" + word not in postings for word in words)
+
+    def _ordered_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
+        """Pre-scores of candidates on names in word order: a typing error that moves a word in the sorted keys
+        (`AZYDAN` sorts before `MUSTAA`, `ZAYDAN` after `MUSTAFA`) leaves the name in word order close."""
+        ordered = [self._slot_ordered[slot] for slot in slots]
+        result: np.ndarray = cdist([name.ordered], ordered, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=floor)[0]
+        return result
 
     def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
         """Pre-scores of candidates on names without spaces, in word order (`NASERMALEKI` / `NASER MALEKI`)."""
