@@ -44,23 +44,29 @@ def spelled_loosely_alike(word_a: str, word_b: str) -> bool:
 _GLUED_REMOVED_MIN = 3
 
 
+@lru_cache(maxsize=4096)
+def _removed_keys(removed: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The removed words long enough to look for, with their loose spelling keys (listed names recur)."""
+    return tuple((word, loose_spelling_key(word)) for word in removed if len(word) >= _GLUED_REMOVED_MIN)
+
+
 def removed_word_apart(a: NormalizedName, b: NormalizedName) -> NormalizedName | None:
     """Name `a` with a word that is a word of `b` run together with a word normalisation removed from `b` (a title
     or legal form: `FAWZIHAJJI` for `FAWZI HAJJI`, `PAOMOSOBLBANK` for `PAO MOSOBLBANK`) set apart, and a word that
     is such a removed word spelled another way left out (`KHADZHDZHI` for a removed `HAJJI`), those removed words
     counted as removed in `a` too; None when `a` has no such word (or nothing else)."""
-    removed = [word for word in b.removed if len(word) >= _GLUED_REMOVED_MIN]
+    removed = _removed_keys(b.removed)
     if not removed:
         return None
-    words_b = set(b.words)
+    words_b = b.words
     tokens: list[str | None] = list(a.tokens)
     apart: list[str] = []
     for i, token in enumerate(a.tokens):
         if token in words_b:
             continue
         keyed = loose_spelling_key(token)
-        for word in removed:
-            if keyed == loose_spelling_key(word):  # the removed word spelled another way (`KHADZHDZHI`, `HAJJI`)
+        for word, word_keyed in removed:
+            if keyed == word_keyed:  # the removed word spelled another way (`KHADZHDZHI`, `HAJJI`)
                 tokens[i] = None
                 apart.append(word)
                 break

@@ -679,12 +679,16 @@ class WatchlistIndex:
         return listed
 
     def _mistyped(self, name: NormalizedName) -> bool:
-        """Whether the name has words in an order and one of them is not a listed word (a likely typing error)."""
+        """Whether the name has words in an order and one of them is a listed word mistyped: not listed itself, but
+        one edit from a listed word (its keys, kept by `_word_keys`, hold that word)."""
         words = name.words
         if len(words) < 2:
             return False  # one word sorts as it is written
         postings = self._postings
-        return any("w" + word not in postings for word in words)
+        for word in words:
+            if "w" + word not in postings and any(key[0] == "w" for key, _ in self._word_keys(word)):
+                return True
+        return False
 
     def _ordered_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
         """Pre-scores of candidates on names in word order: a typing error that moves a word in the sorted keys
