@@ -53,8 +53,6 @@ _NO_SLOTS = np.empty(0, dtype=np.int32)
 _NEAR_MIN = 3
 _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
-# A listed word held by at most this many names is looked up one edit away too (`SAEDI` finds `SAEEDI`).
-_RARE_WORD_NAMES = 3
 # Listed names kept as the scorer takes them (about 200 bytes each).
 _LISTED_NAMES_KEPT = 8192
 # Query words kept with their blocking keys and postings (a few hundred bytes each).
@@ -115,11 +113,6 @@ def blocking_keys(name: NormalizedName) -> set[str]:
     # crowd the words' postings.
     keys.update("a" + initials for initials in acronyms(name))
     return keys
-
-
-def _rare(posting: "int | array[int]") -> bool:
-    """Whether a listed word is held by few names: a query may write it for another listed word mistyped."""
-    return isinstance(posting, int) or len(posting) <= _RARE_WORD_NAMES
 
 
 def _deletions(word: str) -> set[str]:
@@ -364,9 +357,6 @@ class WatchlistIndex:
                 keys.append("s" + word[-4:])
             if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
                 keys.extend("w" + near for near in self._near(word))
-        elif _NEAR_MIN + 1 <= len(word) <= _NEAR_MAX + 1 and _rare(postings[word_key]):
-            # A rare listed word may be another listed word mistyped (`SAEDI` for `SAEEDI`, `AHAD` for `AHMAD`).
-            keys.extend("w" + near for near in self._near(word) if near != word)
         found: dict[str, np.ndarray] = {}
         for key in keys:
             if key not in found:

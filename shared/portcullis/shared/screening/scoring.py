@@ -45,7 +45,7 @@ TWO_EDIT_FLOOR = 0.7
 TWO_EDIT_MIN_LENGTH = 7
 #: Two typing errors in long words (`KERNADNEZ` / `HERNANDEZ`) leave more of the word intact: at least this similar.
 TWO_EDIT_LONG_FLOOR = 0.85
-TWO_EDIT_LONG_MIN_LENGTH = 8
+TWO_EDIT_LONG_MIN_LENGTH = 9
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
 #: A name written with initials (`BIM` for `BANK OF INDUSTRY AND MINE`) scores this share of what it scores read so:
