@@ -75,7 +75,9 @@ def test_the_learned_scorer_is_symmetric_and_scores_the_same_name_one() -> None:
         assert score == pytest.approx(compare_names(second, first, scorer=learned_similarity))
 
 
-def test_through_the_index_the_learned_scorer_finds_more_generated_variants(sdn_entries: list[WatchlistEntry]) -> None:
+def test_through_the_index_the_default_scorer_finds_as_many_generated_variants_as_the_learned(
+    sdn_entries: list[WatchlistEntry],
+) -> None:
     # Another seed than training's (20261208) and the recall measurement's (20261203).
     variants = generate_variants(sdn_entries, per_kind=60, seed=11)
     found = {}
@@ -83,5 +85,6 @@ def test_through_the_index_the_learned_scorer_finds_more_generated_variants(sdn_
         index = WatchlistIndex(result_cache_size=0, pair_scorer=scorer)
         index.extend(sdn_entries)
         found[label] = measure_recall(index, variants)["all"].found
-    # The hand-weighted scorer has caught up on these (mistyped legal forms no longer held against a match).
-    assert found["learned"] >= found["rule"]
+    # The hand-weighted scorer caught up on these (mistyped legal forms no longer held against a match), then passed
+    # the learned one (two typing errors in long words, looser romanisations: the learned model has no such features).
+    assert found["rule"] >= found["learned"]

@@ -15,6 +15,7 @@ from portcullis.shared.screening.equivalents import (
     weights_without,
 )
 from portcullis.shared.screening.generic import business_words, is_business_word
+from portcullis.shared.screening.loose import removed_word_apart, spelled_loosely_alike
 from portcullis.shared.screening.normalize import (
     PARTICLES,
     NormalizedName,
@@ -34,7 +35,7 @@ NUMBER_MISMATCH_CAP = 0.12
 #: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
 BUSINESS_MISMATCH_CAP = 0.66
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
-ONE_SIDED_NUMBER_CAP = 0.7
+ONE_SIDED_NUMBER_CAP = 0.71
 #: Names that share no distinctive word (only particles or business words agree: `BANK SEPAH` / `BANK MELLI`) and do
 #: not agree run together either name different parties: at most this. Judged on the names, in all their readings.
 NO_DISTINCTIVE_WORD_CAP = 0.5
@@ -59,6 +60,9 @@ SPELLING_FLOOR = 0.85
 ONE_EDIT_FLOOR = 0.85
 TWO_EDIT_FLOOR = 0.7
 TWO_EDIT_MIN_LENGTH = 7
+#: Two typing errors in long words (`KERNADNEZ` / `HERNANDEZ`) leave more of the word intact: at least this similar.
+TWO_EDIT_LONG_FLOOR = 0.85
+TWO_EDIT_LONG_MIN_LENGTH = 9
 #: Weight of the subset term: "Manuel NORIEGA" is fully contained in "Manuel Antonio NORIEGA".
 COVERAGE_WEIGHT = 0.5
 #: A name written with initials (`BIM` for `BANK OF INDUSTRY AND MINE`) scores this share of what it scores read so:
@@ -68,6 +72,8 @@ ACRONYM_FACTOR = 0.8
 _ACRONYM_SHORT_WORDS = 2  # the initials, and perhaps one word more (`BIM BANK`)
 #: Weight of the subset term when the shorter name leaves out inner words of the longer one (a middle name).
 INNER_COVERAGE_WEIGHT = 0.75
+#: Names scoring less than this are not compared again with a removed word set apart (`FAWZIHAJJI`): too far apart.
+REMOVED_APART_MIN = 0.5
 #: Pairs of a name in another script and one in Latin letters: the distance to 1 is scaled by this, so that 0.85
 #: lets through as many non-matches across scripts as between Latin names (on the tuning set's non-matches with
 #: one name written in Cyrillic: 1.1% -> 2.0%, the Latin pairs' 2.0%; test_screening_calibration.py).
@@ -131,6 +137,14 @@ _indel = Indel.normalized_similarity
 _edits = OSA.distance
 
 
+def _two_edit_floor(word_a: str, word_b: str, shortest: int) -> float:
+    """The floor of two words two typing errors apart: higher for long words, unless the errors replace the first
+    two letters (`IMPORTADORA` / `EXPORTADORA`, `INTERNAL` / `EXTERNAL`: another word on the same stem)."""
+    if shortest < TWO_EDIT_LONG_MIN_LENGTH or word_a[2:] == word_b[2:]:
+        return TWO_EDIT_FLOOR
+    return TWO_EDIT_LONG_FLOOR
+
+
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
     spelling = (_jaro_winkler(word_a, word_b) + _indel(word_a, word_b)) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing; clipped to 0..1.
@@ -149,10 +163,10 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= TWO_EDIT_MIN_LENGTH:
-                sim = max(sim, TWO_EDIT_FLOOR)
+                sim = max(sim, _two_edit_floor(word_a, word_b, shortest))
     spelled_a, key_a, labial_a, vowelless_a = _word_keys(word_a)
     spelled_b, key_b, labial_b, vowelless_b = _word_keys(word_b)
-    if sim < SPELLING_FLOOR and spelled_a == spelled_b:
+    if sim < SPELLING_FLOOR and (spelled_a == spelled_b or (sim > 0.0 and spelled_loosely_alike(word_a, word_b))):
         return SPELLING_FLOOR
     # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
     # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
@@ -432,10 +446,27 @@ def _scored(a: NormalizedName, b: NormalizedName) -> tuple[float, bool]:
         unshared = acronym < score and shares_no_distinctive_word(features)
     else:
         unshared = False
+    if REMOVED_APART_MIN <= score < ONE_EDIT_FLOOR and (b.removed or a.removed):
+        apart = _removed_apart_score(a, b)
+        if apart > score:
+            # The removed word set apart from the word it was run into: the names agree on that word.
+            score, unshared = apart, False
     if a.other_script != b.other_script:
         # Calibrated before the caps, which keep their meaning (sister ships stay at the number cap).
         score = 1.0 - (1.0 - score) * CROSS_SCRIPT_CALIBRATION
     return min(max(score, 0.0), cap), unshared
+
+
+def _removed_apart_score(a: NormalizedName, b: NormalizedName) -> float:
+    """The score of the names with a removed word run together with another set apart (`loose.removed_word_apart`)."""
+    best = 0.0
+    for first, second in ((a, b), (b, a)):
+        apart = removed_word_apart(first, second)
+        if apart is not None:
+            features = pair_features(apart, second)
+            if features is not None:
+                best = max(best, features[0])
+    return best
 
 
 def _spelled_alike(word_a: str, word_b: str) -> bool:
