@@ -5,13 +5,16 @@ import copy
 import json
 import re
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from portcullis.scoring.declaration_screening import (
+    GENERIC_COMPANY_WORDS,
     ScreeningLimits,
+    _is_generic,
     distinctive_names_agree,
     has_parts_to_screen,
     screen_declarations,
@@ -242,3 +245,32 @@ def test_a_tombstone_on_the_reviews_topic_takes_a_dismissal_back() -> None:
     tombstone.value = None
     lists.dismissals.apply([tombstone])
     assert not lists.dismissals.dismissed("party:ACME|NL", "sdn-org", 3)
+
+
+def _difflib_only_generic(word: str) -> bool:
+    """The generic-word test as it was before its quick bound (difflib's ratio against every generic word)."""
+    return word in GENERIC_COMPANY_WORDS or (
+        len(word) >= 4
+        and any(
+            abs(len(word) - len(generic)) <= 2 and SequenceMatcher(None, word, generic).ratio() >= 0.8
+            for generic in GENERIC_COMPANY_WORDS
+        )
+    )
+
+
+def test_mistyped_generic_words_are_told_as_before_the_quick_bound() -> None:
+    """Words one or two typing errors from a generic word (where the bound and difflib's ratio are closest) and
+    unrelated words: each is a generic word exactly when difflib alone says so, and the known typos still are."""
+    words = {"SCHIPPING", "SUKPLY", "DAEJIN", "KALASHNIKOV", "IZHMASH", "TRADIN", "ELECTRONIX"}
+    for generic in sorted(GENERIC_COMPANY_WORDS):
+        for i in range(len(generic)):
+            words.add(generic[:i] + generic[i + 1 :])
+            words.add(generic[:i] + "X" + generic[i + 1 :])
+            words.add(generic[:i] + generic[i + 1 : i + 3][::-1] + generic[i + 3 :])
+            words.add(generic[:i] + "QZ" + generic[i + 2 :])
+    decided = {word: _is_generic(word) for word in words}
+    assert decided == {word: _difflib_only_generic(word) for word in words}
+    assert decided["SCHIPPING"]
+    assert decided["SUKPLY"]
+    assert not decided["DAEJIN"]
+    assert 0 < sum(decided.values()) < len(words)

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 
-from portcullis.shared.screening.generic import any_meaning, word_meanings
+from portcullis.shared.screening.generic import any_meaning, is_business_word, word_meanings
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName
 from portcullis.shared.screening.transliteration import is_legal_form
 
@@ -118,12 +118,19 @@ def acronyms(name: NormalizedName) -> frozenset[str]:
 
 @lru_cache(maxsize=16384)
 def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str]:
+    # `initials_of` and `any_meaning` spelled out: every screened name comes here once, and through them it would
+    # push the listed names' initials (which the scorer reads) out of `initials_of`'s cache.
     found = set()
     for spelled in (words, (*words, *removed)) if removed else (words,):
-        content, initials = initials_of(spelled)
-        if ACRONYM_MIN <= len(initials) <= ACRONYM_MAX and any_meaning(spelled[i] for i in content):
-            found.add(initials)
+        content = [word for word in spelled if word not in PARTICLES]
+        if ACRONYM_MIN <= len(content) <= ACRONYM_MAX and any(map(_has_meaning, content)):
+            found.add("".join(word[0] for word in content))
     return frozenset(found)
+
+
+def _has_meaning(word: str) -> bool:
+    """`any_meaning` of one word: a generic word in a language known here."""
+    return is_business_word(word) or bool(word_meanings(word))
 
 
 def acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...]) -> tuple[str, ...] | None:
