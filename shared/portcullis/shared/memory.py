@@ -37,7 +37,7 @@ def collect_between_batches(young: int = BATCH_YOUNG_THRESHOLD) -> None:
     A batch's objects (a thousand declarations, some sixty objects each) live until the batch is done and are freed
     by reference counting then; with the default threshold the collector traversed them again and again while the
     batch was in flight (13-17 us of a version-2 declaration's scoring, measured). What reference counting cannot
-    free (cycles) waits longer: at most `young` objects, one collection of them, some 25 ms.
+    free (cycles) waits longer: at most `young` objects, one collection of them, some 20 ms.
     """
     _, middle, old = gc.get_threshold()
     gc.set_threshold(young, middle, old)
