@@ -20,7 +20,7 @@ from portcullis.scoring.party_cache import PartyScreeningCache
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import BatchConsumer, DeadLetter, Message, Publisher, Record, ensure_topics
-from portcullis.shared.memory import freeze_long_lived
+from portcullis.shared.memory import collect_between_batches, freeze_long_lived
 from portcullis.shared.schemas import Declaration, Lane
 from portcullis.shared.schemas.watchlist import (
     Action,
@@ -89,8 +89,10 @@ async def _drain(
 
     # As the scoring service does once its model and lists are loaded: what lives as long as the process (here
     # also the benchmark's own documents) is frozen out of the collector's generations. Without it, every
-    # collection of a batch's garbage traversed the objects of the loaded data set again.
+    # collection of a batch's garbage traversed the objects of the loaded data set again. And, as it does, the
+    # youngest generation is collected between batches rather than while one is in flight.
     freeze_long_lived()
+    collect_between_batches()
     consumer = BatchConsumer(
         settings,
         [settings.topic(DECLARATIONS.topic)],

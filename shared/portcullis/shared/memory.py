@@ -9,6 +9,10 @@ the frozen objects are collected again, which `release_replaced` does.
 
 import gc
 
+#: For a service that works in batches: net new container objects (allocated and not yet freed) between collections
+#: of the youngest generation, instead of Python's 700.
+BATCH_YOUNG_THRESHOLD = 100_000
+
 
 def freeze_long_lived() -> None:
     """Collect start-up garbage, then freeze everything alive now (call once the service is started)."""
@@ -24,3 +28,16 @@ def release_replaced() -> None:
     """
     gc.unfreeze()
     freeze_long_lived()
+
+
+def collect_between_batches(young: int = BATCH_YOUNG_THRESHOLD) -> None:
+    """Collect the youngest generation only once `young` more objects were allocated than freed (for services that
+    work in batches: call once started).
+
+    A batch's objects (a thousand declarations, some sixty objects each) live until the batch is done and are freed
+    by reference counting then; with the default threshold the collector traversed them again and again while the
+    batch was in flight (13-17 us of a version-2 declaration's scoring, measured). What reference counting cannot
+    free (cycles) waits longer: at most `young` objects, one collection of them, some 20 ms.
+    """
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, old)

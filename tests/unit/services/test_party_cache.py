@@ -98,3 +98,26 @@ def test_the_cache_keeps_at_most_its_entries_and_bytes_and_publishes_both() -> N
     assert 0 < by_bytes.size_bytes <= by_bytes.max_bytes
     # Still right when nothing can be kept.
     assert _screen(lists_with(OTHER), PartyScreeningCache(max_entries=0), "Kalashnikov Concern").lane is Lane.RED
+
+
+def test_a_party_written_the_same_way_again_is_one_hit_with_the_same_reasons() -> None:
+    listed_id = {**LISTED, "identifiers": [{"kind": "registration", "number": "KP555"}]}
+    lists = lists_with(("entry", "sdn-haedang", listed_id))
+    document = copy.deepcopy(FULL)
+    document["transport"] = {"port_of_loading": "CNNGB"}
+    document["parties"] = [
+        {"role": "consignor", "name": "Haedang Shipping Co Ltd", "country": "KP", "party_id": "KP555"},
+        {"role": "consignee", "name": "Sinhung Foods", "country": "KR", "party_id": "KR123"},
+    ]
+    declaration = Declaration.model_validate(document)
+    texts = []
+    # One kept party at most (the two evict each other), then the default bounds: each declaration screened twice.
+    for cache in (PartyScreeningCache(max_entries=1), PartyScreeningCache()):
+        for _ in range(2):
+            hits, misses = _lookups("hit"), _lookups("miss")
+            selection = Selection()
+            screen_declarations(lists, [declaration], [selection], AT, LIMITS, cache)
+            texts.append([reason.text for reason in selection.reasons])
+    assert texts[0] == texts[1] == texts[2] == texts[3] != []
+    assert "consignor 'Haedang Shipping Co Ltd' matches" in texts[0][0]
+    assert (_lookups("hit") - hits, _lookups("miss") - misses) == (2, 0), "each party one look-up, a hit"

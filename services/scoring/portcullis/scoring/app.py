@@ -22,7 +22,7 @@ from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import BatchConsumer, BatchHandler, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
-from portcullis.shared.memory import freeze_long_lived
+from portcullis.shared.memory import collect_between_batches, freeze_long_lived
 from portcullis.shared.schemas import Declaration, Stream
 from portcullis.shared.streams import CATALOGUE, StreamCatalogue
 
@@ -162,6 +162,7 @@ async def _start_when_ready(followers: list[CompactedTopicFollower], consumers: 
     # The model and the watchlist index (hundreds of thousands of objects) live as long as the process: moved out
     # of the garbage collector's generations, they are not traversed again on every collection of a batch's garbage.
     freeze_long_lived()
+    collect_between_batches()
     for consumer in consumers:
         consumer.start()
 

@@ -105,6 +105,7 @@ def screen_declarations(
         screen_declaration(lists, declaration, at, limits, selection, parties)
         for reason in selection.reasons[before:]:
             SELECTIVITY_HITS.labels(Stream.DECLARATION, reason.kind).inc()
+    parties.count_hits()
 
 
 def screen_declaration(
@@ -115,17 +116,24 @@ def screen_declaration(
     selection: Selection,
     parties: PartyScreeningCache | None = None,
 ) -> None:
-    """Add one declaration's party, vessel and container hits to `selection`."""
+    """Add one declaration's party, vessel and container hits to `selection` (the caller calls `parties.count_hits`
+    after a batch)."""
     index = lists.index
     parties = PartyScreeningCache() if parties is None else parties
     # One query per distinct party (name, country, id); its roles in the order the declaration names them.
     roles: dict[tuple[str, str | None, str | None], list[str]] = {}
     for party in declaration.parties or ():
         named = roles.setdefault((party.name, party.country, party.party_id), [])
-        if party.role.value not in named:
-            named.append(party.role.value)
+        if party.role not in named:
+            named.append(party.role)  # a StrEnum: its text is its value
+    limit, threshold = _PARTY_MATCH_LIMIT, min(limits.threshold, limits.review_from)
     for (name, country, party_id), named_roles in roles.items():
-        for match, by_identifier in _party_matches(index, parties, name, country, party_id, limits):
+        matches = parties.party(
+            index,
+            (name, country, party_id, limit, threshold),
+            partial(_party_matches, index, parties, name, country, party_id, limits),
+        )
+        for match, by_identifier in matches:
             strong = by_identifier or match.score >= limits.strong_score
             what = f"{' and '.join(named_roles)} {name!r}"
             if not strong and match.score >= limits.review_from:
@@ -157,7 +165,7 @@ def _party_matches(
     country: str | None,
     party_id: str | None,
     limits: ScreeningLimits,
-) -> list[tuple[Match, bool]]:
+) -> tuple[tuple[Match, bool], ...]:
     """A party's listed matches that count, best first, each with whether its trader id decided it: its name's
     screening (kept in `parties`) joined with an exact look-up of its trader id among the entries' documents."""
     threshold = min(limits.threshold, limits.review_from)
@@ -183,7 +191,7 @@ def _party_matches(
             found.append((match, False))
     found.extend((match, True) for match in by_id.values() if match.entry.kind in PARTY_KINDS)
     found.sort(key=lambda pair: (-pair[0].score, pair[0].entry.entry_id))
-    return found[:_PARTY_MATCH_LIMIT]
+    return tuple(found[:_PARTY_MATCH_LIMIT])
 
 
 def _vessel_matches(

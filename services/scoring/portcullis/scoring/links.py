@@ -52,6 +52,7 @@ LINKED_ACTION = Action(lane=Lane.YELLOW)
 MAX_FACTS = 16
 _DAY_S = 24 * 3600.0
 _PRUNE_EVERY_S = 600.0
+_NONE_LINKED: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +153,14 @@ class LinkView:
         if transport.transport_document is not None:
             for other in sorted(self._by_document.get(transport.transport_document, ())):
                 containers.extend(self._declarations[other].containers)
-        found = [fact for number in dict.fromkeys(containers) for fact in self.facts(f"container:{number}", now)]
-        if transport.vessel_imo is not None:
+        facts = self._facts
+        found = [
+            fact
+            for number in dict.fromkeys(containers)
+            if f"container:{number}" in facts  # most boxes have none: no call, no list
+            for fact in self.facts(f"container:{number}", now)
+        ]
+        if transport.vessel_imo is not None and f"vessel:{transport.vessel_imo}" in facts:
             # An event of one of its own boxes said it already, as a fact about the box.
             seen = {fact.event_id for fact in found}
             found.extend(f for f in self.facts(f"vessel:{transport.vessel_imo}", now) if f.event_id not in seen)
@@ -334,7 +341,7 @@ def link_declarations(
         for fact in facts:
             for reason in fact.link_reasons():
                 selection.add(LINKED_ACTION, reason)
-        linked.append(frozenset(fact.event_id for fact in facts))
+        linked.append(frozenset(fact.event_id for fact in facts) if facts else _NONE_LINKED)
     return linked
 
 

@@ -8,8 +8,11 @@ added, changed or removed bumps `WatchlistIndex.version`). The party's trader id
 time (a dictionary look-up), so one cached name serves every trader id it comes with. A country only weighs the
 name's score (`WatchlistIndex.weigh`), so the name's candidates are found and scored once for every country it
 comes with (an exporter's name with each origin of its goods): the name's scores are kept too, under (normalised
-name, schema, threshold), at most as many as screenings and in a quarter of their bytes more. The cache is bounded
-in entries and in (estimated) bytes, the least recently used screening going first.
+name, schema, threshold), at most as many as screenings and in a quarter of their bytes more. And a declaration's
+party as the declaration screening joins its name's screening and its trader id's look-up is kept under its name as
+written, country and trader id (recurring parties are written the same way each time): one look-up instead of a
+normalisation, two keys and the join, at most as many and in a quarter of the bytes more again. The cache is
+bounded in entries and in (estimated) bytes, the least recently used screening going first.
 """
 
 import sys
@@ -27,6 +30,8 @@ PartyMatches = tuple[tuple[Match, bool], ...]
 CacheKey = tuple[tuple[str, ...], str | None, str | None, int, float]
 #: A name's scores are kept under (normalised name, schema, threshold).
 NameKey = tuple[tuple[str, ...], str | None, float]
+#: A party's joined matches are kept under (name as written, country, trader id, limit, threshold).
+PartyKey = tuple[str, str | None, str | None, int, float]
 #: A cached screening's fixed cost (its key, tuples and the ordered dict's link) and each match's, in bytes: an
 #: estimate that tracks the real size within a factor of about two; the listed entries are the index's, not counted.
 _ENTRY_OVERHEAD = 400
@@ -34,6 +39,9 @@ _MATCH_OVERHEAD = 250
 #: The same for a name's kept scores: the key, tuples and link, and each scored entry's tuple.
 _NAME_OVERHEAD = 300
 _SCORE_OVERHEAD = 150
+#: The same for a party's joined matches: the key, tuples and link, and each match's tuple (the matches are shared).
+_PARTY_OVERHEAD = 350
+_PARTY_MATCH_OVERHEAD = 60
 _HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
 
 
@@ -48,8 +56,12 @@ class PartyScreeningCache:
         self._results: OrderedDict[CacheKey, tuple[PartyMatches, int]] = OrderedDict()
         # Names' scores and, by entry, whether a match counts, for a name's other countries (a quarter of the bytes).
         self._names: OrderedDict[NameKey, tuple[NameScores, dict[str, bool], int]] = OrderedDict()
+        # Declarations' parties as written, their matches joined with their trader ids' (a quarter of the bytes).
+        self._parties: OrderedDict[PartyKey, tuple[PartyMatches, int]] = OrderedDict()
         self._bytes = 0
         self._name_bytes = 0
+        self._party_bytes = 0
+        self._party_hits = 0  # kept parties' hits not yet added to the lookups counter (`count_hits`)
         self._index: WatchlistIndex | None = None
         self._version = -1
 
@@ -73,9 +85,7 @@ class PartyScreeningCache:
     ) -> PartyMatches:
         """The matches of a name and country (of a `schema`: a vessel's name) in `index`, each with `counts(match)`,
         kept while the index stays the same version (`counts` must depend on the name and the match alone)."""
-        if index is not self._index or index.version != self._version:
-            self.clear()
-            self._index, self._version = index, index.version
+        self._follow(index)
         tokens = normalize_name(name).tokens
         key: CacheKey = (tokens, country.upper() if country else None, schema, limit, threshold)
         cached = self._results.get(key)
@@ -95,12 +105,47 @@ class PartyScreeningCache:
         self._keep(key, found)
         return found
 
+    def party(self, index: WatchlistIndex, key: PartyKey, screen: Callable[[], PartyMatches]) -> PartyMatches:
+        """A declaration party's matches, `screen()`'s (which must depend on `key` and the index alone), kept under
+        `key` while the index stays the same version; a kept one counts as a hit of the cache (`count_hits`)."""
+        self._follow(index)
+        kept = self._parties.get(key)
+        if kept is not None:
+            self._party_hits += 1
+            self._parties.move_to_end(key)
+            return kept[0]
+        found = screen()
+        name, country, party_id = key[0], key[1], key[2]
+        size = _PARTY_OVERHEAD + _PARTY_MATCH_OVERHEAD * len(found) + sys.getsizeof(name)
+        size += sys.getsizeof(country) + sys.getsizeof(party_id)
+        if self.max_entries == 0 or size > self.max_bytes // 4:
+            return found
+        self._parties[key] = (found, size)
+        self._party_bytes += size
+        while len(self._parties) > self.max_entries or self._party_bytes > self.max_bytes // 4:
+            _, (_, dropped) = self._parties.popitem(last=False)
+            self._party_bytes -= dropped
+        return found
+
+    def count_hits(self) -> None:
+        """Add the kept parties' hits since the last call to the lookups counter (once a batch: it takes a lock)."""
+        if self._party_hits:
+            _HITS.inc(self._party_hits)
+            self._party_hits = 0
+
     def clear(self) -> None:
         """Forget every screening (the index changed)."""
         self._results.clear()
         self._names.clear()
-        self._bytes = self._name_bytes = 0
+        self._parties.clear()
+        self._bytes = self._name_bytes = self._party_bytes = 0
         self._published()
+
+    def _follow(self, index: WatchlistIndex) -> None:
+        """Forget every screening when `index` is another one or another version of it than the one kept."""
+        if index is not self._index or index.version != self._version:
+            self.clear()
+            self._index, self._version = index, index.version
 
     def _name_scores(
         self, index: WatchlistIndex, name: str, key: NameKey, schema: QuerySchema | None, threshold: float
