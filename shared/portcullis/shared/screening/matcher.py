@@ -74,9 +74,6 @@ _MOST_CORROBORATION = _DOB_EXACT_BONUS + _COUNTRY_BONUS + 0.01
 # Candidates whose quick token-set score is this far below the threshold are not scored in full; the
 # margin covers what corroborating facts can add and where the quick score underrates the full one.
 _PRESCORE_MARGIN = 0.2
-# A candidate whose name in word order is this close to a mistyped query's (`MUSTAA AZYDAN` / `MUSTAFA ZAYDAN`) is
-# pre-scored so, whatever its sorted spelling keys say.
-_ORDERED_PRESCORE_FLOOR = 85
 
 
 def _kind_mask_of(schema: str | None) -> np.ndarray:
@@ -628,8 +625,6 @@ class WatchlistIndex:
         pre = cdist([query_sorted], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
         if spaced:
             np.maximum(pre, self._unspaced_prescores(name, slots, floor), out=pre)
-        if self._mistyped(name):
-            np.maximum(pre, self._ordered_prescores(name, slots, _ORDERED_PRESCORE_FLOOR), out=pre)
         positions = pre.nonzero()[0].tolist()
         if len(positions) > self._max_rescored:
             # Token-set scores tie at 100 for every name containing the query; whole-name similarity breaks the
@@ -667,25 +662,6 @@ class WatchlistIndex:
             listed = NormalizedName(tuple(ordered.split()), removed=self._removed_words.get(ordered, ()))
             self._listed_names[ordered] = listed
         return listed
-
-    def _mistyped(self, name: NormalizedName) -> bool:
-        """Whether the name has words in an order and one of them is a listed word mistyped: not listed itself, but
-        one edit from a listed word (its keys, kept by `_word_keys`, hold that word)."""
-        words = name.words
-        if len(words) < 2:
-            return False  # one word sorts as it is written
-        postings = self._postings
-        for word in words:
-            if "w" + word not in postings and any(key[0] == "w" for key, _ in self._word_keys(word)):
-                return True
-        return False
-
-    def _ordered_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
-        """Pre-scores of candidates on names in word order: a typing error that moves a word in the sorted keys
-        (`AZYDAN` sorts before `MUSTAA`, `ZAYDAN` after `MUSTAFA`) leaves the name in word order close."""
-        ordered = [self._slot_ordered[slot] for slot in slots]
-        result: np.ndarray = cdist([name.ordered], ordered, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=floor)[0]
-        return result
 
     def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
         """Pre-scores of candidates on names without spaces, in word order (`NASERMALEKI` / `NASER MALEKI`)."""
