@@ -12,7 +12,8 @@ name, schema, threshold), at most as many as screenings and in a quarter of thei
 party as the declaration screening joins its name's screening and its trader id's look-up is kept under its name as
 written, country and trader id (recurring parties are written the same way each time): one look-up instead of a
 normalisation, two keys and the join, at most as many and in a quarter of the bytes more again. The cache is
-bounded in entries and in (estimated) bytes, the least recently used screening going first.
+bounded in entries and in (estimated) bytes, the least recently used screening going first. A batch's party names
+not screened before are scored together first (`prepare`): the same scores, cheaper than one by one.
 """
 
 import sys
@@ -131,6 +132,8 @@ class PartyScreeningCache:
         """Score together the names of a batch's parties (as keyed for `party`) whose screenings are not kept, so that
         `screen` finds their scores kept: the same scores as screening them one by one, cheaper together."""
         self._follow(index)
+        if self.max_entries == 0:
+            return  # nothing would be kept for `screen` to find
         wanted: dict[NameKey, str] = {}
         for key in parties:
             if key in self._parties:
