@@ -32,8 +32,11 @@ def test_a_name_with_another_country_is_weighed_for_it_without_scoring_the_name_
 ) -> None:
     lists = lists_with(OTHER, ("entry", "sdn-haedang", LISTED))
     scored: list[str] = []
-    name_scores = lists.index.name_scores
+    name_scores, name_scores_many = lists.index.name_scores, lists.index.name_scores_many
     monkeypatch.setattr(lists.index, "name_scores", lambda name, *rest: scored.append(name) or name_scores(name, *rest))
+    monkeypatch.setattr(
+        lists.index, "name_scores_many", lambda names, *rest: scored.extend(names) or name_scores_many(names, *rest)
+    )
     cache = PartyScreeningCache()
 
     listed_country, other_country = _reasons(cache, lists, "KP"), _reasons(cache, lists, "CN")

@@ -98,6 +98,16 @@ def screen_declarations(
     """Add the watchlist hits of each declaration's parties, vessel and containers to its selection; each distinct
     party name is screened once (`parties` keeps the screenings across batches; without it, within this one)."""
     parties = PartyScreeningCache() if parties is None else parties
+    # The batch's new party names are scored together first (cheaper than one by one, the same scores).
+    limit, threshold = _PARTY_MATCH_LIMIT, min(limits.threshold, limits.review_from)
+    parties.prepare(
+        lists.index,
+        (
+            (party.name, party.country, party.party_id, limit, threshold)
+            for declaration in declarations
+            for party in declaration.parties or ()
+        ),
+    )
     for declaration, selection in zip(declarations, selections, strict=True):
         if not has_parts_to_screen(declaration):
             continue
