@@ -219,7 +219,13 @@ async def test_a_time_that_cannot_convert_to_utc_is_refused_and_cannot_stop_scor
     after_event = {**copy.deepcopy(CONTAINER), "event_id": "TIME-EV-2"}
     assert (await system.submit("containers", after_event)).status_code == 202
     assert (await system.decision("TIME-EV-2", "container"))["subject_id"] == "TIME-EV-2"
-    dead = await read_topic(kafka, kafka.topic("declarations.dlq")) + await read_topic(
-        kafka, kafka.topic("containers.dlq")
-    )
+
+    # Scoring writes a batch's dead letters after its decisions (both before the commit): wait for them.
+    async def dead_lettered() -> list[Any]:
+        dead = await read_topic(kafka, kafka.topic("declarations.dlq")) + await read_topic(
+            kafka, kafka.topic("containers.dlq")
+        )
+        return dead if len(dead) >= 2 else []
+
+    dead = await wait_for(dead_lettered, timeout_s=30, interval_s=0.2)
     assert sorted(record.key for record in dead) == [b"TIME-1", b"TIME-EV-1"]  # type: ignore[attr-defined]

@@ -143,7 +143,13 @@ async def test_a_message_that_is_not_a_declaration_goes_to_the_dead_letter_topic
         return True
 
     await wait_for(all_scored, timeout_s=30, interval_s=0.5)
-    dead = await read_topic(kafka, kafka.topic("declarations.dlq"))
+
+    # Scoring writes a batch's dead letters after its decisions (both before the commit): wait for them.
+    async def dead_lettered() -> list[object]:
+        dead = await read_topic(kafka, kafka.topic("declarations.dlq"))
+        return dead if len(dead) >= 7 else []
+
+    dead = await wait_for(dead_lettered, timeout_s=30, interval_s=0.2)
     assert len(dead) == 7
     reasons = [dict(record.headers)["reason"].decode() for record in dead]  # type: ignore[attr-defined]
     assert sum("invalid JSON" in r or "json_invalid" in r or "Invalid JSON" in r for r in reasons) == 6, reasons
