@@ -62,8 +62,11 @@ def services(tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> Iter
     service_set.stop_all()
 
 
-async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 3.0) -> list[object]:
-    """Every record currently in a topic (all partitions, from the beginning)."""
+async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 30.0) -> list[object]:
+    """Every record currently in a topic (all partitions, from the beginning).
+
+    It returns as soon as it has read to the end offsets it found; `timeout_s` only bounds a slow read, after which
+    it returns what it has (3 s, the former default, could cut a read short on a loaded machine)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
