@@ -62,8 +62,11 @@ def services(tmp_path: Path, kafka: KafkaSettings, model_registry: Path) -> Iter
     service_set.stop_all()
 
 
-async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 3.0) -> list[object]:
-    """Every record currently in a topic (all partitions, from the beginning)."""
+async def read_topic(settings: KafkaSettings, topic: str, timeout_s: float = 30.0) -> list[object]:
+    """Every record currently in a topic (all partitions, from the beginning).
+
+    It returns as soon as it has read to the end offsets it found; `timeout_s` only bounds a slow read, after which
+    it returns what it has (3 s, the former default, could cut a read short on a loaded machine)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -96,6 +99,30 @@ async def wait_for(predicate, timeout_s: float, interval_s: float = 0.1):  # typ
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout_s} s")
         await asyncio.sleep(interval_s)
+
+
+async def live_changes_applied(http: httpx.AsyncClient, scoring_url: str) -> int:
+    """How many watchlist and rule changes scoring has applied live (its apply-lag histogram's count)."""
+    metrics = (await http.get(f"{scoring_url}/metrics")).text
+    for line in metrics.splitlines():
+        if line.startswith("portcullis_watchlist_apply_lag_seconds_count"):
+            return int(float(line.split()[-1]))
+    return 0
+
+
+async def until_scoring_applies(http: httpx.AsyncClient, scoring_url: str, applied_before: int) -> float:
+    """Wait until scoring has applied one more live change; return the seconds that took.
+
+    The API answers once the change is on the topic; scoring reads it on its own, so a declaration posted at once
+    may be scored first (the product promises the change within a second, not before the next declaration).
+    """
+    started = time.monotonic()
+
+    async def applied() -> bool:
+        return await live_changes_applied(http, scoring_url) > applied_before
+
+    await wait_for(applied, timeout_s=30, interval_s=0.02)
+    return time.monotonic() - started
 
 
 @pytest.fixture

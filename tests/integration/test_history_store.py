@@ -122,6 +122,15 @@ async def _commit_as(kafka: KafkaSettings, group: str, offsets: dict[TopicPartit
         await consumer.stop()
 
 
+async def _end_offsets(kafka: KafkaSettings, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
 def _stored_from(kafka: KafkaSettings, offsets: dict[TopicPartition, int], store: Path, personal: Path) -> int:
     """Stored rows (over every dataset) at or past the given offset of their partition (from 0 where none is given)."""
     count = 0
@@ -200,7 +209,15 @@ async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path:
             )
 
         await wait_for(all_written, 120, 0.5)
-        await asyncio.sleep(2)  # anything written twice would show up now
+        ends = await _end_offsets(kafka, partitions)
+
+        async def all_committed() -> bool:
+            committed = await _committed(kafka, group)
+            return all(committed.get(partition, 0) >= end for partition, end in ends.items())
+
+        # The sink commits a batch after storing and counting it: with every record committed, every replay has been
+        # counted and anything written twice is in the files (a fixed sleep here left that to the machine's speed).
+        await wait_for(all_committed, 60, 0.2)
         async with httpx.AsyncClient(timeout=10) as client:
             metrics = (await client.get(f"{sink.url}/metrics")).text
         replayed = sum(

@@ -7,6 +7,7 @@ Finding 4: 1,000 tests or a NaN in a rule gave 500s.
 """
 
 import copy
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from portcullis.shared.auth import Role, new_key
 from portcullis.shared.kafka import Message, Publisher
 from portcullis.shared.schemas.container import ContainerEvent
 from portcullis.shared.settings import KafkaSettings
-from tests.integration.conftest import read_topic, wait_for
+from tests.integration.conftest import live_changes_applied, read_topic, until_scoring_applies, wait_for
 from tests.integration.test_ingest import README_EXAMPLE
 from tests.unit.watchlist.test_list_documents_fail_closed import deep_rule_value
 
@@ -92,7 +93,7 @@ class System:
             response = await self.http.get(url, headers=self.headers(Role.READER))
             return response.json() if response.status_code == 200 else None
 
-        return await wait_for(stored, timeout_s=10, interval_s=0.05)  # type: ignore[no-any-return]
+        return await wait_for(stored, timeout_s=30, interval_s=0.05)  # type: ignore[no-any-return]
 
     async def rule_reasons(self, declaration_id: str) -> list[str]:
         """Submit the README's declaration under this id; the ids of the rules its stored decision gives as reasons."""
@@ -100,6 +101,18 @@ class System:
         assert answer.status_code == 202, answer.text
         decision = await self.decision(declaration_id)
         return [reason["code"] for reason in decision["reasons"] if reason["kind"] == "rule"]
+
+    async def in_scoring(self, change: Awaitable[httpx.Response]) -> httpx.Response:
+        """Make a change through the watchlist API and wait until scoring has applied it live.
+
+        The API answers once the change is on the topic, and scoring follows the topic on its own: a declaration
+        posted at once may be scored before the change arrives.
+        """
+        applied_before = await live_changes_applied(self.http, self.scoring.url)
+        answer = await change
+        if answer.is_success:
+            await until_scoring_applies(self.http, self.scoring.url, applied_before)
+        return answer
 
     async def rejected_rules(self) -> float:
         metrics = (await self.http.get(f"{self.scoring.url}/metrics")).text
@@ -129,7 +142,7 @@ async def system(
 async def test_a_rule_scoring_could_not_apply_is_refused_and_deleting_the_rule_takes_it_out_of_scoring(
     system: System,
 ) -> None:
-    assert (await system.put_rule("R-WOOD", wood_rule(WOOD))).status_code == 201
+    assert (await system.in_scoring(system.put_rule("R-WOOD", wood_rule(WOOD)))).status_code == 201
     assert await system.rule_reasons("CONTRACT-1") == ["R-WOOD"]
 
     # Updates scoring could not apply are refused, naming where; the rule in force stays the version before.
@@ -146,7 +159,8 @@ async def test_a_rule_scoring_could_not_apply_is_refused_and_deleting_the_rule_t
     assert await system.rule_reasons("CONTRACT-2") == ["R-WOOD"]
 
     # The delete takes effect in scoring.
-    deleted = await system.http.delete(f"{system.watchlist.url}/v1/rules/R-WOOD", headers=system.headers(Role.ANALYST))
+    deleting = system.http.delete(f"{system.watchlist.url}/v1/rules/R-WOOD", headers=system.headers(Role.ANALYST))
+    deleted = await system.in_scoring(deleting)
     assert deleted.status_code == 200
     assert await system.rule_reasons("CONTRACT-3") == []
 
@@ -154,7 +168,7 @@ async def test_a_rule_scoring_could_not_apply_is_refused_and_deleting_the_rule_t
 async def test_scoring_drops_a_rule_whose_new_version_it_cannot_read_and_counts_it(
     system: System, kafka: KafkaSettings
 ) -> None:
-    assert (await system.put_rule("R-OLD", wood_rule(WOOD))).status_code == 201
+    assert (await system.in_scoring(system.put_rule("R-OLD", wood_rule(WOOD)))).status_code == 201
     assert await system.rule_reasons("CONTRACT-4") == ["R-OLD"]
     before = await system.rejected_rules()
 
@@ -205,7 +219,13 @@ async def test_a_time_that_cannot_convert_to_utc_is_refused_and_cannot_stop_scor
     after_event = {**copy.deepcopy(CONTAINER), "event_id": "TIME-EV-2"}
     assert (await system.submit("containers", after_event)).status_code == 202
     assert (await system.decision("TIME-EV-2", "container"))["subject_id"] == "TIME-EV-2"
-    dead = await read_topic(kafka, kafka.topic("declarations.dlq")) + await read_topic(
-        kafka, kafka.topic("containers.dlq")
-    )
+
+    # Scoring writes a batch's dead letters after its decisions (both before the commit): wait for them.
+    async def dead_lettered() -> list[Any]:
+        dead = await read_topic(kafka, kafka.topic("declarations.dlq")) + await read_topic(
+            kafka, kafka.topic("containers.dlq")
+        )
+        return dead if len(dead) >= 2 else []
+
+    dead = await wait_for(dead_lettered, timeout_s=30, interval_s=0.2)
     assert sorted(record.key for record in dead) == [b"TIME-1", b"TIME-EV-1"]  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from portcullis.scoring.lists import ListState
 from portcullis.shared.kafka import Message, Publisher
 from portcullis.shared.schemas.watchlist import EntryDocument, TraderRole, encode_document, topic_key
 from portcullis.shared.settings import KafkaSettings
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +58,15 @@ async def test_the_follower_is_ready_only_with_the_whole_topic_applied_and_then_
 
         await publisher.publish([message(kafka, trader(6000))])
         started = time.monotonic()
-        while not state.traders(TraderRole.IMPORTER, "IMP6000"):
-            assert time.monotonic() - started < 1.0, "a live change took more than a second to apply"
-            await asyncio.sleep(0.01)
+
+        async def applied() -> bool:
+            return bool(state.traders(TraderRole.IMPORTER, "IMP6000"))
+
+        # Live, not at the next start: the follower keeps reading after it caught up. How fast is the apply lag
+        # histogram's (`portcullis_watchlist_apply_lag_seconds`) and the benchmarks' to say: a one-second deadline
+        # here measured the machine's load as much as the follower.
+        await wait_for(applied, timeout_s=30, interval_s=0.01)
+        print(f"live change applied in {(time.monotonic() - started) * 1000:.0f} ms")
         assert state.watchlist_version == "offset-7500"
     finally:
         await follower.close()
