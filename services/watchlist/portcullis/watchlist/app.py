@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -11,6 +12,7 @@ from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
 from portcullis.shared.db import create_engine, migrate, ping
 from portcullis.shared.http import BodyLimit, install_common
 from portcullis.shared.kafka import Publisher
+from portcullis.shared.logging import get_logger
 from portcullis.watchlist.entries.routes import router as entries_router
 from portcullis.watchlist.entries.screening import ScreeningIndex
 from portcullis.watchlist.errors import install_errors
@@ -19,6 +21,8 @@ from portcullis.watchlist.rules.routes import router as rules_router
 from portcullis.watchlist.settings import WatchlistSettings
 from portcullis.watchlist.sources.routes import router as sources_router
 from portcullis.watchlist.sources.timer import RefreshTimer
+
+log = get_logger(__name__)
 
 MIGRATIONS = "portcullis.watchlist:migrations"
 
@@ -45,6 +49,10 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
             screening = ScreeningIndex()
             await screening.load(sessions)
             outbox = Outbox(sessions, publisher, settings.kafka.topic("watchlist"))
+            try:
+                await outbox.republish_if_topic_lost(settings.kafka)
+            except (KafkaError, OSError) as error:  # the broker is down: the relay publishes what lags once it is back
+                log.warning("topic_check_failed", error=type(error).__name__)
             # The relay first republishes whatever a previous run committed but could not publish.
             relay = asyncio.create_task(outbox.relay(settings.republish_interval_s), name="watchlist-relay")
             stack.push_async_callback(_cancel, relay)

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from typing import cast
 
 import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from portcullis.shared.kafka import Message, Publisher, PublishError
+from portcullis.shared.kafka import TOPICS, Message, Publisher, PublishError
 from portcullis.shared.logging import get_logger
+from portcullis.shared.settings import KafkaSettings
 from portcullis.watchlist.entries.models import EntryRow
 from portcullis.watchlist.rules.models import RuleRow
 
@@ -87,6 +89,37 @@ class Outbox:
     async def publish_all_pending(self) -> int:
         """Publish every lagging row of both kinds (at start, and after an outage)."""
         return await self.publish("entry") + await self.publish("rule")
+
+    async def republish_if_topic_lost(self, kafka: KafkaSettings) -> int:
+        """Mark every published row unpublished when the topic has never held a message although rows were published
+        to it (the broker lost its data, or the topic was deleted and created again): the relay then publishes the
+        current state, and scoring, which follows the topic, gets its lists back. How many rows were marked.
+
+        A topic's offsets never go back, so a topic at offset 0 everywhere is a topic nothing was ever written to.
+        """
+        consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            if self._topic not in await consumer.topics():
+                return 0  # not created yet: whatever lags is published once it is
+            partitions = [TopicPartition(self._topic, p) for p in range(TOPICS["watchlist"].partitions)]
+            ends = await consumer.end_offsets(partitions)
+        finally:
+            await consumer.stop()
+        if any(ends.values()):
+            return 0
+        marked = 0
+        async with self._lock, self._sessions() as session:
+            for row_type in _ROW_TYPES.values():
+                table = cast(Table, row_type.__table__)
+                result = await session.execute(
+                    update(table).where(table.c.published_version > 0).values(published_version=0)
+                )
+                marked += result.rowcount or 0  # type: ignore[attr-defined]
+            await session.commit()
+        if marked:
+            log.warning("topic_lost_republishing", topic=self._topic, rows=marked)
+        return marked
 
     async def relay(self, interval_s: float) -> None:
         """Republish lagging rows until cancelled: at once, then every `interval_s` or when a publication failed."""
