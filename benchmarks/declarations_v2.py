@@ -21,7 +21,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.kafka_paths import _drain, _fresh_topics, _load, _passthrough, _scoring, sanctions_and_rules
+from benchmarks.kafka_paths import (
+    _drain,
+    _fresh_topics,
+    _load,
+    _passthrough,
+    _scoring,
+    delete_new_bench_topics,
+    sanctions_and_rules,
+    topic_names,
+)
 from portcullis.scoring.declaration_screening import ScreeningLimits, screen_declarations
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.party_cache import PartyScreeningCache
@@ -93,7 +102,11 @@ def main() -> None:
     args = parser.parse_args()
     bootstrap = os.environ.get("PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     started = time.perf_counter()
-    results = asyncio.run(run(bootstrap, args.registry, args.count))
+    before = asyncio.run(topic_names(bootstrap))
+    try:
+        results = asyncio.run(run(bootstrap, args.registry, args.count))
+    finally:
+        asyncio.run(delete_new_bench_topics(bootstrap, before))  # each phase makes its own topics
     results["seconds"] = time.perf_counter() - started
     print(json.dumps(results, indent=1))
 

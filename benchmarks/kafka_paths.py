@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from aiokafka.admin import AIOKafkaAdminClient
 
 from portcullis.scoring.links import LinkView
 from portcullis.scoring.lists import ListState
@@ -36,6 +37,30 @@ from portcullis.shared.streams import DECLARATIONS
 from portcullis.watchlist.entries.imports import to_spec
 
 SDN = Path(__file__).resolve().parent.parent / "data" / "ofac-sdn"
+
+
+async def topic_names(bootstrap: str) -> set[str]:
+    """The broker's topics now (to delete afterwards the benchmark topics a run made)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def delete_new_bench_topics(bootstrap: str, before: set[str]) -> int:
+    """Delete the benchmark topics made since `before` (each phase makes its own): left behind, a few runs fill the
+    development broker. How many were deleted."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        made = [name for name in await admin.list_topics() if name.startswith("bench") and name not in before]
+        if made:
+            await admin.delete_topics(made)
+        return len(made)
+    finally:
+        await admin.close()
 
 
 async def _fresh_topics(bootstrap: str) -> KafkaSettings:

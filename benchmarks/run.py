@@ -16,8 +16,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from benchmarks import backtest, declarations_v2, history, kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
 from portcullis.shared.kafka import ensure_topics
@@ -63,34 +61,13 @@ def main() -> None:
     """Run every benchmark and write the report."""
     bootstrap = os.environ.get("PORTCULLIS_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     started = time.perf_counter()
-    topics_before = asyncio.run(_topic_names(bootstrap))
+    topics_before = asyncio.run(kafka_paths.topic_names(bootstrap))
     try:
         _run(bootstrap, started)
     finally:
         # Each run makes some 200 topics (a prefix a phase): left behind, a few runs fill the development broker.
-        left = asyncio.run(_delete_new_bench_topics(bootstrap, topics_before))
+        left = asyncio.run(kafka_paths.delete_new_bench_topics(bootstrap, topics_before))
         print(f"deleted the run's {left} benchmark topics")
-
-
-async def _topic_names(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return set(await admin.list_topics())
-    finally:
-        await admin.close()
-
-
-async def _delete_new_bench_topics(bootstrap: str, before: set[str]) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        made = [name for name in await admin.list_topics() if name.startswith("bench") and name not in before]
-        if made:
-            await admin.delete_topics(made)
-        return len(made)
-    finally:
-        await admin.close()
 
 
 def _run(bootstrap: str, started: float) -> None:
