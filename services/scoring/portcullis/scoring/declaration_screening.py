@@ -22,7 +22,7 @@ from rapidfuzz.distance import Indel
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
-from portcullis.scoring.party_cache import PartyScreeningCache
+from portcullis.scoring.party_cache import PartyKey, PartyScreeningCache
 from portcullis.scoring.review import hold_for_review, party_subject_key
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.streams import match_text
@@ -77,6 +77,11 @@ class ScreeningLimits:
         """The score from which a party's match below `strong_score` waits for review instead of forcing yellow."""
         return self.threshold if self.review_threshold is None else self.review_threshold
 
+    @property
+    def screened_from(self) -> float:
+        """The lowest name score a party's screening must keep: hits and the weaker matches sent to review."""
+        return min(self.threshold, self.review_from)
+
 
 def has_parts_to_screen(declaration: Declaration) -> bool:
     """Whether the declaration names parties, a vessel or containers."""
@@ -99,11 +104,10 @@ def screen_declarations(
     party name is screened once (`parties` keeps the screenings across batches; without it, within this one)."""
     parties = PartyScreeningCache() if parties is None else parties
     # The batch's new party names are scored together first (cheaper than one by one, the same scores).
-    limit, threshold = _PARTY_MATCH_LIMIT, min(limits.threshold, limits.review_from)
     parties.prepare(
         lists.index,
         (
-            (party.name, party.country, party.party_id, limit, threshold)
+            _party_key(party.name, party.country, party.party_id, limits)
             for declaration in declarations
             for party in declaration.parties or ()
         ),
@@ -136,11 +140,10 @@ def screen_declaration(
         named = roles.setdefault((party.name, party.country, party.party_id), [])
         if party.role not in named:
             named.append(party.role)  # a StrEnum: its text is its value
-    limit, threshold = _PARTY_MATCH_LIMIT, min(limits.threshold, limits.review_from)
     for (name, country, party_id), named_roles in roles.items():
         matches = parties.party(
             index,
-            (name, country, party_id, limit, threshold),
+            _party_key(name, country, party_id, limits),
             partial(_party_matches, index, parties, name, country, party_id, limits),
         )
         for match, by_identifier in matches:
@@ -168,6 +171,11 @@ def screen_declaration(
                 _hit(lists, selection, at, match, f"container {number}", strong=True)
 
 
+def _party_key(name: str, country: str | None, party_id: str | None, limits: ScreeningLimits) -> PartyKey:
+    """What a party's joined matches are kept under in the party cache (`prepare` and `party` must agree on it)."""
+    return (name, country, party_id, _PARTY_MATCH_LIMIT, limits.screened_from)
+
+
 def _party_matches(
     index: WatchlistIndex,
     parties: PartyScreeningCache,
@@ -178,7 +186,7 @@ def _party_matches(
 ) -> tuple[tuple[Match, bool], ...]:
     """A party's listed matches that count, best first, each with whether its trader id decided it: its name's
     screening (kept in `parties`) joined with an exact look-up of its trader id among the entries' documents."""
-    threshold = min(limits.threshold, limits.review_from)
+    threshold = limits.screened_from
     by_name = parties.screen(index, name, country, _PARTY_MATCH_LIMIT, threshold, partial(_name_counts, name))
     by_id = {
         match.entry.entry_id: match
@@ -280,6 +288,13 @@ def _misspelt(word: str, other: str) -> bool:
         return True
     if len(word) == len(other) and sum(a != b for a, b in zip(word, other, strict=True)) == 1:
         return True
+    return _spelt_nearly_alike(word, other)
+
+
+def _spelt_nearly_alike(word: str, other: str) -> bool:
+    """A word of 4 letters or more spelt nearly alike another (difflib's ratio, behind a cheaper bound)."""
+    # The share of letters in common in order (Indel, in C) bounds difflib's ratio from above: most words are far
+    # from every generic word and skip difflib, which took half a millisecond for each new word of a party's name.
     return (
         len(word) >= 4
         and abs(len(word) - len(other)) <= 2
@@ -296,14 +311,7 @@ def _distinctive(name: str) -> tuple[str, ...]:
 def _is_generic(word: str) -> bool:
     if word in GENERIC_COMPANY_WORDS:
         return True
-    # The share of letters in common in order (Indel, in C) bounds difflib's ratio from above: most words are far
-    # from every generic word and skip difflib, which took half a millisecond for each new word of a party's name.
-    return len(word) >= 4 and any(
-        abs(len(word) - len(generic)) <= 2
-        and Indel.normalized_similarity(word, generic) >= _GENERIC_SPELLING - _ROUNDING
-        and SequenceMatcher(None, word, generic).ratio() >= _GENERIC_SPELLING
-        for generic in GENERIC_COMPANY_WORDS
-    )
+    return any(_spelt_nearly_alike(word, generic) for generic in GENERIC_COMPANY_WORDS)
 
 
 def _possible(lists: ListState, selection: Selection, at: datetime, match: Match, what: str, subject_key: str) -> None:
