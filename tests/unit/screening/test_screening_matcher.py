@@ -198,3 +198,25 @@ def test_a_legal_form_mistyped_in_the_query_does_not_hide_the_listed_company(ind
     (match,) = index.screen(ScreeningQuery(name="YONA STAR TRADING LLK", schema="Organization"))
     assert match.entry.entry_id == "o1"
     assert match.score == 1.0
+
+
+def test_among_equally_voted_candidates_the_shortest_names_reach_the_scorer() -> None:
+    # Every listed name holds both words of the query, so every one gets the same votes and there are more of them
+    # than candidates; the listed person whose name is the query plus one short word was listed last.
+    surnames = [
+        "ABDELRAHMANOVICH HASSANEIN",
+        "BAKRIYEVICH OSTROWSKI",
+        "CHARLESWORTH FONTAINEBLEAU",
+        "DUBROVNIKOVA KALASHNIKOV",
+        "EVANGELISTOU PAPADOPOULOS",
+        "FRIEDRICHSEN WOLFENBUTTEL",
+        "GRZEGORZEWSKI WASILEWSKI",
+        "HOLLINGSWORTH ASHBOURNE",
+        "IGNATYEVICH RUMYANTSEV",
+        "JACQUEMONTAIS BEAUREGARD",
+    ]
+    entries = [_person(f"p{i}", f"Mohammed Ali {surname}") for i, surname in enumerate(surnames)]
+    entries.append(_person("kony", "Ali Mohammed KONY"))
+    index = WatchlistIndex(max_candidates=4, max_rescored=4)
+    index.extend(entries)
+    assert [match.entry.entry_id for match in index.screen(ScreeningQuery(name="Mohammed Ali"), limit=1)] == ["kony"]

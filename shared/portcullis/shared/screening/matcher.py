@@ -62,6 +62,10 @@ _WORD_KEYS_KEPT = 16384
 _ACRONYM_WORDS = 3
 #: Common words are intersected only while the smaller posting has at most this many slots.
 _MAX_INTERSECTED = 20_000
+# Candidates' tie-breakers, subtracted from their votes: a name's length in letters (at most 255), then its slot (in
+# the order listed). Together below 3e-5 for a million slots, far below what one shared key's vote differs by.
+_LENGTH_TIE = 1e-7
+_SLOT_TIE = 1e-14
 # Corroborating (+) and contradicting (-) evidence, added to the name score.
 _DOB_EXACT_BONUS = 0.08
 _DOB_YEAR_BONUS = 0.04
@@ -149,6 +153,8 @@ class WatchlistIndex:
         # Each name's words as spelling keys, sorted (`BUT FIKTOR` for `VIKTOR BOUT`): what is pre-scored.
         self._slot_keyed: list[str] = []
         self._slot_kind = bytearray()
+        # Each name's length in letters (at most 255): among candidates with equal votes the shorter names go first.
+        self._slot_length = bytearray()
         # The words normalisation removed from listed names (legal forms, titles), by name in word order: the
         # scorer does not hold them against a match when a query writes them so that they are kept. Pruned only
         # when the index compacts itself.
@@ -168,6 +174,7 @@ class WatchlistIndex:
         # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
         self._word_keys_kept: OrderedDict[str, tuple[tuple[str, np.ndarray], ...]] = OrderedDict()
         self._kind_codes: np.ndarray | None = None
+        self._tie_breakers: np.ndarray | None = None
         self._by_imo: dict[str, set[str]] = {}
         self._by_container: dict[str, set[str]] = {}
         self._by_document: dict[str, set[str]] = {}
@@ -236,6 +243,7 @@ class WatchlistIndex:
                 self._removed_words[normalized.ordered] = known + tuple(w for w in normalized.removed if w not in known)
             self._slot_keyed.append(_keyed(normalized))
             self._slot_kind.append(kind)
+            self._slot_length.append(min(len(normalized.ordered), 255))
             for key in blocking_keys(normalized):
                 self._posting_arrays.pop(key, None)
                 posting = self._postings.get(key)
@@ -289,6 +297,7 @@ class WatchlistIndex:
         self._entry_slots.clear()
         self._slot_entry, self._slot_name, self._slot_ordered, self._slot_keyed = [], [], [], []
         self._slot_kind = bytearray()
+        self._slot_length = bytearray()
         self._removed_words.clear()
         self._dead_slots = 0
         self._postings.clear()
@@ -296,6 +305,7 @@ class WatchlistIndex:
         self._posting_arrays.clear()
         self._word_keys_kept.clear()
         self._kind_codes = None
+        self._tie_breakers = None
         self._by_imo.clear()
         self._by_container.clear()
         self._by_document.clear()
@@ -471,7 +481,24 @@ class WatchlistIndex:
             at = posting.searchsorted(slots)
             np.minimum(at, len(posting) - 1, out=at)
             votes += weight * (posting[at] == slots)
-        return slots[(-votes).argpartition(self._max_candidates)[: self._max_candidates]], spaced
+        return slots[self._most_voted(slots, votes)], spaced
+
+    def _most_voted(self, slots: np.ndarray, votes: np.ndarray) -> np.ndarray:
+        """Positions of the `_max_candidates` highest votes, in slot order; among tied votes the shorter names first,
+        then the first listed.
+
+        `argpartition` alone leaves the choice among tied votes, and the order of what it returns, to numpy's selection
+        algorithm, which differs with the processor's instruction set (AVX-512 or AVX2): the same query reached other
+        candidates on another machine. A tie-breaker far below any vote's difference makes every vote distinct.
+        """
+        if self._tie_breakers is None or len(self._tie_breakers) != len(self._slot_length):
+            lengths = np.frombuffer(bytes(self._slot_length), dtype=np.uint8)
+            self._tie_breakers = lengths * _LENGTH_TIE + np.arange(len(lengths)) * _SLOT_TIE
+        # Tie-breakers less votes: the lowest are the most voted, each value distinct.
+        chosen: np.ndarray = np.subtract(self._tie_breakers[slots], votes).argpartition(self._max_candidates)
+        chosen = chosen[: self._max_candidates]
+        chosen.sort()
+        return chosen
 
     def _common_to_two_words(self, overflow: list[tuple[int, np.ndarray, float]]) -> np.ndarray | None:
         """Slots in the postings of two different common words of the query (`ALI IBRAHIM`), or None."""
