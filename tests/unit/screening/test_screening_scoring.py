@@ -91,9 +91,31 @@ def test_initials_rank_the_organisation_near_the_threshold_but_below_it(initials
 
 
 @pytest.mark.parametrize(
+    ("acronym", "spelled_out", "other_organisation"),
+    [
+        # Beginnings of words, not only initials.
+        ("CONVIASA", "CONSORCIO VENEZOLANO DE INDUSTRIAS AERONAUTICAS Y SERVICIOS AEREOS, S.A.",
+         "CONSORCIO VENEZOLANO DE INDUSTRIAS PETROLERAS, S.A."),
+        # One inner word left out (`MINING`).
+        ("IMIDRO", "IRANIAN MINES AND MINING INDUSTRIES DEVELOPMENT AND RENOVATION ORGANIZATION",
+         "IRANIAN MINES AND MINING INDUSTRIES ORGANIZATION"),
+        # No generic word, but a word no name has (one vowel) standing for every word of the other.
+        ("PFLP", "POPULAR FRONT FOR THE LIBERATION OF PALESTINE", "POPULAR FRONT FOR THE LIBERATION OF THE SAHARA"),
+    ],
+)  # fmt: skip
+def test_acronyms_of_word_beginnings_rank_the_organisation_near_the_threshold(
+    acronym: str, spelled_out: str, other_organisation: str
+) -> None:
+    score = compare_names(acronym, spelled_out)
+    assert 0.75 <= score < DEFAULT_MATCH_THRESHOLD
+    assert compare_names(acronym, other_organisation) < 0.5
+
+
+@pytest.mark.parametrize(
     ("name1", "name2"),
     [
         ("AMIR KHAN", "Abdul Majid Ibrahim Rashid KHAN"),  # a person's initials are no name
+        ("AMIR", "Abdul Majid Ibrahim Rashid"),  # nor are they with a vowel or two
         ("ABC TRADING", "ALPHA BETA CHARLIE SHIPPING"),  # initials, but another line of business
         ("COMERCIAL DE NEGOCIOS CLARIDAD", "COMERCIAL DE NEGOCIOS TRADING"),  # TRADING is COMERCIAL, already matched
     ],

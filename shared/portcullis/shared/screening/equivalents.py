@@ -18,6 +18,11 @@ TRANSLATION_FLOOR = 0.85
 #: Initials are this many letters long, and stand for as many words.
 ACRONYM_MIN = 3
 ACRONYM_MAX = 8
+#: Beginnings of words (`CONVIASA`, `INCOVALLE`) spell this many letters at most, from three words, or two words
+#: for a word of this many letters (`COMECARNES`); one inner word may be left out (`IMIDRO`).
+PREFIX_ACRONYM_MAX = 12
+PREFIX_RUN_MIN = 3
+PREFIX_PAIR_MIN = 6
 #: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
 _REMOVED_TWO_EDITS = 6
 #: ... and of this many letters one letter more or less than it.
@@ -131,21 +136,68 @@ def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str
     return frozenset(found)
 
 
-def acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...]) -> tuple[str, ...] | None:
+def acronym_reading(
+    short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...], latin: bool = True
+) -> tuple[str, ...] | None:
     """The longer name with the words a word of the shorter one abbreviates replaced by it (`BANK OF INDUSTRY AND
-    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`), if one does: three words or more, one
-    of them a generic word."""
+    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`; beginnings of words: `CONVIASA`), if
+    one does: one of the words a generic word, or, for a name of one word written in Latin letters with at most one
+    vowel (`PFLP`, `LTTE`: no name), the initials of every word of the other."""
     for spelled in (long, (*long, *removed)) if removed else (long,):
         content, initials = initials_of(spelled)
-        if len(content) < ACRONYM_MIN:
+        if len(content) < 2:
             continue
         for word in short:
-            if not ACRONYM_MIN <= len(word) <= ACRONYM_MAX or word in long:
+            if not ACRONYM_MIN <= len(word) <= PREFIX_ACRONYM_MAX or word in long:
                 continue
-            start = initials.find(word)
-            if start < 0:
-                continue
-            run = content[start : start + len(word)]
-            if any_meaning(spelled[i] for i in run):
+            start = initials.find(word) if len(word) <= ACRONYM_MAX else -1
+            if start >= 0 and len(content) >= ACRONYM_MIN:
+                run = content[start : start + len(word)]
+            else:
+                found = _spelled_by_prefixes(word, tuple(spelled[i] for i in content))
+                if found is None:
+                    continue
+                run = content[found[0] : found[1]]
+            if any_meaning(spelled[i] for i in run) or (
+                latin and len(short) == 1 and len(run) == len(content) == len(word) and _vowel_count(word) <= 1
+            ):
                 return (*long[: run[0]], word, *long[run[-1] + 1 :])
+    return None
+
+
+def _vowel_count(word: str) -> int:
+    return sum(letter in "AEIOU" for letter in word)
+
+
+@lru_cache(maxsize=16384)
+def _spelled_by_prefixes(word: str, words: tuple[str, ...]) -> tuple[int, int] | None:
+    """The first and past-the-last position of a run of words whose beginnings, in order, spell the word
+    (`CONVIASA`: CONsorcio Venezolano Industrias Aeronauticas Servicios Aereos; `PIDMCO`; `IMIDRO` with one inner
+    word left out), if one does: three words, or two for a word of `PREFIX_PAIR_MIN` letters (`COMECARNES`)."""
+    if len(word) <= ACRONYM_MIN:
+        return None  # three letters are three initials, which the caller looks for
+    for start, first in enumerate(words):
+        if first[0] == word[0]:
+            found = _prefixes_from(word, 0, words, start, 0, 1)
+            if found is not None:
+                return start, found
+    return None
+
+
+def _prefixes_from(word: str, letter: int, words: tuple[str, ...], position: int, used: int, skips: int) -> int | None:
+    """Where a run of words from `position` ends whose beginnings spell `word[letter:]` (longer beginnings first),
+    with `used` words used so far and `skips` inner words that may still be left out."""
+    if letter == len(word):
+        enough = used >= PREFIX_RUN_MIN or (used == 2 and len(word) >= PREFIX_PAIR_MIN)
+        return position if enough else None
+    if position == len(words):
+        return None
+    candidate = words[position]
+    for length in range(min(len(candidate), len(word) - letter), 0, -1):
+        if candidate[:length] == word[letter : letter + length]:
+            end = _prefixes_from(word, letter + length, words, position + 1, used + 1, skips)
+            if end is not None:
+                return end
+    if skips and letter:
+        return _prefixes_from(word, letter, words, position + 1, used, skips - 1)
     return None

@@ -499,7 +499,7 @@ def _as_acronym(a: NormalizedName, b: NormalizedName) -> float:
     for short, long in ((a, b), (b, a)):
         if len(short.words) + ACRONYM_MIN - 1 > len(long.words) + len(long.removed):
             continue  # initials stand for three words or more
-        reading = acronym_reading(short.words, long.words, long.removed)
+        reading = acronym_reading(short.words, long.words, long.removed, latin=not (a.other_script or b.other_script))
         if reading is not None:
             best = max(best, ACRONYM_FACTOR * _token_score(_token_parts(short.words, reading)))
     return best
