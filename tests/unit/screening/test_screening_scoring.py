@@ -4,6 +4,7 @@ import pytest
 
 from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD, compare_names
 from portcullis.shared.screening.pairs import evaluate, read_name_pairs, recall_by_variant
+from portcullis.shared.screening.scoring import NO_DISTINCTIVE_WORD_CAP
 
 PAIRS = Path(__file__).resolve().parents[2] / "data" / "name_pairs.csv"
 
@@ -122,6 +123,23 @@ def test_acronyms_of_word_beginnings_rank_the_organisation_near_the_threshold(
 )
 def test_initials_and_translations_do_not_make_a_match_of_different_names(name1: str, name2: str) -> None:
     assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("STICHTING AL-AQSA", "AL-AQSA FOUNDATION"),  # Dutch and English, rigour's organisation symbols
+        ("AO ZAVOD FIOLENT", "JSC FIOLENT PLANT"),  # Russian and English, without a business word of generic.py
+    ],
+)
+def test_a_generic_word_in_another_language_counts_as_that_word(name1: str, name2: str) -> None:
+    assert compare_names(name1, name2) >= DEFAULT_MATCH_THRESHOLD
+
+
+def test_a_generic_word_shared_in_two_languages_is_no_distinctive_word_shared() -> None:
+    # Only AL and FOUNDATION in common: capped as sharing no distinctive word.
+    assert compare_names("STICHTING AL-AQSA", "AL-HARAMAIN FOUNDATION") <= NO_DISTINCTIVE_WORD_CAP
+    assert compare_names("STICHTING AL-AQSA", "AL-AQSA ASSOCIATION") < 0.6  # another kind of organisation
 
 
 def test_scores_are_symmetric_and_bounded() -> None:

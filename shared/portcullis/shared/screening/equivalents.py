@@ -31,14 +31,18 @@ _REMOVED_LENGTH_CHANGE = 4
 
 def match_translations(
     words_a: tuple[str, ...], words_b: tuple[str, ...], best_a: list[float], best_b: list[float]
-) -> None:
+) -> tuple[list[int], list[int]]:
     """Words without a counterpart on either side that are one generic word in two languages (`TEJARAT` /
-    `TRADING`) count as matched: only such words, so that a word matched as written is not matched twice. (Looked
-    for only when both names have a business word of `generic.py`: rigour's tagger costs microseconds a word.)"""
-    # The second name's words first (the listed name: their meanings are known from earlier screenings), so that
-    # the screened name's words go to rigour only when a word without a counterpart there has a meaning at all.
-    if not any(word_meanings(word_b) for column, word_b in enumerate(words_b) if best_b[column] < TRANSLATION_FLOOR):
-        return
+    `TRADING`, `STICHTING` / `FOUNDATION`, `EMPRESA` / `ENTERPRISE`) count as matched: only such words, so that a
+    word matched as written is not matched twice. Returns the positions of the words so matched, on either side
+    (generic words: they are no distinctive word the names share)."""
+    # The second name's words first (the listed name: which of its words have a meaning is known from earlier
+    # screenings, one lookup a name), so that the screened name's words go to rigour's tagger (tens of microseconds
+    # a word it has not seen) only when a word without a counterpart there has a meaning at all.
+    rows: list[int] = []
+    columns: list[int] = []
+    if not any(best_b[column] < TRANSLATION_FLOOR for column in generic_positions(words_b)):
+        return rows, columns
     for row, word_a in enumerate(words_a):
         if best_a[row] >= TRANSLATION_FLOOR:
             continue
@@ -48,7 +52,16 @@ def match_translations(
         for column, word_b in enumerate(words_b):
             if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
                 best_a[row] = best_b[column] = TRANSLATION_FLOOR
+                rows.append(row)
+                columns.append(column)
                 break
+    return rows, columns
+
+
+@lru_cache(maxsize=16384)
+def generic_positions(words: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions of a name's generic words (`word_meanings`), asked of the listed names, which recur."""
+    return tuple(i for i, word in enumerate(words) if word_meanings(word))
 
 
 @lru_cache(maxsize=65536)
@@ -147,17 +160,22 @@ def acronym_reading(
         content, initials = initials_of(spelled)
         if len(content) < 2:
             continue
+        content_words: tuple[str, ...] | None = None
         for word in short:
             if not ACRONYM_MIN <= len(word) <= PREFIX_ACRONYM_MAX or word in long:
                 continue
-            start = initials.find(word) if len(word) <= ACRONYM_MAX else -1
-            if start >= 0 and len(content) >= ACRONYM_MIN:
+            start = initials.find(word) if len(word) <= ACRONYM_MAX and len(content) >= ACRONYM_MIN else -1
+            if start >= 0:
                 run = content[start : start + len(word)]
-            else:
-                found = _spelled_by_prefixes(word, tuple(spelled[i] for i in content))
+            elif len(word) > ACRONYM_MIN and word[0] in initials:
+                if content_words is None:
+                    content_words = tuple(spelled[i] for i in content)
+                found = _spelled_by_prefixes(word, content_words)
                 if found is None:
                     continue
                 run = content[found[0] : found[1]]
+            else:
+                continue
             if any_meaning(spelled[i] for i in run) or (
                 latin and len(short) == 1 and len(run) == len(content) == len(word) and _vowel_count(word) <= 1
             ):
@@ -173,9 +191,8 @@ def _vowel_count(word: str) -> int:
 def _spelled_by_prefixes(word: str, words: tuple[str, ...]) -> tuple[int, int] | None:
     """The first and past-the-last position of a run of words whose beginnings, in order, spell the word
     (`CONVIASA`: CONsorcio Venezolano Industrias Aeronauticas Servicios Aereos; `PIDMCO`; `IMIDRO` with one inner
-    word left out), if one does: three words, or two for a word of `PREFIX_PAIR_MIN` letters (`COMECARNES`)."""
-    if len(word) <= ACRONYM_MIN:
-        return None  # three letters are three initials, which the caller looks for
+    word left out), if one does: three words, or two for a word of `PREFIX_PAIR_MIN` letters (`COMECARNES`). Words of
+    four letters or more: three letters are three initials, which the caller looks for."""
     for start, first in enumerate(words):
         if first[0] == word[0]:
             found = _prefixes_from(word, 0, words, start, 0, 1)
