@@ -130,6 +130,8 @@ def test_initials_and_translations_do_not_make_a_match_of_different_names(name1:
     [
         ("STICHTING AL-AQSA", "AL-AQSA FOUNDATION"),  # Dutch and English, rigour's organisation symbols
         ("AO ZAVOD FIOLENT", "JSC FIOLENT PLANT"),  # Russian and English, without a business word of generic.py
+        ("BANK TOSEE SADERAT IRAN", "EXPORT DEVELOPMENT BANK OF IRAN"),  # Persian words rigour does not know
+        ("SHERKAT SAHAND", "SAHAND COMPANY"),  # a Persian word for the legal form the other name had removed
     ],
 )
 def test_a_generic_word_in_another_language_counts_as_that_word(name1: str, name2: str) -> None:
@@ -140,6 +142,7 @@ def test_a_generic_word_shared_in_two_languages_is_no_distinctive_word_shared() 
     # Only AL and FOUNDATION in common: capped as sharing no distinctive word.
     assert compare_names("STICHTING AL-AQSA", "AL-HARAMAIN FOUNDATION") <= NO_DISTINCTIVE_WORD_CAP
     assert compare_names("STICHTING AL-AQSA", "AL-AQSA ASSOCIATION") < 0.6  # another kind of organisation
+    assert compare_names("BANK TOSEE SADERAT IRAN", "EXPORT DEVELOPMENT BANK OF INDIA") < DEFAULT_MATCH_THRESHOLD
 
 
 def test_scores_are_symmetric_and_bounded() -> None:

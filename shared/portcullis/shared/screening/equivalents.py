@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 
-from portcullis.shared.screening.generic import any_meaning, is_business_word, word_meanings
+from portcullis.shared.screening.generic import any_meaning, is_business_word, organisation_kind, word_meanings
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName
 from portcullis.shared.screening.transliteration import is_legal_form
 
@@ -81,6 +81,13 @@ def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
     return any(OSA.distance(word, other, score_cutoff=allowed) <= allowed for other in candidates)
 
 
+def _kind_removed(word: str, removed: tuple[str, ...]) -> bool:
+    """Whether a word names the kind of organisation a removed legal form names (`SHERKAT` for `COMPANY`): a hand-kept
+    kind only, so that no screened word goes to rigour's tagger here."""
+    kind = organisation_kind(word)
+    return kind is not None and any(kind in word_meanings(other) for other in removed)
+
+
 @lru_cache(maxsize=16384)
 def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
     """The lengths a word like one of the removed words can have (a quick test before the edit distances)."""
@@ -98,7 +105,11 @@ def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[
     dropped = [
         i
         for i, word in enumerate(words)
-        if best[i] < MATCHED and len(word) in lengths and word not in PARTICLES and _like_removed(word, removed)
+        if best[i] < MATCHED
+        and (
+            (len(word) in lengths and word not in PARTICLES and _like_removed(word, removed))
+            or _kind_removed(word, removed)
+        )
     ]
     return dropped if len(dropped) < len(words) else []
 
