@@ -167,18 +167,21 @@ def acronym_reading(
     MINE` read as `BIM`; the removed legal form may end the initials: `NITC`; beginnings of words: `CONVIASA`), if
     one does: one of the words a generic word, or, for a name of one word written in Latin letters with at most one
     vowel (`PFLP`, `LTTE`: no name), the initials of every word of the other."""
+    # Word beginnings only in a name of one word of four letters or more (`C.I. DISERCOM`, not `HANJIN TRADING`).
+    beginnings = sum(len(word) > ACRONYM_MIN for word in short) == 1
+    longest = PREFIX_ACRONYM_MAX if beginnings else ACRONYM_MAX
     for spelled in (long, (*long, *removed)) if removed else (long,):
         content, initials = initials_of(spelled)
         if len(content) < 2:
             continue
         content_words: tuple[str, ...] | None = None
         for word in short:
-            if not ACRONYM_MIN <= len(word) <= PREFIX_ACRONYM_MAX or word in long:
+            if not ACRONYM_MIN <= len(word) <= longest or word in long:
                 continue
             start = initials.find(word) if len(word) <= ACRONYM_MAX and len(content) >= ACRONYM_MIN else -1
             if start >= 0:
                 run = content[start : start + len(word)]
-            elif len(word) > ACRONYM_MIN and word[0] in initials:
+            elif beginnings and len(word) > ACRONYM_MIN and word[0] in initials:
                 if content_words is None:
                     content_words = tuple(spelled[i] for i in content)
                 found = _spelled_by_prefixes(word, content_words)
