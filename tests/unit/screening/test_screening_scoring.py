@@ -4,6 +4,7 @@ import pytest
 
 from portcullis.shared.screening import DEFAULT_MATCH_THRESHOLD, compare_names
 from portcullis.shared.screening.pairs import evaluate, read_name_pairs, recall_by_variant
+from portcullis.shared.screening.scoring import NO_DISTINCTIVE_WORD_CAP
 
 PAIRS = Path(__file__).resolve().parents[2] / "data" / "name_pairs.csv"
 
@@ -91,15 +92,57 @@ def test_initials_rank_the_organisation_near_the_threshold_but_below_it(initials
 
 
 @pytest.mark.parametrize(
+    ("acronym", "spelled_out", "other_organisation"),
+    [
+        # Beginnings of words, not only initials.
+        ("CONVIASA", "CONSORCIO VENEZOLANO DE INDUSTRIAS AERONAUTICAS Y SERVICIOS AEREOS, S.A.",
+         "CONSORCIO VENEZOLANO DE INDUSTRIAS PETROLERAS, S.A."),
+        # One inner word left out (`MINING`).
+        ("IMIDRO", "IRANIAN MINES AND MINING INDUSTRIES DEVELOPMENT AND RENOVATION ORGANIZATION",
+         "IRANIAN MINES AND MINING INDUSTRIES ORGANIZATION"),
+        # No generic word, but a word no name has (one vowel) standing for every word of the other.
+        ("PFLP", "POPULAR FRONT FOR THE LIBERATION OF PALESTINE", "POPULAR FRONT FOR THE LIBERATION OF THE SAHARA"),
+    ],
+)  # fmt: skip
+def test_acronyms_of_word_beginnings_rank_the_organisation_near_the_threshold(
+    acronym: str, spelled_out: str, other_organisation: str
+) -> None:
+    score = compare_names(acronym, spelled_out)
+    assert 0.75 <= score < DEFAULT_MATCH_THRESHOLD
+    assert compare_names(acronym, other_organisation) < 0.5
+
+
+@pytest.mark.parametrize(
     ("name1", "name2"),
     [
         ("AMIR KHAN", "Abdul Majid Ibrahim Rashid KHAN"),  # a person's initials are no name
+        ("AMIR", "Abdul Majid Ibrahim Rashid"),  # nor are they with a vowel or two
         ("ABC TRADING", "ALPHA BETA CHARLIE SHIPPING"),  # initials, but another line of business
         ("COMERCIAL DE NEGOCIOS CLARIDAD", "COMERCIAL DE NEGOCIOS TRADING"),  # TRADING is COMERCIAL, already matched
     ],
 )
 def test_initials_and_translations_do_not_make_a_match_of_different_names(name1: str, name2: str) -> None:
     assert compare_names(name1, name2) < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("name1", "name2"),
+    [
+        ("STICHTING AL-AQSA", "AL-AQSA FOUNDATION"),  # Dutch and English, rigour's organisation symbols
+        ("AO ZAVOD FIOLENT", "JSC FIOLENT PLANT"),  # Russian and English, without a business word of generic.py
+        ("BANK TOSEE SADERAT IRAN", "EXPORT DEVELOPMENT BANK OF IRAN"),  # Persian words rigour does not know
+        ("SHERKAT SAHAND", "SAHAND COMPANY"),  # a Persian word for the legal form the other name had removed
+    ],
+)
+def test_a_generic_word_in_another_language_counts_as_that_word(name1: str, name2: str) -> None:
+    assert compare_names(name1, name2) >= DEFAULT_MATCH_THRESHOLD
+
+
+def test_a_generic_word_shared_in_two_languages_is_no_distinctive_word_shared() -> None:
+    # Only AL and FOUNDATION in common: capped as sharing no distinctive word.
+    assert compare_names("STICHTING AL-AQSA", "AL-HARAMAIN FOUNDATION") <= NO_DISTINCTIVE_WORD_CAP
+    assert compare_names("STICHTING AL-AQSA", "AL-AQSA ASSOCIATION") < 0.6  # another kind of organisation
+    assert compare_names("BANK TOSEE SADERAT IRAN", "EXPORT DEVELOPMENT BANK OF INDIA") < DEFAULT_MATCH_THRESHOLD
 
 
 def test_scores_are_symmetric_and_bounded() -> None:

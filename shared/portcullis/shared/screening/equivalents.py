@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 
-from portcullis.shared.screening.generic import any_meaning, is_business_word, word_meanings
+from portcullis.shared.screening.generic import any_meaning, is_business_word, organisation_kind, word_meanings
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName
 from portcullis.shared.screening.transliteration import is_legal_form
 
@@ -18,6 +18,11 @@ TRANSLATION_FLOOR = 0.85
 #: Initials are this many letters long, and stand for as many words.
 ACRONYM_MIN = 3
 ACRONYM_MAX = 8
+#: Beginnings of words (`CONVIASA`, `INCOVALLE`) spell this many letters at most, from three words, or two words
+#: for a word of this many letters (`COMECARNES`); one inner word may be left out (`IMIDRO`).
+PREFIX_ACRONYM_MAX = 12
+PREFIX_RUN_MIN = 3
+PREFIX_PAIR_MIN = 6
 #: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
 _REMOVED_TWO_EDITS = 6
 #: ... and of this many letters one letter more or less than it.
@@ -26,14 +31,18 @@ _REMOVED_LENGTH_CHANGE = 4
 
 def match_translations(
     words_a: tuple[str, ...], words_b: tuple[str, ...], best_a: list[float], best_b: list[float]
-) -> None:
+) -> tuple[list[int], list[int]]:
     """Words without a counterpart on either side that are one generic word in two languages (`TEJARAT` /
-    `TRADING`) count as matched: only such words, so that a word matched as written is not matched twice. (Looked
-    for only when both names have a business word of `generic.py`: rigour's tagger costs microseconds a word.)"""
-    # The second name's words first (the listed name: their meanings are known from earlier screenings), so that
-    # the screened name's words go to rigour only when a word without a counterpart there has a meaning at all.
-    if not any(word_meanings(word_b) for column, word_b in enumerate(words_b) if best_b[column] < TRANSLATION_FLOOR):
-        return
+    `TRADING`, `STICHTING` / `FOUNDATION`, `EMPRESA` / `ENTERPRISE`) count as matched: only such words, so that a
+    word matched as written is not matched twice. Returns the positions of the words so matched, on either side
+    (generic words: they are no distinctive word the names share)."""
+    # The second name's words first (the listed name: which of its words have a meaning is known from earlier
+    # screenings, one lookup a name), so that the screened name's words go to rigour's tagger (tens of microseconds
+    # a word it has not seen) only when a word without a counterpart there has a meaning at all.
+    rows: list[int] = []
+    columns: list[int] = []
+    if not any(best_b[column] < TRANSLATION_FLOOR for column in generic_positions(words_b)):
+        return rows, columns
     for row, word_a in enumerate(words_a):
         if best_a[row] >= TRANSLATION_FLOOR:
             continue
@@ -43,7 +52,16 @@ def match_translations(
         for column, word_b in enumerate(words_b):
             if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
                 best_a[row] = best_b[column] = TRANSLATION_FLOOR
+                rows.append(row)
+                columns.append(column)
                 break
+    return rows, columns
+
+
+@lru_cache(maxsize=16384)
+def generic_positions(words: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions of a name's generic words (`word_meanings`), asked of the listed names, which recur."""
+    return tuple(i for i, word in enumerate(words) if word_meanings(word))
 
 
 @lru_cache(maxsize=65536)
@@ -63,6 +81,13 @@ def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
     return any(OSA.distance(word, other, score_cutoff=allowed) <= allowed for other in candidates)
 
 
+def _kind_removed(word: str, removed: tuple[str, ...]) -> bool:
+    """Whether a word names the kind of organisation a removed legal form names (`SHERKAT` for `COMPANY`): a hand-kept
+    kind only, so that no screened word goes to rigour's tagger here."""
+    kind = organisation_kind(word)
+    return kind is not None and any(kind in word_meanings(other) for other in removed)
+
+
 @lru_cache(maxsize=16384)
 def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
     """The lengths a word like one of the removed words can have (a quick test before the edit distances)."""
@@ -80,7 +105,11 @@ def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[
     dropped = [
         i
         for i, word in enumerate(words)
-        if best[i] < MATCHED and len(word) in lengths and word not in PARTICLES and _like_removed(word, removed)
+        if best[i] < MATCHED
+        and (
+            (len(word) in lengths and word not in PARTICLES and _like_removed(word, removed))
+            or _kind_removed(word, removed)
+        )
     ]
     return dropped if len(dropped) < len(words) else []
 
@@ -131,21 +160,75 @@ def _acronyms(words: tuple[str, ...], removed: tuple[str, ...]) -> frozenset[str
     return frozenset(found)
 
 
-def acronym_reading(short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...]) -> tuple[str, ...] | None:
+def acronym_reading(
+    short: tuple[str, ...], long: tuple[str, ...], removed: tuple[str, ...], latin: bool = True
+) -> tuple[str, ...] | None:
     """The longer name with the words a word of the shorter one abbreviates replaced by it (`BANK OF INDUSTRY AND
-    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`), if one does: three words or more, one
-    of them a generic word."""
+    MINE` read as `BIM`; the removed legal form may end the initials: `NITC`; beginnings of words: `CONVIASA`), if
+    one does: one of the words a generic word, or, for a name of one word written in Latin letters with at most one
+    vowel (`PFLP`, `LTTE`: no name), the initials of every word of the other."""
+    # Word beginnings only in a name of one word of four letters or more (`C.I. DISERCOM`, not `HANJIN TRADING`).
+    beginnings = sum(len(word) > ACRONYM_MIN for word in short) == 1
+    longest = PREFIX_ACRONYM_MAX if beginnings else ACRONYM_MAX
     for spelled in (long, (*long, *removed)) if removed else (long,):
         content, initials = initials_of(spelled)
-        if len(content) < ACRONYM_MIN:
+        if len(content) < 2:
             continue
+        content_words: tuple[str, ...] | None = None
         for word in short:
-            if not ACRONYM_MIN <= len(word) <= ACRONYM_MAX or word in long:
+            if not ACRONYM_MIN <= len(word) <= longest or word in long:
                 continue
-            start = initials.find(word)
-            if start < 0:
+            start = initials.find(word) if len(word) <= ACRONYM_MAX and len(content) >= ACRONYM_MIN else -1
+            if start >= 0:
+                run = content[start : start + len(word)]
+            elif beginnings and len(word) > ACRONYM_MIN and word[0] in initials:
+                if content_words is None:
+                    content_words = tuple(spelled[i] for i in content)
+                found = _spelled_by_prefixes(word, content_words)
+                if found is None:
+                    continue
+                run = content[found[0] : found[1]]
+            else:
                 continue
-            run = content[start : start + len(word)]
-            if any_meaning(spelled[i] for i in run):
+            if any_meaning(spelled[i] for i in run) or (
+                latin and len(short) == 1 and len(run) == len(content) == len(word) and _vowel_count(word) <= 1
+            ):
                 return (*long[: run[0]], word, *long[run[-1] + 1 :])
+    return None
+
+
+def _vowel_count(word: str) -> int:
+    return sum(letter in "AEIOU" for letter in word)
+
+
+@lru_cache(maxsize=16384)
+def _spelled_by_prefixes(word: str, words: tuple[str, ...]) -> tuple[int, int] | None:
+    """The first and past-the-last position of a run of words whose beginnings, in order, spell the word
+    (`CONVIASA`: CONsorcio Venezolano Industrias Aeronauticas Servicios Aereos; `PIDMCO`; `IMIDRO` with one inner
+    word left out), if one does: three words, or two for a word of `PREFIX_PAIR_MIN` letters (`COMECARNES`). Words of
+    four letters or more: three letters are three initials, which the caller looks for."""
+    for start, first in enumerate(words):
+        if first[0] == word[0]:
+            found = _prefixes_from(word, 0, words, start, 0, 1)
+            if found is not None:
+                return start, found
+    return None
+
+
+def _prefixes_from(word: str, letter: int, words: tuple[str, ...], position: int, used: int, skips: int) -> int | None:
+    """Where a run of words from `position` ends whose beginnings spell `word[letter:]` (longer beginnings first),
+    with `used` words used so far and `skips` inner words that may still be left out."""
+    if letter == len(word):
+        enough = used >= PREFIX_RUN_MIN or (used == 2 and len(word) >= PREFIX_PAIR_MIN)
+        return position if enough else None
+    if position == len(words):
+        return None
+    candidate = words[position]
+    for length in range(min(len(candidate), len(word) - letter), 0, -1):
+        if candidate[:length] == word[letter : letter + length]:
+            end = _prefixes_from(word, letter + length, words, position + 1, used + 1, skips)
+            if end is not None:
+                return end
+    if skips and letter:
+        return _prefixes_from(word, letter, words, position + 1, used, skips - 1)
     return None

@@ -6,7 +6,8 @@ in two languages.)
 
 The forms below are kept by hand (words of Persian, Arabic, Russian, Turkish and Chinese names as sanctions lists
 romanise them, which rigour does not know); `word_meanings` adds what OpenSanctions' `rigour` knows (its name
-tagger's domains and symbols: `BANCO` and `BANQUE` are `BANK`, `NEFT` is `OIL`, `TEJARAT` is `TRADE`).
+tagger's domains and symbols: `BANCO` and `BANQUE` are `BANK`, `NEFT` is `OIL`, `TEJARAT` is `TRADE`), and the kinds
+of organisation below, kept by hand for the same reason (`SHERKAT` is its `CO`, `BONYAD` its `FDN`).
 """
 
 from collections.abc import Callable, Iterable
@@ -50,6 +51,25 @@ _FORMS: dict[str, tuple[str, ...]] = {
     "REAL_ESTATE": ("PROPERTIES", "PROPERTY", "REALTY", "INMOBILIARIA", "IMMOBILIEN", "DICHAN"),
 }  # fmt: skip
 _FORM_OF = {word: form for form, words in _FORMS.items() for word in words}
+#: Kinds of organisation as Persian and Arabic names romanise them, which rigour's tagger does not know, to its
+#: symbols (`SYMBOL:FDN` is its foundation), and two kinds it has no symbol for.
+_KINDS: dict[str, tuple[str, ...]] = {
+    "SYMBOL:FDN": ("MUASSASAT", "MUASSASA", "MUASSASAH", "MOASSESEH", "MOASSESE", "BONYAD", "BONYADE"),
+    "SYMBOL:CO": ("SHERKAT", "SHERKATE", "SHIRKAT", "SHARIKAT", "SHARIKA", "SHARIKAH"),
+    "SYMBOL:ORG": ("SAZMAN", "SAZMANE", "MUNAZZAMAT", "MUNAZZAMA", "MUNAZAMAT"),
+    "SYMBOL:DEV": ("TOSEE", "TOSEEH", "TOSEH", "TOSEYEH", "TOWSEEH", "TOUSEH", "TANMIYA", "TANMIYAH"),
+    "SYMBOL:COOP": ("TAAVON", "TAAVONI", "TAAVUN", "TAAWUN", "TAAWON"),
+    "SYMBOL:COMMITTEE": ("LAJNA", "LAJNAH", "LAJNAT", "KOMITE", "COMITE", "COMITATO"),
+    "SYMBOL:EXPORT": ("SADERAT",),
+    "SYMBOL:CENTRAL": ("MARKAZI",),
+    "SYMBOL:CENTER": ("MARKAZ",),
+    "DOMAIN:HOUSE": ("MASKAN",),
+    "kind:CHARITY": ("CHARITABLE", "CHARITY", "KHAYRIYYA", "KHAYRIYA", "KHAIRIYA", "KHAIRIYYA", "KHEIRIEH",
+                     "BIENFAISANCE", "BENEFICA", "WOHLTATIGKEIT"),
+    "kind:SOCIETY": ("SOCIETY", "JAMIYAT", "JAMIAT", "JAMIYA", "JAMIYAH", "JAMIYYA", "JAMIYYAT", "JAMYAH",
+                     "JAMEAT"),
+}  # fmt: skip
+_KIND_OF = {word: kind for kind, words in _KINDS.items() for word in words}
 
 
 @lru_cache(maxsize=16384)
@@ -78,6 +98,9 @@ def word_meanings(word: str) -> frozenset[str]:
     """What a generic word means, in any language rigour or the forms above know (`BANQUE`: `BANK`), else nothing."""
     form = _FORM_OF.get(word)
     meanings = {f"form:{form}"} if form is not None else set()
+    kind = _KIND_OF.get(word)
+    if kind is not None:
+        meanings.add(kind)
     for name in _org_tagger()(word):
         for symbol in name.symbols:
             category = symbol.category.value
@@ -96,6 +119,11 @@ def same_meaning(word_a: str, word_b: str) -> bool:
     """Whether two different words are one generic word in two languages (`TEJARAT` / `TRADING`, `MADAN` / `MINE`)."""
     meanings = word_meanings(word_a)
     return bool(meanings) and not meanings.isdisjoint(word_meanings(word_b))
+
+
+def organisation_kind(word: str) -> str | None:
+    """The kind of organisation a word names among the hand-kept kinds (`SHERKAT`: rigour's `SYMBOL:CO`), else None."""
+    return _KIND_OF.get(word)
 
 
 def is_business_word(word: str) -> bool:

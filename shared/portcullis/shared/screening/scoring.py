@@ -10,6 +10,7 @@ from portcullis.shared.screening.equivalents import (
     ACRONYM_MIN,
     TRANSLATION_FLOOR,
     acronym_reading,
+    generic_positions,
     match_translations,
     removed_elsewhere,
     weights_without,
@@ -35,7 +36,7 @@ NUMBER_MISMATCH_CAP = 0.12
 #: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
 BUSINESS_MISMATCH_CAP = 0.66
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
-ONE_SIDED_NUMBER_CAP = 0.71
+ONE_SIDED_NUMBER_CAP = 0.7
 #: Names that share no distinctive word (only particles or business words agree: `BANK SEPAH` / `BANK MELLI`) and do
 #: not agree run together either name different parties: at most this. Judged on the names, in all their readings.
 NO_DISTINCTIVE_WORD_CAP = 0.5
@@ -183,28 +184,24 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
 
 
 @lru_cache(maxsize=16384)  # a few MB when full
-def _word_weights(
-    words: tuple[str, ...],
-) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool, bool]:
+def _word_weights(words: tuple[str, ...]) -> tuple[tuple[float, ...], float, int, tuple[float, ...], float, bool]:
     """Per name (listed names recur): each word's weight, their total, how many words are not particles, the
-    weights of its distinctive words (neither particles nor business words), their total, whether a word has
-    no vowels (written in an abjad script) and whether one is a business word."""
+    weights of its distinctive words (neither particles nor business words), their total and whether a word has
+    no vowels (written in an abjad script)."""
     weight_list: list[float] = []
     distinctive_list: list[float] = []
     substantive = 0
-    vowelless = business = False
+    vowelless = False
     for word in words:
         particle = word in PARTICLES
         # Particles and initials weigh 1, other words their length up to 10.
         weight = 1.0 if particle or len(word) == 1 else float(min(len(word), 10))
         weight_list.append(weight)
-        business_word = is_business_word(word)
-        business = business or business_word
-        distinctive_list.append(0.0 if particle or business_word else weight)
+        distinctive_list.append(0.0 if particle or is_business_word(word) else weight)
         substantive += not particle
         vowelless = vowelless or (len(word) > 1 and _VOWELS.isdisjoint(word))
     weights, distinctive = tuple(weight_list), tuple(distinctive_list)
-    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless, business
+    return weights, sum(weights), substantive, distinctive, sum(distinctive), vowelless
 
 
 #: What the word-by-word comparison yields: dice, coverage of the better- and the worse-covered name, coverage of
@@ -222,8 +219,8 @@ def _token_parts(
     # The hot loop of every full comparison: the word-by-word matrix built by comprehensions (cache lookups inlined),
     # its row and column maxima taken in C, and each side's sums in one pass, added in the same order as before.
     row_of = _pair_rows.get
-    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a, business_a = _word_weights(words_a)
-    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b, business_b = _word_weights(words_b)
+    weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
+    weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b = _word_weights(words_b)
     rows = []
     for a in words_a:
         known = row_of(a, _NO_ROW).get
@@ -232,8 +229,13 @@ def _token_parts(
     best_a = list(map(max, rows)) if len(words_b) > 1 else [row[0] for row in rows]
     best_b = list(map(max, zip(*rows, strict=True))) if len(words_a) > 1 else rows[0]
     weakest_a, weakest_b = min(best_a), min(best_b)
-    if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and business_a and business_b:
-        match_translations(words_a, words_b, best_a, best_b)
+    if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and generic_positions(words_b):
+        translated_a, translated_b = match_translations(words_a, words_b, best_a, best_b)
+        if translated_a:
+            # One generic word in two languages (`STICHTING` / `FOUNDATION`) is matched, but is no distinctive word.
+            distinctive_a = tuple(0.0 if i in translated_a else w for i, w in enumerate(distinctive_a))
+            distinctive_b = tuple(0.0 if i in translated_b else w for i, w in enumerate(distinctive_b))
+            distinct_total_a, distinct_total_b = sum(distinctive_a), sum(distinctive_b)
     if removed_b and weakest_a < ONE_EDIT_FLOOR:
         dropped = removed_elsewhere(words_a, best_a, removed_b)
         if dropped:
@@ -499,7 +501,7 @@ def _as_acronym(a: NormalizedName, b: NormalizedName) -> float:
     for short, long in ((a, b), (b, a)):
         if len(short.words) + ACRONYM_MIN - 1 > len(long.words) + len(long.removed):
             continue  # initials stand for three words or more
-        reading = acronym_reading(short.words, long.words, long.removed)
+        reading = acronym_reading(short.words, long.words, long.removed, latin=not (a.other_script or b.other_script))
         if reading is not None:
             best = max(best, ACRONYM_FACTOR * _token_score(_token_parts(short.words, reading)))
     return best
