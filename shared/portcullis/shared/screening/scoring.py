@@ -36,7 +36,7 @@ NUMBER_MISMATCH_CAP = 0.12
 #: Names of different lines of business ("... SHIPPING", "... TRADING") name sibling companies: at most this.
 BUSINESS_MISMATCH_CAP = 0.66
 #: A number on one side only ("OCEAN STAR" and "OCEAN STAR 2") is weaker evidence of a different party.
-ONE_SIDED_NUMBER_CAP = 0.7
+ONE_SIDED_NUMBER_CAP = 0.71
 #: Names that share no distinctive word (only particles or business words agree: `BANK SEPAH` / `BANK MELLI`) and do
 #: not agree run together either name different parties: at most this. Judged on the names, in all their readings.
 NO_DISTINCTIVE_WORD_CAP = 0.5
