@@ -3,7 +3,7 @@
 import pytest
 
 from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex
-from portcullis.shared.screening.variants import generate_variants, measure_recall
+from portcullis.shared.screening.variants import NameVariant, generate_variants, lost_variants, measure_recall
 
 
 def _entry_named(entries: list[WatchlistEntry], name: str) -> str:
@@ -59,3 +59,23 @@ def test_an_organisation_is_found_by_its_initials_and_spelled_out() -> None:
     assert [m.entry.entry_id for m in index.screen(ScreeningQuery(name="BIM"), threshold=0.75)] == ["o1"]
     spelled_out = ScreeningQuery(name="Islamic Republic of Iran Shipping Lines")
     assert [m.entry.entry_id for m in index.screen(spelled_out, threshold=0.75)] == ["o2"]
+
+
+def test_lost_variants_say_where_each_lost_name_was_lost() -> None:
+    index = WatchlistIndex(result_cache_size=0)
+    index.extend(
+        [
+            WatchlistEntry(entry_id="p1", list_name="test", kind="person", name="Viktor Anatolijevitch BOUT"),
+            WatchlistEntry(entry_id="p2", list_name="test", kind="person", name="Kim Jong UN"),
+        ]
+    )
+    variants = [
+        NameVariant("p1", "Viktor Anatolijevitch BOUT", "Viktor Anatolijevich BOUT", "romanisation", "Person"),
+        NameVariant("p2", "Kim Jong UN", "Kim Jong IL", "typo_1", None),  # a short word: scored, under 0.85
+        NameVariant("p1", "Viktor Anatolijevitch BOUT", "Hanna Schmidt", "unrelated", None),  # shares no key
+    ]
+    lost = lost_variants(index, variants)
+    assert [(row["query"], row["lost"]) for row in lost] == [
+        ("Kim Jong IL", "scored under"),
+        ("Hanna Schmidt", "not blocked"),
+    ]

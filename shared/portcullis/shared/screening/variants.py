@@ -1,9 +1,11 @@
 """Variants of whole listed names, and how many of them the index finds: the candidate-generation recall.
 
 `python -m portcullis.shared.screening.variants data/ofac-sdn [PER_KIND]` prints, per kind of variant, the share
-of variants whose entry reaches full scoring (a candidate), is found at the threshold, and is among the top 3.
+of variants whose entry reaches full scoring (a candidate), is found at the threshold, and is among the top 3;
+`--seed N` draws other variants (develop on another seed than the measurement's), `--misses` lists the lost ones.
 """
 
+import argparse
 import json
 import random
 import re
@@ -174,15 +176,20 @@ class VariantRecall:
     top3: float
 
 
+def _outcome(index: WatchlistIndex, variant: NameVariant) -> tuple[bool, bool, bool, bool]:
+    """Whether the variant's entry was a blocking candidate, reached the full scorer, was found, and in the top 3."""
+    query = ScreeningQuery(name=variant.query, schema=variant.schema)  # type: ignore[arg-type]
+    blocked, scored = index.shortlist(query)
+    ranked = [m.entry.entry_id for m in index.screen(query)]
+    entry_id = variant.entry_id
+    return entry_id in blocked, entry_id in scored, entry_id in ranked, entry_id in ranked[:3]
+
+
 def measure_recall(index: WatchlistIndex, variants: Sequence[NameVariant]) -> dict[str, VariantRecall]:
     """Per kind of variant (and `all`): the share whose entry reached full scoring, matched, and ranked top 3."""
     outcomes: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
     for variant in variants:
-        query = ScreeningQuery(name=variant.query, schema=variant.schema)  # type: ignore[arg-type]
-        blocked, scored = index.shortlist(query)
-        ranked = [m.entry.entry_id for m in index.screen(query)]
-        entry_id = variant.entry_id
-        outcome = (entry_id in blocked, entry_id in scored, entry_id in ranked, entry_id in ranked[:3])
+        outcome = _outcome(index, variant)
         outcomes[variant.kind].append(outcome)
         outcomes["all"].append(outcome)
     return {
@@ -197,20 +204,42 @@ def measure_recall(index: WatchlistIndex, variants: Sequence[NameVariant]) -> di
     }
 
 
+def lost_variants(index: WatchlistIndex, variants: Sequence[NameVariant]) -> list[dict[str, str | None]]:
+    """The variants whose entry is not found at the threshold, each with where it was lost: never a blocking
+    candidate (`not blocked`), a candidate the pre-score kept from the full scorer (`not scored`), or scored under
+    the threshold (`scored under`)."""
+    lost: list[dict[str, str | None]] = []
+    for variant in variants:
+        blocked, scored, found, _ = _outcome(index, variant)
+        if not found:
+            stage = "scored under" if scored else "not scored" if blocked else "not blocked"
+            lost.append({**asdict(variant), "lost": stage})
+    return lost
+
+
 def main(argv: Sequence[str]) -> None:
     """Print the recall per kind of variant: `python -m portcullis.shared.screening.variants SDN_DIR [PER_KIND]
-    [--learned]` (`--learned`: with the learned pair scorer instead of the default one)."""
+    [--seed N] [--learned] [--misses]` (`--learned`: with the learned pair scorer instead of the default one;
+    `--misses`: the lost variants too, one JSON object a line after the recall)."""
     from portcullis.shared.screening.ofac import load_ofac_sdn
     from portcullis.shared.screening.scoring import learned_similarity, name_similarity
 
-    learned = "--learned" in argv
-    argv = [arg for arg in argv if arg != "--learned"]
-    entries = load_ofac_sdn(Path(argv[0]))
-    per_kind = int(argv[1]) if len(argv) > 1 else 500
-    index = WatchlistIndex(result_cache_size=0, pair_scorer=learned_similarity if learned else name_similarity)
+    parser = argparse.ArgumentParser(prog="python -m portcullis.shared.screening.variants")
+    parser.add_argument("sdn_directory", type=Path)
+    parser.add_argument("per_kind", type=int, nargs="?", default=500)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--learned", action="store_true")
+    parser.add_argument("--misses", action="store_true")
+    args = parser.parse_args(argv)
+    entries = load_ofac_sdn(args.sdn_directory)
+    index = WatchlistIndex(result_cache_size=0, pair_scorer=learned_similarity if args.learned else name_similarity)
     index.extend(entries)
-    recall = measure_recall(index, generate_variants(entries, per_kind))
+    variants = generate_variants(entries, args.per_kind, args.seed)
+    recall = measure_recall(index, variants)
     print(json.dumps({kind: asdict(row) for kind, row in recall.items()}, indent=1))
+    if args.misses:
+        for lost in lost_variants(index, variants):
+            print(json.dumps(lost, ensure_ascii=False))
 
 
 if __name__ == "__main__":
