@@ -17,9 +17,8 @@ give, which a unit test checks) instead of validating a `Decision` object and du
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -52,9 +51,9 @@ class ModelUnavailableError(DependencyUnavailableError):
     """No model is loaded yet: the batch waits (it is retried, never skipped)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Decided:
-    """A decision as published (`payload`, the JSON of a `Decision`) and what the metrics read of it."""
+class Decided(NamedTuple):
+    """A decision as published (`payload`, the JSON of a `Decision`) and what the metrics read of it (a named tuple:
+    one is made per decision, at half the cost of a frozen dataclass)."""
 
     subject_id: str
     lane: Lane
@@ -248,7 +247,7 @@ class DeclarationPipeline:
             document = {
                 "stream": "declaration",
                 "subject_id": declaration.declaration_id,
-                "lane": lanes[i].value,
+                "lane": lanes[i],  # a StrEnum: orjson writes its value
                 "score": rounded,
                 "model_version": model_version,
                 "rules_version": rules_version,
