@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,7 @@ class RiskModel:
         rows = batch.top_rows[np.asarray(positions, dtype=np.int64)]
         values = batch.encoded.matrix[rows]
         encoded = batch.encoded
-        records = [_item_record(encoded.owners[row], encoded.items[row]) for row in rows.tolist()]
+        records = [_ItemFields(encoded.owners[row], encoded.items[row]) for row in rows.tolist()]
         used = set(self.spec.encoded_keys())
 
         def history(name: str, number: int) -> tuple[float, float] | None:
@@ -222,15 +222,36 @@ class RiskModel:
         return directory
 
 
-def _item_record(declaration: Declaration, item: DeclarationItem) -> dict[str, Any]:
-    """One item's fields as the item frame names them (what the reason sentences read)."""
-    record: dict[str, Any] = {column: header_value(declaration, column) for column in HEADER_TEXT_COLUMNS}
-    for column in ITEM_TEXT_COLUMNS:
-        record[column] = getattr(item, column)
-    record["tax_rate"] = float(item.tax_rate)
-    record["net_mass_kg"] = float(item.net_mass_kg)
-    record["item_price"] = float(item.item_price)
-    return record
+class _ItemFields(Mapping[str, Any]):
+    """One item's fields as the item frame names them (what the reason sentences read), each read when asked: a
+    sentence reads two or three of them."""
+
+    __slots__ = ("_declaration", "_item")
+
+    def __init__(self, declaration: Declaration, item: DeclarationItem) -> None:
+        self._declaration = declaration
+        self._item = item
+
+    def __getitem__(self, column: str) -> Any:
+        if column in _ITEM_TEXT:
+            return getattr(self._item, column)
+        if column in _ITEM_NUMBERS:
+            return float(getattr(self._item, column))
+        if column in _HEADER_TEXT:
+            return header_value(self._declaration, column)
+        raise KeyError(column)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FIELDS)
+
+    def __len__(self) -> int:
+        return len(_FIELDS)
+
+
+_HEADER_TEXT = frozenset(HEADER_TEXT_COLUMNS)
+_ITEM_TEXT = frozenset(ITEM_TEXT_COLUMNS)
+_ITEM_NUMBERS = frozenset(("tax_rate", "net_mass_kg", "item_price"))
+_FIELDS = (*HEADER_TEXT_COLUMNS, *ITEM_TEXT_COLUMNS, "tax_rate", "net_mass_kg", "item_price")
 
 
 def load_model(path: Path | str) -> RiskModel:
