@@ -69,6 +69,8 @@ class ScoredBatch:
     scores: np.ndarray
     #: Matrix row of each declaration's highest-scoring item (the first one on ties).
     top_rows: np.ndarray
+    #: Each item's leaf in every tree (`PathContributions.leaves`), when the scores were computed from them.
+    leaves: np.ndarray | None = None
 
     def item_index(self, position: int) -> int:
         """Position, inside its declaration, of the item that the declaration's reasons describe."""
@@ -136,15 +138,23 @@ class RiskModel:
     def score_declarations(self, declarations: Sequence[Declaration]) -> ScoredBatch:
         """Score a batch: one feature matrix (no pandas) and one predict call; no lanes, no reasons."""
         encoded = self._encoder.encode(declarations)
-        item_scores = self._predict(encoded.matrix) if len(encoded.items) else np.zeros(0)
+        leaves: np.ndarray | None = None
+        if not len(encoded.items):
+            item_scores = np.zeros(0)
+        elif self._paths.sigmoid is not None:
+            # One walk down the trees: the leaves give the scores, and later the explained items' contributions.
+            leaves = self._paths.leaves(self.booster, encoded.matrix, num_threads=PREDICT_THREADS)
+            item_scores = self._paths.probabilities(leaves)
+        else:
+            item_scores = self._predict(encoded.matrix)
         if len(encoded.items) == len(declarations):  # one item each: the common case
-            return ScoredBatch(encoded, item_scores, item_scores, np.arange(len(declarations)))
+            return ScoredBatch(encoded, item_scores, item_scores, np.arange(len(declarations)), leaves)
         scores = np.maximum.reduceat(item_scores, encoded.starts) if len(declarations) else np.zeros(0)
         top_rows = encoded.starts.copy()
         for position in np.flatnonzero(encoded.counts > 1):
             start, count = int(encoded.starts[position]), int(encoded.counts[position])
             top_rows[position] = start + int(np.argmax(item_scores[start : start + count]))
-        return ScoredBatch(encoded, item_scores, scores, top_rows)
+        return ScoredBatch(encoded, item_scores, scores, top_rows, leaves)
 
     def explain(self, batch: ScoredBatch, positions: Sequence[int]) -> list[list[ReasonParts]]:
         """Model reasons (code, sentence, weight) of the declarations at `positions`, from their top item."""
@@ -159,7 +169,11 @@ class RiskModel:
         def history(name: str, number: int) -> tuple[float, float] | None:
             return self._encoder.history(name, item_key(name, records[number])) if name in used else None
 
-        return top_reasons(records, values, self.contributions(values), self.feature_names, history)
+        if batch.leaves is not None and not self.exact_reasons:
+            contributions = self._paths.from_leaves(batch.leaves[rows])
+        else:
+            contributions = self.contributions(values)
+        return top_reasons(records, values, contributions, self.feature_names, history)
 
     def assess(
         self,
