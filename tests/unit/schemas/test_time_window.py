@@ -1,6 +1,7 @@
 """Times outside the window customs data can have are refused, naming the field and why (finding 1 of issue #16)."""
 
 from datetime import UTC, datetime, timedelta
+from datetime import timezone as datetime_timezone
 from typing import Any
 
 import pytest
@@ -65,3 +66,38 @@ def test_a_validity_window_ends_by_2100() -> None:
     [(named, reason)] = refusal(RuleSpec, {**RULE, "valid_to": "9999-12-31T23:59:59-14:00"})
     assert named == "valid_to"
     assert "2100-01-01" in reason
+
+
+def _moments_near_the_edges() -> list[datetime]:
+    """Times on either side of the window's edges and of this year's end, written with far offsets either way."""
+    now = datetime.now(UTC)
+    utc_times = [
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(2000, 12, 31, 12, tzinfo=UTC),
+        datetime(2001, 1, 1, tzinfo=UTC),
+        datetime(now.year, 11, 30, 23, 59, tzinfo=UTC),
+        datetime(now.year, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(now.year + 1, 1, 1, 12, tzinfo=UTC),
+        now + timedelta(days=366, minutes=-5),
+        now + timedelta(days=366, minutes=5),
+    ]
+    offsets = [timedelta(hours=hours, minutes=minutes) for hours, minutes in ((-23, -59), (-12, 0), (14, 0), (23, 59))]
+    return [
+        (moment + shift).astimezone(timezone)
+        for moment in utc_times
+        for shift in (timedelta(seconds=-1), timedelta(0), timedelta(seconds=1))
+        for timezone in (datetime_timezone(offset) for offset in offsets)
+    ]
+
+
+def test_times_near_the_edges_are_accepted_exactly_when_inside_the_window() -> None:
+    latest = datetime.now(UTC) + timedelta(days=366)
+    for moment in _moments_near_the_edges():
+        document = {**example(Declaration), "submitted_at": moment.isoformat()}
+        inside = datetime(2000, 1, 1, tzinfo=UTC) <= moment <= latest - timedelta(seconds=30)
+        outside = moment < datetime(2000, 1, 1, tzinfo=UTC) or moment > latest + timedelta(seconds=30)
+        if inside:
+            assert Declaration.model_validate(document).submitted_at == moment, moment.isoformat()
+        elif outside:
+            with pytest.raises(ValidationError):
+                Declaration.model_validate(document)

@@ -13,16 +13,32 @@ from portcullis.shared.lanes import LANE_ORDER, ScoreLanes, at_least, combined_s
 from portcullis.shared.schemas import Lane, ReasonKind
 
 # Re-exported: the pipelines import the whole policy from here.
-__all__ = ["LANE_ORDER", "LanePolicy", "ScoreLanes", "against_thresholds", "at_least", "combined_score", "stricter"]
+__all__ = [
+    "LANE_ORDER",
+    "LanePolicy",
+    "ScoreLanes",
+    "against_thresholds",
+    "at_least",
+    "combined_score",
+    "stricter",
+    "threshold_clauses",
+]
 
 
 def against_thresholds(described: str, lane: Lane, red: float, yellow: float) -> str:
     """`<described score> is at or above the red threshold 0.71`: the score's lane in words for the officer."""
-    if lane is Lane.RED:
-        return f"{described} is at or above the red threshold {red:.2f}"
-    if lane is Lane.YELLOW:
-        return f"{described} is at or above the yellow threshold {yellow:.2f}"
-    return f"{described} is below the yellow threshold {yellow:.2f}"
+    return described + threshold_clauses(red, yellow)[lane]
+
+
+def threshold_clauses(red: float, yellow: float) -> dict[Lane, str]:
+    """What `against_thresholds` adds to a described score of each lane (a batch formats the thresholds once)."""
+    below = f" is below the yellow threshold {yellow:.2f}"
+    return {
+        Lane.RED: f" is at or above the red threshold {red:.2f}",
+        Lane.YELLOW: f" is at or above the yellow threshold {yellow:.2f}",
+        Lane.GREEN: below,
+        Lane.BLUE: below,
+    }
 
 
 #: A subject's lane, the lane its score alone gave, and whether the random draw set it (a plain tuple: built once

@@ -1,5 +1,6 @@
 """Selectivity before the model: rules first, then watchlist hits; forced lanes and score additions with reasons."""
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,6 +90,7 @@ def select_declarations(
     `amended` marks (truthy) the declarations amended after selection, which rules see as such; `mirror` is the gap
     table the `mirror_*` fields read (without it they are null)."""
     selections = []
+    counted: Counter[ReasonKind] = Counter()
     rules = state.rules
     subjects = _MIRROR_RULES.subjects(rules, declarations, mirror) if mirror is not None else declarations
     hits_per_declaration = evaluate(rules, for_rules(subjects, amended), at)
@@ -128,6 +130,8 @@ def select_declarations(
                     ),
                 )
         for reason in selection.reasons:
-            SELECTIVITY_HITS.labels(Stream.DECLARATION, reason.kind).inc()
+            counted[reason.kind] += 1
         selections.append(selection)
+    for kind, count in counted.items():  # a label lookup per kind and batch, not per hit
+        SELECTIVITY_HITS.labels(Stream.DECLARATION, kind).inc(count)
     return selections

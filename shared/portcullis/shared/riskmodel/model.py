@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ class ScoredBatch:
     scores: np.ndarray
     #: Matrix row of each declaration's highest-scoring item (the first one on ties).
     top_rows: np.ndarray
+    #: Each item's leaf in every tree (`PathContributions.leaves`), when the scores were computed from them.
+    leaves: np.ndarray | None = None
 
     def item_index(self, position: int) -> int:
         """Position, inside its declaration, of the item that the declaration's reasons describe."""
@@ -136,15 +138,23 @@ class RiskModel:
     def score_declarations(self, declarations: Sequence[Declaration]) -> ScoredBatch:
         """Score a batch: one feature matrix (no pandas) and one predict call; no lanes, no reasons."""
         encoded = self._encoder.encode(declarations)
-        item_scores = self._predict(encoded.matrix) if len(encoded.items) else np.zeros(0)
+        leaves: np.ndarray | None = None
+        if not len(encoded.items):
+            item_scores = np.zeros(0)
+        elif self._paths.sigmoid is not None:
+            # One walk down the trees: the leaves give the scores, and later the explained items' contributions.
+            leaves = self._paths.leaves(self.booster, encoded.matrix, num_threads=PREDICT_THREADS)
+            item_scores = self._paths.probabilities(leaves)
+        else:
+            item_scores = self._predict(encoded.matrix)
         if len(encoded.items) == len(declarations):  # one item each: the common case
-            return ScoredBatch(encoded, item_scores, item_scores, np.arange(len(declarations)))
+            return ScoredBatch(encoded, item_scores, item_scores, np.arange(len(declarations)), leaves)
         scores = np.maximum.reduceat(item_scores, encoded.starts) if len(declarations) else np.zeros(0)
         top_rows = encoded.starts.copy()
         for position in np.flatnonzero(encoded.counts > 1):
             start, count = int(encoded.starts[position]), int(encoded.counts[position])
             top_rows[position] = start + int(np.argmax(item_scores[start : start + count]))
-        return ScoredBatch(encoded, item_scores, scores, top_rows)
+        return ScoredBatch(encoded, item_scores, scores, top_rows, leaves)
 
     def explain(self, batch: ScoredBatch, positions: Sequence[int]) -> list[list[ReasonParts]]:
         """Model reasons (code, sentence, weight) of the declarations at `positions`, from their top item."""
@@ -153,13 +163,17 @@ class RiskModel:
         rows = batch.top_rows[np.asarray(positions, dtype=np.int64)]
         values = batch.encoded.matrix[rows]
         encoded = batch.encoded
-        records = [_item_record(encoded.owners[row], encoded.items[row]) for row in rows.tolist()]
+        records = [_ItemFields(encoded.owners[row], encoded.items[row]) for row in rows.tolist()]
         used = set(self.spec.encoded_keys())
 
         def history(name: str, number: int) -> tuple[float, float] | None:
             return self._encoder.history(name, item_key(name, records[number])) if name in used else None
 
-        return top_reasons(records, values, self.contributions(values), self.feature_names, history)
+        if batch.leaves is not None and not self.exact_reasons:
+            contributions = self._paths.from_leaves(batch.leaves[rows])
+        else:
+            contributions = self.contributions(values)
+        return top_reasons(records, values, contributions, self.feature_names, history)
 
     def assess(
         self,
@@ -222,15 +236,36 @@ class RiskModel:
         return directory
 
 
-def _item_record(declaration: Declaration, item: DeclarationItem) -> dict[str, Any]:
-    """One item's fields as the item frame names them (what the reason sentences read)."""
-    record: dict[str, Any] = {column: header_value(declaration, column) for column in HEADER_TEXT_COLUMNS}
-    for column in ITEM_TEXT_COLUMNS:
-        record[column] = getattr(item, column)
-    record["tax_rate"] = float(item.tax_rate)
-    record["net_mass_kg"] = float(item.net_mass_kg)
-    record["item_price"] = float(item.item_price)
-    return record
+class _ItemFields(Mapping[str, Any]):
+    """One item's fields as the item frame names them (what the reason sentences read), each read when asked: a
+    sentence reads two or three of them."""
+
+    __slots__ = ("_declaration", "_item")
+
+    def __init__(self, declaration: Declaration, item: DeclarationItem) -> None:
+        self._declaration = declaration
+        self._item = item
+
+    def __getitem__(self, column: str) -> Any:
+        if column in _ITEM_TEXT:
+            return getattr(self._item, column)
+        if column in _ITEM_NUMBERS:
+            return float(getattr(self._item, column))
+        if column in _HEADER_TEXT:
+            return header_value(self._declaration, column)
+        raise KeyError(column)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FIELDS)
+
+    def __len__(self) -> int:
+        return len(_FIELDS)
+
+
+_HEADER_TEXT = frozenset(HEADER_TEXT_COLUMNS)
+_ITEM_TEXT = frozenset(ITEM_TEXT_COLUMNS)
+_ITEM_NUMBERS = frozenset(("tax_rate", "net_mass_kg", "item_price"))
+_FIELDS = (*HEADER_TEXT_COLUMNS, *ITEM_TEXT_COLUMNS, "tax_rate", "net_mass_kg", "item_price")
 
 
 def load_model(path: Path | str) -> RiskModel:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -124,11 +125,17 @@ class DeclarationEncoder:
             column: {value: float(code) for code, value in enumerate(values)}
             for column, values in stats.vocabularies.items()
         }
-        self._histories: dict[str, dict[str, tuple[float, float]]] = {
-            name: {key: (float(counts[0]), float(counts[1])) for key, counts in stats.histories[name].items()}
-            for name in spec.encoded_keys()
-            if name in stats.histories
-        }
+        # Per historical rate: each key's row in a table of [inspections, frauds], whose last row (zeros) is that of
+        # an unseen key. A batch looks up row numbers and takes its counts with one numpy gather.
+        self._history_rows: dict[str, dict[str, int]] = {}
+        self._history_tables: dict[str, np.ndarray] = {}
+        for name in spec.encoded_keys():
+            if name in stats.histories:
+                history = stats.histories[name]
+                self._history_rows[name] = {key: row for row, key in enumerate(history)}
+                table = np.zeros((len(history) + 1, 2), dtype=np.float64)
+                table[: len(history)] = np.array(list(history.values()), dtype=np.float64).reshape(-1, 2)
+                self._history_tables[name] = table
         self._fillers: list[_Filler] = [self._filler(name) for name in self.feature_names]
 
     def encode(self, declarations: Sequence[Declaration]) -> EncodedBatch:
@@ -149,7 +156,9 @@ class DeclarationEncoder:
 
     def history(self, name: str, key: str) -> tuple[float, float]:
         """[inspections, frauds] behind a key of a historical rate (zeros when unseen)."""
-        return self._histories[name].get(key, (0.0, 0.0))
+        rows = self._history_rows[name]
+        inspections, frauds = self._history_tables[name][rows.get(key, len(rows))].tolist()
+        return inspections, frauds
 
     # --- one filler per feature, chosen once per model ----------------------------------------------------------
 
@@ -199,15 +208,17 @@ class DeclarationEncoder:
         codes = self._vocabularies[column]
 
         def fill(out: np.ndarray, columns: _Columns, _numbers: dict[str, np.ndarray]) -> None:
-            get = codes.get
-            out[:] = [get(value, _NAN) for value in columns(column)]
+            values = columns(column)
+            out[:] = np.fromiter(map(codes.get, values, repeat(_NAN)), dtype=np.float64, count=len(values))
 
         return fill
 
     def _counts(self, name: str, columns: _Columns) -> np.ndarray:
-        get = self._histories[name].get
-        zero = (0.0, 0.0)
-        return np.array([get(key, zero) for key in columns.key(name)], dtype=np.float64).reshape(-1, 2)
+        rows = self._history_rows[name]
+        keys = columns.key(name)
+        positions = np.fromiter(map(rows.get, keys, repeat(len(rows))), dtype=np.intp, count=len(keys))
+        counts: np.ndarray = self._history_tables[name][positions]
+        return counts
 
     def _fraud_rate(self, name: str) -> _Filler:
         smoothing, prior = self.spec.smoothing, self.stats.prior
@@ -229,8 +240,8 @@ class DeclarationEncoder:
         medians = self.stats.unit_value_medians[key]
 
         def fill(out: np.ndarray, columns: _Columns, numbers: dict[str, np.ndarray]) -> None:
-            get = medians.get
-            median = np.array([get(value, _NAN) for value in columns(key)], dtype=np.float64)
+            values = columns(key)
+            median = np.fromiter(map(medians.get, values, repeat(_NAN)), dtype=np.float64, count=len(values))
             np.subtract(numbers["log_unit_value"], median, out=out)
 
         return fill
@@ -239,8 +250,8 @@ class DeclarationEncoder:
         medians = self.stats.tax_rate_medians
 
         def fill(out: np.ndarray, columns: _Columns, numbers: dict[str, np.ndarray]) -> None:
-            get = medians.get
-            median = np.array([get(value, _NAN) for value in columns("hs6")], dtype=np.float64)
+            values = columns("hs6")
+            median = np.fromiter(map(medians.get, values, repeat(_NAN)), dtype=np.float64, count=len(values))
             np.subtract(numbers["tax_rate"], median, out=out)
 
         return fill

@@ -20,24 +20,46 @@ LATEST_VALIDITY = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class _Horizon:
-    """Now + MAX_AHEAD, computed at most once a second: every time of every record is checked against it."""
+    """Now + MAX_AHEAD, and the year of now, computed at most once a second: every time of every record is checked
+    against them."""
 
     def __init__(self) -> None:
         self._latest = EARLIEST
+        self._year = EARLIEST.year
         self._until = 0.0
 
-    def latest(self) -> datetime:
+    def _refresh(self) -> None:
         now = time.time()
         if now >= self._until:
-            self._latest = datetime.fromtimestamp(now, UTC) + MAX_AHEAD
+            today = datetime.fromtimestamp(now, UTC)
+            self._latest, self._year = today + MAX_AHEAD, today.year
             self._until = now + 1.0
+
+    def latest(self) -> datetime:
+        self._refresh()
         return self._latest
+
+    def year(self) -> int:
+        """The year (UTC) of the now that `latest` was computed from."""
+        self._refresh()
+        return self._year
 
 
 _HORIZON = _Horizon()
 
 
+def _surely_inside(moment: datetime) -> bool:
+    """Whether the time's own fields show it inside the window, whatever its offset (less than a day either way): a
+    year after EARLIEST's, and before this year's December (now + MAX_AHEAD lies past this year's end). Comparing a
+    parsed time with the bounds converts its zone, which costs more than the rest of decoding a declaration's times."""
+    year = moment.year
+    this_year = _HORIZON.year()
+    return EARLIEST.year < year and (year < this_year or (year == this_year and moment.month < 12))
+
+
 def _recorded(moment: datetime) -> datetime:
+    if _surely_inside(moment):
+        return moment
     # Comparing aware times never overflows (converting them to UTC can): check the window first.
     if moment < EARLIEST:
         raise ValueError(f"lies before {EARLIEST:%Y-%m-%d}: no record is that old")
