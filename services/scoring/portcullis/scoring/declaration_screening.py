@@ -278,8 +278,8 @@ def distinctive_names_agree(name: str, listed: str) -> bool:
 
 
 def _letters_in_common(words: tuple[str, ...], other: tuple[str, ...], at_least: float) -> float:
-    """The share of letters two word sequences have in common, in either word order ("BANK TEJARAT"); 0 where it is
-    below `at_least` (all the caller asks)."""
+    """The share of letters two word sequences have in common, in either word order ("BANK TEJARAT"): exact from
+    `at_least` up, below it only some lower value (all the caller asks)."""
     best = 0.0
     for joined, other_joined in (
         (" ".join(words), " ".join(other)),
