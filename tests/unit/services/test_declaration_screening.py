@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from portcullis.scoring import declaration_screening
 from portcullis.scoring.declaration_screening import (
     GENERIC_COMPANY_WORDS,
     ScreeningLimits,
@@ -274,3 +275,32 @@ def test_mistyped_generic_words_are_told_as_before_the_quick_bound() -> None:
     assert decided["SUKPLY"]
     assert not decided["DAEJIN"]
     assert 0 < sum(decided.values()) < len(words)
+
+
+def _difflib_only_letters(words: tuple[str, ...], other: tuple[str, ...], at_least: float) -> float:
+    """The share of letters in common as it was before its quick bound (difflib's ratio in both word orders)."""
+    return max(
+        SequenceMatcher(None, " ".join(words), " ".join(other)).ratio(),
+        SequenceMatcher(None, " ".join(sorted(words)), " ".join(sorted(other))).ratio(),
+    )
+
+
+def test_company_names_agree_as_before_the_quick_bound_on_letters_in_common(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listed company names against their own typing errors, word orders and other companies (where the whole-name
+    and distinctive-word ratios fall on both sides of their thresholds): agreement exactly as difflib alone gives."""
+    listed = [
+        "KOREA HEUNGJIN TRADING COMPANY", "KALASHNIKOV CONCERN JSC", "BANK TEJARAT", "SONGI TRADING COMPANY",
+        "MIDDLE EAST SAMAN CHEMICAL COMPANY", "HONG KONG ELECTRONICS", "DAEWON INDUSTRIES",
+        "KOREA DAESONG GENERAL TRADING CORPORATION", "BERLIN INDUSTRIES, CORP.", "AMIN INDUSTRIAL COMPANY",
+    ]  # fmt: skip
+    names = {"Hyunjin Trading Co Ltd", "Samhan Chemicals Co Ltd", "Daewoo Industrial Co Ltd", "Tejarat Bank"}
+    for text in listed:
+        for i in range(0, len(text), 2):
+            names.add(text[:i] + text[i + 1 :])
+            names.add(text[:i] + "Q" + text[i + 1 :])
+            names.add(text[:i] + "QX" + text[i + 2 :])
+    pairs = [(name, other) for name in sorted(names) for other in listed]
+    decided = [distinctive_names_agree(name, other) for name, other in pairs]
+    monkeypatch.setattr(declaration_screening, "_letters_in_common", _difflib_only_letters)
+    assert decided == [distinctive_names_agree(name, other) for name, other in pairs]
+    assert 0 < sum(decided) < len(pairs)

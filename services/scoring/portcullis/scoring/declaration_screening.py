@@ -12,6 +12,7 @@ to screen here (their trader ids are checked in `selectivity.py`).
 """
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,22 +104,18 @@ def screen_declarations(
     """Add the watchlist hits of each declaration's parties, vessel and containers to its selection; each distinct
     party name is screened once (`parties` keeps the screenings across batches; without it, within this one)."""
     parties = PartyScreeningCache() if parties is None else parties
+    named = [_named_parties(declaration, limits.screened_from) for declaration in declarations]
     # The batch's new party names are scored together first (cheaper than one by one, the same scores).
-    parties.prepare(
-        lists.index,
-        (
-            _party_key(party.name, party.country, party.party_id, limits)
-            for declaration in declarations
-            for party in declaration.parties or ()
-        ),
-    )
-    for declaration, selection in zip(declarations, selections, strict=True):
+    parties.prepare(lists.index, (key for roles in named for key in roles))
+    hits: Counter[ReasonKind] = Counter()
+    for declaration, roles, selection in zip(declarations, named, selections, strict=True):
         if not has_parts_to_screen(declaration):
             continue
         before = len(selection.reasons)
-        screen_declaration(lists, declaration, at, limits, selection, parties)
-        for reason in selection.reasons[before:]:
-            SELECTIVITY_HITS.labels(Stream.DECLARATION, reason.kind).inc()
+        _screen_declaration(lists, declaration, roles, at, limits, selection, parties)
+        hits.update(reason.kind for reason in selection.reasons[before:])
+    for kind, count in hits.items():  # once a batch: the counter takes a lock
+        SELECTIVITY_HITS.labels(Stream.DECLARATION, kind).inc(count)
     parties.count_hits()
 
 
@@ -132,20 +129,35 @@ def screen_declaration(
 ) -> None:
     """Add one declaration's party, vessel and container hits to `selection` (the caller calls `parties.count_hits`
     after a batch)."""
-    index = lists.index
     parties = PartyScreeningCache() if parties is None else parties
-    # One query per distinct party (name, country, id); its roles in the order the declaration names them.
-    roles: dict[tuple[str, str | None, str | None], list[str]] = {}
+    roles = _named_parties(declaration, limits.screened_from)
+    _screen_declaration(lists, declaration, roles, at, limits, selection, parties)
+
+
+def _named_parties(declaration: Declaration, screened_from: float) -> dict[PartyKey, list[str]]:
+    """A declaration's distinct parties (name, country, id) as keyed in the party cache, each with its roles in the
+    order the declaration names them."""
+    roles: dict[PartyKey, list[str]] = {}
     for party in declaration.parties or ():
-        named = roles.setdefault((party.name, party.country, party.party_id), [])
+        named = roles.setdefault(_party_key(party.name, party.country, party.party_id, screened_from), [])
         if party.role not in named:
             named.append(party.role)  # a StrEnum: its text is its value
-    for (name, country, party_id), named_roles in roles.items():
-        matches = parties.party(
-            index,
-            _party_key(name, country, party_id, limits),
-            partial(_party_matches, index, parties, name, country, party_id, limits),
-        )
+    return roles
+
+
+def _screen_declaration(
+    lists: ListState,
+    declaration: Declaration,
+    roles: dict[PartyKey, list[str]],
+    at: datetime,
+    limits: ScreeningLimits,
+    selection: Selection,
+    parties: PartyScreeningCache,
+) -> None:
+    index = lists.index
+    for key, named_roles in roles.items():
+        name, country, party_id = key[0], key[1], key[2]
+        matches = parties.party(index, key, partial(_party_matches, index, parties, name, country, party_id, limits))
         for match, by_identifier in matches:
             strong = by_identifier or match.score >= limits.strong_score
             what = f"{' and '.join(named_roles)} {name!r}"
@@ -171,9 +183,10 @@ def screen_declaration(
                 _hit(lists, selection, at, match, f"container {number}", strong=True)
 
 
-def _party_key(name: str, country: str | None, party_id: str | None, limits: ScreeningLimits) -> PartyKey:
-    """What a party's joined matches are kept under in the party cache (`prepare` and `party` must agree on it)."""
-    return (name, country, party_id, _PARTY_MATCH_LIMIT, limits.screened_from)
+def _party_key(name: str, country: str | None, party_id: str | None, screened_from: float) -> PartyKey:
+    """What a party's joined matches are kept under in the party cache (`prepare` and `party` must agree on it), with
+    `ScreeningLimits.screened_from` (the scores its screening keeps)."""
+    return (name, country, party_id, _PARTY_MATCH_LIMIT, screened_from)
 
 
 def _party_matches(
@@ -246,7 +259,7 @@ def distinctive_names_agree(name: str, listed: str) -> bool:
     or two from a legal form or title the listed name has ("PRIVATI", "LIAILITY", "C.W." for "C.V.", "MULAH") is
     that legal form or title, mistyped or transliterated: not a distinctive word."""
     tokens, listed_tokens = normalize_name(name).tokens, normalize_name(listed).tokens
-    if _letters_in_common(tokens, listed_tokens) >= WHOLE_NAME_LETTERS:
+    if _letters_in_common(tokens, listed_tokens, WHOLE_NAME_LETTERS) >= WHOLE_NAME_LETTERS:
         return True
     core, listed_core = _distinctive(name), _distinctive(listed)
     if core == _without_particles(tokens) and listed_core == _without_particles(listed_tokens):
@@ -255,7 +268,7 @@ def distinctive_names_agree(name: str, listed: str) -> bool:
     core = tuple(word for word in core if not any(_misspelt(word, other) for other in left_out))
     if not core or not listed_core:
         return True
-    letters = _letters_in_common(core, listed_core)
+    letters = _letters_in_common(core, listed_core, CORE_LETTERS_WITH_SOUND)
     if letters >= CORE_LETTERS_IN_COMMON:
         return True
     return (
@@ -264,12 +277,19 @@ def distinctive_names_agree(name: str, listed: str) -> bool:
     )
 
 
-def _letters_in_common(words: tuple[str, ...], other: tuple[str, ...]) -> float:
-    """The share of letters two word sequences have in common, in either word order ("BANK TEJARAT")."""
-    return max(
-        SequenceMatcher(None, " ".join(words), " ".join(other)).ratio(),
-        SequenceMatcher(None, " ".join(sorted(words)), " ".join(sorted(other))).ratio(),
-    )
+def _letters_in_common(words: tuple[str, ...], other: tuple[str, ...], at_least: float) -> float:
+    """The share of letters two word sequences have in common, in either word order ("BANK TEJARAT"): exact from
+    `at_least` up, below it only some lower value (all the caller asks)."""
+    best = 0.0
+    for joined, other_joined in (
+        (" ".join(words), " ".join(other)),
+        (" ".join(sorted(words)), " ".join(sorted(other))),
+    ):
+        # difflib's matching blocks are letters in common in order, never more than Indel's (in C) counts: a pair
+        # below `at_least` by Indel is below it by difflib's ratio too and skips difflib.
+        if Indel.normalized_similarity(joined, other_joined) >= at_least - _ROUNDING:
+            best = max(best, SequenceMatcher(None, joined, other_joined).ratio())
+    return best
 
 
 def _without_particles(tokens: tuple[str, ...]) -> tuple[str, ...]:

@@ -62,7 +62,8 @@ class PartyScreeningCache:
         self._bytes = 0
         self._name_bytes = 0
         self._party_bytes = 0
-        self._party_hits = 0  # kept parties' hits not yet added to the lookups counter (`count_hits`)
+        # Look-ups not yet added to the lookups counter (`count_hits`, once a batch: the counter takes a lock).
+        self._hits = self._misses = 0
         self._index: WatchlistIndex | None = None
         self._version = -1
 
@@ -91,10 +92,10 @@ class PartyScreeningCache:
         key: CacheKey = (tokens, country.upper() if country else None, schema, limit, threshold)
         cached = self._results.get(key)
         if cached is not None:
-            _HITS.inc()
+            self._hits += 1
             self._results.move_to_end(key)
             return cached[0]
-        _MISSES.inc()
+        self._misses += 1
         scores, counted = self._name_scores(index, name, (tokens, schema, threshold), schema, threshold)
         matches = []
         for match in index.weigh(scores, country, limit):
@@ -112,7 +113,7 @@ class PartyScreeningCache:
         self._follow(index)
         kept = self._parties.get(key)
         if kept is not None:
-            self._party_hits += 1
+            self._hits += 1
             self._parties.move_to_end(key)
             return kept[0]
         found = screen()
@@ -151,10 +152,14 @@ class PartyScreeningCache:
                 self._keep_scores(name_key, scores)
 
     def count_hits(self) -> None:
-        """Add the kept parties' hits since the last call to the lookups counter (once a batch: it takes a lock)."""
-        if self._party_hits:
-            _HITS.inc(self._party_hits)
-            self._party_hits = 0
+        """Add the look-ups since the last call to the lookups counter and publish the cache's size (once a batch:
+        the metrics take a lock each)."""
+        if self._hits:
+            _HITS.inc(self._hits)
+        if self._misses:
+            _MISSES.inc(self._misses)
+        self._hits = self._misses = 0
+        self._published()
 
     def clear(self) -> None:
         """Forget every screening (the index changed)."""
@@ -204,7 +209,6 @@ class PartyScreeningCache:
         while len(self._results) > self.max_entries or self._bytes > self.max_bytes:
             _, (_, dropped) = self._results.popitem(last=False)
             self._bytes -= dropped
-        self._published()
 
     def _published(self) -> None:
         PARTY_CACHE_ENTRIES.set(len(self._results))

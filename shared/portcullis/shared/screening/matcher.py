@@ -613,8 +613,12 @@ class WatchlistIndex:
         if scores.version != self.version:
             raise ValueError("the name was scored against another version of the index")
         query = ScreeningQuery(country=country)
+        # Below this even every corroborating fact together leaves a name short of the threshold.
+        hopeless = scores.cutoff - _MOST_CORROBORATION
         matches = []
         for entry_id, name_score, matched in scores.scored:
+            if name_score < hopeless:
+                continue
             entry = self._entries[entry_id]
             score, evidence = _weigh_evidence(entry, query, name_score)
             if score >= scores.cutoff:
