@@ -21,6 +21,8 @@ $(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml cli/pyproje
 	touch $(STAMP)
 
 install: $(STAMP) ## Install everything for development into .venv (the `portcullis` command included)
+	@# The screening core compiled with mypyc (about a minute, again whenever one of its sources changed).
+	$(BIN)/python -m portcullis.shared.compiled --if-stale
 
 up: install ## Start the broker, train the default model if missing, start the five services; wait until ready
 	$(BIN)/portcullis dev up

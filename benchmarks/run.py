@@ -18,6 +18,7 @@ from pathlib import Path
 
 from benchmarks import backtest, declarations_v2, history, kafka_paths, services_bench
 from portcullis.cli.processes import ServiceSet
+from portcullis.shared import screening
 from portcullis.shared.kafka import ensure_topics
 from portcullis.shared.riskmodel import ModelRegistry
 from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
@@ -41,7 +42,8 @@ def _machine() -> str:
         next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     )
     system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 2**20:.0f} GiB, {system}"
+    core = "compiled" if screening.COMPILED else "NOT compiled (Python source)"
+    return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 2**20:.0f} GiB, {system}; screening core {core}"
 
 
 def _local_broker_pid() -> int | None:

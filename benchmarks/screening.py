@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from portcullis.shared import screening
 from portcullis.shared.logging import configure_logging
 from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex, load_ofac_sdn
 from portcullis.shared.screening.entries import EntryKind
@@ -67,6 +68,7 @@ def _machine() -> dict[str, object]:
         "python": platform.python_version(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "reference_loop_us": _reference_loop_us(),
+        "screening_compiled": screening.COMPILED,
     }
 
 

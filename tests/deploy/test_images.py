@@ -267,3 +267,19 @@ def test_each_image_has_its_reference_data_and_only_scoring_and_analytics_carry_
     if service == "analytics":  # LightGBM only for a model backtest, loaded then (with its OpenMP runtime)
         assert "lightgbm" not in loaded.split()
         assert run_in_image(service, "python", "-c", "import lightgbm; print('ok')").strip() == "ok"
+
+
+_COMPILED_PROBE = """
+import importlib.util
+from portcullis.shared import screening
+from portcullis.shared.screening import compare_names
+print(screening.COMPILED, importlib.util.find_spec("mypy") is None, compare_names("Bank Melat Iran", "BANK MELLAT"))
+"""
+
+
+@pytest.mark.parametrize("service", ["watchlist", "scoring", "analytics"])
+def test_the_images_that_screen_run_the_compiled_core_without_its_build_tools(service: str) -> None:
+    compiled, without_mypy, score = run_in_image(service, "python", "-c", _COMPILED_PROBE).split()
+    assert compiled == "True"
+    assert without_mypy == "True"
+    assert float(score) == pytest.approx(0.8900934813978292, abs=1e-9)  # as the pinned score of the unit tests

@@ -31,6 +31,10 @@ BATCH_SECONDS = Histogram(
     ["group"],
     buckets=_LATENCY_BUCKETS,
 )
+SCREENING_COMPILED = Gauge(
+    "portcullis_screening_compiled",
+    "1 when watchlist screening runs its compiled core, 0 when it runs as Python (slower; docs/screening.md)",
+)
 CONSUMER_LAG = Gauge("portcullis_consumer_lag", "Messages behind the partition's end", ["group", "topic", "partition"])
 FOLLOWER_RECORDS_REJECTED = Counter(
     "portcullis_follower_records_rejected_total",

@@ -116,3 +116,30 @@ def verdict(subject_key: str, entry_id: str, entry_version: int, verdict: str, r
         reviewed_at=datetime(2026, 3, 2, tzinfo=UTC),
     )
     return FakeRecord(review_key(subject_key, entry_id, entry_version), record.model_dump_json().encode())
+
+
+class NameScoringSpy:
+    """A watchlist index that records the names scoring screens (one at a time and in batches) and otherwise is the
+    index itself (the compiled index's methods cannot be patched in place)."""
+
+    def __init__(self, index: Any, alone_allowed: bool = True) -> None:
+        self._index = index
+        self._alone_allowed = alone_allowed
+        self.alone: list[str] = []
+        self.batches: list[list[str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+    def name_scores(self, name: str, *rest: Any) -> Any:
+        assert self._alone_allowed, f"a new name scored alone: {name!r}"
+        self.alone.append(name)
+        return self._index.name_scores(name, *rest)
+
+    def name_scores_many(self, names: list[str], *rest: Any) -> Any:
+        self.batches.append(list(names))
+        return self._index.name_scores_many(names, *rest)
+
+    def scored(self) -> list[str]:
+        """Every name scored, in order (one at a time or in a batch)."""
+        return [*self.alone, *(name for batch in self.batches for name in batch)]

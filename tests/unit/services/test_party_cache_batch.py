@@ -6,7 +6,7 @@ import pytest
 from portcullis.scoring.declaration_screening import screen_declaration, screen_declarations
 from portcullis.scoring.party_cache import PartyScreeningCache
 from portcullis.scoring.selectivity import Selection
-from tests.unit.services.stream_fixtures import lists_with
+from tests.unit.services.stream_fixtures import NameScoringSpy, lists_with
 from tests.unit.services.test_party_cache import AT, LIMITS, LISTED, OTHER, _declaration
 
 NAMES = (
@@ -27,12 +27,8 @@ def test_a_batch_scores_its_new_party_names_together_once_with_the_reasons_of_ea
         selection = Selection()
         screen_declaration(lists, declaration, AT, LIMITS, selection, PartyScreeningCache())
         alone.append([reason.text for reason in selection.reasons])
-    batches: list[list[str]] = []
-    name_scores_many = lists.index.name_scores_many
-    monkeypatch.setattr(
-        lists.index, "name_scores_many", lambda names, *rest: batches.append(names) or name_scores_many(names, *rest)
-    )
-    monkeypatch.setattr(lists.index, "name_scores", lambda *_: pytest.fail("a new name scored alone"))
+    spy = NameScoringSpy(lists.index, alone_allowed=False)
+    monkeypatch.setattr(lists, "index", spy)
 
     selections = [Selection() for _ in declarations]
     screen_declarations(lists, declarations, selections, AT, LIMITS, PartyScreeningCache())
@@ -40,4 +36,4 @@ def test_a_batch_scores_its_new_party_names_together_once_with_the_reasons_of_ea
     assert [[reason.text for reason in selection.reasons] for selection in selections] == alone
     assert sum(map(bool, alone)) == 3  # every declaration but the one of no listed party has a reason
     expected = ["Haedang Shipping Co Ltd", "Sinhung Foods", "Haedang Shiping Company", "Kalashnikov Concern", "Ltd."]
-    assert batches == [[*expected, "Kalashnikov Koncern JSC"]]
+    assert spy.batches == [[*expected, "Kalashnikov Koncern JSC"]]

@@ -11,7 +11,7 @@ from portcullis.scoring.declaration_screening import ScreeningLimits, screen_dec
 from portcullis.scoring.party_cache import PartyScreeningCache
 from portcullis.scoring.selectivity import Selection
 from portcullis.shared.schemas import Declaration
-from tests.unit.services.stream_fixtures import lists_with
+from tests.unit.services.stream_fixtures import NameScoringSpy, lists_with
 from tests.unit.services.test_party_cache import FULL, LISTED, OTHER
 
 LIMITS = ScreeningLimits(threshold=0.85, strong_score=0.95)
@@ -31,17 +31,13 @@ def test_a_name_with_another_country_is_weighed_for_it_without_scoring_the_name_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lists = lists_with(OTHER, ("entry", "sdn-haedang", LISTED))
-    scored: list[str] = []
-    name_scores, name_scores_many = lists.index.name_scores, lists.index.name_scores_many
-    monkeypatch.setattr(lists.index, "name_scores", lambda name, *rest: scored.append(name) or name_scores(name, *rest))
-    monkeypatch.setattr(
-        lists.index, "name_scores_many", lambda names, *rest: scored.extend(names) or name_scores_many(names, *rest)
-    )
+    spy = NameScoringSpy(lists.index)
+    monkeypatch.setattr(lists, "index", spy)
     cache = PartyScreeningCache()
 
     listed_country, other_country = _reasons(cache, lists, "KP"), _reasons(cache, lists, "CN")
 
-    assert scored == ["Haedang Shipping Co"]
+    assert spy.scored() == ["Haedang Shipping Co"]
     assert listed_country == _reasons(PartyScreeningCache(), lists, "KP")
     assert other_country == _reasons(PartyScreeningCache(), lists, "CN")
     assert "nationality matches" in listed_country[0]

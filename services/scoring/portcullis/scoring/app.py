@@ -19,6 +19,7 @@ from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.passengers import PassengerPipeline
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
+from portcullis.shared.compiled import report_compiled
 from portcullis.shared.http import install_common
 from portcullis.shared.kafka import BatchConsumer, BatchHandler, CompactedTopicFollower, Publisher
 from portcullis.shared.logging import get_logger
@@ -77,6 +78,7 @@ def create_app(
             await models.refresh()
             if models.current is None:
                 log.warning("no_model_published", registry=str(settings.model_registry))
+            report_compiled()
             lists = ListState()
             follower = list_follower(settings.kafka, lists)
             follower.start()

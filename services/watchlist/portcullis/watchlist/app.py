@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from portcullis.shared.auth import Grant, Role, install_auth, open_keyring
+from portcullis.shared.compiled import report_compiled
 from portcullis.shared.db import create_engine, migrate, ping
 from portcullis.shared.http import BodyLimit, install_common
 from portcullis.shared.kafka import Publisher
@@ -46,6 +47,7 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
             publisher = Publisher(settings.kafka)
             stack.push_async_callback(publisher.close)
             await publisher.start()
+            report_compiled()
             screening = ScreeningIndex()
             await screening.load(sessions)
             outbox = Outbox(sessions, publisher, settings.kafka.topic("watchlist"))

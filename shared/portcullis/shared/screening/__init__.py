@@ -6,7 +6,10 @@ portcullis-shared: rapidfuzz, anyascii, numpy), which services that only validat
 """
 
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from portcullis.shared.compiled import use_compiled
 
 if TYPE_CHECKING:
     from portcullis.shared.screening.entries import IdentityDocument, Match, ScreeningQuery, WatchlistEntry
@@ -20,6 +23,9 @@ if TYPE_CHECKING:
     from portcullis.shared.screening.normalize import normalize_name
     from portcullis.shared.screening.ofac import load_ofac_sdn
     from portcullis.shared.screening.scoring import compare_names
+
+#: Whether the matcher's modules run compiled (`portcullis.shared.compiled`): only if built from their current source.
+COMPILED = use_compiled(__name__, Path(__file__).parent)
 
 _MODULE_OF = {
     "DEFAULT_MATCH_THRESHOLD": "matcher",

@@ -1,0 +1,163 @@
+"""The compiled screening core: the matcher's modules built to C extensions with mypyc, used only while current.
+
+The same typed Python source is compiled by mypyc (part of mypy) into C extensions beside the `.py` files; Python
+imports an extension before the source of the same name. `python -m portcullis.shared.compiled` builds them where the
+package is installed (the source tree in development, site-packages in the images) and writes a stamp with the
+SHA-256 of every source it compiled. At import, `use_compiled` loads the extensions only if every compiled module's
+source is still the one stamped; otherwise (a source edited since, a build interrupted, or
+`PORTCULLIS_PURE_PYTHON=1`) all of them come from source, so an outdated extension never runs. The answers are the
+same either way (the unit tests run on the compiled core; `tests/unit/screening/test_screening_compiled.py`
+compares the two); the compiled core takes about two thirds of the CPU time (docs/screening.md, "Speed").
+"""
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+from portcullis.shared.logging import get_logger
+from portcullis.shared.metrics import SCREENING_COMPILED
+
+#: The package whose modules are compiled, and those modules: the screening engine's hot path. The entries (pydantic
+#: models), the list parsers and the offline tools stay interpreted; so do the identifiers, which contracts import
+#: without the screening extra.
+PACKAGE = "portcullis.shared.screening"
+MODULES = (
+    "equivalents",
+    "generic",
+    "loose",
+    "matcher",
+    "normalize",
+    "numerals",
+    "romanisers",
+    "scoring",
+    "transliteration",
+)
+#: The stamp beside the modules: what was compiled, from which sources.
+STAMP = "compiled.json"
+#: The shared library of the compiled group, inside the package.
+GROUP = "compiled_core"
+PURE_PYTHON_VARIABLE = "PORTCULLIS_PURE_PYTHON"
+
+
+def source_digests(directory: Path, modules: Sequence[str] = MODULES) -> dict[str, str]:
+    """SHA-256 of each module's source in `directory`."""
+    return {name: hashlib.sha256((directory / f"{name}.py").read_bytes()).hexdigest() for name in modules}
+
+
+def compiled_is_current(directory: Path, modules: Sequence[str] = MODULES) -> bool:
+    """Whether every module has an extension in `directory`, stamped with the digest of its current source."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    if not all((directory / f"{name}{suffix}").exists() for name in modules):
+        return False
+    try:
+        stamp = json.loads((directory / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(stamp, dict) and stamp.get("sources") == source_digests(directory, modules)
+
+
+class _SourceFinder(importlib.abc.MetaPathFinder):
+    """Imports the listed modules from their `.py` source, past any extension of the same name."""
+
+    def __init__(self, package: str, directory: Path, modules: Sequence[str]) -> None:
+        self._sources = {f"{package}.{name}": directory / f"{name}.py" for name in modules}
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        source = self._sources.get(fullname)
+        return None if source is None else importlib.util.spec_from_file_location(fullname, source)
+
+
+def use_compiled(package: str = PACKAGE, directory: Path | None = None, modules: Sequence[str] = MODULES) -> bool:
+    """Whether the package's compiled modules will be imported; if not, make them import from source (all of them:
+    they call each other natively). Call from the package's `__init__`, before any of them is imported."""
+    directory = Path(sys.modules[package].__path__[0]) if directory is None else directory
+    if os.environ.get(PURE_PYTHON_VARIABLE) != "1" and compiled_is_current(directory, modules):
+        return True
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    if any((directory / f"{name}{suffix}").exists() for name in modules for suffix in suffixes):
+        sys.meta_path.insert(0, _SourceFinder(package, directory, modules))
+    return False
+
+
+def report_compiled() -> bool:
+    """Whether screening runs compiled, set on the `portcullis_screening_compiled` gauge and logged (a warning when
+    not: the service then screens at about two thirds of its speed). Call once a service has started."""
+    from portcullis.shared import screening  # the screening package imports this module
+
+    SCREENING_COMPILED.set(int(screening.COMPILED))
+    log = get_logger(__name__)
+    if screening.COMPILED:
+        log.info("screening_compiled", modules=len(MODULES))
+    else:
+        log.warning("screening_not_compiled", build="python -m portcullis.shared.compiled")
+    return bool(screening.COMPILED)
+
+
+def build(directory: Path | None = None) -> Path:
+    """Compile the modules with mypyc into `directory` (where the package is installed) and stamp them; the stamp
+    path. Needs mypy, setuptools, a C compiler and Python's headers (build time only)."""
+    # Build-time dependencies, not run-time ones.
+    from mypyc.build import mypycify
+    from setuptools import Distribution  # type: ignore[import-untyped]
+
+    directory = _package_directory() if directory is None else directory
+    root = directory.parents[len(PACKAGE.split(".")) - 1]
+    (directory / STAMP).unlink(missing_ok=True)  # an interrupted build leaves the source in use
+    digests = source_digests(directory, MODULES)
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
+        os.chdir(root)  # mypy names the modules by their path from here
+        try:
+            os.environ["MYPYPATH"] = str(root)
+            extensions = mypycify(
+                [
+                    "--explicit-package-bases",
+                    "--config-file=",
+                    f"--cache-dir={Path(work, 'mypy-cache')}",
+                    *(str(Path(*PACKAGE.split("."), f"{name}.py")) for name in MODULES),
+                ],
+                opt_level="3",
+                target_dir=str(Path(work, "c")),
+                group_name=f"{PACKAGE}.{GROUP}",
+            )
+            distribution = Distribution({"name": "portcullis-compiled", "ext_modules": extensions})
+            command = distribution.get_command_obj("build_ext")
+            command.inplace = True
+            command.build_temp = str(Path(work, "temp"))
+            command.parallel = os.cpu_count() or 1
+            distribution.run_command("build_ext")
+        finally:
+            os.chdir(previous)
+    stamp = directory / STAMP
+    stamp.write_text(json.dumps({"sources": digests}, indent=1, sort_keys=True) + "\n")
+    return stamp
+
+
+def _package_directory() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)  # imports the parent packages only, not the screening package
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"{PACKAGE} is not installed")
+    return Path(spec.submodule_search_locations[0])
+
+
+def main(arguments: Sequence[str]) -> None:
+    """`python -m portcullis.shared.compiled [--if-stale]`: compile (only when a source changed, with --if-stale)."""
+    directory = _package_directory()
+    if "--if-stale" in arguments and compiled_is_current(directory):
+        print(f"the compiled {PACKAGE} is current")
+        return
+    print(f"compiled {len(MODULES)} modules of {PACKAGE}; stamp {build(directory)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

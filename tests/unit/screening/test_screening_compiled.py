@@ -1,0 +1,115 @@
+"""The compiled screening core (`portcullis.shared.compiled`): in use where it was built from the current source, never
+where a source changed since, and the same answers as the Python source."""
+
+import csv
+import importlib
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from portcullis.shared import compiled, screening
+from portcullis.shared.screening import ScreeningQuery, WatchlistIndex, compare_names
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def test_the_tests_run_the_compiled_core() -> None:
+    """What the services run is what the tests test: `make install` (and so `make test`) builds the core first."""
+    assert screening.COMPILED, "the screening core is not compiled from its current source: run `make install`"
+    assert Path(importlib.import_module("portcullis.shared.screening.scoring").__file__ or "").suffix == ".so"
+
+
+def _fake_package(root: Path, name: str, stamped: bool) -> Path:
+    """A package with one module `mod` in source and an 'extension' that is no library at all (loading it fails)."""
+    package = root / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text("ANSWER = 'from source'\n")
+    (package / f"mod{SUFFIX}").write_bytes(b"not a shared library")
+    if stamped:
+        (package / compiled.STAMP).write_text(json.dumps({"sources": compiled.source_digests(package, ["mod"])}))
+    return package
+
+
+@pytest.fixture
+def on_path(tmp_path: Path) -> Iterator[Path]:
+    sys.path.insert(0, str(tmp_path))
+    finders = list(sys.meta_path)
+    try:
+        yield tmp_path
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.meta_path[:] = finders
+        for name in [name for name in sys.modules if name.startswith("fake_")]:
+            del sys.modules[name]
+
+
+def test_an_extension_older_than_its_source_is_never_loaded(on_path: Path) -> None:
+    package = _fake_package(on_path, "fake_edited", stamped=True)
+    (package / "mod.py").write_text("ANSWER = 'edited since the build'\n")
+    importlib.import_module("fake_edited")
+
+    assert compiled.use_compiled("fake_edited", package, ["mod"]) is False
+    assert importlib.import_module("fake_edited.mod").ANSWER == "edited since the build"
+
+
+def test_an_unstamped_build_is_not_loaded(on_path: Path) -> None:
+    package = _fake_package(on_path, "fake_unstamped", stamped=False)
+    importlib.import_module("fake_unstamped")
+
+    assert compiled.use_compiled("fake_unstamped", package, ["mod"]) is False
+    assert importlib.import_module("fake_unstamped.mod").ANSWER == "from source"
+
+
+def test_pure_python_when_asked(on_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = _fake_package(on_path, "fake_asked", stamped=True)
+    importlib.import_module("fake_asked")
+    assert compiled.compiled_is_current(package, ["mod"])  # the stamp matches: only the variable says no
+    monkeypatch.setenv(compiled.PURE_PYTHON_VARIABLE, "1")
+
+    assert compiled.use_compiled("fake_asked", package, ["mod"]) is False
+    assert importlib.import_module("fake_asked.mod").ANSWER == "from source"
+
+
+def _answers() -> dict[str, object]:
+    """Scores of the labelled pairs and screenings of their names against the whole SDN list."""
+    with (REPOSITORY / "tests" / "data" / "name_pairs.csv").open(newline="") as handle:
+        pairs = list(csv.DictReader(handle))[::8]
+    index = WatchlistIndex(result_cache_size=0)
+    index.extend(screening.load_ofac_sdn(REPOSITORY / "data" / "ofac-sdn"))
+    screened = {}
+    for pair in pairs[:250]:
+        matches = index.screen(ScreeningQuery(name=pair["name1"]), threshold=0.6)
+        screened[pair["name1"]] = [[m.entry.entry_id, m.matched_name, m.score, m.evidence] for m in matches]
+    return {
+        "pairs": [compare_names(pair["name1"], pair["name2"]) for pair in pairs],
+        "screened": screened,
+        "compiled": screening.COMPILED,
+    }
+
+
+def test_the_compiled_core_answers_as_the_python_source() -> None:
+    """Every score and every screening the same, compiled in this process and interpreted in another."""
+    interpreted = subprocess.run(
+        [sys.executable, "-c", f"import json, {Path(__file__).stem} as t; print(json.dumps(t._answers()))"],
+        env={**os.environ, compiled.PURE_PYTHON_VARIABLE: "1", "PYTHONPATH": str(Path(__file__).parent)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    source = json.loads(interpreted.stdout.splitlines()[-1])
+    native = json.loads(json.dumps(_answers()))
+
+    assert source.pop("compiled") is False
+    assert native.pop("compiled") is True
+    assert len(native["pairs"]) > 500
+    assert sum(bool(found) for found in native["screened"].values()) > 100  # most of these names are listed
+    assert native == source
