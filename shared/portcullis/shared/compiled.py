@@ -61,7 +61,10 @@ def compiled_is_current(directory: Path, modules: Sequence[str] = MODULES) -> bo
         stamp = json.loads((directory / STAMP).read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(stamp, dict) and stamp.get("sources") == source_digests(directory, modules)
+    if not isinstance(stamp, dict) or stamp.get("sources") != source_digests(directory, modules):
+        return False
+    # The group's shared library too: without it no compiled module imports.
+    return all((directory / name).exists() for name in stamp.get("extensions", []))
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
@@ -138,8 +141,11 @@ def build(directory: Path | None = None) -> Path:
             distribution.run_command("build_ext")
         finally:
             os.chdir(previous)
+    built = sorted(
+        f"{extension.name.rpartition('.')[2]}{importlib.machinery.EXTENSION_SUFFIXES[0]}" for extension in extensions
+    )
     stamp = directory / STAMP
-    stamp.write_text(json.dumps({"sources": digests}, indent=1, sort_keys=True) + "\n")
+    stamp.write_text(json.dumps({"extensions": built, "sources": digests}, indent=1, sort_keys=True) + "\n")
     return stamp
 
 

@@ -68,6 +68,16 @@ def test_an_unstamped_build_is_not_loaded(on_path: Path) -> None:
     assert importlib.import_module("fake_unstamped.mod").ANSWER == "from source"
 
 
+def test_a_build_missing_its_shared_library_is_not_loaded(on_path: Path) -> None:
+    package = _fake_package(on_path, "fake_partial", stamped=True)
+    stamp = json.loads((package / compiled.STAMP).read_text())
+    (package / compiled.STAMP).write_text(json.dumps({**stamp, "extensions": [f"mod{SUFFIX}", f"group{SUFFIX}"]}))
+    importlib.import_module("fake_partial")
+
+    assert compiled.use_compiled("fake_partial", package, ["mod"]) is False
+    assert importlib.import_module("fake_partial.mod").ANSWER == "from source"
+
+
 def test_pure_python_when_asked(on_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = _fake_package(on_path, "fake_asked", stamped=True)
     importlib.import_module("fake_asked")
