@@ -119,9 +119,10 @@ def build(directory: Path | None = None) -> Path:
     digests = source_digests(directory, MODULES)
     previous = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
-        os.chdir(root)  # mypy names the modules by their path from here
+        # mypy names the modules by their path from here (with explicit package bases, the working directory is one;
+        # MYPYPATH is not set: in an image the root is site-packages, which mypy refuses there).
+        os.chdir(root)
         try:
-            os.environ["MYPYPATH"] = str(root)
             extensions = mypycify(
                 [
                     "--explicit-package-bases",
