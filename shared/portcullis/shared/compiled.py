@@ -16,6 +16,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -114,14 +115,16 @@ def build(directory: Path | None = None) -> Path:
     from setuptools import Distribution  # type: ignore[import-untyped]
 
     directory = _package_directory() if directory is None else directory
-    root = directory.parents[len(PACKAGE.split(".")) - 1]
+    # The shared library's source (`portcullis/shared`), copied to a folder of its own: mypy takes the working
+    # directory as a package base, and in an image the installed root is site-packages, full of other modules.
+    library = directory.parents[len(PACKAGE.split(".")) - 3]
     (directory / STAMP).unlink(missing_ok=True)  # an interrupted build leaves the source in use
     digests = source_digests(directory, MODULES)
     previous = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
-        # mypy names the modules by their path from here (with explicit package bases, the working directory is one;
-        # MYPYPATH is not set: in an image the root is site-packages, which mypy refuses there).
-        os.chdir(root)
+        base = Path(work, "source")
+        shutil.copytree(library, base / "portcullis" / "shared", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        os.chdir(base)  # mypy names the modules by their path from here
         try:
             extensions = mypycify(
                 [
@@ -142,9 +145,15 @@ def build(directory: Path | None = None) -> Path:
             distribution.run_command("build_ext")
         finally:
             os.chdir(previous)
-    built = sorted(
-        f"{extension.name.rpartition('.')[2]}{importlib.machinery.EXTENSION_SUFFIXES[0]}" for extension in extensions
-    )
+        built = sorted(
+            f"{extension.name.rpartition('.')[2]}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+            for extension in extensions
+        )
+        compiled_into = base.joinpath(*PACKAGE.split("."))
+        for name in built:
+            # A new file replaces the old one: a process that loaded the old one keeps it intact.
+            shutil.copyfile(compiled_into / name, directory / f".{name}.new")
+            os.replace(directory / f".{name}.new", directory / name)
     stamp = directory / STAMP
     stamp.write_text(json.dumps({"extensions": built, "sources": digests}, indent=1, sort_keys=True) + "\n")
     return stamp
