@@ -133,6 +133,7 @@ def _word_keys(word: str) -> tuple[str, str, str, bool]:
     return spelling_key(word), skeleton, skeleton.translate(_LABIALS), _VOWELS.isdisjoint(word)
 
 
+_ROUNDING = 0.25  # far more than a normalised similarity's rounding, far less than one edit
 _jaro_winkler = JaroWinkler.normalized_similarity
 _indel = Indel.normalized_similarity
 _edits = OSA.distance
@@ -147,7 +148,8 @@ def _two_edit_floor(word_a: str, word_b: str, shortest: int) -> float:
 
 
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
-    spelling = (_jaro_winkler(word_a, word_b) + _indel(word_a, word_b)) * 0.5
+    indel = _indel(word_a, word_b)
+    spelling = (_jaro_winkler(word_a, word_b) + indel) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing; clipped to 0..1.
     sim = (spelling - 0.6) / 0.35
     if sim < 0.0:
@@ -159,7 +161,15 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
         # shorter than four letters or whose lengths differ by three or more get no floor: no edit count needed.
         length_a, length_b = len(word_a), len(word_b)
         shortest = length_a if length_a < length_b else length_b
-        if shortest >= 4 and -2 <= length_a - length_b <= 2:
+        # An edit (a replacement or a transposition too) is at most two insertions or deletions, so the Indel
+        # distance (from its normalised similarity, to within rounding) bounds the edits from below: no edit count
+        # where it shows three or more edits, or two where two give no floor.
+        fewest_edits = (1.0 - indel) * (length_a + length_b) / 2 - _ROUNDING
+        if (
+            shortest >= 4
+            and -2 <= length_a - length_b <= 2
+            and fewest_edits <= (2 if shortest >= TWO_EDIT_MIN_LENGTH else 1)
+        ):
             edits = _edits(word_a, word_b, score_cutoff=2)
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
