@@ -403,7 +403,8 @@ def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
         ]
     if written is None:
         return NormalizedName(tuple(numbered))
-    removed = _removed_words(raw if written is text else _written_words(written), tokens)
+    # The same text as written (no spelled-out form removed, nothing set apart): its words are already known.
+    removed = _removed_words(raw if written == text else _written_words(written), tokens)
     return NormalizedName(tuple(numbered), removed=removed)
 
 
