@@ -269,14 +269,17 @@ def _token_parts(
     coverage_a, coverage_b = matched_a / total_a, matched_b / total_b
     distinct_a = distinct_matched_a / distinct_total_a if distinct_total_a else coverage_a
     distinct_b = distinct_matched_b / distinct_total_b if distinct_total_b else coverage_b
+    if adjusted:
+        weakest_a, weakest_b = min(best_a), min(best_b)
+    # Two values each: what `max` and `min` return (the first of equal values), without a call.
     return (
         (matched_a + matched_b) / total,
-        max(coverage_a, coverage_b),
-        min(coverage_a, coverage_b),
-        min(distinct_a, distinct_b),
-        min(min(best_a), min(best_b)) if adjusted else min(weakest_a, weakest_b),
+        coverage_b if coverage_b > coverage_a else coverage_a,
+        coverage_b if coverage_b < coverage_a else coverage_a,
+        distinct_b if distinct_b < distinct_a else distinct_a,
+        weakest_b if weakest_b < weakest_a else weakest_a,
         (exact_a + exact_b) / total,
-        min(substantive_a, substantive_b),
+        substantive_b if substantive_b < substantive_a else substantive_a,
         vowelless_a or vowelless_b,
     )
 
