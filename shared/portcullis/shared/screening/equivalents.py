@@ -23,6 +23,7 @@ ACRONYM_MAX = 8
 PREFIX_ACRONYM_MAX = 12
 PREFIX_RUN_MIN = 3
 PREFIX_PAIR_MIN = 6
+_NO_ROW: dict[str, bool] = {}  # never written to
 #: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
 _REMOVED_TWO_EDITS = 6
 #: ... and of this many letters one letter more or less than it.
@@ -64,7 +65,6 @@ def generic_positions(words: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(i for i, word in enumerate(words) if word_meanings(word))
 
 
-@lru_cache(maxsize=65536)
 def _like_removed(word: str, removed: tuple[str, ...]) -> bool:
     """Whether a word is one the other name's normalisation removed, mistyped or not (`ZVO` / `ZAO`, `LLK` / `LLC`,
     `LLRC` / `LLC`, `CORPORATIONLTD` / `CORPORATION LTD`): a legal form or title written so that it was kept."""
@@ -98,18 +98,43 @@ def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
     return frozenset(lengths)
 
 
+#: Whether a word stands for one of the removed words (`_stands_for_removed`), by the removed words, then the word:
+#: the removed words of a listed name are looked up once a comparison, its words by their cached hash.
+_removed_rows: dict[tuple[str, ...], dict[str, bool]] = {}
+_removed_rows_count = 0
+_REMOVED_ROWS_SIZE = 65536  # cleared, not evicted one by one
+
+
+def _stands_for_removed(word: str, removed: tuple[str, ...]) -> bool:
+    """Whether a word is like one of the removed words, or names the kind of organisation one of them names."""
+    return (
+        len(word) in _removed_lengths(removed) and word not in PARTICLES and _like_removed(word, removed)
+    ) or _kind_removed(word, removed)
+
+
+def _remember_removed(word: str, removed: tuple[str, ...]) -> bool:
+    """`_stands_for_removed`, cached."""
+    global _removed_rows_count
+    stands = _stands_for_removed(word, removed)
+    if _removed_rows_count >= _REMOVED_ROWS_SIZE:
+        _removed_rows.clear()
+        _removed_rows_count = 0
+    row = _removed_rows.get(removed)
+    if row is None:
+        row = _removed_rows[removed] = {}
+    row[word] = stands
+    _removed_rows_count += 1
+    return stands
+
+
 def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
     """The positions of words without a counterpart that are like a word the other name's normalisation removed
     (none if that would be every word)."""
-    lengths = _removed_lengths(removed)
+    known = _removed_rows.get(removed, _NO_ROW).get
     dropped = [
         i
         for i, word in enumerate(words)
-        if best[i] < MATCHED
-        and (
-            (len(word) in lengths and word not in PARTICLES and _like_removed(word, removed))
-            or _kind_removed(word, removed)
-        )
+        if best[i] < MATCHED and (stands if (stands := known(word)) is not None else _remember_removed(word, removed))
     ]
     return dropped if len(dropped) < len(words) else []
 

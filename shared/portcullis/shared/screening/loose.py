@@ -76,7 +76,9 @@ def removed_word_apart(a: NormalizedName, b: NormalizedName) -> NormalizedName |
                     tokens[i] = rest
                     apart.append(word)
                     break
+    if not apart:
+        return None  # the common case: nothing to set apart
     kept = tuple(token for token in tokens if token is not None)
-    if not apart or not kept:
+    if not kept:
         return None
     return NormalizedName(kept, removed=(*a.removed, *apart))

@@ -156,6 +156,13 @@ TITLES: frozenset[str] = frozenset(
 _MISTYPED_LEGAL_MIN = 6
 _LONG_LEGAL_FORMS = tuple(sorted(form for form in LEGAL_FORMS if len(form) >= _MISTYPED_LEGAL_MIN))
 _LONG_LEGAL_FORM_SET = frozenset(_LONG_LEGAL_FORMS)
+# A word one edit from a form is at most one letter longer or shorter: the forms a word of each length can be.
+_LONG_LEGAL_FORMS_NEAR: dict[int, tuple[str, ...]] = {
+    length: tuple(form for form in _LONG_LEGAL_FORMS if abs(len(form) - length) <= 1)
+    for length in range(_MISTYPED_LEGAL_MIN, max(map(len, _LONG_LEGAL_FORMS)) + 2)
+}
+# A long form split in two after its first letters (`LIM ITED`): the first part is one of these beginnings.
+_LONG_LEGAL_FORM_STARTS = frozenset(form[:cut] for form in _LONG_LEGAL_FORMS for cut in range(1, len(form)))
 VESSEL_PREFIXES: frozenset[str] = frozenset(["MV", "MT", "SS", "MY", "FV", "RV", "TS"])
 #: Name particles: kept, but they weigh little in the comparison.
 PARTICLES: frozenset[str] = frozenset(
@@ -195,6 +202,7 @@ PARTICLES: frozenset[str] = frozenset(
 _ROMAN = {"II": "2", "III": "3", "IV": "4", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
 # Single letters are initials unless they end a longer name ("ANA I" is a ship, "ALI V" is not common).
 _ROMAN_LAST = {"I": "1", "V": "5", "X": "10"}
+_ROMAN_ANY = frozenset([*_ROMAN, *_ROMAN_LAST])
 
 # Words read as numbers: a number is compared as a number, never as a removed word.
 _NUMERALS = frozenset([*_ROMAN, *_ROMAN_LAST, *NUMBER_WORDS])
@@ -206,7 +214,7 @@ _ORDINAL_RE = re.compile(r"\b(\d+)(?:ST|ND|RD|TH)\b")
 _DIGIT_EDGE_RE = re.compile(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])")
 _APOSTROPHE_RE = re.compile(r"['`\u2018\u2019\u02bc\u02bb.]")
 _DIGIT_RE = re.compile(r"\d")
-_NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
+_ALNUM_RUN_RE = re.compile(r"[A-Z0-9]+")
 _LEGAL_PHRASE_RE = re.compile(r"\b(?:" + "|".join(_LEGAL_PHRASES) + r")\b")
 # Every phrase has several words, so it can only match where a word is its first word: without one, no search.
 _LEGAL_PHRASE_STARTS = frozenset(phrase.split()[0] for phrase in _LEGAL_PHRASES)
@@ -217,6 +225,8 @@ _GLUED_LEGAL_FORMS = ("LIMITED", "LTDA", "LTD", "LLC", "LLP", "CORPORATION", "IN
 _GLUED_MIN_LENGTH = 4 + min(map(len, _GLUED_LEGAL_FORMS))
 _GLUED_LEGAL_SET = frozenset(_GLUED_LEGAL_FORMS)
 _VESSEL_PREFIX_RE = re.compile(r"^\s*(?:M\s*/\s*[VTY]|M\.\s*[VTY]\.)\s+")
+# Legal forms and titles: the words normalisation removes (one lookup a word).
+_REMOVABLE = LEGAL_FORMS | TITLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +294,13 @@ def _is_mistyped_legal_form(token: str) -> bool:
     if len(token) < _MISTYPED_LEGAL_MIN:
         once = _once(token)
         return once != token and once in _LEGAL_FORMS_ONCE
-    return any(OSA.distance(token, form, score_cutoff=1) <= 1 for form in _LONG_LEGAL_FORMS)
+    return any(OSA.distance(token, form, score_cutoff=1) <= 1 for form in _LONG_LEGAL_FORMS_NEAR.get(len(token), ()))
 
 
 def _join_split_legal_forms(tokens: list[str]) -> list[str]:
     """A long legal form split in two after the first word (`LIM ITED`, `CORPORA TION`) as one word again."""
+    if _LONG_LEGAL_FORM_STARTS.isdisjoint(tokens[1:-1]):
+        return tokens  # the common case: no inner word begins a long form
     joined: list[str] = []
     position = 0
     while position < len(tokens):
@@ -338,12 +350,13 @@ def _written_words(text: str) -> list[str]:
     gone, numbers and legal forms run together with a word set apart."""
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
-    text = _VESSEL_PREFIX_RE.sub(" ", text)
+    if "/" in text or "." in text:  # either way of writing a vessel prefix has one
+        text = _VESSEL_PREFIX_RE.sub(" ", text)
     text = _APOSTROPHE_RE.sub("", text)
     if _DIGIT_RE.search(text):
         text = _ORDINAL_RE.sub(r"\1", text)
         text = _DIGIT_EDGE_RE.sub(" ", text)
-    words = _NON_ALNUM_RE.sub(" ", text).split()
+    words = _ALNUM_RUN_RE.findall(text)
     glued = [word for word in words if len(word) >= _GLUED_MIN_LENGTH and word.endswith(_GLUED_LEGAL_FORMS)]
     if not glued or all(word in _GLUED_LEGAL_SET for word in glued):
         return words  # the common case: no form run together with a word
@@ -374,20 +387,24 @@ def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
         [
             token
             for position, token in enumerate(stripped)
-            if token not in LEGAL_FORMS and token not in TITLES and not (position and _is_mistyped_legal_form(token))
+            if token not in _REMOVABLE and not (position and _is_mistyped_legal_form(token))
         ]
     )
     if not tokens:
         # A name made only of removable words ("THE COMPANY") is still a name: keep it whole.
         tokens = raw
-    last = len(tokens) - 1
-    numbered = [
-        _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
-        for index, token in enumerate(tokens)
-    ]
+    if _ROMAN_ANY.isdisjoint(tokens):
+        numbered = tokens  # the common case: no Roman numeral to read
+    else:
+        last = len(tokens) - 1
+        numbered = [
+            _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
+            for index, token in enumerate(tokens)
+        ]
     if written is None:
         return NormalizedName(tuple(numbered))
-    removed = _removed_words(raw if written is text else _written_words(written), tokens)
+    # The same text as written (no spelled-out form removed, nothing set apart): its words are already known.
+    removed = _removed_words(raw if written == text else _written_words(written), tokens)
     return NormalizedName(tuple(numbered), removed=removed)
 
 

@@ -35,6 +35,7 @@ NUMBER_WORDS: dict[str, str] = {
 }
 #: Words that announce a number (`NO 2`, `NR. 2`): dropped before one.
 NUMBER_MARKERS: frozenset[str] = frozenset({"NO", "NR", "NUM", "NUMBER", "NUMERO", "NOMER"})
+_NUMBER_TOKENS = NUMBER_MARKERS | frozenset(NUMBER_WORDS)
 
 
 def _cjk_value(numeral: str) -> int:
@@ -58,6 +59,8 @@ def cjk_numerals_to_digits(text: str) -> str:
 
 def numbers_as_digits(tokens: list[str]) -> list[str]:
     """Number words as digits, and the words that announce a number dropped (`NO 2` -> `2`)."""
+    if _NUMBER_TOKENS.isdisjoint(tokens):
+        return tokens  # the common case: nothing to read or drop
     words = [NUMBER_WORDS.get(token, token) for token in tokens]
     return [
         word

@@ -133,6 +133,7 @@ def _word_keys(word: str) -> tuple[str, str, str, bool]:
     return spelling_key(word), skeleton, skeleton.translate(_LABIALS), _VOWELS.isdisjoint(word)
 
 
+_ROUNDING = 0.25  # far more than a normalised similarity's rounding, far less than one edit
 _jaro_winkler = JaroWinkler.normalized_similarity
 _indel = Indel.normalized_similarity
 _edits = OSA.distance
@@ -147,7 +148,8 @@ def _two_edit_floor(word_a: str, word_b: str, shortest: int) -> float:
 
 
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
-    spelling = (_jaro_winkler(word_a, word_b) + _indel(word_a, word_b)) * 0.5
+    indel = _indel(word_a, word_b)
+    spelling = (_jaro_winkler(word_a, word_b) + indel) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing; clipped to 0..1.
     sim = (spelling - 0.6) / 0.35
     if sim < 0.0:
@@ -159,7 +161,15 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
         # shorter than four letters or whose lengths differ by three or more get no floor: no edit count needed.
         length_a, length_b = len(word_a), len(word_b)
         shortest = length_a if length_a < length_b else length_b
-        if shortest >= 4 and -2 <= length_a - length_b <= 2:
+        # An edit (a replacement or a transposition too) is at most two insertions or deletions, so the Indel
+        # distance (from its normalised similarity, to within rounding) bounds the edits from below: no edit count
+        # where it shows three or more edits, or two where two give no floor.
+        fewest_edits = (1.0 - indel) * (length_a + length_b) / 2 - _ROUNDING
+        if (
+            shortest >= 4
+            and -2 <= length_a - length_b <= 2
+            and fewest_edits <= (2 if shortest >= TWO_EDIT_MIN_LENGTH else 1)
+        ):
             edits = _edits(word_a, word_b, score_cutoff=2)
             if edits == 1:
                 sim = ONE_EDIT_FLOOR
@@ -225,13 +235,16 @@ def _token_parts(
     for a in words_a:
         known = row_of(a, _NO_ROW).get
         rows.append([1.0 if a == b else (sim if (sim := known(b)) is not None else _remember(a, b)) for b in words_b])
-    # Every similarity is at least 0, so a row's maximum is what a running best from 0 would be.
+    # Every similarity is at least 0, so a row's maximum is what a running best from 0 would be; a column's maximum
+    # is `max` of the rows' values at that position (`map` over the rows zips them).
     best_a = list(map(max, rows)) if len(words_b) > 1 else [row[0] for row in rows]
-    best_b = list(map(max, zip(*rows, strict=True))) if len(words_a) > 1 else rows[0]
+    best_b = list(map(max, *rows)) if len(words_a) > 1 else rows[0]
     weakest_a, weakest_b = min(best_a), min(best_b)
+    adjusted = False  # whether a best match below was raised (a translation, a removed word), so the minima moved
     if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and generic_positions(words_b):
         translated_a, translated_b = match_translations(words_a, words_b, best_a, best_b)
         if translated_a:
+            adjusted = True
             # One generic word in two languages (`STICHTING` / `FOUNDATION`) is matched, but is no distinctive word.
             distinctive_a = tuple(0.0 if i in translated_a else w for i, w in enumerate(distinctive_a))
             distinctive_b = tuple(0.0 if i in translated_b else w for i, w in enumerate(distinctive_b))
@@ -239,12 +252,14 @@ def _token_parts(
     if removed_b and weakest_a < ONE_EDIT_FLOOR:
         dropped = removed_elsewhere(words_a, best_a, removed_b)
         if dropped:
+            adjusted = True
             weights_a, total_a, substantive_a, distinctive_a, distinct_total_a = weights_without(
                 words_a, dropped, best_a, weights_a, distinctive_a
             )
     if removed_a and weakest_b < ONE_EDIT_FLOOR:
         dropped = removed_elsewhere(words_b, best_b, removed_a)
         if dropped:
+            adjusted = True
             weights_b, total_b, substantive_b, distinctive_b, distinct_total_b = weights_without(
                 words_b, dropped, best_b, weights_b, distinctive_b
             )
@@ -254,14 +269,17 @@ def _token_parts(
     coverage_a, coverage_b = matched_a / total_a, matched_b / total_b
     distinct_a = distinct_matched_a / distinct_total_a if distinct_total_a else coverage_a
     distinct_b = distinct_matched_b / distinct_total_b if distinct_total_b else coverage_b
+    if adjusted:
+        weakest_a, weakest_b = min(best_a), min(best_b)
+    # Two values each: what `max` and `min` return (the first of equal values), without a call.
     return (
         (matched_a + matched_b) / total,
-        max(coverage_a, coverage_b),
-        min(coverage_a, coverage_b),
-        min(distinct_a, distinct_b),
-        min(min(best_a), min(best_b)),
+        coverage_b if coverage_b > coverage_a else coverage_a,
+        coverage_b if coverage_b < coverage_a else coverage_a,
+        distinct_b if distinct_b < distinct_a else distinct_a,
+        weakest_b if weakest_b < weakest_a else weakest_a,
         (exact_a + exact_b) / total,
-        min(substantive_a, substantive_b),
+        substantive_b if substantive_b < substantive_a else substantive_a,
         vowelless_a or vowelless_b,
     )
 
@@ -271,7 +289,8 @@ def _matched(
 ) -> tuple[float, float, float]:
     """A name's matched weight, its weight matched exactly and its matched distinctive weight (summed in order)."""
     matched = exact = distinct = 0.0
-    for weight, distinct_weight, similarity in zip(weights, distinctive, best, strict=True):
+    # Of equal lengths by construction: not checked (`strict` only raises).
+    for weight, distinct_weight, similarity in zip(weights, distinctive, best, strict=False):
         matched += weight * similarity
         distinct += distinct_weight * similarity
         if similarity == 1.0:
@@ -286,17 +305,27 @@ def _token_score(parts: TokenParts) -> float:
     return (1.0 - COVERAGE_WEIGHT) * dice + COVERAGE_WEIGHT * coverage
 
 
-def pair_features(a: NormalizedName, b: NormalizedName) -> list[float] | None:
-    """What the learned scorer weighs for two different names, in `FEATURES` order (None: a name has no words)."""
+def _compared(a: NormalizedName, b: NormalizedName) -> tuple[TokenParts, float] | None:
+    """The word-by-word parts of two names and their similarity run together (None: a name has no words)."""
     words_a, words_b = a.words, b.words
     if not words_a or not words_b:
         return None
     parts = _token_parts(words_a, words_b, a.removed, b.removed)
-    rule = _token_score(parts)
     unspaced = 0.0
     if len(words_a) != len(words_b):
         # Words run together or split apart ("ZHUHAI ZHENRONG", "ZHU HAI ZHEN RONG").
-        unspaced = Indel.normalized_similarity("".join(words_a), "".join(words_b))
+        unspaced = _indel("".join(words_a), "".join(words_b))
+    return parts, unspaced
+
+
+def pair_features(a: NormalizedName, b: NormalizedName) -> list[float] | None:
+    """What the learned scorer weighs for two different names, in `FEATURES` order (None: a name has no words)."""
+    compared = _compared(a, b)
+    if compared is None:
+        return None
+    parts, unspaced = compared
+    rule = _token_score(parts)
+    words_a, words_b = a.words, b.words
     dice, coverage, worse_coverage, distinctive, weakest, exact, substantive, vowelless = parts
     return [
         max(rule, unspaced),
@@ -427,26 +456,31 @@ def _scored(a: NormalizedName, b: NormalizedName) -> tuple[float, bool]:
         return 0.0, True
     if a.tokens == b.tokens:
         return 1.0, False
-    features = pair_features(a, b)
-    score = features[0] if features is not None else Indel.normalized_similarity(a.ordered, b.ordered)
+    # `pair_features` as this scorer reads them: the rule score, dice, coverage, distinctive coverage, the weakest
+    # word and the unspaced similarity (the learned scorer's other features are not built).
+    compared = _compared(a, b)
     cap = score_cap(a, b)
-    if features is not None:
+    if compared is not None:
+        parts, unspaced = compared
+        dice, coverage, _, distinctive, weakest, _, _, _ = parts
+        score = max(_token_score(parts), unspaced)
         # `Ivan TUCHKOV` for `Ivan Dmitriyevich TUCHKOV`: a long middle name or patronymic weighs less.
-        left_out = (1.0 - INNER_COVERAGE_WEIGHT) * features[1] + INNER_COVERAGE_WEIGHT * features[2]
+        left_out = (1.0 - INNER_COVERAGE_WEIGHT) * dice + INNER_COVERAGE_WEIGHT * coverage
         if left_out > score and len(a.words) != len(b.words) and _inner_words_left_out(a.words, b.words):
             score = left_out
         acronym = 0.0
         if (
             score < ACRONYM_FACTOR
-            and features[5] < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
+            and weakest < ONE_EDIT_FLOOR  # a word without a counterpart: initials?
             and min(len(a.words), len(b.words)) <= _ACRONYM_SHORT_WORDS
             and abs(len(a.words) - len(b.words)) + len(a.removed) + len(b.removed) >= ACRONYM_MIN - 1
         ):
             acronym = _as_acronym(a, b)
             score = max(score, acronym)
-        # Initials are read as the words they stand for: not capped as sharing none.
-        unshared = acronym < score and shares_no_distinctive_word(features)
+        # Initials are read as the words they stand for: not capped as sharing none (`shares_no_distinctive_word`).
+        unshared = acronym < score and distinctive < NO_DISTINCTIVE_COVERAGE and unspaced < NO_DISTINCTIVE_UNSPACED
     else:
+        score = _indel(a.ordered, b.ordered)
         unshared = False
     if REMOVED_APART_MIN <= score < ONE_EDIT_FLOOR and (b.removed or a.removed):
         apart = _removed_apart_score(a, b)
@@ -465,9 +499,10 @@ def _removed_apart_score(a: NormalizedName, b: NormalizedName) -> float:
     for first, second in ((a, b), (b, a)):
         apart = removed_word_apart(first, second)
         if apart is not None:
-            features = pair_features(apart, second)
-            if features is not None:
-                best = max(best, features[0])
+            compared = _compared(apart, second)
+            if compared is not None:
+                parts, unspaced = compared
+                best = max(best, max(_token_score(parts), unspaced))
     return best
 
 

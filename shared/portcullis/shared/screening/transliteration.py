@@ -11,7 +11,7 @@ Both libraries are loaded on first use, not at import (rigour's first load takes
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
 
@@ -113,13 +113,20 @@ _SHORTEST_FORM = 5
 _SHORTEST_OTHER_SCRIPT = 3
 
 
-def without_legal_forms(text: str) -> str:
-    """The text with the spelled-out legal forms that rigour knows (any language or script) removed."""
+@cache
+def _org_types() -> Callable[[str], list[tuple[str, str]]]:
+    """rigour's finder of legal forms in a casefolded text (imported on first use, not on every name)."""
     from rigour.names import extract_org_types  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
+    found: Callable[[str], list[tuple[str, str]]] = extract_org_types
+    return found
+
+
+def without_legal_forms(text: str) -> str:
+    """The text with the spelled-out legal forms that rigour knows (any language or script) removed."""
     folded = text.casefold()
     stripped = folded
-    for form, _ in extract_org_types(folded):
+    for form, _ in _org_types()(folded):
         if len(form) >= _SHORTEST_FORM or " " in form or (not form.isascii() and len(form) >= _SHORTEST_OTHER_SCRIPT):
             shorter = _form_pattern(form).sub(" ", stripped)
             if shorter.strip():
@@ -136,6 +143,4 @@ def _form_pattern(form: str) -> re.Pattern[str]:
 @cache
 def is_legal_form(word: str) -> bool:
     """Whether the word on its own is a legal form that rigour knows (`SA`, `CA`, `OOO`), in any language."""
-    from rigour.names import extract_org_types  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-    return any(form == word.casefold() for form, _ in extract_org_types(word.casefold()))
+    return any(form == word.casefold() for form, _ in _org_types()(word.casefold()))
