@@ -361,9 +361,14 @@ class WatchlistIndex:
         posting = self._postings.get(key)
         if posting is None:
             return None
-        slots = (posting,) if isinstance(posting, int) else posting
-        padded = np.array([*slots, _PAST_SLOTS], dtype=np.intp)
-        length = len(slots)
+        if isinstance(posting, int):
+            length = 1
+            padded = np.array((posting, _PAST_SLOTS), dtype=np.intp)
+        else:
+            length = len(posting)
+            padded = np.empty(length + 1, dtype=np.intp)
+            padded[:length] = posting  # copied through the buffer protocol, not slot by slot
+            padded[length] = _PAST_SLOTS
         frozen = _Posting(length, 1.0 / math.log2(2 + length), padded[:length], padded)
         self._posting_arrays[key] = frozen
         return frozen
