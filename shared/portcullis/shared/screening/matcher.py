@@ -106,6 +106,11 @@ class _Posting:
     padded: np.ndarray
 
 
+# A query word's blocking keys that the index holds, with their postings; and the key of listed names holding the word
+# as two words run together (`ALIATWA` for `ALI ATWA`), if any, with its posting.
+_WordKeys = tuple[tuple[tuple[str, _Posting], ...], tuple[str, _Posting] | None]
+
+
 def _posting_length(found: tuple[int, int, _Posting]) -> int:
     return found[0]
 
@@ -187,7 +192,7 @@ class WatchlistIndex:
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
         self._posting_arrays: dict[str, _Posting] = {}
         # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
-        self._word_keys_kept: OrderedDict[str, tuple[tuple[str, _Posting], ...]] = OrderedDict()
+        self._word_keys_kept: OrderedDict[str, _WordKeys] = OrderedDict()
         self._kind_codes: np.ndarray | None = None
         # Per kind mask (by identity, with the slot kinds it was taken from): the slots a query with it searches.
         self._searched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -373,10 +378,10 @@ class WatchlistIndex:
         self._posting_arrays[key] = frozen
         return frozen
 
-    def _word_keys(self, word: str) -> tuple[tuple[str, _Posting], ...]:
-        """A query word's own blocking keys that the index holds, in the order they are tried, with their postings.
-        Prefix keys and words one edit away only for a word not indexed as such; kept for this version of the
-        index (a name's words recur from query to query)."""
+    def _word_keys(self, word: str) -> _WordKeys:
+        """A query word's own blocking keys that the index holds, in the order they are tried, with their postings,
+        and its key as listed words run together. Prefix keys and words one edit away only for a word not indexed as
+        such; kept for this version of the index (a name's words recur from query to query)."""
         cached = self._word_keys_kept.get(word)
         if cached is not None:
             return cached
@@ -401,19 +406,26 @@ class WatchlistIndex:
         if len(self._word_keys_kept) >= _WORD_KEYS_KEPT:
             # The oldest word goes: emptying the whole table at once would stall one screening for a millisecond.
             self._word_keys_kept.popitem(last=False)
-        kept = self._word_keys_kept[word] = tuple(found.items())
+        joined_key = "j" + word
+        joined = self._posting_array(joined_key)
+        kept = self._word_keys_kept[word] = (tuple(found.items()), None if joined is None else (joined_key, joined))
         return kept
 
-    def _query_keys(self, name: NormalizedName) -> tuple[dict[str, tuple[int, _Posting]], bool]:
-        """Blocking keys of a query that the index holds, with the word each comes from and its posting, and
-        whether words run together or split apart matched (then the names are pre-scored without spaces too)."""
+    def _query_keys(self, name: NormalizedName) -> tuple[dict[str, tuple[int, int, _Posting]], bool]:
+        """Blocking keys of a query that the index holds, with their posting's length, the word each comes from and
+        the posting, and whether words run together or split apart matched (then the names are pre-scored without
+        spaces too)."""
         words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
         postings = self._postings
-        keys: dict[str, tuple[int, _Posting]] = {}
+        keys: dict[str, tuple[int, int, _Posting]] = {}
+        joined_words: list[tuple[str, int, _Posting]] = []
         for position, word in enumerate(words):
-            for key, posting in self._word_keys(word):
+            word_keys, joined_word = self._word_keys(word)
+            for key, posting in word_keys:
                 if key not in keys:
-                    keys[key] = (position, posting)
+                    keys[key] = (posting.length, position, posting)
+            if joined_word is not None:
+                joined_words.append((joined_word[0], position, joined_word[1]))
         extra: list[tuple[str, int]] = []
         # A name spelled out finds the organisation listed by its initials (`IRISL`); the scorer decides.
         if len(words) >= _ACRONYM_WORDS:
@@ -421,7 +433,8 @@ class WatchlistIndex:
             if initials in postings:
                 extra.append((initials, len(words) + len(name.numbers)))
         # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
-        extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
+        if name.numbers:
+            extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
         # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
         spaced = False
         tokens = name.words
@@ -430,26 +443,25 @@ class WatchlistIndex:
             if joined in postings:
                 extra.append((joined, position))
                 spaced = True
-        for position, word in enumerate(words):
-            joined = "j" + word
-            if joined in postings:
-                extra.append((joined, position))
-                spaced = True
         for key, position in extra:
             if key not in keys:
-                slots = self._posting_array(key)
-                if slots is not None:
-                    keys[key] = (position, slots)
+                found = self._posting_array(key)
+                if found is not None:
+                    keys[key] = (found.length, position, found)
+        # Then each word as listed words run together (looked up with the word's own keys).
+        for key, position, posting in joined_words:
+            spaced = True
+            if key not in keys:
+                keys[key] = (posting.length, position, posting)
         return keys, spaced
 
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`; and
         whether words run together or split apart matched."""
         query_keys, spaced = self._query_keys(name)
-        found = [(posting.length, word, posting) for word, posting in query_keys.values()]
-        if not found:
+        if not query_keys:
             return _NO_SLOTS, spaced
-        found.sort(key=_posting_length)
+        found = sorted(query_keys.values(), key=_posting_length)
         # The rarest keys' postings are taken whole until the budget is spent, so that a very common key
         # ("MOHAMMAD") never drags in thousands of slots; each taken slot gets a vote per key it shares, and a
         # shared rare key says more than a common one: votes weigh 1 / log2(2 + posting length).
