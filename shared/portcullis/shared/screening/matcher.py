@@ -94,9 +94,9 @@ def _keyed(name: NormalizedName) -> str:
     return " ".join(sorted([*map(spelling_key, name.tokens), *acronyms(name)]))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built field by field through object.__setattr__
 class _Posting:
-    """A key's slots as numpy takes them: sorted, read-only, with the weight of a vote the key casts."""
+    """A key's slots as numpy takes them, sorted, with the weight of a vote the key casts (never changed)."""
 
     length: int
     # 1 / log2(2 + length): a shared rare key says more than a common one.
