@@ -47,7 +47,10 @@ def _kind_mask(kinds: Iterable[str]) -> np.ndarray:
 
 _ALL_KINDS = _kind_mask(_KIND_CODES)
 _SCHEMA_MASKS = {schema: _kind_mask(kinds) for schema, kinds in SCHEMA_KINDS.items()}
-_NO_SLOTS = np.empty(0, dtype=np.int32)
+# Slots as numpy indexes them without a conversion (an int32 index array is copied to int64 on every lookup).
+_NO_SLOTS = np.empty(0, dtype=np.intp)
+# Above every slot: ends each posting's padded copy, so that a binary search never runs past the end.
+_PAST_SLOTS = np.iinfo(np.intp).max
 _NO_PRESCORES = np.empty(0, dtype=np.uint8)
 # Indexed words of this many letters are found one edit away through their deletions (longer words keep a
 # 4-letter prefix or suffix intact through one edit); at most this many words share one deletion.
@@ -91,7 +94,24 @@ def _keyed(name: NormalizedName) -> str:
     return " ".join(sorted([*map(spelling_key, name.tokens), *acronyms(name)]))
 
 
-def _posting_length(found: tuple[int, int, np.ndarray]) -> int:
+@dataclass(slots=True)  # not frozen: a frozen dataclass is built field by field through object.__setattr__
+class _Posting:
+    """A key's slots as numpy takes them, sorted, with the weight of a vote the key casts (never changed)."""
+
+    length: int
+    # 1 / log2(2 + length): a shared rare key says more than a common one.
+    weight: float
+    slots: np.ndarray
+    # The slots followed by one past every slot (`_PAST_SLOTS`): where a binary search lands is always an index.
+    padded: np.ndarray
+
+
+# A query word's blocking keys that the index holds, with their postings; and the key of listed names holding the word
+# as two words run together (`ALIATWA` for `ALI ATWA`), if any, with its posting.
+_WordKeys = tuple[tuple[tuple[str, _Posting], ...], tuple[str, _Posting] | None]
+
+
+def _posting_length(found: tuple[int, int, _Posting]) -> int:
     return found[0]
 
 
@@ -170,10 +190,12 @@ class WatchlistIndex:
         # four letters do not survive the edit. Words are never removed: a stale one only costs a lookup.
         self._near_words: dict[str, tuple[str, ...]] = {}
         # Read-only numpy copies of the postings and slot kinds, rebuilt lazily after a change.
-        self._posting_arrays: dict[str, np.ndarray] = {}
+        self._posting_arrays: dict[str, _Posting] = {}
         # A query word's blocking keys with their postings, for this version of the index (`_word_keys`).
-        self._word_keys_kept: OrderedDict[str, tuple[tuple[str, np.ndarray], ...]] = OrderedDict()
+        self._word_keys_kept: OrderedDict[str, _WordKeys] = OrderedDict()
         self._kind_codes: np.ndarray | None = None
+        # Per kind mask (by identity, with the slot kinds it was taken from): the slots a query with it searches.
+        self._searched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._tie_breakers: np.ndarray | None = None
         self._by_imo: dict[str, set[str]] = {}
         self._by_container: dict[str, set[str]] = {}
@@ -305,6 +327,7 @@ class WatchlistIndex:
         self._posting_arrays.clear()
         self._word_keys_kept.clear()
         self._kind_codes = None
+        self._searched.clear()
         self._tie_breakers = None
         self._by_imo.clear()
         self._by_container.clear()
@@ -334,22 +357,31 @@ class WatchlistIndex:
                 found.extend(near)
         return found
 
-    def _posting_array(self, key: str) -> np.ndarray | None:
-        """A key's slots as a read-only numpy array (built on first use after a change), or None if it has none."""
+    def _posting_array(self, key: str) -> _Posting | None:
+        """A key's slots as numpy arrays with its vote's weight (built on first use after a change), or None if it
+        has none."""
         frozen = self._posting_arrays.get(key)
         if frozen is not None:
             return frozen
         posting = self._postings.get(key)
         if posting is None:
             return None
-        frozen = np.array((posting,) if isinstance(posting, int) else posting, dtype=np.int32)
+        if isinstance(posting, int):
+            length = 1
+            padded = np.array((posting, _PAST_SLOTS), dtype=np.intp)
+        else:
+            length = len(posting)
+            padded = np.empty(length + 1, dtype=np.intp)
+            padded[:length] = posting  # copied through the buffer protocol, not slot by slot
+            padded[length] = _PAST_SLOTS
+        frozen = _Posting(length, 1.0 / math.log2(2 + length), padded[:length], padded)
         self._posting_arrays[key] = frozen
         return frozen
 
-    def _word_keys(self, word: str) -> tuple[tuple[str, np.ndarray], ...]:
-        """A query word's own blocking keys that the index holds, in the order they are tried, with their postings.
-        Prefix keys and words one edit away only for a word not indexed as such; kept for this version of the
-        index (a name's words recur from query to query)."""
+    def _word_keys(self, word: str) -> _WordKeys:
+        """A query word's own blocking keys that the index holds, in the order they are tried, with their postings,
+        and its key as listed words run together. Prefix keys and words one edit away only for a word not indexed as
+        such; kept for this version of the index (a name's words recur from query to query)."""
         cached = self._word_keys_kept.get(word)
         if cached is not None:
             return cached
@@ -365,7 +397,7 @@ class WatchlistIndex:
                 keys.append("s" + word[-4:])
             if _NEAR_MIN <= len(word) <= _NEAR_MAX + 1:
                 keys.extend("w" + near for near in self._near(word))
-        found: dict[str, np.ndarray] = {}
+        found: dict[str, _Posting] = {}
         for key in keys:
             if key not in found:
                 posting = self._posting_array(key)
@@ -374,19 +406,26 @@ class WatchlistIndex:
         if len(self._word_keys_kept) >= _WORD_KEYS_KEPT:
             # The oldest word goes: emptying the whole table at once would stall one screening for a millisecond.
             self._word_keys_kept.popitem(last=False)
-        kept = self._word_keys_kept[word] = tuple(found.items())
+        joined_key = "j" + word
+        joined = self._posting_array(joined_key)
+        kept = self._word_keys_kept[word] = (tuple(found.items()), None if joined is None else (joined_key, joined))
         return kept
 
-    def _query_keys(self, name: NormalizedName) -> tuple[dict[str, tuple[int, np.ndarray]], bool]:
-        """Blocking keys of a query that the index holds, with the word each comes from and its posting, and
-        whether words run together or split apart matched (then the names are pre-scored without spaces too)."""
+    def _query_keys(self, name: NormalizedName) -> tuple[dict[str, tuple[int, int, _Posting]], bool]:
+        """Blocking keys of a query that the index holds, with their posting's length, the word each comes from and
+        the posting, and whether words run together or split apart matched (then the names are pre-scored without
+        spaces too)."""
         words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
         postings = self._postings
-        keys: dict[str, tuple[int, np.ndarray]] = {}
+        keys: dict[str, tuple[int, int, _Posting]] = {}
+        joined_words: list[tuple[str, int, _Posting]] = []
         for position, word in enumerate(words):
-            for key, posting in self._word_keys(word):
+            word_keys, joined_word = self._word_keys(word)
+            for key, posting in word_keys:
                 if key not in keys:
-                    keys[key] = (position, posting)
+                    keys[key] = (posting.length, position, posting)
+            if joined_word is not None:
+                joined_words.append((joined_word[0], position, joined_word[1]))
         extra: list[tuple[str, int]] = []
         # A name spelled out finds the organisation listed by its initials (`IRISL`); the scorer decides.
         if len(words) >= _ACRONYM_WORDS:
@@ -394,7 +433,8 @@ class WatchlistIndex:
             if initials in postings:
                 extra.append((initials, len(words) + len(name.numbers)))
         # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
-        extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
+        if name.numbers:
+            extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
         # `ALIK HANI` finds `ALIKHANI`; the index holds `ALI ATWA` as `ALIATWA` too, for the query `ALIATWA`.
         spaced = False
         tokens = name.words
@@ -403,53 +443,55 @@ class WatchlistIndex:
             if joined in postings:
                 extra.append((joined, position))
                 spaced = True
-        for position, word in enumerate(words):
-            joined = "j" + word
-            if joined in postings:
-                extra.append((joined, position))
-                spaced = True
         for key, position in extra:
             if key not in keys:
-                slots = self._posting_array(key)
-                if slots is not None:
-                    keys[key] = (position, slots)
+                found = self._posting_array(key)
+                if found is not None:
+                    keys[key] = (found.length, position, found)
+        # Then each word as listed words run together (looked up with the word's own keys).
+        for key, position, posting in joined_words:
+            spaced = True
+            if key not in keys:
+                keys[key] = (posting.length, position, posting)
         return keys, spaced
 
     def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
         """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`; and
         whether words run together or split apart matched."""
         query_keys, spaced = self._query_keys(name)
-        found = [(len(posting), word, posting) for word, posting in query_keys.values()]
-        if not found:
+        if not query_keys:
             return _NO_SLOTS, spaced
-        found.sort(key=_posting_length)
+        found = sorted(query_keys.values(), key=_posting_length)
         # The rarest keys' postings are taken whole until the budget is spent, so that a very common key
         # ("MOHAMMAD") never drags in thousands of slots; each taken slot gets a vote per key it shares, and a
         # shared rare key says more than a common one: votes weigh 1 / log2(2 + posting length).
         pieces: list[np.ndarray] = []
         weights: list[float] = []
-        overflow: list[tuple[int, np.ndarray, float]] = []
+        lengths: list[int] = []
+        overflow: list[tuple[int, _Posting]] = []
         whole_words: set[int] = set()
         budget = self._posting_budget
         for length, word, posting in found:
-            weight = 1.0 / math.log2(2 + length)
             if length <= budget:
-                pieces.append(posting)
-                weights.append(weight)
+                pieces.append(posting.slots)
+                weights.append(posting.weight)
+                lengths.append(length)
                 whole_words.add(word)
                 budget -= length
             else:
                 if budget > 0:
-                    pieces.append(posting[:budget])
+                    pieces.append(posting.slots[:budget])
                     weights.append(0.0)  # its votes come from the membership test below, for every slot
+                    lengths.append(budget)
                     budget = 0
-                overflow.append((word, posting, weight))
+                overflow.append((word, posting))
         if overflow and not whole_words:
             # Every word is common (`MUHAMMAD ALI`): the names holding two of them are the ones to look at.
             common = self._common_to_two_words(overflow)
             if common is not None:
                 pieces.append(common)
                 weights.append(0.0)
+                lengths.append(len(common))
         order: np.ndarray | None = None
         if len(pieces) == 1:
             slots: np.ndarray = pieces[0]
@@ -465,22 +507,20 @@ class WatchlistIndex:
             slots = merged[starts]
         keep: np.ndarray | None = None
         if kind_mask is not _ALL_KINDS or self._dead_slots:
-            keep = kind_mask[self._kind_array()[slots]]
+            keep = self._searched_slots(kind_mask)[slots]
             slots = slots[keep]
         if len(slots) <= self._max_candidates:
             return slots, spaced
         if order is None:
             votes = np.full(len(slots), weights[0])
         else:
-            vote_weights = np.array(weights).repeat([len(piece) for piece in pieces])[order]
-            votes = np.add.reduceat(vote_weights, starts)
+            votes = np.add.reduceat(np.array(weights).repeat(lengths)[order], starts)
             if keep is not None:
                 votes = votes[keep]
-        for _, posting, weight in overflow:
+        for _, posting in overflow:
             # Postings are sorted (slots are numbered in insertion order): membership by binary search.
-            at = posting.searchsorted(slots)
-            np.minimum(at, len(posting) - 1, out=at)
-            votes += weight * (posting[at] == slots)
+            padded = posting.padded
+            np.add(votes, posting.weight, out=votes, where=padded[padded.searchsorted(slots)] == slots)
         return slots[self._most_voted(slots, votes)], spaced
 
     def _most_voted(self, slots: np.ndarray, votes: np.ndarray) -> np.ndarray:
@@ -495,26 +535,37 @@ class WatchlistIndex:
             lengths = np.frombuffer(bytes(self._slot_length), dtype=np.uint8)
             self._tie_breakers = lengths * _LENGTH_TIE + np.arange(len(lengths)) * _SLOT_TIE
         # Tie-breakers less votes: the lowest are the most voted, each value distinct.
-        chosen: np.ndarray = np.subtract(self._tie_breakers[slots], votes).argpartition(self._max_candidates)
-        chosen = chosen[: self._max_candidates]
+        ranked = self._tie_breakers[slots]
+        np.subtract(ranked, votes, out=ranked)
+        chosen: np.ndarray = ranked.argpartition(self._max_candidates)[: self._max_candidates]
         chosen.sort()
         return chosen
 
-    def _common_to_two_words(self, overflow: list[tuple[int, np.ndarray, float]]) -> np.ndarray | None:
+    def _common_to_two_words(self, overflow: list[tuple[int, _Posting]]) -> np.ndarray | None:
         """Slots in the postings of two different common words of the query (`ALI IBRAHIM`), or None."""
-        first_word, smaller, _ = overflow[0]
-        larger = next((posting for word, posting, _ in overflow if word != first_word), None)
-        if larger is None or len(smaller) > _MAX_INTERSECTED:
+        first_word, smaller = overflow[0]
+        larger = next((posting for word, posting in overflow if word != first_word), None)
+        if larger is None or smaller.length > _MAX_INTERSECTED:
             return None
-        at = larger.searchsorted(smaller)
-        np.minimum(at, len(larger) - 1, out=at)
-        common: np.ndarray = smaller[larger[at] == smaller]
+        padded = larger.padded
+        common: np.ndarray = smaller.slots[padded[padded.searchsorted(smaller.slots)] == smaller.slots]
         return common[: self._posting_budget] if len(common) else None
 
     def _kind_array(self) -> np.ndarray:
         if self._kind_codes is None or len(self._kind_codes) != len(self._slot_kind):
             self._kind_codes = np.frombuffer(bytes(self._slot_kind), dtype=np.uint8)
         return self._kind_codes
+
+    def _searched_slots(self, kind_mask: np.ndarray) -> np.ndarray:
+        """Whether a query with this kind mask searches each slot (one lookup a candidate instead of two), kept for
+        each mask until a slot is added or removed."""
+        kind_codes = self._kind_array()
+        kept = self._searched.get(id(kind_mask))
+        if kept is not None and kept[0] is kind_codes and kept[1] is kind_mask:
+            return kept[2]
+        searched: np.ndarray = kind_mask[kind_codes]
+        self._searched[id(kind_mask)] = (kind_codes, kind_mask, searched)
+        return searched
 
     def screen(self, query: ScreeningQuery, limit: int = 10, threshold: float | None = None) -> list[Match]:
         """Entries matching the query, best first, with a score in 0..1 of at least `threshold`."""
