@@ -7,7 +7,7 @@ SHA-256 of every source it compiled. At import, `use_compiled` loads the extensi
 source is still the one stamped; otherwise (a source edited since, a build interrupted, or
 `PORTCULLIS_PURE_PYTHON=1`) all of them come from source, so an outdated extension never runs. The answers are the
 same either way (the unit tests run on the compiled core; `tests/unit/screening/test_screening_compiled.py`
-compares the two); the compiled core takes about two thirds of the CPU time (docs/screening.md, "Speed").
+compares the two); the compiled core takes 75-83% of the interpreted CPU time (docs/screening.md, "The compiled core").
 """
 
 import hashlib
@@ -95,7 +95,7 @@ def use_compiled(package: str = PACKAGE, directory: Path | None = None, modules:
 
 def report_compiled() -> bool:
     """Whether screening runs compiled, set on the `portcullis_screening_compiled` gauge and logged (a warning when
-    not: the service then screens at about two thirds of its speed). Call once a service has started."""
+    not: the service then screens at 75-83% of the compiled speed). Call once a service has started."""
     from portcullis.shared import screening  # the screening package imports this module
 
     SCREENING_COMPILED.set(int(screening.COMPILED))
