@@ -38,6 +38,7 @@ MODULES = (
     "normalize",
     "numerals",
     "romanisers",
+    "rows",
     "scoring",
     "transliteration",
 )

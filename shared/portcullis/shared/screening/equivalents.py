@@ -9,6 +9,7 @@ from rapidfuzz.distance import OSA
 
 from portcullis.shared.screening.generic import any_meaning, is_business_word, organisation_kind, word_meanings
 from portcullis.shared.screening.normalize import PARTICLES, NormalizedName
+from portcullis.shared.screening.rows import RowCache
 from portcullis.shared.screening.transliteration import is_legal_form
 
 #: A word whose best counterpart in the other name scores below this has none (the scorer's typing-error floor).
@@ -23,7 +24,6 @@ ACRONYM_MAX = 8
 PREFIX_ACRONYM_MAX = 12
 PREFIX_RUN_MIN = 3
 PREFIX_PAIR_MIN = 6
-_NO_ROW: dict[str, bool] = {}  # never written to
 #: A word of this many letters two edits from a word the other name's normalisation removed is taken for it.
 _REMOVED_TWO_EDITS = 6
 #: ... and of this many letters one letter more or less than it.
@@ -100,9 +100,9 @@ def _removed_lengths(removed: tuple[str, ...]) -> frozenset[int]:
 
 #: Whether a word stands for one of the removed words (`_stands_for_removed`), by the removed words, then the word:
 #: the removed words of a listed name are looked up once a comparison, its words by their cached hash.
-_removed_rows: dict[tuple[str, ...], dict[str, bool]] = {}
-_removed_rows_count = 0
-_REMOVED_ROWS_SIZE = 65536  # cleared, not evicted one by one
+_removed_cache: RowCache[tuple[str, ...], bool] = RowCache(65536)
+_removed_rows = _removed_cache.rows
+_NO_ROW = _removed_cache.no_row
 
 
 def _stands_for_removed(word: str, removed: tuple[str, ...]) -> bool:
@@ -114,17 +114,7 @@ def _stands_for_removed(word: str, removed: tuple[str, ...]) -> bool:
 
 def _remember_removed(word: str, removed: tuple[str, ...]) -> bool:
     """`_stands_for_removed`, cached."""
-    global _removed_rows_count
-    stands = _stands_for_removed(word, removed)
-    if _removed_rows_count >= _REMOVED_ROWS_SIZE:
-        _removed_rows.clear()
-        _removed_rows_count = 0
-    row = _removed_rows.get(removed)
-    if row is None:
-        row = _removed_rows[removed] = {}
-    row[word] = stands
-    _removed_rows_count += 1
-    return stands
+    return _removed_cache.put(removed, word, _stands_for_removed(word, removed))
 
 
 def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:

@@ -26,6 +26,7 @@ from portcullis.shared.screening.normalize import (
     spelling_key,
 )
 from portcullis.shared.screening.pair_model import learned_score
+from portcullis.shared.screening.rows import RowCache
 
 # The caps below are set where the training pairs' match rate equals the rate of matches among the pairs the cap
 # applies to (with the listed names' own pairs where they say it), so that a capped pair ranks with the uncapped
@@ -95,9 +96,9 @@ def _vowelless(word_a: str, word_b: str) -> bool:
 
 _VOWELS = frozenset("AEIOU")
 #: Scores of word pairs by the first word, then the second: a word of the screened name looks its row up once.
-_pair_rows: dict[str, dict[str, float]] = {}
-_pair_count = 0
-_NO_ROW: dict[str, float] = {}  # never written to
+_pair_cache: RowCache[str, float] = RowCache(_PAIR_CACHE_SIZE)
+_pair_rows = _pair_cache.rows
+_NO_ROW = _pair_cache.no_row
 
 
 def token_similarity(word_a: str, word_b: str) -> float:
@@ -112,17 +113,7 @@ def token_similarity(word_a: str, word_b: str) -> float:
 
 def _remember(word_a: str, word_b: str) -> float:
     """Score two different words not in the pair cache, and cache the score."""
-    global _pair_count
-    sim = _spelling_or_sound(word_a, word_b)
-    if _pair_count >= _PAIR_CACHE_SIZE:
-        _pair_rows.clear()
-        _pair_count = 0
-    row = _pair_rows.get(word_a)
-    if row is None:
-        row = _pair_rows[word_a] = {}
-    row[word_b] = sim
-    _pair_count += 1
-    return sim
+    return _pair_cache.put(word_a, word_b, _spelling_or_sound(word_a, word_b))
 
 
 @lru_cache(maxsize=65536)  # about 13 MB when full; the listed names have about 20,000 distinct words
