@@ -82,10 +82,9 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
         return None if source is None else importlib.util.spec_from_file_location(fullname, source)
 
 
-def use_compiled(package: str = PACKAGE, directory: Path | None = None, modules: Sequence[str] = MODULES) -> bool:
-    """Whether the package's compiled modules will be imported; if not, make them import from source (all of them:
-    they call each other natively). Call from the package's `__init__`, before any of them is imported."""
-    directory = Path(sys.modules[package].__path__[0]) if directory is None else directory
+def use_compiled(package: str, directory: Path, modules: Sequence[str] = MODULES) -> bool:
+    """Whether the package's compiled modules (in `directory`) will be imported; if not, make them import from source
+    (all of them: they call each other natively). Call from the package's `__init__`, before any is imported."""
     if os.environ.get(PURE_PYTHON_VARIABLE) != "1" and compiled_is_current(directory, modules):
         return True
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
@@ -94,8 +93,8 @@ def use_compiled(package: str = PACKAGE, directory: Path | None = None, modules:
     return False
 
 
-def report_compiled() -> bool:
-    """Whether screening runs compiled, set on the `portcullis_screening_compiled` gauge and logged (a warning when
+def report_compiled() -> None:
+    """Whether screening runs compiled, on the `portcullis_screening_compiled` gauge and in the log (a warning when
     not: the service then screens at 75-83% of the compiled speed). Call once a service has started."""
     from portcullis.shared import screening  # the screening package imports this module
 
@@ -105,7 +104,6 @@ def report_compiled() -> bool:
         log.info("screening_compiled", modules=len(MODULES))
     else:
         log.warning("screening_not_compiled", build="python -m portcullis.shared.compiled")
-    return bool(screening.COMPILED)
 
 
 def build(directory: Path | None = None) -> Path:
