@@ -9,7 +9,11 @@ it), split into `rounds` disjoint parts; `stream`, the benchmark's own stream in
 `make bench` screens); and `v2_party_names`, party names of further generated declarations not among the others,
 as the scoring service's party cache takes a name it does not hold (`name_scores` at the default threshold).
 
-Run: `.venv/bin/python -m benchmarks.screening_speed [--revision main] [--rounds 4] [--chunk 100]`; prints JSON.
+With `--compiled` the revision's compiled core is built with mypyc as this code's is (once per commit, kept in
+`.run/revisions`), so that compiled code is compared with compiled code; without it the revision runs interpreted.
+
+Run: `.venv/bin/python -m benchmarks.screening_speed [--revision main] [--compiled] [--rounds 4] [--chunk 100]`;
+prints JSON.
 """
 
 import argparse
@@ -98,12 +102,12 @@ def _full_collection_ms() -> float:
     return round(best * 1000, 1)
 
 
-def _collector_load(revision: str, label: str) -> dict[str, float]:
+def _collector_load(revision: str, label: str, compiled: bool) -> dict[str, float]:
     """In a process of its own, one index of the SDN list: the memory and the objects it adds for the garbage
     collector (its package's caches filled by the build included), and what a full collection takes without and with
     it."""
     with tempfile.TemporaryDirectory() as folder:
-        package = screening if label == "new" else screening_at(revision, Path(folder))
+        package = screening if label == "new" else screening_at(revision, Path(folder), compiled)
         entries = package.load_ofac_sdn(SDN_DIRECTORY)
         gc.collect()
         baseline_objects, baseline_ms, baseline_bytes = len(gc.get_objects()), _full_collection_ms(), _rss_bytes()
@@ -118,14 +122,16 @@ def _collector_load(revision: str, label: str) -> dict[str, float]:
         }
 
 
-def _collector_load_apart(revision: str, label: str) -> dict[str, float]:
+def _collector_load_apart(revision: str, label: str, compiled: bool) -> dict[str, float]:
     command = [sys.executable, "-m", "benchmarks.screening_speed", "--revision", revision, "--collector", label]
+    if compiled:
+        command.append("--compiled")
     output = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
     loaded: dict[str, float] = json.loads(output.strip().splitlines()[-1])  # after any log lines
     return loaded
 
 
-def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, object]:
+def run(revision: str, rounds: int, chunk: int, stream_count: int, compiled: bool = False) -> dict[str, object]:
     """Old and new speed on the cold distinct names (per round) and on the benchmark's stream."""
     sdn = sdn_queries(stream_count)
     # Names screened by both before measuring: module set-up and first-call costs are not the first chunk's.
@@ -133,10 +139,16 @@ def run(revision: str, rounds: int, chunk: int, stream_count: int) -> dict[str, 
     distinct = list(dict.fromkeys([*sdn, *party_queries(3000)]))
     seen = set(distinct)
     parties = [query for query in party_queries(8000) if query not in seen]
-    report: dict[str, object] = {"revision": revision, "load_average_1m_before": round(os.getloadavg()[0], 2)}
-    report["garbage_collector"] = {label: _collector_load_apart(revision, label) for label in ("old", "new")}
+    report: dict[str, object] = {
+        "revision": revision,
+        "compiled": {"old": compiled, "new": screening.COMPILED},
+        "load_average_1m_before": round(os.getloadavg()[0], 2),
+    }
     with tempfile.TemporaryDirectory() as folder:
-        old_package = screening_at(revision, Path(folder))
+        old_package = screening_at(revision, Path(folder), compiled)  # compiled first, for the collector's process
+        report["garbage_collector"] = {
+            label: _collector_load_apart(revision, label, compiled) for label in ("old", "new")
+        }
         builds: dict[str, dict[str, float]] = {}
         packages: dict[str, tuple[ModuleType, Any]] = {}
         for label, package in (("old", old_package), ("new", screening)):
@@ -177,12 +189,17 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=100)
     parser.add_argument("--stream", type=int, default=10_000)
     parser.add_argument("--collector", choices=("old", "new"), help="only the garbage collector's load of one index")
+    parser.add_argument("--compiled", action="store_true", help="the revision's compiled core (built once, kept)")
     arguments = parser.parse_args()
     if arguments.collector:
-        print(json.dumps(_collector_load(arguments.revision, arguments.collector)))
+        print(json.dumps(_collector_load(arguments.revision, arguments.collector, arguments.compiled)))
         return
     configure_logging()
-    print(json.dumps(run(arguments.revision, arguments.rounds, arguments.chunk, arguments.stream), indent=2))
+    print(
+        json.dumps(
+            run(arguments.revision, arguments.rounds, arguments.chunk, arguments.stream, arguments.compiled), indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

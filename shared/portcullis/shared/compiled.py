@@ -49,6 +49,11 @@ GROUP = "compiled_core"
 PURE_PYTHON_VARIABLE = "PORTCULLIS_PURE_PYTHON"
 
 
+def _present(directory: Path, modules: Sequence[str]) -> tuple[str, ...]:
+    """The modules whose source is in `directory` (an earlier revision's copy may lack a later module)."""
+    return tuple(name for name in modules if (directory / f"{name}.py").exists())
+
+
 def source_digests(directory: Path, modules: Sequence[str] = MODULES) -> dict[str, str]:
     """SHA-256 of each module's source in `directory`."""
     return {name: hashlib.sha256((directory / f"{name}.py").read_bytes()).hexdigest() for name in modules}
@@ -85,6 +90,7 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
 def use_compiled(package: str, directory: Path, modules: Sequence[str] = MODULES) -> bool:
     """Whether the package's compiled modules (in `directory`) will be imported; if not, make them import from source
     (all of them: they call each other natively). Call from the package's `__init__`, before any is imported."""
+    modules = _present(directory, modules)
     if os.environ.get(PURE_PYTHON_VARIABLE) != "1" and compiled_is_current(directory, modules):
         return True
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
@@ -109,50 +115,66 @@ def report_compiled() -> None:
 def build(directory: Path | None = None) -> Path:
     """Compile the modules with mypyc into `directory` (where the package is installed) and stamp them; the stamp
     path. Needs mypy, setuptools, a C compiler and Python's headers (build time only)."""
-    # Build-time dependencies, not run-time ones.
-    from mypyc.build import mypycify
-    from setuptools import Distribution  # type: ignore[import-untyped]
-
     directory = _package_directory() if directory is None else directory
     # The shared library's source (`portcullis/shared`), copied to a folder of its own: mypy takes the working
     # directory as a package base, and in an image the installed root is site-packages, full of other modules.
     library = directory.parents[len(PACKAGE.split(".")) - 3]
-    (directory / STAMP).unlink(missing_ok=True)  # an interrupted build leaves the source in use
-    digests = source_digests(directory, MODULES)
-    previous = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
         base = Path(work, "source")
         shutil.copytree(library, base / "portcullis" / "shared", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-        os.chdir(base)  # mypy names the modules by their path from here
-        try:
-            extensions = mypycify(
-                [
-                    "--explicit-package-bases",
-                    "--config-file=",
-                    f"--cache-dir={Path(work, 'mypy-cache')}",
-                    *(str(Path(*PACKAGE.split("."), f"{name}.py")) for name in MODULES),
-                ],
-                opt_level="3",
-                target_dir=str(Path(work, "c")),
-                group_name=f"{PACKAGE}.{GROUP}",
-            )
-            distribution = Distribution({"name": "portcullis-compiled", "ext_modules": extensions})
-            command = distribution.get_command_obj("build_ext")
-            command.inplace = True
-            command.build_temp = str(Path(work, "temp"))
-            command.parallel = os.cpu_count() or 1
-            distribution.run_command("build_ext")
-        finally:
-            os.chdir(previous)
-        built = sorted(
-            f"{extension.name.rpartition('.')[2]}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
-            for extension in extensions
+        return _compile(base, PACKAGE, directory, Path(work))
+
+
+def build_copy(directory: Path) -> Path:
+    """Compile a copy of the screening package imported under another top-level name (`directory`'s, as
+    `benchmarks.revision` makes of an earlier revision), against this shared library; the stamp path."""
+    library = _package_directory().parents[len(PACKAGE.split(".")) - 3]
+    with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
+        base = Path(work, "source")
+        shutil.copytree(library, base / "portcullis" / "shared", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        shutil.copytree(directory, base / directory.name, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        return _compile(base, directory.name, directory, Path(work))
+
+
+def _compile(base: Path, package: str, directory: Path, work: Path) -> Path:
+    """Compile `package`'s modules, whose source is under `base` by its dotted name, into `directory`; the stamp."""
+    # Build-time dependencies, not run-time ones.
+    from mypyc.build import mypycify
+    from setuptools import Distribution  # type: ignore[import-untyped]
+
+    (directory / STAMP).unlink(missing_ok=True)  # an interrupted build leaves the source in use
+    modules = _present(directory, MODULES)
+    digests = source_digests(directory, modules)
+    previous = os.getcwd()
+    os.chdir(base)  # mypy names the modules by their path from here
+    try:
+        extensions = mypycify(
+            [
+                "--explicit-package-bases",
+                "--config-file=",
+                f"--cache-dir={work / 'mypy-cache'}",
+                *(str(Path(*package.split("."), f"{name}.py")) for name in modules),
+            ],
+            opt_level="3",
+            target_dir=str(work / "c"),
+            group_name=f"{package}.{GROUP}",
         )
-        compiled_into = base.joinpath(*PACKAGE.split("."))
-        for name in built:
-            # A new file replaces the old one: a process that loaded the old one keeps it intact.
-            shutil.copyfile(compiled_into / name, directory / f".{name}.new")
-            os.replace(directory / f".{name}.new", directory / name)
+        distribution = Distribution({"name": "portcullis-compiled", "ext_modules": extensions})
+        command = distribution.get_command_obj("build_ext")
+        command.inplace = True
+        command.build_temp = str(work / "temp")
+        command.parallel = os.cpu_count() or 1
+        distribution.run_command("build_ext")
+    finally:
+        os.chdir(previous)
+    built = sorted(
+        f"{extension.name.rpartition('.')[2]}{importlib.machinery.EXTENSION_SUFFIXES[0]}" for extension in extensions
+    )
+    compiled_into = base.joinpath(*package.split("."))
+    for name in built:
+        # A new file replaces the old one: a process that loaded the old one keeps it intact.
+        shutil.copyfile(compiled_into / name, directory / f".{name}.new")
+        os.replace(directory / f".{name}.new", directory / name)
     stamp = directory / STAMP
     stamp.write_text(json.dumps({"extensions": built, "sources": digests}, indent=1, sort_keys=True) + "\n")
     return stamp
