@@ -10,6 +10,8 @@ same either way (the unit tests run on the compiled core; `tests/unit/screening/
 compares the two); the compiled core takes 75-83% of the interpreted CPU time (docs/screening.md, "The compiled core").
 """
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -19,7 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -44,6 +46,8 @@ MODULES = (
 )
 #: The stamp beside the modules: what was compiled, from which sources.
 STAMP = "compiled.json"
+#: Held while a build runs: a second build (two `make install` at once) waits, then finds the first one's current.
+LOCK = "compiled.lock"
 #: The shared library of the compiled group, inside the package.
 GROUP = "compiled_core"
 PURE_PYTHON_VARIABLE = "PORTCULLIS_PURE_PYTHON"
@@ -187,13 +191,26 @@ def _package_directory() -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
+@contextlib.contextmanager
+def _build_lock(directory: Path) -> Iterator[None]:
+    """Only one build at a time in `directory` (an advisory lock on a file beside the modules, released by the
+    system if the build dies)."""
+    with open(directory / LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def main(arguments: Sequence[str]) -> None:
     """`python -m portcullis.shared.compiled [--if-stale]`: compile (only when a source changed, with --if-stale)."""
     directory = _package_directory()
-    if "--if-stale" in arguments and compiled_is_current(directory):
-        print(f"the compiled {PACKAGE} is current")
-        return
-    print(f"compiled {len(MODULES)} modules of {PACKAGE}; stamp {build(directory)}")
+    with _build_lock(directory):
+        if "--if-stale" in arguments and compiled_is_current(directory):
+            print(f"the compiled {PACKAGE} is current")
+            return
+        print(f"compiled {len(MODULES)} modules of {PACKAGE}; stamp {build(directory)}")
 
 
 if __name__ == "__main__":

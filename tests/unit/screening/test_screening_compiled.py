@@ -88,6 +88,21 @@ def test_pure_python_when_asked(on_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert importlib.import_module("fake_asked.mod").ANSWER == "from source"
 
 
+def test_a_second_build_waits_for_the_first_and_finds_it_current() -> None:
+    """Two `make install` at once in one tree: the second waits for the lock the first holds, then builds nothing."""
+    directory = Path(screening.__file__).parent
+    command = [sys.executable, "-m", "portcullis.shared.compiled", "--if-stale"]
+    with compiled._build_lock(directory):
+        second = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        with pytest.raises(subprocess.TimeoutExpired):
+            second.wait(timeout=3)  # it would answer in well under a second were it not waiting
+    output, _ = second.communicate(timeout=60)
+
+    assert second.returncode == 0
+    assert "is current" in output
+    assert screening.COMPILED
+
+
 def _answers() -> dict[str, object]:
     """Scores of the labelled pairs and screenings of their names against the whole SDN list."""
     with (REPOSITORY / "tests" / "data" / "name_pairs.csv").open(newline="") as handle:
