@@ -3,7 +3,6 @@
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
 
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
@@ -274,9 +273,16 @@ def _strip_annotations(text: str) -> str:
     return _BRANCH_TAIL_RE.sub("", text)
 
 
-def _once(token: str) -> str:
+def letters_once(token: str) -> str:
     """The word with doubled letters written once."""
-    return "".join(char for char, _ in groupby(token))
+    # A loop over the letters, not `itertools.groupby`: compiled, it runs natively (a new word's keys ran 2 us each).
+    kept: list[str] = []
+    previous = ""
+    for char in token:
+        if char != previous:
+            kept.append(char)
+            previous = char
+    return "".join(kept)
 
 
 # Abbreviated legal forms that no name word is (`SAL` is one, and `SAAL` a surname), doubled letters written once.
@@ -292,7 +298,7 @@ def _is_mistyped_legal_form(token: str) -> bool:
     if token.isdigit():
         return False
     if len(token) < _MISTYPED_LEGAL_MIN:
-        once = _once(token)
+        once = letters_once(token)
         return once != token and once in _LEGAL_FORMS_ONCE
     return any(OSA.distance(token, form, score_cutoff=1) <= 1 for form in _LONG_LEGAL_FORMS_NEAR.get(len(token), ()))
 
@@ -448,10 +454,10 @@ _DIGRAPHS = (
 def phonetic_key(token: str) -> str:
     """A coarse sound key (vowels dropped, similar consonants merged) so `MUHAMMAD` and `MOHAMMED` agree."""
     for digraph, replacement in _DIGRAPHS:
-        token = token.replace(digraph, replacement)
+        if digraph in token:
+            token = token.replace(digraph, replacement)
     # Vowels go entirely, the first one too: abjad scripts (Arabic, Hebrew) transliterate without them.
-    consonants = token.translate(_PHONETIC_MAP)
-    return "".join(char for char, _ in groupby(consonants))[:6] or token[:1]
+    return letters_once(token.translate(_PHONETIC_MAP))[:6] or token[:1]
 
 
 @lru_cache(maxsize=262144)
@@ -475,4 +481,4 @@ def spelling_key(token: str) -> str:
     for digraph, replacement in _SPELLING_DIGRAPHS:
         if digraph in token:
             token = token.replace(digraph, replacement)
-    return "".join(char for char, _ in groupby(token.translate(_SPELLING_MAP)))
+    return letters_once(token.translate(_SPELLING_MAP))

@@ -217,19 +217,31 @@ def _token_parts(
     removed_a: tuple[str, ...] = (),
     removed_b: tuple[str, ...] = (),
 ) -> TokenParts:
-    # The hot loop of every full comparison: the word-by-word matrix built by comprehensions (cache lookups inlined),
-    # its row and column maxima taken in C, and each side's sums in one pass, added in the same order as before.
-    row_of = _pair_rows.get
+    # The hot loop of every full comparison: each word's best match in the other name, by rows and by columns, in
+    # typed loops that compiled code runs natively (no matrix kept). A best is `max`'s: the first value, replaced
+    # only by a greater one.
     weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
     weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b = _word_weights(words_b)
-    rows = []
+    count_b = len(words_b)
+    best_a: list[float] = []
+    best_b: list[float] = []
     for a in words_a:
-        known = row_of(a, _NO_ROW).get
-        rows.append([1.0 if a == b else (sim if (sim := known(b)) is not None else _remember(a, b)) for b in words_b])
-    # Every similarity is at least 0, so a row's maximum is what a running best from 0 would be; a column's maximum
-    # is `max` of the rows' values at that position (`map` over the rows zips them).
-    best_a = list(map(max, rows)) if len(words_b) > 1 else [row[0] for row in rows]
-    best_b = list(map(max, *rows)) if len(words_a) > 1 else rows[0]
+        known = _pair_rows.get(a, _NO_ROW)
+        row_best = 0.0
+        for column in range(count_b):
+            b = words_b[column]
+            if a == b:
+                sim = 1.0
+            else:
+                cached = known.get(b)
+                sim = cached if cached is not None else _remember(a, b)
+            if column == 0 or sim > row_best:
+                row_best = sim
+            if not best_a:  # the first row
+                best_b.append(sim)
+            elif sim > best_b[column]:
+                best_b[column] = sim
+        best_a.append(row_best)
     weakest_a, weakest_b = min(best_a), min(best_b)
     adjusted = False  # whether a best match below was raised (a translation, a removed word), so the minima moved
     if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and generic_positions(words_b):
@@ -280,10 +292,12 @@ def _matched(
 ) -> tuple[float, float, float]:
     """A name's matched weight, its weight matched exactly and its matched distinctive weight (summed in order)."""
     matched = exact = distinct = 0.0
-    # Of equal lengths by construction: not checked (`strict` only raises).
-    for weight, distinct_weight, similarity in zip(weights, distinctive, best, strict=False):
+    # Of equal lengths by construction; by position, which compiled code runs natively (`zip` it does not).
+    for position in range(len(best)):
+        similarity = best[position]
+        weight = weights[position]
         matched += weight * similarity
-        distinct += distinct_weight * similarity
+        distinct += distinctive[position] * similarity
         if similarity == 1.0:
             exact += weight
     return matched, exact, distinct
