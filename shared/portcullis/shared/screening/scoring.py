@@ -16,7 +16,7 @@ from portcullis.shared.screening.equivalents import (
     weights_without,
 )
 from portcullis.shared.screening.generic import business_words, is_business_word
-from portcullis.shared.screening.loose import removed_word_apart, spelled_loosely_alike
+from portcullis.shared.screening.loose import LOOSE_SPELLING_MIN_LENGTH, loose_spelling_key, removed_word_apart
 from portcullis.shared.screening.normalize import (
     PARTICLES,
     NormalizedName,
@@ -116,12 +116,45 @@ def _remember(word_a: str, word_b: str) -> float:
     return _pair_cache.put(word_a, word_b, _spelling_or_sound(word_a, word_b))
 
 
-@lru_cache(maxsize=65536)  # about 13 MB when full; the listed names have about 20,000 distinct words
-def _word_keys(word: str) -> tuple[str, str, str, bool]:
+class _WordKeys:
     """What the sound-alike floors compare of a word, computed once a word: its spelling key, its consonant
-    skeleton (`phonetic_key`), the skeleton with F read as B, and whether it has no vowels (an abjad script)."""
-    skeleton = phonetic_key(word)
-    return spelling_key(word), skeleton, skeleton.translate(_LABIALS), _VOWELS.isdisjoint(word)
+    skeleton (`phonetic_key`), the skeleton with F read as B, whether it has no vowels (an abjad script), and its
+    loose spelling key (`loose.spelled_loosely_alike`) when first asked."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.spelled = spelling_key(word)
+        self.skeleton = phonetic_key(word)
+        self.labial = self.skeleton.translate(_LABIALS)
+        self.vowelless = _VOWELS.isdisjoint(word)
+        self._loose: str | None = None
+
+    def loosely_alike(self, other: "_WordKeys") -> bool:
+        """`loose.spelled_loosely_alike` of the two words, their loose keys computed once a word."""
+        if len(self.word) < LOOSE_SPELLING_MIN_LENGTH or len(other.word) < LOOSE_SPELLING_MIN_LENGTH:
+            return False
+        return self.loose() == other.loose()
+
+    def loose(self) -> str:
+        """The word's loose spelling key."""
+        if self._loose is None:
+            self._loose = loose_spelling_key(self.word)
+        return self._loose
+
+
+_WORD_KEYS_SIZE = 65536  # about 13 MB when full; the listed names have about 20,000 distinct words
+#: The words' keys by word: a dictionary of native objects, read without a call (emptied whole when full).
+_word_keys_kept: dict[str, _WordKeys] = {}
+
+
+def _word_keys(word: str) -> _WordKeys:
+    """A word's keys, kept."""
+    keys = _word_keys_kept.get(word)
+    if keys is None:
+        if len(_word_keys_kept) >= _WORD_KEYS_SIZE:
+            _word_keys_kept.clear()
+        keys = _word_keys_kept[word] = _WordKeys(word)
+    return keys
 
 
 _ROUNDING = 0.25  # far more than a normalised similarity's rounding, far less than one edit
@@ -138,9 +171,18 @@ def _two_edit_floor(word_a: str, word_b: str, shortest: int) -> float:
     return TWO_EDIT_LONG_FLOOR
 
 
+#: Indel similarities below this leave the spelling score below 0 whatever Jaro-Winkler says (at most 1): (1 + 0.19)
+#: / 2 < 0.6, with a margin far beyond rounding. Above it, Jaro-Winkler below `_SPELLING_ZERO - indel` does the same.
+_SPELLING_ZERO = 1.19
+
+
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
     indel = _indel(word_a, word_b)
-    spelling = (_jaro_winkler(word_a, word_b) + indel) * 0.5
+    # Where Jaro-Winkler cannot lift the score above 0, it is not computed (or stops early, 0 below the cutoff):
+    # the score is 0 either way, and the floors below read only the Indel similarity.
+    cutoff = _SPELLING_ZERO - indel
+    jaro_winkler = _jaro_winkler(word_a, word_b, score_cutoff=cutoff) if cutoff <= 1.0 else 0.0
+    spelling = (jaro_winkler + indel) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing; clipped to 0..1.
     sim = (spelling - 0.6) / 0.35
     if sim < 0.0:
@@ -166,13 +208,13 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= TWO_EDIT_MIN_LENGTH:
                 sim = max(sim, _two_edit_floor(word_a, word_b, shortest))
-    spelled_a, key_a, labial_a, vowelless_a = _word_keys(word_a)
-    spelled_b, key_b, labial_b, vowelless_b = _word_keys(word_b)
-    if sim < SPELLING_FLOOR and (spelled_a == spelled_b or (sim > 0.0 and spelled_loosely_alike(word_a, word_b))):
+    keys_a, keys_b = _word_keys(word_a), _word_keys(word_b)
+    if sim < SPELLING_FLOOR and (keys_a.spelled == keys_b.spelled or (sim > 0.0 and keys_a.loosely_alike(keys_b))):
         return SPELLING_FLOOR
+    key_a, key_b, vowelless_a, vowelless_b = keys_a.skeleton, keys_b.skeleton, keys_a.vowelless, keys_b.vowelless
     # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
     # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
-    skeletons_agree = len(key_a) >= 2 and (key_a == key_b or labial_a == labial_b)
+    skeletons_agree = len(key_a) >= 2 and (key_a == key_b or keys_a.labial == keys_b.labial)
     if skeletons_agree and (vowelless_a or vowelless_b):
         sim = ABJAD_FLOOR
     elif (
