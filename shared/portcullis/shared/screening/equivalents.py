@@ -42,16 +42,19 @@ def match_translations(
     # a word it has not seen) only when a word without a counterpart there has a meaning at all.
     rows: list[int] = []
     columns: list[int] = []
-    if not any(best_b[column] < TRANSLATION_FLOOR for column in generic_positions(words_b)):
+    for column in generic_positions(words_b):
+        if best_b[column] < TRANSLATION_FLOOR:
+            break
+    else:  # every generic word of the second name has a counterpart
         return rows, columns
-    for row, word_a in enumerate(words_a):
+    for row in range(len(words_a)):
         if best_a[row] >= TRANSLATION_FLOOR:
             continue
-        meanings = word_meanings(word_a)
+        meanings = word_meanings(words_a[row])
         if not meanings:
             continue
-        for column, word_b in enumerate(words_b):
-            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
+        for column in range(len(words_b)):
+            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(words_b[column])):
                 best_a[row] = best_b[column] = TRANSLATION_FLOOR
                 rows.append(row)
                 columns.append(column)
@@ -120,12 +123,14 @@ def _remember_removed(word: str, removed: tuple[str, ...]) -> bool:
 def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
     """The positions of words without a counterpart that are like a word the other name's normalisation removed
     (none if that would be every word)."""
-    known = _removed_rows.get(removed, _NO_ROW).get
-    dropped = [
-        i
-        for i, word in enumerate(words)
-        if best[i] < MATCHED and (stands if (stands := known(word)) is not None else _remember_removed(word, removed))
-    ]
+    known = _removed_rows.get(removed, _NO_ROW)
+    dropped: list[int] = []
+    for i in range(len(words)):
+        if best[i] < MATCHED:
+            word = words[i]
+            stands = known.get(word)
+            if stands if stands is not None else _remember_removed(word, removed):
+                dropped.append(i)
     return dropped if len(dropped) < len(words) else []
 
 

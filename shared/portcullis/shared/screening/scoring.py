@@ -544,6 +544,8 @@ def _removed_apart_score(a: NormalizedName, b: NormalizedName) -> float:
     """The score of the names with a removed word run together with another set apart (`loose.removed_word_apart`)."""
     best = 0.0
     for first, second in ((a, b), (b, a)):
+        if not second.removed:
+            continue  # nothing to set apart (`removed_word_apart` would say None)
         apart = removed_word_apart(first, second)
         if apart is not None:
             compared = _compared(apart, second)
