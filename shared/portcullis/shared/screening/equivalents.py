@@ -190,6 +190,12 @@ def acronym_reading(
     # Word beginnings only in a name of one word of four letters or more (`C.I. DISERCOM`, not `HANJIN TRADING`).
     beginnings = sum(len(word) > ACRONYM_MIN for word in short) == 1
     longest = PREFIX_ACRONYM_MAX if beginnings else ACRONYM_MAX
+    if not beginnings:
+        # Initials are found only in the initials of the longer name's words, which are no more than its words: a
+        # name whose words are all longer (`SMITH` for `JOHN ROBERT SMYTHE`) has none to be read as (most persons).
+        most = len(long) + len(removed)
+        if all(len(word) > most for word in short):
+            return None
     for spelled in (long, (*long, *removed)) if removed else (long,):
         content, initials = initials_of(spelled)
         if len(content) < 2:
