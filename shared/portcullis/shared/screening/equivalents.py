@@ -42,16 +42,19 @@ def match_translations(
     # a word it has not seen) only when a word without a counterpart there has a meaning at all.
     rows: list[int] = []
     columns: list[int] = []
-    if not any(best_b[column] < TRANSLATION_FLOOR for column in generic_positions(words_b)):
+    for column in generic_positions(words_b):
+        if best_b[column] < TRANSLATION_FLOOR:
+            break
+    else:  # every generic word of the second name has a counterpart
         return rows, columns
-    for row, word_a in enumerate(words_a):
+    for row in range(len(words_a)):
         if best_a[row] >= TRANSLATION_FLOOR:
             continue
-        meanings = word_meanings(word_a)
+        meanings = word_meanings(words_a[row])
         if not meanings:
             continue
-        for column, word_b in enumerate(words_b):
-            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(word_b)):
+        for column in range(len(words_b)):
+            if best_b[column] < TRANSLATION_FLOOR and not meanings.isdisjoint(word_meanings(words_b[column])):
                 best_a[row] = best_b[column] = TRANSLATION_FLOOR
                 rows.append(row)
                 columns.append(column)
@@ -120,12 +123,14 @@ def _remember_removed(word: str, removed: tuple[str, ...]) -> bool:
 def removed_elsewhere(words: tuple[str, ...], best: list[float], removed: tuple[str, ...]) -> list[int]:
     """The positions of words without a counterpart that are like a word the other name's normalisation removed
     (none if that would be every word)."""
-    known = _removed_rows.get(removed, _NO_ROW).get
-    dropped = [
-        i
-        for i, word in enumerate(words)
-        if best[i] < MATCHED and (stands if (stands := known(word)) is not None else _remember_removed(word, removed))
-    ]
+    known = _removed_rows.get(removed, _NO_ROW)
+    dropped: list[int] = []
+    for i in range(len(words)):
+        if best[i] < MATCHED:
+            word = words[i]
+            stands = known.get(word)
+            if stands if stands is not None else _remember_removed(word, removed):
+                dropped.append(i)
     return dropped if len(dropped) < len(words) else []
 
 
@@ -185,6 +190,12 @@ def acronym_reading(
     # Word beginnings only in a name of one word of four letters or more (`C.I. DISERCOM`, not `HANJIN TRADING`).
     beginnings = sum(len(word) > ACRONYM_MIN for word in short) == 1
     longest = PREFIX_ACRONYM_MAX if beginnings else ACRONYM_MAX
+    if not beginnings:
+        # Initials are found only in the initials of the longer name's words, which are no more than its words: a
+        # name whose words are all longer (`SMITH` for `JOHN ROBERT SMYTHE`) has none to be read as (most persons).
+        most = len(long) + len(removed)
+        if all(len(word) > most for word in short):
+            return None
     for spelled in (long, (*long, *removed)) if removed else (long,):
         content, initials = initials_of(spelled)
         if len(content) < 2:

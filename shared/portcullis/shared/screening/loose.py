@@ -3,9 +3,8 @@ merging them does not make different names meet (`CHAVEZ` / `KHAVEZ`, `YOSEF` / 
 a word normalisation removed run together with a neighbour (`GENERALRESOURCING` for `GENERAL RESOURCING`)."""
 
 from functools import lru_cache
-from itertools import groupby
 
-from portcullis.shared.screening.normalize import NormalizedName, spelling_key
+from portcullis.shared.screening.normalize import NormalizedName, letters_once, spelling_key
 
 #: Words shorter than this keep the strict spelling key only: `CHO` / `KHO`, `JI` / `YI`, `JAN` / `IAN` stay apart.
 LOOSE_SPELLING_MIN_LENGTH = 4
@@ -30,7 +29,7 @@ def loose_spelling_key(word: str) -> str:
         if digraph in word:
             word = word.replace(digraph, replacement)
     keyed = spelling_key(word)  # `DZH` read as `J` first (`KHADZHDZH`: `HAJ`), then `J` as `Y`, which it reads as `I`
-    return "".join(char for char, _ in groupby(keyed.replace("J", "I"))) if "J" in keyed else keyed
+    return letters_once(keyed.replace("J", "I")) if "J" in keyed else keyed
 
 
 def spelled_loosely_alike(word_a: str, word_b: str) -> bool:

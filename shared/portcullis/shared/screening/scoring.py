@@ -16,7 +16,7 @@ from portcullis.shared.screening.equivalents import (
     weights_without,
 )
 from portcullis.shared.screening.generic import business_words, is_business_word
-from portcullis.shared.screening.loose import removed_word_apart, spelled_loosely_alike
+from portcullis.shared.screening.loose import LOOSE_SPELLING_MIN_LENGTH, loose_spelling_key, removed_word_apart
 from portcullis.shared.screening.normalize import (
     PARTICLES,
     NormalizedName,
@@ -116,12 +116,45 @@ def _remember(word_a: str, word_b: str) -> float:
     return _pair_cache.put(word_a, word_b, _spelling_or_sound(word_a, word_b))
 
 
-@lru_cache(maxsize=65536)  # about 13 MB when full; the listed names have about 20,000 distinct words
-def _word_keys(word: str) -> tuple[str, str, str, bool]:
+class _WordKeys:
     """What the sound-alike floors compare of a word, computed once a word: its spelling key, its consonant
-    skeleton (`phonetic_key`), the skeleton with F read as B, and whether it has no vowels (an abjad script)."""
-    skeleton = phonetic_key(word)
-    return spelling_key(word), skeleton, skeleton.translate(_LABIALS), _VOWELS.isdisjoint(word)
+    skeleton (`phonetic_key`), the skeleton with F read as B, whether it has no vowels (an abjad script), and its
+    loose spelling key (`loose.spelled_loosely_alike`) when first asked."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.spelled = spelling_key(word)
+        self.skeleton = phonetic_key(word)
+        self.labial = self.skeleton.translate(_LABIALS)
+        self.vowelless = _VOWELS.isdisjoint(word)
+        self._loose: str | None = None
+
+    def loosely_alike(self, other: "_WordKeys") -> bool:
+        """`loose.spelled_loosely_alike` of the two words, their loose keys computed once a word."""
+        if len(self.word) < LOOSE_SPELLING_MIN_LENGTH or len(other.word) < LOOSE_SPELLING_MIN_LENGTH:
+            return False
+        return self.loose() == other.loose()
+
+    def loose(self) -> str:
+        """The word's loose spelling key."""
+        if self._loose is None:
+            self._loose = loose_spelling_key(self.word)
+        return self._loose
+
+
+_WORD_KEYS_SIZE = 65536  # about 13 MB when full; the listed names have about 20,000 distinct words
+#: The words' keys by word: a dictionary of native objects, read without a call (emptied whole when full).
+_word_keys_kept: dict[str, _WordKeys] = {}
+
+
+def _word_keys(word: str) -> _WordKeys:
+    """A word's keys, kept."""
+    keys = _word_keys_kept.get(word)
+    if keys is None:
+        if len(_word_keys_kept) >= _WORD_KEYS_SIZE:
+            _word_keys_kept.clear()
+        keys = _word_keys_kept[word] = _WordKeys(word)
+    return keys
 
 
 _ROUNDING = 0.25  # far more than a normalised similarity's rounding, far less than one edit
@@ -138,9 +171,18 @@ def _two_edit_floor(word_a: str, word_b: str, shortest: int) -> float:
     return TWO_EDIT_LONG_FLOOR
 
 
+#: Indel similarities below this leave the spelling score below 0 whatever Jaro-Winkler says (at most 1): (1 + 0.19)
+#: / 2 < 0.6, with a margin far beyond rounding. Above it, Jaro-Winkler below `_SPELLING_ZERO - indel` does the same.
+_SPELLING_ZERO = 1.19
+
+
 def _spelling_or_sound(word_a: str, word_b: str) -> float:
     indel = _indel(word_a, word_b)
-    spelling = (_jaro_winkler(word_a, word_b) + indel) * 0.5
+    # Where Jaro-Winkler cannot lift the score above 0, it is not computed (or stops early, 0 below the cutoff):
+    # the score is 0 either way, and the floors below read only the Indel similarity.
+    cutoff = _SPELLING_ZERO - indel
+    jaro_winkler = _jaro_winkler(word_a, word_b, score_cutoff=cutoff) if cutoff <= 1.0 else 0.0
+    spelling = (jaro_winkler + indel) * 0.5
     # Rescale so that unrelated words of similar length (about 0.6) count as nothing; clipped to 0..1.
     sim = (spelling - 0.6) / 0.35
     if sim < 0.0:
@@ -166,13 +208,13 @@ def _spelling_or_sound(word_a: str, word_b: str) -> float:
                 sim = ONE_EDIT_FLOOR
             elif edits == 2 and shortest >= TWO_EDIT_MIN_LENGTH:
                 sim = max(sim, _two_edit_floor(word_a, word_b, shortest))
-    spelled_a, key_a, labial_a, vowelless_a = _word_keys(word_a)
-    spelled_b, key_b, labial_b, vowelless_b = _word_keys(word_b)
-    if sim < SPELLING_FLOOR and (spelled_a == spelled_b or (sim > 0.0 and spelled_loosely_alike(word_a, word_b))):
+    keys_a, keys_b = _word_keys(word_a), _word_keys(word_b)
+    if sim < SPELLING_FLOOR and (keys_a.spelled == keys_b.spelled or (sim > 0.0 and keys_a.loosely_alike(keys_b))):
         return SPELLING_FLOOR
+    key_a, key_b, vowelless_a, vowelless_b = keys_a.skeleton, keys_b.skeleton, keys_a.vowelless, keys_b.vowelless
     # Written without vowels (Arabic, Hebrew) the consonants are all there is, and one letter reads as B or V,
     # P or F (Hebrew bet and pe): consonant skeletons that agree are strong evidence.
-    skeletons_agree = len(key_a) >= 2 and (key_a == key_b or labial_a == labial_b)
+    skeletons_agree = len(key_a) >= 2 and (key_a == key_b or keys_a.labial == keys_b.labial)
     if skeletons_agree and (vowelless_a or vowelless_b):
         sim = ABJAD_FLOOR
     elif (
@@ -217,19 +259,31 @@ def _token_parts(
     removed_a: tuple[str, ...] = (),
     removed_b: tuple[str, ...] = (),
 ) -> TokenParts:
-    # The hot loop of every full comparison: the word-by-word matrix built by comprehensions (cache lookups inlined),
-    # its row and column maxima taken in C, and each side's sums in one pass, added in the same order as before.
-    row_of = _pair_rows.get
+    # The hot loop of every full comparison: each word's best match in the other name, by rows and by columns, in
+    # typed loops that compiled code runs natively (no matrix kept). A best is `max`'s: the first value, replaced
+    # only by a greater one.
     weights_a, total_a, substantive_a, distinctive_a, distinct_total_a, vowelless_a = _word_weights(words_a)
     weights_b, total_b, substantive_b, distinctive_b, distinct_total_b, vowelless_b = _word_weights(words_b)
-    rows = []
+    count_b = len(words_b)
+    best_a: list[float] = []
+    best_b: list[float] = []
     for a in words_a:
-        known = row_of(a, _NO_ROW).get
-        rows.append([1.0 if a == b else (sim if (sim := known(b)) is not None else _remember(a, b)) for b in words_b])
-    # Every similarity is at least 0, so a row's maximum is what a running best from 0 would be; a column's maximum
-    # is `max` of the rows' values at that position (`map` over the rows zips them).
-    best_a = list(map(max, rows)) if len(words_b) > 1 else [row[0] for row in rows]
-    best_b = list(map(max, *rows)) if len(words_a) > 1 else rows[0]
+        known = _pair_rows.get(a, _NO_ROW)
+        row_best = 0.0
+        for column in range(count_b):
+            b = words_b[column]
+            if a == b:
+                sim = 1.0
+            else:
+                cached = known.get(b)
+                sim = cached if cached is not None else _remember(a, b)
+            if column == 0 or sim > row_best:
+                row_best = sim
+            if not best_a:  # the first row
+                best_b.append(sim)
+            elif sim > best_b[column]:
+                best_b[column] = sim
+        best_a.append(row_best)
     weakest_a, weakest_b = min(best_a), min(best_b)
     adjusted = False  # whether a best match below was raised (a translation, a removed word), so the minima moved
     if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and generic_positions(words_b):
@@ -280,10 +334,12 @@ def _matched(
 ) -> tuple[float, float, float]:
     """A name's matched weight, its weight matched exactly and its matched distinctive weight (summed in order)."""
     matched = exact = distinct = 0.0
-    # Of equal lengths by construction: not checked (`strict` only raises).
-    for weight, distinct_weight, similarity in zip(weights, distinctive, best, strict=False):
+    # Of equal lengths by construction; by position, which compiled code runs natively (`zip` it does not).
+    for position in range(len(best)):
+        similarity = best[position]
+        weight = weights[position]
         matched += weight * similarity
-        distinct += distinct_weight * similarity
+        distinct += distinctive[position] * similarity
         if similarity == 1.0:
             exact += weight
     return matched, exact, distinct
@@ -488,6 +544,8 @@ def _removed_apart_score(a: NormalizedName, b: NormalizedName) -> float:
     """The score of the names with a removed word run together with another set apart (`loose.removed_word_apart`)."""
     best = 0.0
     for first, second in ((a, b), (b, a)):
+        if not second.removed:
+            continue  # nothing to set apart (`removed_word_apart` would say None)
         apart = removed_word_apart(first, second)
         if apart is not None:
             compared = _compared(apart, second)
