@@ -14,6 +14,7 @@ from portcullis.shared.db import create_engine, migrate, ping
 from portcullis.shared.http import BodyLimit, install_common
 from portcullis.shared.kafka import Publisher
 from portcullis.shared.logging import get_logger
+from portcullis.shared.memory import freeze_long_lived
 from portcullis.watchlist.entries.routes import router as entries_router
 from portcullis.watchlist.entries.screening import ScreeningIndex
 from portcullis.watchlist.errors import install_errors
@@ -50,6 +51,9 @@ def create_app(settings: WatchlistSettings) -> FastAPI:
             report_compiled()
             screening = ScreeningIndex()
             await screening.load(sessions)
+            # The index (hundreds of thousands of objects) lives as long as the process: out of the garbage
+            # collector's generations, it is not traversed again by collections of each screening's garbage.
+            freeze_long_lived()
             outbox = Outbox(sessions, publisher, settings.kafka.topic("watchlist"))
             try:
                 await outbox.republish_if_topic_lost(settings.kafka)
