@@ -120,24 +120,26 @@ def build(directory: Path | None = None) -> Path:
     """Compile the modules with mypyc into `directory` (where the package is installed) and stamp them; the stamp
     path. Needs mypy, setuptools, a C compiler and Python's headers (build time only)."""
     directory = _package_directory() if directory is None else directory
-    # The shared library's source (`portcullis/shared`), copied to a folder of its own: mypy takes the working
-    # directory as a package base, and in an image the installed root is site-packages, full of other modules.
-    library = directory.parents[len(PACKAGE.split(".")) - 3]
-    with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
-        base = Path(work, "source")
-        shutil.copytree(library, base / "portcullis" / "shared", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-        return _compile(base, PACKAGE, directory, Path(work))
+    return _build(directory, PACKAGE, directory)
 
 
 def build_copy(directory: Path) -> Path:
     """Compile a copy of the screening package imported under another top-level name (`directory`'s, as
     `benchmarks.revision` makes of an earlier revision), against this shared library; the stamp path."""
-    library = _package_directory().parents[len(PACKAGE.split(".")) - 3]
+    return _build(directory, directory.name, _package_directory(), copy=True)
+
+
+def _build(directory: Path, package: str, installed: Path, copy: bool = False) -> Path:
+    # The shared library's source (`portcullis/shared`, where the package is `installed`), copied to a folder of its
+    # own: mypy takes the working directory as a package base, and in an image the installed root is site-packages,
+    # full of other modules. A copy of the package under another name goes beside it.
+    library = installed.parents[len(PACKAGE.split(".")) - 3]
     with tempfile.TemporaryDirectory(prefix="portcullis-compiled-") as work:
         base = Path(work, "source")
         shutil.copytree(library, base / "portcullis" / "shared", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-        shutil.copytree(directory, base / directory.name, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-        return _compile(base, directory.name, directory, Path(work))
+        if copy:
+            shutil.copytree(directory, base / package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        return _compile(base, package, directory, Path(work))
 
 
 def _compile(base: Path, package: str, directory: Path, work: Path) -> Path:
