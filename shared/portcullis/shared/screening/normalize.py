@@ -370,13 +370,17 @@ def _written_words(text: str) -> list[str]:
     gone, numbers and legal forms run together with a word set apart."""
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
-    if "/" in text or "." in text:  # either way of writing a vessel prefix has one
-        text = _VESSEL_PREFIX_RE.sub(" ", text)
-    text = _APOSTROPHE_RE.sub("", text)
-    if _DIGIT_RE.search(text):
-        text = _ORDINAL_RE.sub(r"\1", text)
-        text = _DIGIT_EDGE_RE.sub(" ", text)
-    words = _ALNUM_RUN_RE.findall(text)
+    if text.isascii() and text.replace(" ", "").isalpha():
+        # The common case, letters and spaces only (no vessel prefix, apostrophe or number): without the patterns.
+        words = text.split()
+    else:
+        if "/" in text or "." in text:  # either way of writing a vessel prefix has one
+            text = _VESSEL_PREFIX_RE.sub(" ", text)
+        text = _APOSTROPHE_RE.sub("", text)
+        if _DIGIT_RE.search(text):
+            text = _ORDINAL_RE.sub(r"\1", text)
+            text = _DIGIT_EDGE_RE.sub(" ", text)
+        words = _ALNUM_RUN_RE.findall(text)
     glued = [word for word in words if len(word) >= _GLUED_MIN_LENGTH and word.endswith(_GLUED_LEGAL_FORMS)]
     if not glued or all(word in _GLUED_LEGAL_SET for word in glued):
         return words  # the common case: no form run together with a word
