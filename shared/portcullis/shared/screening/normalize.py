@@ -425,7 +425,9 @@ def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
             _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
             for index, token in enumerate(tokens)
         ]
-    if written is None:
+    if written is None or (written == text and len(tokens) == len(raw)):
+        # Nothing removed from the name as written (each step only drops words or reads number words as numbers,
+        # which are not removed words): most names.
         return NormalizedName(tuple(numbered))
     # The same text as written (no spelled-out form removed, nothing set apart): its words are already known.
     removed = _removed_words(raw if written == text else _written_words(written), tokens)
