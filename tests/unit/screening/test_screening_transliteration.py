@@ -45,3 +45,11 @@ def test_the_better_reading_never_lowers_a_score() -> None:
 def test_a_two_letter_legal_form_of_another_script_inside_a_name_stays() -> None:
     # rigour lists the Bulgarian `АД`; in `Фу'ад` it is part of the given name (FUAD), not a legal form.
     assert compare_names("Фу'ад Шукр", "Fu'ad SHUKR") == 1.0
+
+
+def test_a_spelled_out_legal_form_is_removed_wherever_it_stands() -> None:
+    # Before punctuation, at either end, and every time it occurs; the words around it stay.
+    assert normalize_name("Mueller Gesellschaft mit beschraenkter Haftung, Hamburg").tokens == ("MUELLER", "HAMBURG")
+    twice = "Gesellschaft mit beschraenkter Haftung Mueller Gesellschaft mit beschraenkter Haftung"
+    assert normalize_name(twice).tokens == ("MUELLER",)
+    assert compare_names("Mueller Gesellschaft mit beschraenkter Haftung, Hamburg", "MUELLER HAMBURG GMBH") == 1.0

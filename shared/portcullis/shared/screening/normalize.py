@@ -370,13 +370,17 @@ def _written_words(text: str) -> list[str]:
     gone, numbers and legal forms run together with a word set apart."""
     text = text.upper().replace("&", " AND ")
     text = _strip_annotations(text)
-    if "/" in text or "." in text:  # either way of writing a vessel prefix has one
-        text = _VESSEL_PREFIX_RE.sub(" ", text)
-    text = _APOSTROPHE_RE.sub("", text)
-    if _DIGIT_RE.search(text):
-        text = _ORDINAL_RE.sub(r"\1", text)
-        text = _DIGIT_EDGE_RE.sub(" ", text)
-    words = _ALNUM_RUN_RE.findall(text)
+    if text.isascii() and text.replace(" ", "").isalpha():
+        # The common case, letters and spaces only (no vessel prefix, apostrophe or number): without the patterns.
+        words = text.split()
+    else:
+        if "/" in text or "." in text:  # either way of writing a vessel prefix has one
+            text = _VESSEL_PREFIX_RE.sub(" ", text)
+        text = _APOSTROPHE_RE.sub("", text)
+        if _DIGIT_RE.search(text):
+            text = _ORDINAL_RE.sub(r"\1", text)
+            text = _DIGIT_EDGE_RE.sub(" ", text)
+        words = _ALNUM_RUN_RE.findall(text)
     glued = [word for word in words if len(word) >= _GLUED_MIN_LENGTH and word.endswith(_GLUED_LEGAL_FORMS)]
     if not glued or all(word in _GLUED_LEGAL_SET for word in glued):
         return words  # the common case: no form run together with a word
@@ -421,7 +425,9 @@ def _normalize_latin(text: str, written: str | None = None) -> NormalizedName:
             _ROMAN.get(token) or (_ROMAN_LAST.get(token) if index == last and index > 0 else None) or token
             for index, token in enumerate(tokens)
         ]
-    if written is None:
+    if written is None or (written == text and len(tokens) == len(raw)):
+        # Nothing removed from the name as written (each step only drops words or reads number words as numbers,
+        # which are not removed words): most names.
         return NormalizedName(tuple(numbered))
     # The same text as written (no spelled-out form removed, nothing set apart): its words are already known.
     removed = _removed_words(raw if written == text else _written_words(written), tokens)
