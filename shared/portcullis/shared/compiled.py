@@ -54,8 +54,10 @@ PURE_PYTHON_VARIABLE = "PORTCULLIS_PURE_PYTHON"
 
 
 def _present(directory: Path, modules: Sequence[str]) -> tuple[str, ...]:
-    """The modules whose source is in `directory` (an earlier revision's copy may lack a later module)."""
-    return tuple(name for name in modules if (directory / f"{name}.py").exists())
+    """The modules that are in `directory` at all, as source or as an extension (an earlier revision's copy may lack a
+    later module); an extension without its source still counts, and is then never current."""
+    suffixes = (".py", *importlib.machinery.EXTENSION_SUFFIXES)
+    return tuple(name for name in modules if any((directory / f"{name}{suffix}").exists() for suffix in suffixes))
 
 
 def source_digests(directory: Path, modules: Sequence[str] = MODULES) -> dict[str, str]:
@@ -64,15 +66,17 @@ def source_digests(directory: Path, modules: Sequence[str] = MODULES) -> dict[st
 
 
 def compiled_is_current(directory: Path, modules: Sequence[str] = MODULES) -> bool:
-    """Whether every module has an extension in `directory`, stamped with the digest of its current source."""
+    """Whether every module in `directory` has an extension there, stamped with the digest of its current source."""
+    modules = _present(directory, modules)
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    if not all((directory / f"{name}{suffix}").exists() for name in modules):
+    if not modules or not all((directory / f"{name}{suffix}").exists() for name in modules):
         return False
     try:
         stamp = json.loads((directory / STAMP).read_text())
+        digests = source_digests(directory, modules)
     except (OSError, ValueError):
         return False
-    if not isinstance(stamp, dict) or stamp.get("sources") != source_digests(directory, modules):
+    if not isinstance(stamp, dict) or stamp.get("sources") != digests:
         return False
     # The group's shared library too: without it no compiled module imports.
     return all((directory / name).exists() for name in stamp.get("extensions", []))
@@ -94,7 +98,6 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
 def use_compiled(package: str, directory: Path, modules: Sequence[str] = MODULES) -> bool:
     """Whether the package's compiled modules (in `directory`) will be imported; if not, make them import from source
     (all of them: they call each other natively). Call from the package's `__init__`, before any is imported."""
-    modules = _present(directory, modules)
     if os.environ.get(PURE_PYTHON_VARIABLE) != "1" and compiled_is_current(directory, modules):
         return True
     suffixes = importlib.machinery.EXTENSION_SUFFIXES

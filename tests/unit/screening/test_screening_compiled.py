@@ -78,6 +78,21 @@ def test_a_build_missing_its_shared_library_is_not_loaded(on_path: Path) -> None
     assert importlib.import_module("fake_partial.mod").ANSWER == "from source"
 
 
+def test_an_extension_whose_source_is_gone_is_never_current(on_path: Path) -> None:
+    package = _fake_package(on_path, "fake_sourceless", stamped=True)
+    assert compiled.compiled_is_current(package, ["mod"])  # the stamped build, as built
+    (package / "mod.py").unlink()
+
+    assert compiled.compiled_is_current(package, ["mod"]) is False
+
+
+def test_a_module_absent_altogether_is_not_asked_for(on_path: Path) -> None:
+    """An earlier revision's copy (benchmarks.revision) lacks a module added since: the rest of it is still current."""
+    package = _fake_package(on_path, "fake_older", stamped=True)
+
+    assert compiled.compiled_is_current(package, ["mod", "added_later"])
+
+
 def test_pure_python_when_asked(on_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = _fake_package(on_path, "fake_asked", stamped=True)
     importlib.import_module("fake_asked")
