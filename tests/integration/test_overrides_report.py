@@ -73,8 +73,9 @@ async def test_overrides_appear_in_the_performance_report_by_office_and_officer(
             assert answer.status_code == 201, answer.text
             assert answer.json()["published"] is True
 
-        today = datetime.now(UTC).date().isoformat()
-        period = {"from": today, "to": today}
+        # From yesterday: decided a minute ago and overridden now, the two may fall on either side of midnight (UTC).
+        today = datetime.now(UTC).date()
+        period = {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
 
         async def counted() -> bool:
             answer = await http.get(f"{analytics.url}/v1/reports/performance", params=period, headers=reader)
