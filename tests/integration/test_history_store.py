@@ -4,7 +4,7 @@ DuckDB reads the files the sink wrote; passengers' personal data only in its own
 import asyncio
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -266,8 +266,9 @@ async def test_sink_killed_mid_stream_stores_every_record_exactly_once(tmp_path:
             chart = await client.get("/v1/reports/performance", params={**period, "format": "svg"}, headers=reader)
             assert chart.headers["content-type"] == "image/svg+xml"
             assert b"<svg" in chart.content[:500]
-            received = datetime.now(UTC).date().isoformat()  # the store's days are the broker's receiving days
-            today = {"from": received, "to": received}
+            # The store's days are the broker's receiving days: from yesterday, in case midnight (UTC) fell since.
+            received = datetime.now(UTC).date()
+            today = {"from": (received - timedelta(days=1)).isoformat(), "to": received.isoformat()}
             refused = await client.get("/v1/history/passengers_personal", params=today, headers=reader)
             assert refused.status_code == 403
             page = await client.get("/v1/history/passengers_personal", params=today, headers=analyst)
