@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.process import cdist, cpdist
+from rapidfuzz.process import cpdist, extract_iter
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, QuerySchema, ScreeningQuery, WatchlistEntry
@@ -652,7 +652,7 @@ class WatchlistIndex:
                 if spaced:
                     np.maximum(pre, unspaced_all[unspaced_at : unspaced_at + len(slots)], out=pre)
                     unspaced_at += len(slots)
-                positions = self._rescored_positions(name, slots, choices, pre)
+                positions = self._rescored_positions(name, slots, choices, _passing(pre))
                 self._score_positions(None, name, slots, positions, choices, cutoff, found)
             scored = tuple((entry_id, score, matched) for entry_id, (score, matched, _) in found.items())
             results.append(NameScores(self.version, cutoff, scored))
@@ -747,18 +747,20 @@ class WatchlistIndex:
         # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only. It compares
         # spelling keys: letter by letter, a transliteration (`DZHORGE` / `JORGE`) or another spelling next to a
         # word the query lacks (`VICTOR BOUT` / `VIKTOR ANATOLIJEVITCH BOUT`) is too far from the listed name.
-        choices = list(map(self._slot_keyed.__getitem__, slots))
+        keyed = self._slot_keyed
+        choices = [keyed[slot] for slot in slots]
         floor = max(0.0, cutoff - _PRESCORE_MARGIN) * 100
-        pre = cdist([_keyed(name)], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=floor)[0]
+        pre = _prescores(_keyed(name), choices, fuzz.token_set_ratio, floor)
         if spaced:
-            np.maximum(pre, self._unspaced_prescores(name, slots, floor), out=pre)
+            pre = _higher_of(pre, self._unspaced_prescores(name, slots, floor))
         return slots, self._rescored_positions(name, slots, choices, pre), choices
 
     def _rescored_positions(
-        self, name: NormalizedName, slots: list[int], choices: list[str], pre: np.ndarray
+        self, name: NormalizedName, slots: list[int], choices: list[str], pre: dict[int, int]
     ) -> list[int]:
-        """The positions among the pre-scored candidates that get the full scorer."""
-        positions: list[int] = pre.nonzero()[0].tolist()
+        """The positions among the pre-scored candidates (those with a pre-score, in order) that get the full
+        scorer."""
+        positions = list(pre)
         if len(positions) > self._max_rescored:
             # Token-set scores tie at 100 for every name containing the query; whole-name similarity breaks the
             # tie (`AST` before `AST GROUP HOLDING`), in word order and sorted, both counted: sorting moves a
@@ -766,12 +768,10 @@ class WatchlistIndex:
             # (`MOHAMED IBRAHIM AKIL` for `MOHAMMED IBRAHIM`) must not crowd out the listed name.
             query_sorted = _keyed(name)
             query_ordered = name.ordered
-            pre_scores = pre.tolist()
+            slot_ordered = self._slot_ordered
             rank = {
-                i: pre_scores[i]
-                + fuzz.ratio(query_sorted, choices[i])
-                + fuzz.ratio(query_ordered, self._slot_ordered[slots[i]])
-                for i in positions
+                i: score + fuzz.ratio(query_sorted, choices[i]) + fuzz.ratio(query_ordered, slot_ordered[slots[i]])
+                for i, score in pre.items()
             }
             # The best few distinct names go to the full scorer, with every slot that holds one of them: a name
             # listed by many entries (`BANK MELLI IRAN` and its branches) takes one place, not all of them.
@@ -797,13 +797,10 @@ class WatchlistIndex:
             self._listed_names[ordered] = listed
         return listed
 
-    def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> np.ndarray:
+    def _unspaced_prescores(self, name: NormalizedName, slots: list[int], floor: float) -> dict[int, int]:
         """Pre-scores of candidates on names without spaces, in word order (`NASERMALEKI` / `NASER MALEKI`)."""
         joined = [self._slot_ordered[slot].replace(" ", "") for slot in slots]
-        result: np.ndarray = cdist(
-            [name.ordered.replace(" ", "")], joined, scorer=fuzz.ratio, dtype=np.uint8, score_cutoff=floor
-        )[0]
-        return result
+        return _prescores(name.ordered.replace(" ", ""), joined, fuzz.ratio, floor)
 
     def _screen_name(
         self,
@@ -863,6 +860,34 @@ class WatchlistIndex:
                 found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
             else:
                 found[entry_id] = (score, self._slot_name[slot], evidence)
+
+
+def _prescores(query: str, choices: list[str], scorer: Callable[..., float], floor: float) -> dict[int, int]:
+    """The positions of the choices whose score against the query reaches `floor`, in order, with that score rounded
+    half up as `cdist(..., dtype=np.uint8)` rounds it: one C call that yields only those (no array to search)."""
+    found: dict[int, int] = {}
+    for _, score, position in extract_iter(query, choices, scorer=scorer, score_cutoff=floor):
+        rounded = int(score + 0.5)
+        if rounded:  # a floor of 0 lets every choice through; a score that rounds to 0 was never a pre-score
+            found[position] = rounded
+    return found
+
+
+def _higher_of(first: dict[int, int], second: dict[int, int]) -> dict[int, int]:
+    """Each position's higher pre-score of two, positions in order."""
+    if not second:
+        return first
+    merged = dict(first)
+    for position, score in second.items():
+        if score > merged.get(position, 0):
+            merged[position] = score
+    return dict(sorted(merged.items()))
+
+
+def _passing(pre: np.ndarray) -> dict[int, int]:
+    """The positions with a pre-score among a name's pre-scores from `cpdist`, in order, with that pre-score."""
+    scores: list[int] = pre.tolist()
+    return {position: score for position, score in enumerate(scores) if score}
 
 
 def _pair_prescores(queries: list[str], choices: list[str], scorer: Callable[..., float], floor: float) -> np.ndarray:
