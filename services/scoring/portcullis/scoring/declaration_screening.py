@@ -206,12 +206,15 @@ def _party_matches(
     screening (kept in `parties`) joined with an exact look-up of its trader id among the entries' documents."""
     threshold = limits.screened_from
     by_name = parties.screen(index, name, country, _PARTY_MATCH_LIMIT, threshold, partial(_name_counts, name))
+    if not (party_id and index.lists_identifier(document_number=party_id)):
+        # No entry carries the trader id (nearly every party): the name's matches that count, in their order.
+        return tuple((match, False) for match, counts in by_name if counts and match.entry.kind in PARTY_KINDS)[
+            :_PARTY_MATCH_LIMIT
+        ]
     by_id = {
         match.entry.entry_id: match
-        for match in (
-            index.screen(ScreeningQuery(document_number=party_id), limit=_PARTY_MATCH_LIMIT, threshold=threshold)
-            if party_id and index.lists_identifier(document_number=party_id)
-            else ()
+        for match in index.screen(
+            ScreeningQuery(document_number=party_id), limit=_PARTY_MATCH_LIMIT, threshold=threshold
         )
     }
     found: list[tuple[Match, bool]] = []

@@ -110,6 +110,9 @@ class PartyScreeningCache:
             return cached[0]
         self._misses += 1
         scores, counted = self._name_scores(index, name, (tokens, schema, threshold), schema, threshold)
+        if not scores.scored:  # a third of new names reach no entry: nothing to weigh
+            self._keep(key, ())
+            return ()
         matches = []
         for match in index.weigh(scores, country, limit):
             counting = counted.get(match.entry.entry_id)
