@@ -23,7 +23,7 @@ from rapidfuzz.distance import Indel
 
 from portcullis.scoring.lists import ListState
 from portcullis.scoring.metrics import SELECTIVITY_HITS
-from portcullis.scoring.party_cache import PartyKey, PartyScreeningCache
+from portcullis.scoring.party_cache import VESSEL, PartyKey, PartyScreeningCache
 from portcullis.scoring.review import hold_for_review, party_subject_key
 from portcullis.scoring.selectivity import Selection
 from portcullis.scoring.streams import match_text
@@ -105,8 +105,13 @@ def screen_declarations(
     party name is screened once (`parties` keeps the screenings across batches; without it, within this one)."""
     parties = PartyScreeningCache() if parties is None else parties
     named = [_named_parties(declaration, limits.screened_from) for declaration in declarations]
-    # The batch's new party names are scored together first (cheaper than one by one, the same scores).
-    parties.prepare(lists.index, (key for roles in named for key in roles))
+    # The batch's new party and vessel names are scored together first (cheaper than one by one, the same scores).
+    vessels = (
+        (declaration.transport.vessel_name, _VESSEL_MATCH_LIMIT, limits.threshold)
+        for declaration in declarations
+        if declaration.transport is not None and declaration.transport.vessel_name
+    )
+    parties.prepare(lists.index, (key for roles in named for key in roles), vessels)
     hits: Counter[ReasonKind] = Counter()
     for declaration, roles, selection in zip(declarations, named, selections, strict=True):
         if not has_parts_to_screen(declaration):
@@ -201,12 +206,15 @@ def _party_matches(
     screening (kept in `parties`) joined with an exact look-up of its trader id among the entries' documents."""
     threshold = limits.screened_from
     by_name = parties.screen(index, name, country, _PARTY_MATCH_LIMIT, threshold, partial(_name_counts, name))
+    if not (party_id and index.lists_identifier(document_number=party_id)):
+        # No entry carries the trader id (nearly every party): the name's matches that count, in their order.
+        return tuple((match, False) for match, counts in by_name if counts and match.entry.kind in PARTY_KINDS)[
+            :_PARTY_MATCH_LIMIT
+        ]
     by_id = {
         match.entry.entry_id: match
-        for match in (
-            index.screen(ScreeningQuery(document_number=party_id), limit=_PARTY_MATCH_LIMIT, threshold=threshold)
-            if party_id and index.lists_identifier(document_number=party_id)
-            else ()
+        for match in index.screen(
+            ScreeningQuery(document_number=party_id), limit=_PARTY_MATCH_LIMIT, threshold=threshold
         )
     }
     found: list[tuple[Match, bool]] = []
@@ -227,17 +235,19 @@ def _party_matches(
 
 def _vessel_matches(
     index: WatchlistIndex, parties: PartyScreeningCache, name: str | None, imo: str | None, threshold: float
-) -> list[Match]:
+) -> Sequence[Match]:
     """The listed matches of a vessel's name and IMO number: the two screened together, as the IMO number lowers a
     listed vessel's name score when it differs, unless the name alone (kept in `parties`) matches nothing, when the
     IMO number alone decides (a differing number only lowers scores; the IMO numbers vary, the names recur)."""
-    if name and parties.screen(index, name, None, _VESSEL_MATCH_LIMIT, threshold, _any_match, schema="Vessel"):
-        query = ScreeningQuery(name=name, schema="Vessel", imo=imo)
-    elif imo is not None and index.lists_identifier(imo=imo):
-        query = ScreeningQuery(schema="Vessel", imo=imo)
-    else:
-        return []
-    return index.screen(query, limit=_VESSEL_MATCH_LIMIT, threshold=threshold)
+    listed_imo = imo is not None and index.lists_identifier(imo=imo)
+    if name and parties.screen(index, name, None, _VESSEL_MATCH_LIMIT, threshold, _any_match, schema=VESSEL):
+        # An IMO number no entry carries differs from every listed vessel's alike: such numbers share one screening.
+        key = (name, imo if listed_imo else None, bool(imo), _VESSEL_MATCH_LIMIT, threshold)
+        query = ScreeningQuery(name=name, schema=VESSEL, imo=imo)
+        return parties.vessel(index, key, partial(index.screen, query, _VESSEL_MATCH_LIMIT, threshold))
+    if listed_imo:
+        return index.screen(ScreeningQuery(schema=VESSEL, imo=imo), limit=_VESSEL_MATCH_LIMIT, threshold=threshold)
+    return ()
 
 
 def _any_match(match: Match) -> bool:

@@ -11,9 +11,12 @@ comes with (an exporter's name with each origin of its goods): the name's scores
 name, schema, threshold), at most as many as screenings and in a quarter of their bytes more. And a declaration's
 party as the declaration screening joins its name's screening and its trader id's look-up is kept under its name as
 written, country and trader id (recurring parties are written the same way each time): one look-up instead of a
-normalisation, two keys and the join, at most as many and in a quarter of the bytes more again. The cache is
-bounded in entries and in (estimated) bytes, the least recently used screening going first. A batch's party names
-not screened before are scored together first (`prepare`): the same scores, cheaper than one by one.
+normalisation, two keys and the join, at most as many and in a quarter of the bytes more again. A vessel's
+screening with its IMO number is kept under its name as written and its IMO number when an entry carries it (an IMO
+number no entry carries differs from every listed one alike: the vessels' names recur, their numbers hardly), in at
+most a sixteenth of the bytes more. The cache is bounded in entries and in (estimated) bytes, the least recently
+used screening going first. A batch's party and vessel names not screened before are scored together first
+(`prepare`): the same scores, cheaper than one by one.
 """
 
 import sys
@@ -30,9 +33,14 @@ from portcullis.shared.screening.normalize import normalize_name
 PartyMatches = tuple[tuple[Match, bool], ...]
 CacheKey = tuple[tuple[str, ...], str | None, str | None, int, float]
 #: A name's scores are kept under (normalised name, schema, threshold).
-NameKey = tuple[tuple[str, ...], str | None, float]
+NameKey = tuple[tuple[str, ...], QuerySchema | None, float]
 #: A party's joined matches are kept under (name as written, country, trader id, limit, threshold).
 PartyKey = tuple[str, str | None, str | None, int, float]
+#: A vessel's matches with its IMO number are kept under (name as written, IMO number as written when an entry carries
+#: it, whether an IMO number was given, limit, threshold).
+VesselKey = tuple[str, str | None, bool, int, float]
+#: The schema a vessel's name is screened as.
+VESSEL: QuerySchema = "Vessel"
 #: A cached screening's fixed cost (its key, tuples and the ordered dict's link) and each match's, in bytes: an
 #: estimate that tracks the real size within a factor of about two; the listed entries are the index's, not counted.
 _ENTRY_OVERHEAD = 400
@@ -43,6 +51,8 @@ _SCORE_OVERHEAD = 150
 #: The same for a party's joined matches: the key, tuples and link, and each match's tuple (the matches are shared).
 _PARTY_OVERHEAD = 350
 _PARTY_MATCH_OVERHEAD = 60
+#: The same for a vessel's matches with its IMO number.
+_VESSEL_OVERHEAD = 300
 _HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
 
 
@@ -59,9 +69,12 @@ class PartyScreeningCache:
         self._names: OrderedDict[NameKey, tuple[NameScores, dict[str, bool], int]] = OrderedDict()
         # Declarations' parties as written, their matches joined with their trader ids' (a quarter of the bytes).
         self._parties: OrderedDict[PartyKey, tuple[PartyMatches, int]] = OrderedDict()
+        # Vessels' matches with their IMO numbers (a sixteenth of the bytes).
+        self._vessels: OrderedDict[VesselKey, tuple[tuple[Match, ...], int]] = OrderedDict()
         self._bytes = 0
         self._name_bytes = 0
         self._party_bytes = 0
+        self._vessel_bytes = 0
         # Look-ups not yet added to the lookups counter (`count_hits`, once a batch: the counter takes a lock).
         self._hits = self._misses = 0
         self._index: WatchlistIndex | None = None
@@ -97,6 +110,9 @@ class PartyScreeningCache:
             return cached[0]
         self._misses += 1
         scores, counted = self._name_scores(index, name, (tokens, schema, threshold), schema, threshold)
+        if not scores.scored:  # a third of new names reach no entry: nothing to weigh
+            self._keep(key, ())
+            return ()
         matches = []
         for match in index.weigh(scores, country, limit):
             counting = counted.get(match.entry.entry_id)
@@ -129,9 +145,35 @@ class PartyScreeningCache:
             self._party_bytes -= dropped
         return found
 
-    def prepare(self, index: WatchlistIndex, parties: Iterable[PartyKey]) -> None:
-        """Score together the names of a batch's parties (as keyed for `party`) whose screenings are not kept, so that
-        `screen` finds their scores kept: the same scores as screening them one by one, cheaper together."""
+    def vessel(self, index: WatchlistIndex, key: VesselKey, screen: Callable[[], list[Match]]) -> tuple[Match, ...]:
+        """A vessel's matches with its IMO number, `screen()`'s (which must depend on `key` and the index alone), kept
+        under `key` while the index stays the same version; a kept one counts as a hit of the cache (`count_hits`)."""
+        self._follow(index)
+        kept = self._vessels.get(key)
+        if kept is not None:
+            self._hits += 1
+            self._vessels.move_to_end(key)
+            return kept[0]
+        found = tuple(screen())
+        size = _VESSEL_OVERHEAD + _PARTY_MATCH_OVERHEAD * len(found) + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
+        if self.max_entries == 0 or size > self.max_bytes // 16:
+            return found
+        self._vessels[key] = (found, size)
+        self._vessel_bytes += size
+        while len(self._vessels) > self.max_entries or self._vessel_bytes > self.max_bytes // 16:
+            _, (_, dropped) = self._vessels.popitem(last=False)
+            self._vessel_bytes -= dropped
+        return found
+
+    def prepare(
+        self,
+        index: WatchlistIndex,
+        parties: Iterable[PartyKey],
+        vessels: Iterable[tuple[str, int, float]] = (),
+    ) -> None:
+        """Score together the names of a batch's parties (as keyed for `party`) and vessels (name, limit, threshold as
+        asked of `screen`) whose screenings are not kept, so that `screen` finds their scores kept: the same scores as
+        screening them one by one, cheaper together."""
         self._follow(index)
         if self.max_entries == 0:
             return  # nothing would be kept for `screen` to find
@@ -143,11 +185,18 @@ class PartyScreeningCache:
             name_key: NameKey = (normalize_name(name).tokens, None, threshold)
             if name_key not in self._names:
                 wanted.setdefault(name_key, name)
-        by_threshold: dict[float, list[tuple[NameKey, str]]] = {}
+        for name, limit, threshold in vessels:
+            tokens = normalize_name(name).tokens
+            if (tokens, None, VESSEL, limit, threshold) in self._results:
+                continue
+            name_key = (tokens, VESSEL, threshold)
+            if name_key not in self._names:
+                wanted.setdefault(name_key, name)
+        by_kind: dict[tuple[QuerySchema | None, float], list[tuple[NameKey, str]]] = {}
         for name_key, name in wanted.items():
-            by_threshold.setdefault(name_key[2], []).append((name_key, name))
-        for threshold, names in by_threshold.items():
-            scored = index.name_scores_many([name for _, name in names], None, threshold)
+            by_kind.setdefault((name_key[1], name_key[2]), []).append((name_key, name))
+        for (schema, threshold), names in by_kind.items():
+            scored = index.name_scores_many([name for _, name in names], schema, threshold)
             for (name_key, _), scores in zip(names, scored, strict=True):
                 self._keep_scores(name_key, scores)
 
@@ -166,7 +215,8 @@ class PartyScreeningCache:
         self._results.clear()
         self._names.clear()
         self._parties.clear()
-        self._bytes = self._name_bytes = self._party_bytes = 0
+        self._vessels.clear()
+        self._bytes = self._name_bytes = self._party_bytes = self._vessel_bytes = 0
         self._published()
 
     def _follow(self, index: WatchlistIndex) -> None:
