@@ -21,7 +21,8 @@ used screening going first. A batch's party and vessel names not screened before
 
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
 
 from portcullis.scoring.metrics import PARTY_CACHE_BYTES, PARTY_CACHE_ENTRIES, PARTY_CACHE_LOOKUPS
 from portcullis.shared.screening import Match, WatchlistIndex
@@ -55,6 +56,48 @@ _PARTY_MATCH_OVERHEAD = 60
 _VESSEL_OVERHEAD = 300
 _HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Table(Generic[K, V]):
+    """One table of the cache: values under keys with their estimated bytes, at most `max_entries` of them in at most
+    `max_bytes`, the least recently used going first."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._kept: OrderedDict[K, tuple[V, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._kept
+
+    def get(self, key: K) -> V | None:
+        """The value kept under `key`, now the most recently used, or None."""
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        self._kept.move_to_end(key)
+        return kept[0]
+
+    def keep(self, key: K, value: V, size: int) -> None:
+        """Keep `value` (unless it alone is over the bounds), dropping the least recently used past them."""
+        if self.max_entries == 0 or size > self.max_bytes:
+            return
+        self._kept[key] = (value, size)
+        self.bytes += size
+        while len(self._kept) > self.max_entries or self.bytes > self.max_bytes:
+            _, (_, dropped) = self._kept.popitem(last=False)
+            self.bytes -= dropped
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self.bytes = 0
+
 
 class PartyScreeningCache:
     """Parties' name screenings against one watchlist index, least recently used first out."""
@@ -64,17 +107,13 @@ class PartyScreeningCache:
             raise ValueError("the cache's bounds must not be negative")
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._results: OrderedDict[CacheKey, tuple[PartyMatches, int]] = OrderedDict()
+        self._results: _Table[CacheKey, PartyMatches] = _Table(max_entries, max_bytes)
         # Names' scores and, by entry, whether a match counts, for a name's other countries (a quarter of the bytes).
-        self._names: OrderedDict[NameKey, tuple[NameScores, dict[str, bool], int]] = OrderedDict()
+        self._names: _Table[NameKey, tuple[NameScores, dict[str, bool]]] = _Table(max_entries, max_bytes // 4)
         # Declarations' parties as written, their matches joined with their trader ids' (a quarter of the bytes).
-        self._parties: OrderedDict[PartyKey, tuple[PartyMatches, int]] = OrderedDict()
+        self._parties: _Table[PartyKey, PartyMatches] = _Table(max_entries, max_bytes // 4)
         # Vessels' matches with their IMO numbers (a sixteenth of the bytes).
-        self._vessels: OrderedDict[VesselKey, tuple[tuple[Match, ...], int]] = OrderedDict()
-        self._bytes = 0
-        self._name_bytes = 0
-        self._party_bytes = 0
-        self._vessel_bytes = 0
+        self._vessels: _Table[VesselKey, tuple[Match, ...]] = _Table(max_entries, max_bytes // 16)
         # Look-ups not yet added to the lookups counter (`count_hits`, once a batch: the counter takes a lock).
         self._hits = self._misses = 0
         self._index: WatchlistIndex | None = None
@@ -86,7 +125,7 @@ class PartyScreeningCache:
     @property
     def size_bytes(self) -> int:
         """The estimated bytes the cached screenings take (names' scores apart: at most a quarter of `max_bytes`)."""
-        return self._bytes
+        return self._results.bytes
 
     def screen(
         self,
@@ -106,8 +145,7 @@ class PartyScreeningCache:
         cached = self._results.get(key)
         if cached is not None:
             self._hits += 1
-            self._results.move_to_end(key)
-            return cached[0]
+            return cached
         self._misses += 1
         scores, counted = self._name_scores(index, name, (tokens, schema, threshold), schema, threshold)
         if not scores.scored:  # a third of new names reach no entry: nothing to weigh
@@ -130,19 +168,11 @@ class PartyScreeningCache:
         kept = self._parties.get(key)
         if kept is not None:
             self._hits += 1
-            self._parties.move_to_end(key)
-            return kept[0]
+            return kept
         found = screen()
         name, country, party_id = key[0], key[1], key[2]
         size = _PARTY_OVERHEAD + _PARTY_MATCH_OVERHEAD * len(found) + sys.getsizeof(name)
-        size += sys.getsizeof(country) + sys.getsizeof(party_id)
-        if self.max_entries == 0 or size > self.max_bytes // 4:
-            return found
-        self._parties[key] = (found, size)
-        self._party_bytes += size
-        while len(self._parties) > self.max_entries or self._party_bytes > self.max_bytes // 4:
-            _, (_, dropped) = self._parties.popitem(last=False)
-            self._party_bytes -= dropped
+        self._parties.keep(key, found, size + sys.getsizeof(country) + sys.getsizeof(party_id))
         return found
 
     def vessel(self, index: WatchlistIndex, key: VesselKey, screen: Callable[[], list[Match]]) -> tuple[Match, ...]:
@@ -152,17 +182,10 @@ class PartyScreeningCache:
         kept = self._vessels.get(key)
         if kept is not None:
             self._hits += 1
-            self._vessels.move_to_end(key)
-            return kept[0]
+            return kept
         found = tuple(screen())
         size = _VESSEL_OVERHEAD + _PARTY_MATCH_OVERHEAD * len(found) + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
-        if self.max_entries == 0 or size > self.max_bytes // 16:
-            return found
-        self._vessels[key] = (found, size)
-        self._vessel_bytes += size
-        while len(self._vessels) > self.max_entries or self._vessel_bytes > self.max_bytes // 16:
-            _, (_, dropped) = self._vessels.popitem(last=False)
-            self._vessel_bytes -= dropped
+        self._vessels.keep(key, found, size)
         return found
 
     def prepare(
@@ -216,7 +239,6 @@ class PartyScreeningCache:
         self._names.clear()
         self._parties.clear()
         self._vessels.clear()
-        self._bytes = self._name_bytes = self._party_bytes = self._vessel_bytes = 0
         self._published()
 
     def _follow(self, index: WatchlistIndex) -> None:
@@ -232,8 +254,7 @@ class PartyScreeningCache:
         depends on the name and the match's entry and listed name, which is one per entry in the scores)."""
         kept = self._names.get(key)
         if kept is not None:
-            self._names.move_to_end(key)
-            return kept[0], kept[1]
+            return kept
         scores = index.name_scores(name, schema, threshold)
         return scores, self._keep_scores(key, scores)
 
@@ -241,28 +262,15 @@ class PartyScreeningCache:
         """Keep a name's scores (unless they are too large) with an empty table of which matches count."""
         counted: dict[str, bool] = {}
         size = _NAME_OVERHEAD + sum(_SCORE_OVERHEAD + sys.getsizeof(matched) for _, _, matched in scores.scored)
-        if self.max_entries == 0 or size > self.max_bytes // 4:
-            return counted
-        self._names[key] = (scores, counted, size)
-        self._name_bytes += size
-        while len(self._names) > self.max_entries or self._name_bytes > self.max_bytes // 4:
-            _, (_, _, dropped) = self._names.popitem(last=False)
-            self._name_bytes -= dropped
+        self._names.keep(key, (scores, counted), size)
         return counted
 
     def _keep(self, key: CacheKey, matches: PartyMatches) -> None:
-        size = _estimated_bytes(key, matches)
-        if self.max_entries == 0 or size > self.max_bytes:
-            return
-        self._results[key] = (matches, size)
-        self._bytes += size
-        while len(self._results) > self.max_entries or self._bytes > self.max_bytes:
-            _, (_, dropped) = self._results.popitem(last=False)
-            self._bytes -= dropped
+        self._results.keep(key, matches, _estimated_bytes(key, matches))
 
     def _published(self) -> None:
         PARTY_CACHE_ENTRIES.set(len(self._results))
-        PARTY_CACHE_BYTES.set(self._bytes)
+        PARTY_CACHE_BYTES.set(self._results.bytes)
 
 
 def _estimated_bytes(key: CacheKey, matches: PartyMatches) -> int:
