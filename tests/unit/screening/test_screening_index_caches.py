@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex
+from portcullis.shared.screening import Match, ScreeningQuery, WatchlistEntry, WatchlistIndex
+from portcullis.shared.screening.normalize import NormalizedName
+from portcullis.shared.screening.scoring import name_similarity
 
 
 def _person(entry_id: str, name: str) -> WatchlistEntry:
@@ -56,3 +58,35 @@ def test_corroborating_facts_still_lift_a_name_scoring_well_below_the_threshold(
     (match,) = index.screen(corroborated, threshold=0.94)
     assert match.entry.entry_id == "p1"
     assert match.evidence[1:] == ["date of birth matches", "nationality matches"]
+
+
+def test_identifiers_no_entry_carries_share_one_screening_and_give_what_an_uncached_index_gives() -> None:
+    scored: list[str] = []
+
+    def counting(query: NormalizedName, listed: NormalizedName) -> float:
+        scored.append(listed.ordered)
+        return name_similarity(query, listed)
+
+    vessel = WatchlistEntry(entry_id="v1", list_name="test", kind="vessel", name="ADRIAN DARYA 1", imo_number="9116412")
+    cached, uncached = WatchlistIndex(pair_scorer=counting), WatchlistIndex(result_cache_size=0)
+    cached.extend([vessel])
+    uncached.extend([vessel])
+
+    def both(imo: str | None) -> list[Match]:
+        query = ScreeningQuery(name="Adrian Daria 1", schema="Vessel", imo=imo)  # not the same words: scored
+        found = cached.screen(query, threshold=0.5)
+        assert found == uncached.screen(query, threshold=0.5)
+        return found
+
+    [differs] = both("9074729")
+    assert "IMO number differs" in differs.evidence
+    calls = len(scored)
+    assert calls > 0
+    assert both("IMO 9312341") == [differs]  # another number no entry carries: the same screening, not scored again
+    assert len(scored) == calls
+    [listed] = both("9116412")  # the listed number is its own screening
+    assert "IMO number matches" in listed.evidence
+    # A listing that carries the number changes the index: the number no longer shares the others' result.
+    for index in (cached, uncached):
+        index.upsert(vessel.model_copy(update={"entry_id": "v2", "imo_number": "9312341"}))
+    assert [m.entry.entry_id for m in both("9312341")] == ["v2", "v1"]

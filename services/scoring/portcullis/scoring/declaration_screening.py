@@ -235,19 +235,18 @@ def _party_matches(
 
 def _vessel_matches(
     index: WatchlistIndex, parties: PartyScreeningCache, name: str | None, imo: str | None, threshold: float
-) -> Sequence[Match]:
+) -> list[Match]:
     """The listed matches of a vessel's name and IMO number: the two screened together, as the IMO number lowers a
     listed vessel's name score when it differs, unless the name alone (kept in `parties`) matches nothing, when the
     IMO number alone decides (a differing number only lowers scores; the IMO numbers vary, the names recur)."""
-    listed_imo = imo is not None and index.lists_identifier(imo=imo)
     if name and parties.screen(index, name, None, _VESSEL_MATCH_LIMIT, threshold, _any_match, schema=VESSEL):
-        # An IMO number no entry carries differs from every listed vessel's alike: such numbers share one screening.
-        key = (name, imo if listed_imo else None, bool(imo), _VESSEL_MATCH_LIMIT, threshold)
+        # Kept by the index's result cache, where IMO numbers no entry carries share one screening.
         query = ScreeningQuery(name=name, schema=VESSEL, imo=imo)
-        return parties.vessel(index, key, partial(index.screen, query, _VESSEL_MATCH_LIMIT, threshold))
-    if listed_imo:
-        return index.screen(ScreeningQuery(schema=VESSEL, imo=imo), limit=_VESSEL_MATCH_LIMIT, threshold=threshold)
-    return ()
+    elif imo is not None and index.lists_identifier(imo=imo):
+        query = ScreeningQuery(schema=VESSEL, imo=imo)
+    else:
+        return []
+    return index.screen(query, limit=_VESSEL_MATCH_LIMIT, threshold=threshold)
 
 
 def _any_match(match: Match) -> bool:

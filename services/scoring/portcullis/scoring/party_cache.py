@@ -11,12 +11,11 @@ comes with (an exporter's name with each origin of its goods): the name's scores
 name, schema, threshold), at most as many as screenings and in a quarter of their bytes more. And a declaration's
 party as the declaration screening joins its name's screening and its trader id's look-up is kept under its name as
 written, country and trader id (recurring parties are written the same way each time): one look-up instead of a
-normalisation, two keys and the join, at most as many and in a quarter of the bytes more again. A vessel's
-screening with its IMO number is kept under its name as written and its IMO number when an entry carries it (an IMO
-number no entry carries differs from every listed one alike: the vessels' names recur, their numbers hardly), in at
-most a sixteenth of the bytes more. The cache is bounded in entries and in (estimated) bytes, the least recently
-used screening going first. A batch's party and vessel names not screened before are scored together first
-(`prepare`): the same scores, cheaper than one by one.
+normalisation, two keys and the join, at most as many and in a quarter of the bytes more again. The cache is bounded
+in entries and in (estimated) bytes, the least recently used screening going first. A batch's party and vessel
+names not screened before are scored together first (`prepare`): the same scores, cheaper than one by one. (A
+vessel's screening with its IMO number is kept by the index's own result cache, where every IMO number that no entry
+carries shares one screening.)
 """
 
 import sys
@@ -37,9 +36,6 @@ CacheKey = tuple[tuple[str, ...], str | None, str | None, int, float]
 NameKey = tuple[tuple[str, ...], QuerySchema | None, float]
 #: A party's joined matches are kept under (name as written, country, trader id, limit, threshold).
 PartyKey = tuple[str, str | None, str | None, int, float]
-#: A vessel's matches with its IMO number are kept under (name as written, IMO number as written when an entry carries
-#: it, whether an IMO number was given, limit, threshold).
-VesselKey = tuple[str, str | None, bool, int, float]
 #: The schema a vessel's name is screened as.
 VESSEL: QuerySchema = "Vessel"
 #: A cached screening's fixed cost (its key, tuples and the ordered dict's link) and each match's, in bytes: an
@@ -52,8 +48,6 @@ _SCORE_OVERHEAD = 150
 #: The same for a party's joined matches: the key, tuples and link, and each match's tuple (the matches are shared).
 _PARTY_OVERHEAD = 350
 _PARTY_MATCH_OVERHEAD = 60
-#: The same for a vessel's matches with its IMO number.
-_VESSEL_OVERHEAD = 300
 _HITS, _MISSES = PARTY_CACHE_LOOKUPS.labels("hit"), PARTY_CACHE_LOOKUPS.labels("miss")
 
 K = TypeVar("K", bound=Hashable)
@@ -112,8 +106,6 @@ class PartyScreeningCache:
         self._names: _Table[NameKey, tuple[NameScores, dict[str, bool]]] = _Table(max_entries, max_bytes // 4)
         # Declarations' parties as written, their matches joined with their trader ids' (a quarter of the bytes).
         self._parties: _Table[PartyKey, PartyMatches] = _Table(max_entries, max_bytes // 4)
-        # Vessels' matches with their IMO numbers (a sixteenth of the bytes).
-        self._vessels: _Table[VesselKey, tuple[Match, ...]] = _Table(max_entries, max_bytes // 16)
         # Look-ups not yet added to the lookups counter (`count_hits`, once a batch: the counter takes a lock).
         self._hits = self._misses = 0
         self._index: WatchlistIndex | None = None
@@ -175,19 +167,6 @@ class PartyScreeningCache:
         self._parties.keep(key, found, size + sys.getsizeof(country) + sys.getsizeof(party_id))
         return found
 
-    def vessel(self, index: WatchlistIndex, key: VesselKey, screen: Callable[[], list[Match]]) -> tuple[Match, ...]:
-        """A vessel's matches with its IMO number, `screen()`'s (which must depend on `key` and the index alone), kept
-        under `key` while the index stays the same version; a kept one counts as a hit of the cache (`count_hits`)."""
-        self._follow(index)
-        kept = self._vessels.get(key)
-        if kept is not None:
-            self._hits += 1
-            return kept
-        found = tuple(screen())
-        size = _VESSEL_OVERHEAD + _PARTY_MATCH_OVERHEAD * len(found) + sys.getsizeof(key[0]) + sys.getsizeof(key[1])
-        self._vessels.keep(key, found, size)
-        return found
-
     def prepare(
         self,
         index: WatchlistIndex,
@@ -238,7 +217,6 @@ class PartyScreeningCache:
         self._results.clear()
         self._names.clear()
         self._parties.clear()
-        self._vessels.clear()
         self._published()
 
     def _follow(self, index: WatchlistIndex) -> None:

@@ -573,7 +573,7 @@ class WatchlistIndex:
         name = normalize_name(query.name)
         if not self._result_cache_size:
             return self._screen(query, name, limit, cutoff)
-        return list(self._screen_cached(query, name, _cache_key(query, name, limit, cutoff), limit, cutoff))
+        return list(self._screen_cached(query, name, self._cache_key(query, name, limit, cutoff), limit, cutoff))
 
     def screen_many(
         self, queries: Iterable[ScreeningQuery], limit: int = 10, threshold: float | None = None
@@ -584,7 +584,7 @@ class WatchlistIndex:
         results = []
         for query in queries:
             name = normalize_name(query.name)
-            key = _cache_key(query, name, limit, cutoff)
+            key = self._cache_key(query, name, limit, cutoff)
             matches = batch.get(key)
             if matches is None:
                 matches = batch[key] = self._screen_cached(query, name, key, limit, cutoff)
@@ -678,6 +678,19 @@ class WatchlistIndex:
                 )
         matches.sort(key=_match_order)
         return matches[:limit]
+
+    def _cache_key(self, query: ScreeningQuery, name: NormalizedName, limit: int, cutoff: float) -> Hashable:
+        """The result cache's key of a query: identifiers no entry carries share one (see `_identifier_key`)."""
+        identifiers = (
+            _identifier_key(normalize_imo_number(query.imo), self._by_imo) if query.imo else None,
+            _identifier_key(normalize_container_number(query.container_number), self._by_container)
+            if query.container_number
+            else None,
+            _identifier_key(normalize_document_number(query.document_number), self._by_document)
+            if query.document_number
+            else None,
+        )
+        return _cache_key(query, name, limit, cutoff, identifiers)
 
     def _screen_cached(
         self, query: ScreeningQuery, name: NormalizedName, key: Hashable, limit: int, cutoff: float
@@ -902,20 +915,19 @@ def _match_order(match: Match) -> tuple[float, str]:
     return -match.score, match.entry.entry_id
 
 
-def _cache_key(query: ScreeningQuery, name: NormalizedName, limit: int, cutoff: float) -> Hashable:
+def _cache_key(
+    query: ScreeningQuery, name: NormalizedName, limit: int, cutoff: float, identifiers: tuple[Hashable, ...]
+) -> Hashable:
     """What a screening's result depends on besides the index: the name as normalised, not as written."""
     country = query.country.upper() if query.country else None
-    return (
-        name.tokens,
-        query.schema,
-        query.dob,
-        country,
-        normalize_imo_number(query.imo) if query.imo else None,
-        normalize_container_number(query.container_number) if query.container_number else None,
-        normalize_document_number(query.document_number) if query.document_number else None,
-        limit,
-        cutoff,
-    )
+    return (name.tokens, query.schema, query.dob, country, identifiers, limit, cutoff)
+
+
+def _identifier_key(normalized: str, table: dict[str, set[str]]) -> str | bool:
+    """An identifier as a screening's result depends on it: the identifier when an entry carries it; True for every
+    one that none does, as they all find nothing and differ from every listed one alike (the vessels' names recur, their
+    IMO numbers hardly; each passenger's document is another)."""
+    return normalized if normalized in table else True
 
 
 def _weigh_evidence(entry: WatchlistEntry, query: ScreeningQuery, name_score: float) -> tuple[float, list[str]]:
