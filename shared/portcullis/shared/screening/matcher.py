@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist, extract_iter
+from rapidfuzz.process import cpdist, extract
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.screening.entries import SCHEMA_KINDS, Match, QuerySchema, ScreeningQuery, WatchlistEntry
@@ -877,13 +877,22 @@ class WatchlistIndex:
 
 def _prescores(query: str, choices: list[str], scorer: Callable[..., float], floor: float) -> dict[int, int]:
     """The positions of the choices whose score against the query reaches `floor`, in order, with that score rounded
-    half up as `cdist(..., dtype=np.uint8)` rounds it: one C call that yields only those (no array to search)."""
+    half up as `cdist(..., dtype=np.uint8)` rounds it: one C call that returns only those (no array to search).
+
+    `extract`, not `extract_iter`: the generator of `extract_iter` leaves about nine objects in reference cycles
+    behind on every call (rapidfuzz 3.14's closures), garbage that only the cyclic collector frees, and each
+    screening then pays for its collections."""
+    passing: list[tuple[str, float, int]] = extract(query, choices, scorer=scorer, score_cutoff=floor, limit=None)
     found: dict[int, int] = {}
-    for _, score, position in extract_iter(query, choices, scorer=scorer, score_cutoff=floor):
+    for _, score, position in sorted(passing, key=_position):
         rounded = int(score + 0.5)
         if rounded:  # a floor of 0 lets every choice through; a score that rounds to 0 was never a pre-score
             found[position] = rounded
     return found
+
+
+def _position(passing: tuple[str, float, int]) -> int:
+    return passing[2]
 
 
 def _higher_of(first: dict[int, int], second: dict[int, int]) -> dict[int, int]:
