@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from portcullis.shared.logging import get_logger
 from portcullis.shared.metrics import SCREENING_COMPILED
@@ -44,6 +45,10 @@ MODULES = (
     "scoring",
     "transliteration",
 )
+#: Kernels written in Cython (`NAME.pyx`, no Python source): built and stamped with the modules; where not current,
+#: importing one fails (`ImportError`) and its caller does the same work in Python (the matcher: `_votes`, the
+#: candidate vote, else numpy).
+KERNELS = ("_votes",)
 #: The stamp beside the modules: what was compiled, from which sources.
 STAMP = "compiled.json"
 #: Held while a build runs: a second build (two `make install` at once) waits, then finds the first one's current.
@@ -65,8 +70,18 @@ def source_digests(directory: Path, modules: Sequence[str] = MODULES) -> dict[st
     return {name: hashlib.sha256((directory / f"{name}.py").read_bytes()).hexdigest() for name in modules}
 
 
-def compiled_is_current(directory: Path, modules: Sequence[str] = MODULES) -> bool:
-    """Whether every module in `directory` has an extension there, stamped with the digest of its current source."""
+def kernel_digests(directory: Path, kernels: Sequence[str] = KERNELS) -> dict[str, str]:
+    """SHA-256 of the Cython source of each kernel that `directory` has (an earlier revision's copy may have none)."""
+    return {
+        name: hashlib.sha256((directory / f"{name}.pyx").read_bytes()).hexdigest()
+        for name in kernels
+        if (directory / f"{name}.pyx").exists()
+    }
+
+
+def compiled_is_current(directory: Path, modules: Sequence[str] = MODULES, kernels: Sequence[str] = KERNELS) -> bool:
+    """Whether every module in `directory` has an extension there, stamped with the digest of its current source,
+    and so has every kernel whose Cython source is there."""
     modules = _present(directory, modules)
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     if not modules or not all((directory / f"{name}{suffix}").exists() for name in modules):
@@ -74,35 +89,48 @@ def compiled_is_current(directory: Path, modules: Sequence[str] = MODULES) -> bo
     try:
         stamp = json.loads((directory / STAMP).read_text())
         digests = source_digests(directory, modules)
+        kernel_sources = kernel_digests(directory, kernels)
     except (OSError, ValueError):
         return False
     if not isinstance(stamp, dict) or stamp.get("sources") != digests:
+        return False
+    if kernel_sources and (
+        stamp.get("kernels") != kernel_sources
+        or not all((directory / f"{name}{suffix}").exists() for name in kernel_sources)
+    ):
         return False
     # The group's shared library too: without it no compiled module imports.
     return all((directory / name).exists() for name in stamp.get("extensions", []))
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
-    """Imports the listed modules from their `.py` source, past any extension of the same name."""
+    """Imports the listed modules from their `.py` source, past any extension of the same name; refuses the kernels
+    (they have no Python source: their callers fall back on Python code)."""
 
-    def __init__(self, package: str, directory: Path, modules: Sequence[str]) -> None:
+    def __init__(self, package: str, directory: Path, modules: Sequence[str], kernels: Sequence[str] = ()) -> None:
         self._sources = {f"{package}.{name}": directory / f"{name}.py" for name in modules}
+        self._refused = {f"{package}.{name}" for name in kernels}
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
+        if fullname in self._refused:
+            raise ModuleNotFoundError(f"{fullname} is not built from its current source", name=fullname)
         source = self._sources.get(fullname)
         return None if source is None else importlib.util.spec_from_file_location(fullname, source)
 
 
-def use_compiled(package: str, directory: Path, modules: Sequence[str] = MODULES) -> bool:
-    """Whether the package's compiled modules (in `directory`) will be imported; if not, make them import from source
-    (all of them: they call each other natively). Call from the package's `__init__`, before any is imported."""
-    if os.environ.get(PURE_PYTHON_VARIABLE) != "1" and compiled_is_current(directory, modules):
+def use_compiled(
+    package: str, directory: Path, modules: Sequence[str] = MODULES, kernels: Sequence[str] = KERNELS
+) -> bool:
+    """Whether the package's compiled modules and kernels (in `directory`) will be imported; if not, make the modules
+    import from source (all of them: they call each other natively) and the kernels not at all. Call from the
+    package's `__init__`, before any is imported."""
+    if os.environ.get(PURE_PYTHON_VARIABLE) != "1" and compiled_is_current(directory, modules, kernels):
         return True
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
-    if any((directory / f"{name}{suffix}").exists() for name in modules for suffix in suffixes):
-        sys.meta_path.insert(0, _SourceFinder(package, directory, modules))
+    if any((directory / f"{name}{suffix}").exists() for name in (*modules, *kernels) for suffix in suffixes):
+        sys.meta_path.insert(0, _SourceFinder(package, directory, modules, kernels))
     return False
 
 
@@ -120,8 +148,9 @@ def report_compiled() -> None:
 
 
 def build(directory: Path | None = None) -> Path:
-    """Compile the modules with mypyc into `directory` (where the package is installed) and stamp them; the stamp
-    path. Needs mypy, setuptools, a C compiler and Python's headers (build time only)."""
+    """Compile the modules with mypyc and the kernels with Cython into `directory` (where the package is installed)
+    and stamp them; the stamp path. Needs mypy, Cython, setuptools, numpy, a C compiler and Python's headers (build
+    time only)."""
     directory = _package_directory() if directory is None else directory
     return _build(directory, PACKAGE, directory)
 
@@ -154,6 +183,7 @@ def _compile(base: Path, package: str, directory: Path, work: Path) -> Path:
     (directory / STAMP).unlink(missing_ok=True)  # an interrupted build leaves the source in use
     modules = _present(directory, MODULES)
     digests = source_digests(directory, modules)
+    kernel_sources = kernel_digests(directory)
     previous = os.getcwd()
     os.chdir(base)  # mypy names the modules by their path from here
     try:
@@ -168,6 +198,7 @@ def _compile(base: Path, package: str, directory: Path, work: Path) -> Path:
             target_dir=str(work / "c"),
             group_name=f"{package}.{GROUP}",
         )
+        extensions.extend(_kernel_extensions(package, kernel_sources, work))
         distribution = Distribution({"name": "portcullis-compiled", "ext_modules": extensions})
         command = distribution.get_command_obj("build_ext")
         command.inplace = True
@@ -185,8 +216,35 @@ def _compile(base: Path, package: str, directory: Path, work: Path) -> Path:
         shutil.copyfile(compiled_into / name, directory / f".{name}.new")
         os.replace(directory / f".{name}.new", directory / name)
     stamp = directory / STAMP
-    stamp.write_text(json.dumps({"extensions": built, "sources": digests}, indent=1, sort_keys=True) + "\n")
+    stamp.write_text(
+        json.dumps({"extensions": built, "sources": digests, "kernels": kernel_sources}, indent=1, sort_keys=True)
+        + "\n"
+    )
     return stamp
+
+
+def _kernel_extensions(package: str, kernels: dict[str, str], work: Path) -> list[Any]:
+    """The Cython kernels' extensions (each `.pyx` under the working directory by the package's dotted name),
+    translated to C; they build with the mypyc group in one `build_ext`."""
+    if not kernels:
+        return []
+    import numpy
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    sources = [
+        Extension(
+            f"{package}.{name}",
+            [str(Path(*package.split("."), f"{name}.pyx"))],
+            include_dirs=[numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        )
+        for name in kernels
+    ]
+    translated: list[Any] = cythonize(  # type: ignore[no-untyped-call]
+        sources, build_dir=str(work / "cython"), quiet=True, language_level=3
+    )
+    return translated
 
 
 def _package_directory() -> Path:

@@ -2,6 +2,7 @@
 where a source changed since, and the same answers as the Python source."""
 
 import csv
+import hashlib
 import importlib
 import importlib.machinery
 import json
@@ -91,6 +92,36 @@ def test_a_module_absent_altogether_is_not_asked_for(on_path: Path) -> None:
     package = _fake_package(on_path, "fake_older", stamped=True)
 
     assert compiled.compiled_is_current(package, ["mod", "added_later"])
+
+
+def _with_kernel(package: Path, stamped_source: str) -> Path:
+    """The fake package with a Cython kernel `kern` (an 'extension' that is no library) stamped as built from
+    `stamped_source`, whose source is now `# kernel, as built`."""
+    (package / "kern.pyx").write_text("# kernel, as built\n")
+    (package / f"kern{SUFFIX}").write_bytes(b"not a shared library")
+    stamp = json.loads((package / compiled.STAMP).read_text())
+    digest = hashlib.sha256(stamped_source.encode()).hexdigest()
+    (package / compiled.STAMP).write_text(json.dumps({**stamp, "kernels": {"kern": digest}}))
+    return package
+
+
+def test_a_kernel_stamped_with_its_source_is_current(on_path: Path) -> None:
+    package = _with_kernel(_fake_package(on_path, "fake_kernel", stamped=True), "# kernel, as built\n")
+
+    assert compiled.compiled_is_current(package, ["mod"], ["kern"])
+    (package / f"kern{SUFFIX}").unlink()
+    assert compiled.compiled_is_current(package, ["mod"], ["kern"]) is False
+
+
+def test_a_kernel_built_from_another_source_is_never_imported(on_path: Path) -> None:
+    """Its caller then does the same work in Python (the matcher's candidate vote in numpy)."""
+    package = _with_kernel(_fake_package(on_path, "fake_old_kernel", stamped=True), "# an older kernel\n")
+    importlib.import_module("fake_old_kernel")
+
+    assert compiled.use_compiled("fake_old_kernel", package, ["mod"], ["kern"]) is False
+    with pytest.raises(ImportError, match="not built from its current source"):
+        importlib.import_module("fake_old_kernel.kern")
+    assert importlib.import_module("fake_old_kernel.mod").ANSWER == "from source"
 
 
 def test_pure_python_when_asked(on_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,8 +47,6 @@ def _kind_mask(kinds: Iterable[str]) -> np.ndarray:
 
 _ALL_KINDS = _kind_mask(_KIND_CODES)
 _SCHEMA_MASKS = {schema: _kind_mask(kinds) for schema, kinds in SCHEMA_KINDS.items()}
-# Slots as numpy indexes them without a conversion (an int32 index array is copied to int64 on every lookup).
-_NO_SLOTS = np.empty(0, dtype=np.intp)
 # Above every slot: ends each posting's padded copy, so that a binary search never runs past the end.
 _PAST_SLOTS = np.iinfo(np.intp).max
 _NO_PRESCORES = np.empty(0, dtype=np.uint8)
@@ -455,19 +453,18 @@ class WatchlistIndex:
                 keys[key] = (posting.length, position, posting)
         return keys, spaced
 
-    def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`; and
-        whether words run together or split apart matched."""
+    def _candidates(self, name: NormalizedName, kind_mask: np.ndarray) -> tuple[list[int], bool]:
+        """Slots sharing the most (rarest first) blocking keys with the name, at most `max_candidates`, in slot order;
+        and whether words run together or split apart matched."""
         query_keys, spaced = self._query_keys(name)
         if not query_keys:
-            return _NO_SLOTS, spaced
+            return [], spaced
         found = sorted(query_keys.values(), key=_posting_length)
         # The rarest keys' postings are taken whole until the budget is spent, so that a very common key
         # ("MOHAMMAD") never drags in thousands of slots; each taken slot gets a vote per key it shares, and a
         # shared rare key says more than a common one: votes weigh 1 / log2(2 + posting length).
         pieces: list[np.ndarray] = []
         weights: list[float] = []
-        lengths: list[int] = []
         overflow: list[tuple[int, _Posting]] = []
         whole_words: set[int] = set()
         budget = self._posting_budget
@@ -475,14 +472,12 @@ class WatchlistIndex:
             if length <= budget:
                 pieces.append(posting.slots)
                 weights.append(posting.weight)
-                lengths.append(length)
                 whole_words.add(word)
                 budget -= length
             else:
                 if budget > 0:
                     pieces.append(posting.slots[:budget])
                     weights.append(0.0)  # its votes come from the membership test below, for every slot
-                    lengths.append(budget)
                     budget = 0
                 overflow.append((word, posting))
         if overflow and not whole_words:
@@ -491,41 +486,14 @@ class WatchlistIndex:
             if common is not None:
                 pieces.append(common)
                 weights.append(0.0)
-                lengths.append(len(common))
-        order: np.ndarray | None = None
-        if len(pieces) == 1:
-            slots: np.ndarray = pieces[0]
-        else:
-            merged = np.concatenate(pieces)
-            # The pieces are sorted runs: a stable sort (timsort) merges them in about half the time.
-            order = merged.argsort(kind="stable")
-            merged = merged[order]
-            first = np.empty(len(merged), dtype=bool)
-            first[0] = True
-            np.not_equal(merged[1:], merged[:-1], out=first[1:])
-            starts = first.nonzero()[0]
-            slots = merged[starts]
-        keep: np.ndarray | None = None
-        if kind_mask is not _ALL_KINDS or self._dead_slots:
-            keep = self._searched_slots(kind_mask)[slots]
-            slots = slots[keep]
-        if len(slots) <= self._max_candidates:
-            return slots, spaced
-        if order is None:
-            votes = np.full(len(slots), weights[0])
-        else:
-            votes = np.add.reduceat(np.array(weights).repeat(lengths)[order], starts)
-            if keep is not None:
-                votes = votes[keep]
-        for _, posting in overflow:
-            # Postings are sorted (slots are numbered in insertion order): membership by binary search.
-            padded = posting.padded
-            np.add(votes, posting.weight, out=votes, where=padded[padded.searchsorted(slots)] == slots)
-        return slots[self._most_voted(slots, votes)], spaced
+        searched = self._searched_slots(kind_mask) if kind_mask is not _ALL_KINDS or self._dead_slots else None
+        common_keys = [(posting.padded, posting.weight) for _, posting in overflow]
+        slots = _most_voted(pieces, weights, searched, common_keys, self._tie_breaker_array(), self._max_candidates)
+        return slots, spaced
 
-    def _most_voted(self, slots: np.ndarray, votes: np.ndarray) -> np.ndarray:
-        """Positions of the `_max_candidates` highest votes, in slot order; among tied votes the shorter names first,
-        then the first listed.
+    def _tie_breaker_array(self) -> np.ndarray:
+        """Per slot, what is subtracted from a candidate's votes to order equal votes: the shorter names first, then
+        the first listed.
 
         `argpartition` alone leaves the choice among tied votes, and the order of what it returns, to numpy's selection
         algorithm, which differs with the processor's instruction set (AVX-512 or AVX2): the same query reached other
@@ -534,12 +502,7 @@ class WatchlistIndex:
         if self._tie_breakers is None or len(self._tie_breakers) != len(self._slot_length):
             lengths = np.frombuffer(bytes(self._slot_length), dtype=np.uint8)
             self._tie_breakers = lengths * _LENGTH_TIE + np.arange(len(lengths)) * _SLOT_TIE
-        # Tie-breakers less votes: the lowest are the most voted, each value distinct.
-        ranked = self._tie_breakers[slots]
-        np.subtract(ranked, votes, out=ranked)
-        chosen: np.ndarray = ranked.argpartition(self._max_candidates)[: self._max_candidates]
-        chosen.sort()
-        return chosen
+        return self._tie_breakers
 
     def _common_to_two_words(self, overflow: list[tuple[int, _Posting]]) -> np.ndarray | None:
         """Slots in the postings of two different common words of the query (`ALI IBRAHIM`), or None."""
@@ -631,8 +594,7 @@ class WatchlistIndex:
             if not name.tokens:
                 shortlists.append((name, [], [], False))
                 continue
-            candidates, spaced = self._candidates(name, kind_mask)
-            slots = candidates.tolist()
+            slots, spaced = self._candidates(name, kind_mask)
             choices = list(map(self._slot_keyed.__getitem__, slots))
             shortlists.append((name, slots, choices, spaced))
             queries.extend([_keyed(name)] * len(slots))
@@ -753,8 +715,7 @@ class WatchlistIndex:
         self, name: NormalizedName, kind_mask: np.ndarray, cutoff: float
     ) -> tuple[list[int], list[int], list[str]]:
         """Candidate slots, the positions among them that get the full scorer, and their sorted names."""
-        candidates, spaced = self._candidates(name, kind_mask)
-        slots = candidates.tolist()
+        slots, spaced = self._candidates(name, kind_mask)
         if not slots:
             return slots, [], []
         # A cheap C-implemented pre-score over all candidates; the full scorer runs on the best few only. It compares
@@ -873,6 +834,70 @@ class WatchlistIndex:
                 found[entry_id] = (previous[0], self._slot_name[slot], [*evidence, *previous[2]])
             else:
                 found[entry_id] = (score, self._slot_name[slot], evidence)
+
+
+def _most_voted_numpy(
+    pieces: list[np.ndarray],
+    weights: list[float],
+    searched: np.ndarray | None,
+    common_keys: list[tuple[np.ndarray, float]],
+    tie_breakers: np.ndarray,
+    max_candidates: int,
+) -> list[int]:
+    """The candidate vote in numpy, where the kernel `_votes.most_voted` (its docstring says what) is not built from
+    its current source or compiled code is not wanted: the same slots, from some twenty numpy calls."""
+    order: np.ndarray | None = None
+    if len(pieces) == 1:
+        slots: np.ndarray = pieces[0]
+    else:
+        merged = np.concatenate(pieces)
+        # The pieces are sorted runs: a stable sort (timsort) merges them in about half the time.
+        order = merged.argsort(kind="stable")
+        merged = merged[order]
+        first = np.empty(len(merged), dtype=bool)
+        first[0] = True
+        np.not_equal(merged[1:], merged[:-1], out=first[1:])
+        starts = first.nonzero()[0]
+        slots = merged[starts]
+    keep: np.ndarray | None = None
+    if searched is not None:
+        keep = searched[slots]
+        slots = slots[keep]
+    if len(slots) <= max_candidates:
+        listed: list[int] = slots.tolist()
+        return listed
+    if order is None:
+        votes = np.full(len(slots), weights[0])
+    else:
+        lengths = [len(piece) for piece in pieces]
+        votes = np.add.reduceat(np.array(weights).repeat(lengths)[order], starts)
+        if keep is not None:
+            votes = votes[keep]
+    for padded, weight in common_keys:
+        # Postings are sorted (slots are numbered in insertion order): membership by binary search.
+        np.add(votes, weight, out=votes, where=padded[padded.searchsorted(slots)] == slots)
+    # Tie-breakers less votes: the lowest are the most voted, each value distinct.
+    ranked = tie_breakers[slots]
+    np.subtract(ranked, votes, out=ranked)
+    chosen: np.ndarray = ranked.argpartition(max_candidates)[:max_candidates]
+    chosen.sort()
+    most: list[int] = slots[chosen].tolist()
+    return most
+
+
+#: The candidate vote: in C (`_votes.pyx`, compiled with Cython beside the mypyc core by `portcullis.shared.compiled`
+#: and stamped with it), or in numpy where that is refused on import (built from another source, or compiled code
+#: not wanted). The same slots either way (tests/unit/screening/test_screening_votes.py).
+_MostVoted = Callable[
+    [list[np.ndarray], list[float], np.ndarray | None, list[tuple[np.ndarray, float]], np.ndarray, int], list[int]
+]
+_most_voted: _MostVoted
+try:
+    from portcullis.shared.screening._votes import most_voted as _compiled_most_voted
+
+    _most_voted = _compiled_most_voted
+except ImportError:
+    _most_voted = _most_voted_numpy
 
 
 def _prescores(query: str, choices: list[str], scorer: Callable[..., float], floor: float) -> dict[int, int]:
