@@ -55,7 +55,8 @@ def test_the_kernel_chooses_the_candidates_numpy_chooses(
     chosen = votes.most_voted(*arguments)
 
     assert chosen == matcher._most_voted_numpy(*arguments)
-    assert chosen == sorted(chosen) and len(chosen) <= max_candidates
+    assert chosen == sorted(chosen)
+    assert len(chosen) <= max_candidates
 
 
 @settings(max_examples=300, deadline=None)
