@@ -28,7 +28,7 @@ from portcullis.scoring.models import ModelHolder
 from portcullis.scoring.pipeline import DeclarationPipeline
 from portcullis.scoring.settings import ScoringSettings
 from portcullis.shared.kafka import Message
-from portcullis.shared.memory import collect_between_batches, freeze_long_lived
+from portcullis.shared.memory import collect_between_batches, collect_due, freeze_long_lived
 from portcullis.shared.riskmodel.csvdata import items_to_declarations, read_items_csv
 from portcullis.shared.schemas import Declaration
 from portcullis.shared.screening import load_ofac_sdn
@@ -112,6 +112,7 @@ async def run(registry: Path, version: int, cold: bool, count: int) -> dict[str,
     try:
         for start in range(0, len(records), 1000):
             await pipeline.handle(records[start : start + 1000])  # type: ignore[arg-type]
+            collect_due()  # as the consumer does between batches
     finally:
         gc.callbacks.remove(collector)
     total = time.process_time() - started

@@ -1,9 +1,13 @@
-"""Batch services collect the youngest generation less often: garbage in reference cycles is still collected."""
+"""Batch services collect between batches: garbage in reference cycles is still collected, in every generation."""
 
 import gc
 import weakref
+from collections.abc import Iterator
 
-from portcullis.shared.memory import collect_between_batches
+import pytest
+
+from portcullis.shared import memory
+from portcullis.shared.memory import AUTOMATIC_FACTOR, collect_between_batches, collect_due
 
 
 class _Node:
@@ -11,19 +15,66 @@ class _Node:
         self.other: _Node | None = None
 
 
-def test_garbage_in_cycles_is_still_collected_once_enough_objects_were_allocated() -> None:
+def _cycle() -> weakref.ref[_Node]:
+    """Garbage that only the collector frees: two objects referring to each other, nothing else to them."""
+    first, second = _Node(), _Node()
+    first.other, second.other = second, first
+    return weakref.ref(first)
+
+
+@pytest.fixture
+def between_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """Collection between batches at a young threshold of 2,000; Python's own setting back afterwards."""
     before = gc.get_threshold()
+    monkeypatch.setattr(memory, "_between_batches", None)
     gc.collect()
     try:
         collect_between_batches(young=2_000)
-        assert gc.get_threshold() == (2_000, *before[1:])
-        first, second = _Node(), _Node()
-        first.other, second.other = second, first
-        watched = weakref.ref(first)
-        del first, second
-        survivors = [[n] for n in range(500)]  # fewer than the threshold: no collection yet
-        assert watched() is not None
-        survivors.extend([n] for n in range(5_000))  # past it: the youngest generation is collected, the cycle too
-        assert watched() is None
+        yield 2_000
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_cycle_is_collected_between_batches_once_enough_objects_were_allocated(between_batches: int) -> None:
+    assert gc.get_threshold()[0] == between_batches * AUTOMATIC_FACTOR
+    watched = _cycle()
+    survivors = [[n] for n in range(500)]  # fewer than the threshold: nothing is due
+    assert collect_due() is None
+    assert watched() is not None
+    survivors.extend([n] for n in range(5_000))  # past it, but no automatic collection within the batch
+    assert watched() is not None
+    assert collect_due() == 0  # between batches
+    assert watched() is None
+    assert collect_due() is None  # nothing new allocated since
+
+
+def test_a_batch_far_larger_than_usual_is_still_collected_within_it(between_batches: int) -> None:
+    watched = _cycle()
+    survivors = [[n] for n in range(between_batches * AUTOMATIC_FACTOR + 1_000)]
+    assert watched() is None
+    assert survivors
+
+
+def test_a_cycle_that_outlived_two_generations_is_collected_by_the_oldest(between_batches: int) -> None:
+    _, middle, old = gc.get_threshold()
+    keep = [_Node()]
+    keep[0].other = _Node()
+    keep[0].other.other = keep[0]
+    watched = weakref.ref(keep[0])
+    generations = []
+    outlived: list[list[list[int]]] = []  # what each batch leaves behind (net new objects: what counts)
+    for _ in range(2):  # in the oldest generation after the middle one's collection at the latest
+        for _ in range(middle + 1):
+            outlived.append([[n] for n in range(between_batches + 10)])
+            generations.append(collect_due())
+    keep.clear()  # garbage now, in an old generation
+    collected_after = None
+    for round_ in range((middle + 1) * (old + 1)):
+        outlived.append([[n] for n in range(between_batches + 10)])
+        generations.append(collect_due())
+        if watched() is None:
+            collected_after = round_
+            break
+    assert collected_after is not None, "a cycle in the oldest generation was never collected"
+    assert generations[-1] == 2
+    assert 1 in generations

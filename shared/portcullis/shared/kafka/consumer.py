@@ -27,6 +27,7 @@ from aiokafka.errors import CommitFailedError, KafkaError, KafkaTimeoutError
 
 from portcullis.shared.kafka.producer import Message, Publisher, PublishError
 from portcullis.shared.logging import get_logger
+from portcullis.shared.memory import collect_due
 from portcullis.shared.metrics import (
     BATCH_FAILURES,
     BATCH_SECONDS,
@@ -215,30 +216,36 @@ class BatchConsumer:
     async def _loop(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():
             fetched = await consumer.getmany(timeout_ms=self._poll_timeout_ms, max_records=self._max_batch)
-            records = [record for partition_records in fetched.values() for record in partition_records]
-            if not records:
-                if self._uncommitted:
-                    await self._commit(consumer)
-                continue
-            started = time.perf_counter()
-            try:
-                if self._record_failures >= self._record_attempts:
-                    dead = await self._isolate(records)
-                else:
-                    dead = await self._handler(records)
-                await self._dead_letter(dead)
-            except Exception as error:
-                await self._retry_later(consumer, fetched, error)
-                continue
-            self._infrastructure_failures = self._record_failures = 0
-            self._uncommitted.update({partition: batch[-1].offset + 1 for partition, batch in fetched.items()})
-            if time.monotonic() - self._committed_at >= self._commit_interval_s:
+            if any(fetched.values()):
+                await self._handle(consumer, fetched)
+            elif self._uncommitted:
                 await self._commit(consumer)
-            BATCH_SECONDS.labels(self._group_id).observe(time.perf_counter() - started)
-            BATCH_SIZE.labels(self._group_id).observe(len(records))
-            for topic, count in Counter(record.topic for record in records).items():
-                MESSAGES_CONSUMED.labels(topic).inc(count)
-            self._record_lag(consumer, fetched)
+            del fetched
+            # The batch's objects are freed now: what the collector has to traverse is only what outlived it.
+            collect_due()
+
+    async def _handle(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Record]]) -> None:
+        """Handle one fetched batch: dead letters published, offsets noted for the commit, or rewound to retry."""
+        records = [record for partition_records in fetched.values() for record in partition_records]
+        started = time.perf_counter()
+        try:
+            if self._record_failures >= self._record_attempts:
+                dead = await self._isolate(records)
+            else:
+                dead = await self._handler(records)
+            await self._dead_letter(dead)
+        except Exception as error:
+            await self._retry_later(consumer, fetched, error)
+            return
+        self._infrastructure_failures = self._record_failures = 0
+        self._uncommitted.update({partition: batch[-1].offset + 1 for partition, batch in fetched.items()})
+        if time.monotonic() - self._committed_at >= self._commit_interval_s:
+            await self._commit(consumer)
+        BATCH_SECONDS.labels(self._group_id).observe(time.perf_counter() - started)
+        BATCH_SIZE.labels(self._group_id).observe(len(records))
+        for topic, count in Counter(record.topic for record in records).items():
+            MESSAGES_CONSUMED.labels(topic).inc(count)
+        self._record_lag(consumer, fetched)
 
     async def _retry_later(
         self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Record]], error: Exception
