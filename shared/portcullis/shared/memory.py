@@ -45,8 +45,8 @@ def collect_between_batches(young: int = BATCH_YOUNG_THRESHOLD) -> None:
     A batch's objects (a thousand declarations, some sixty objects each) live until the batch is done and are freed
     by reference counting then. With Python's threshold of 700 the collector traversed them again and again while
     the batch was in flight (13-17 us of a version-2 declaration's scoring, measured); with a threshold of `young`
-    alone it still traversed a batch in flight every few batches (11-13 us), and between batches only what outlived
-    the batch is left to traverse (4 us). What reference counting cannot free (cycles) waits longer: at most `young`
+    alone it still traversed a batch in flight every few batches (12-15 us), and between batches only what outlived
+    the batch is left to traverse (4-6 us). What reference counting cannot free (cycles) waits longer: at most `young`
     objects and one batch, one collection of them, some 20 ms. The automatic collection stays on, at
     `AUTOMATIC_FACTOR` times `young`, for a batch that allocates far more than usual.
     """
