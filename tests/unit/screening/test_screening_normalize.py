@@ -39,6 +39,13 @@ def test_a_name_made_only_of_legal_words_is_kept() -> None:
     assert normalize_name("Company Ltd").tokens == ("COMPANY", "LTD")
 
 
+def test_an_annotation_is_stripped_only_when_a_name_is_left() -> None:
+    # The SDN list's `OFFICE 39`, written surname-first: `, OFFICE` is the name's own word, not a branch of `39`.
+    assert normalize_name("39, OFFICE").sorted == normalize_name("OFFICE 39").sorted
+    assert normalize_name("(OFFICE 39)").tokens == ("OFFICE", "39")
+    assert normalize_name("ACME, HEAD OFFICE").tokens == ("ACME",)
+
+
 def test_word_order_does_not_change_the_sorted_form() -> None:
     assert normalize_name("AL ZAWAHIRI, Ayman").sorted == normalize_name("Ayman AL-ZAWAHIRI").sorted
 

@@ -283,8 +283,9 @@ class NormalizedName:
 def _strip_annotations(text: str) -> str:
     if "BRANCH" not in text and "OFFICE" not in text and "PORT" not in text:
         return text  # the common case, without running the patterns
-    text = _BRANCH_PAREN_RE.sub(" ", text)
-    return _BRANCH_TAIL_RE.sub("", text)
+    stripped = _BRANCH_TAIL_RE.sub("", _BRANCH_PAREN_RE.sub(" ", text))
+    # An annotation follows a name: where nothing of letters would be left (`39, OFFICE`), the words are the name.
+    return stripped if any(char.isalpha() for char in stripped) else text
 
 
 def letters_once(token: str) -> str:
