@@ -55,6 +55,10 @@ _NO_PRESCORES = np.empty(0, dtype=np.uint8)
 _NEAR_MIN = 3
 _NEAR_MAX = 7
 _NEAR_PER_KEY = 16
+#: The letter an Arabic or Persian waw is written with in one romanisation and not the other: W in English (`HAMAWI`,
+#: `MARWAN`), V in Russian, Turkic and Persian ones (`ХАМАВИ` KHAMAVI, `MARVAN`). The sound key drops W (a glide, as
+#: in `DAOUD` / `DAWUD`) and keeps V as F, so a query word with either is also looked up as written with the other.
+_WAW_SWAP = str.maketrans({"V": "W", "W": "V"})
 # Listed names kept as the scorer takes them (about 200 bytes each).
 _LISTED_NAMES_KEPT = 8192
 # Query words kept with their blocking keys and postings (a few hundred bytes each).
@@ -386,6 +390,8 @@ class WatchlistIndex:
         postings = self._postings
         word_key = "w" + word
         keys = [word_key, "p" + phonetic_key(word)]
+        if "V" in word or "W" in word:
+            keys.append("p" + phonetic_key(word.translate(_WAW_SWAP)))
         # A word the index knows needs no prefix or suffix key; a mistyped one does (`ZAWAHRI`).
         if word_key not in postings:
             if "a" + word in postings:  # initials of a listed organisation (`BIM`)
