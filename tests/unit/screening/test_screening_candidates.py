@@ -21,7 +21,7 @@ def _entry_named(entries: list[WatchlistEntry], name: str) -> str:
         ("Джорге Джулио Граджалес Меджиа", "Jorge Julio GRAJALES MEJIA"),  # Cyrillic: DZH for J
         ("STAR18", "STAR 18"),  # a common word and a number: the number tells it from the other ... STAR vessels
         ("Ахмад Хамави", "Ahmad HAMAWI"),  # Cyrillic: an Arabic waw as V, not W, beside one of many AHMADs
-        ("Веихуа Ву", "Weihua WU"),  # the same for a Chinese name's W
+        ("Веихуа Ву", "Weihua WU"),  # noqa: RUF001 (Cyrillic on purpose) the same for a Chinese name's W
     ],
 )
 def test_a_listed_name_written_another_way_reaches_the_scorer(
