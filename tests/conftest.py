@@ -1,9 +1,14 @@
-"""Fixtures every test may use: the vendored data, and a model trained once per test session."""
+"""Fixtures every test may use: the vendored data, a model trained once per test session, and the collector set as
+batch services set it."""
 
+import gc
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from portcullis.shared import memory
 from portcullis.shared.riskmodel import ModelRegistry
 from portcullis.shared.riskmodel.training import TrainingConfig, train_model
 
@@ -38,3 +43,31 @@ def sample_declarations(valid_csv: Path) -> list[dict[str, object]]:
 
     items = read_items_csv(valid_csv).items
     return [d.model_dump(mode="json") for d in items_to_declarations(items)]
+
+
+class Node:
+    """An object that can refer to another: two of them make a reference cycle."""
+
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+def garbage_cycle() -> "weakref.ref[Node]":
+    """Garbage that only the collector frees: two objects referring to each other, nothing else to them."""
+    first, second = Node(), Node()
+    first.other, second.other = second, first
+    return weakref.ref(first)
+
+
+@pytest.fixture
+def between_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The process collects between batches (as scoring does once started) at a young threshold of 2,000, which a
+    few small batches reach; Python's own setting back afterwards."""
+    before = gc.get_threshold()
+    monkeypatch.setattr(memory, "_between_batches", None)
+    gc.collect()
+    try:
+        memory.collect_between_batches(young=2_000)
+        yield 2_000
+    finally:
+        gc.set_threshold(*before)

@@ -5,42 +5,21 @@ import asyncio
 import gc
 import uuid
 import weakref
-from collections.abc import Iterator
 
 import pytest
 
-from portcullis.shared import memory
 from portcullis.shared.kafka import BatchConsumer, DeadLetter, Message, Publisher, Record
 from portcullis.shared.settings import KafkaSettings
+from tests.conftest import Node, garbage_cycle
 from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
-#: A young threshold small enough that a few batches reach it (scoring's is 100,000).
-_YOUNG = 2_000
-
-
-class _Node:
-    def __init__(self) -> None:
-        self.other: _Node | None = None
-
-
-@pytest.fixture
-def between_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The process collects between batches, as scoring does once started; Python's setting back afterwards."""
-    before = gc.get_threshold()
-    monkeypatch.setattr(memory, "_between_batches", None)
-    try:
-        memory.collect_between_batches(young=_YOUNG)
-        yield
-    finally:
-        gc.set_threshold(*before)
-
 
 async def test_cycles_a_batch_left_are_collected_between_batches_never_within_one(
-    kafka: KafkaSettings, between_batches: None
+    kafka: KafkaSettings, between_batches: int
 ) -> None:
-    cycles: list[weakref.ref[_Node]] = []
+    cycles: list[weakref.ref[Node]] = []
     outlived: list[list[int]] = []  # what the batches keep (as a cache does): the count that makes a collection due
     handling = False
     collected_while_handling = 0
@@ -57,9 +36,7 @@ async def test_cycles_a_batch_left_are_collected_between_batches_never_within_on
         handling = True
         try:
             for _ in records:
-                first, second = _Node(), _Node()
-                first.other, second.other = second, first
-                cycles.append(weakref.ref(first))
+                cycles.append(garbage_cycle())
                 outlived.extend([n] for n in range(100))
             await asyncio.sleep(0)  # a batch in hand across an await, as scoring's threads are
         finally:

@@ -2,42 +2,14 @@
 
 import gc
 import weakref
-from collections.abc import Iterator
 
-import pytest
-
-from portcullis.shared import memory
-from portcullis.shared.memory import AUTOMATIC_FACTOR, collect_between_batches, collect_due
-
-
-class _Node:
-    def __init__(self) -> None:
-        self.other: _Node | None = None
-
-
-def _cycle() -> weakref.ref[_Node]:
-    """Garbage that only the collector frees: two objects referring to each other, nothing else to them."""
-    first, second = _Node(), _Node()
-    first.other, second.other = second, first
-    return weakref.ref(first)
-
-
-@pytest.fixture
-def between_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """Collection between batches at a young threshold of 2,000; Python's own setting back afterwards."""
-    before = gc.get_threshold()
-    monkeypatch.setattr(memory, "_between_batches", None)
-    gc.collect()
-    try:
-        collect_between_batches(young=2_000)
-        yield 2_000
-    finally:
-        gc.set_threshold(*before)
+from portcullis.shared.memory import AUTOMATIC_FACTOR, collect_due
+from tests.conftest import Node, garbage_cycle
 
 
 def test_a_cycle_is_collected_between_batches_once_enough_objects_were_allocated(between_batches: int) -> None:
     assert gc.get_threshold()[0] == between_batches * AUTOMATIC_FACTOR
-    watched = _cycle()
+    watched = garbage_cycle()
     survivors = [[n] for n in range(500)]  # fewer than the threshold: nothing is due
     assert collect_due() is None
     assert watched() is not None
@@ -49,7 +21,7 @@ def test_a_cycle_is_collected_between_batches_once_enough_objects_were_allocated
 
 
 def test_a_batch_far_larger_than_usual_is_still_collected_within_it(between_batches: int) -> None:
-    watched = _cycle()
+    watched = garbage_cycle()
     survivors = [[n] for n in range(between_batches * AUTOMATIC_FACTOR + 1_000)]
     assert watched() is None
     assert survivors
@@ -57,8 +29,8 @@ def test_a_batch_far_larger_than_usual_is_still_collected_within_it(between_batc
 
 def test_a_cycle_that_outlived_two_generations_is_collected_by_the_oldest(between_batches: int) -> None:
     _, middle, old = gc.get_threshold()
-    keep = [_Node()]
-    keep[0].other = _Node()
+    keep = [Node()]
+    keep[0].other = Node()
     keep[0].other.other = keep[0]
     watched = weakref.ref(keep[0])
     generations = []
