@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from portcullis.shared.screening.entries import ScreeningQuery, WatchlistEntry
-from portcullis.shared.screening.matcher import WatchlistIndex
+from portcullis.shared.screening.matcher import DEFAULT_MATCH_THRESHOLD, WatchlistIndex
 from portcullis.shared.screening.pairs import in_cyrillic, surname_first, with_typos
 
 SEED = 20261203
@@ -219,8 +219,9 @@ def lost_variants(index: WatchlistIndex, variants: Sequence[NameVariant]) -> lis
 
 def main(argv: Sequence[str]) -> None:
     """Print the recall per kind of variant: `python -m portcullis.shared.screening.variants SDN_DIR [PER_KIND]
-    [--seed N] [--learned] [--misses]` (`--learned`: with the learned pair scorer instead of the default one;
-    `--misses`: the lost variants too, one JSON object a line after the recall)."""
+    [--seed N] [--threshold T] [--learned] [--misses]` (`--threshold`: found at T instead of the default
+    threshold; `--learned`: with the learned pair scorer instead of the default one; `--misses`: the lost variants
+    too, one JSON object a line after the recall)."""
     from portcullis.shared.screening.ofac import load_ofac_sdn
     from portcullis.shared.screening.scoring import learned_similarity, name_similarity
 
@@ -228,11 +229,16 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("sdn_directory", type=Path)
     parser.add_argument("per_kind", type=int, nargs="?", default=500)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_MATCH_THRESHOLD)
     parser.add_argument("--learned", action="store_true")
     parser.add_argument("--misses", action="store_true")
     args = parser.parse_args(argv)
     entries = load_ofac_sdn(args.sdn_directory)
-    index = WatchlistIndex(result_cache_size=0, pair_scorer=learned_similarity if args.learned else name_similarity)
+    index = WatchlistIndex(
+        match_threshold=args.threshold,
+        result_cache_size=0,
+        pair_scorer=learned_similarity if args.learned else name_similarity,
+    )
     index.extend(entries)
     variants = generate_variants(entries, args.per_kind, args.seed)
     recall = measure_recall(index, variants)
