@@ -74,6 +74,7 @@ async def run(bootstrap: str, registry: Path, count: int, rounds: int = 3) -> di
                 make = _passthrough(topics)
             figures[f"{name}_per_s"] = await _drain(topics, len(documents), make, 1000, 300, cpu)
             figures[f"{name}_cpu_us_per_message"] = cpu["us_per_message"]
+            figures[f"{name}_closing_s"] = cpu["closing_s"]  # after the clocks stopped (not in the figures)
         figures["v2_share_of_limit"] = figures["scoring_v2_per_s"] / figures["limit_v2_per_s"]
         figures["v1_share_of_limit"] = figures["scoring_v1_per_s"] / figures["limit_v2_per_s"]
         measured.append(figures)
