@@ -1,9 +1,18 @@
 """Candidate generation: listed names written another way reach the full scorer, and are found."""
 
+import json
+from pathlib import Path
+
 import pytest
 
-from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex
-from portcullis.shared.screening.variants import NameVariant, generate_variants, lost_variants, measure_recall
+from portcullis.shared.screening import ScreeningQuery, WatchlistEntry, WatchlistIndex, ofac
+from portcullis.shared.screening.variants import (
+    NameVariant,
+    generate_variants,
+    lost_variants,
+    main,
+    measure_recall,
+)
 
 
 def _entry_named(entries: list[WatchlistEntry], name: str) -> str:
@@ -81,3 +90,16 @@ def test_lost_variants_say_where_each_lost_name_was_lost() -> None:
         ("Kim Jong IL", "scored under"),
         ("Hanna Schmidt", "not blocked"),
     ]
+
+
+def test_the_variants_command_measures_at_the_threshold_it_is_given(
+    sdn_entries: list[WatchlistEntry], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(ofac, "load_ofac_sdn", lambda _directory: sdn_entries)  # the list loaded once
+    found = {}
+    for threshold in ("0.85", "0.6"):
+        main([str(Path("data/ofac-sdn")), "30", "--threshold", threshold])
+        printed = capsys.readouterr().out
+        found[threshold] = json.loads(printed[printed.index("{") :])["all"]["found"]
+    # What scores between 0.6 and 0.85 against its listed name (two typing errors in a short word) counts only at 0.6.
+    assert found["0.6"] > found["0.85"]
