@@ -38,6 +38,9 @@ from portcullis.shared.streams import DECLARATIONS
 from portcullis.watchlist.entries.imports import to_spec
 
 SDN = Path(__file__).resolve().parent.parent / "data" / "ofac-sdn"
+#: The limit (a) drains its messages this many times over (the same messages again): it is five to ten times faster
+#: than scoring, and over one pass of the version-2 declarations (0.2 s) it moved by a fifth from round to round.
+LIMIT_PASSES = 3
 
 
 async def topic_names(bootstrap: str) -> set[str]:
@@ -244,9 +247,11 @@ async def run(
     measured: list[dict[str, float]] = []
     for _ in range(rounds):
         limit_topics = await _fresh_topics(bootstrap)
-        await _load(limit_topics, documents)
+        await _load(limit_topics, documents * LIMIT_PASSES)
         limit_cpu: dict[str, float] = {}
-        limit = await _drain(limit_topics, len(documents), _passthrough(limit_topics), 1000, 300, limit_cpu)
+        limit = await _drain(
+            limit_topics, len(documents) * LIMIT_PASSES, _passthrough(limit_topics), 1000, 300, limit_cpu
+        )
         scoring_topics = await _fresh_topics(bootstrap)
         await _load(scoring_topics, documents)
         make, warm = _scoring(scoring_topics, registry, lists)
@@ -276,5 +281,6 @@ async def run(
     await warm()
     results["naive_per_s"] = await _drain(naive_topics, naive_count, make, 1, 300)
     results["messages"] = len(documents)
+    results["limit_passes"] = LIMIT_PASSES
     results["naive_messages"] = naive_count
     return results
