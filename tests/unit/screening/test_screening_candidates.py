@@ -31,6 +31,9 @@ def _entry_named(entries: list[WatchlistEntry], name: str) -> str:
         ("STAR18", "STAR 18"),  # a common word and a number: the number tells it from the other ... STAR vessels
         ("Ахмад Хамави", "Ahmad HAMAWI"),  # Cyrillic: an Arabic waw as V, not W, beside one of many AHMADs
         ("Веихуа Ву", "Weihua WU"),  # noqa: RUF001 (Cyrillic on purpose) the same for a Chinese name's W
+        ("Muhammad AL-MUHAMMAD", "Muhammad AL-MUHAMMAD"),  # one common word twice: the exact name among thousands
+        ("Hassan el-Hajj HASSAN", "Hassan el-Hajj HASSAN"),  # the same, and a title removed
+        ("EP-IBN", "EP-IBN"),  # a particle and a two-letter word
     ],
 )
 def test_a_listed_name_written_another_way_reaches_the_scorer(
@@ -38,6 +41,18 @@ def test_a_listed_name_written_another_way_reaches_the_scorer(
 ) -> None:
     _, scored = sdn_index.shortlist(ScreeningQuery(name=query))
     assert _entry_named(sdn_entries, listed) in scored
+
+
+def test_every_listed_name_screened_as_written_finds_its_entry(
+    sdn_entries: list[WatchlistEntry], sdn_index: WatchlistIndex
+) -> None:
+    lost = [
+        (entry.entry_id, name)
+        for entry in sdn_entries
+        for name in entry.names
+        if entry.entry_id not in {m.entry.entry_id for m in sdn_index.screen(ScreeningQuery(name=name), limit=10)}
+    ]
+    assert lost == []
 
 
 def test_bank_melat_iran_finds_bank_mellat_above_the_threshold(

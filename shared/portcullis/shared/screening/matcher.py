@@ -63,6 +63,8 @@ _WAW_SWAP = str.maketrans({"V": "W", "W": "V"})
 _LISTED_NAMES_KEPT = 8192
 # Query words kept with their blocking keys and postings (a few hundred bytes each).
 _WORD_KEYS_KEPT = 16384
+#: The position `_query_keys` gives the key of a name's words in any order (`exact_key`): no word's.
+_EXACT_POSITION = -1
 #: Names of this many words or more are looked up by their initials too (`IRISL`).
 _ACRONYM_WORDS = 3
 #: Common words are intersected only while the smaller posting has at most this many slots.
@@ -117,9 +119,17 @@ def _posting_length(found: tuple[int, int, _Posting]) -> int:
     return found[0]
 
 
+def exact_key(name: NormalizedName) -> str:
+    """The key of a name's words in any order: a listed name screened as written always finds itself, even when
+    every word of it is common (`Muhammad AL-MUHAMMAD`, `Hassan el-Hajj HASSAN`: one common word twice, among
+    thousands of names holding it) or a particle (`EP-IBN`)."""
+    return "x" + " ".join(sorted(name.tokens))
+
+
 def blocking_keys(name: NormalizedName) -> set[str]:
     """The inverted-index keys of a name: its words, their sound keys, 4-letter prefixes and suffixes, adjacent
-    words run together (`ALI ATWA` is also found as `ALIATWA`), its numbers and an organisation's initials."""
+    words run together (`ALI ATWA` is also found as `ALIATWA`), its numbers, an organisation's initials, and its
+    words in any order (`exact_key`)."""
     words = [w for w in name.words if w not in PARTICLES] or list(name.tokens)
     keys: set[str] = set()
     for word in words:
@@ -136,6 +146,7 @@ def blocking_keys(name: NormalizedName) -> set[str]:
     # An organisation's initials are a word it may be screened as (`BIM`): keys of their own, so that they do not
     # crowd the words' postings.
     keys.update("a" + initials for initials in acronyms(name))
+    keys.add(exact_key(name))
     return keys
 
 
@@ -436,6 +447,8 @@ class WatchlistIndex:
             initials = "w" + "".join(word[0] for word in words)
             if initials in postings:
                 extra.append((initials, len(words) + len(name.numbers)))
+        # The name's words in any order: the listed names written so are candidates, whatever their words.
+        extra.append((exact_key(name), _EXACT_POSITION))
         # Numbers tell apart names of common words (`STAR 18` among the `... STAR` vessels).
         if name.numbers:
             extra.extend(("n" + number, position) for position, number in enumerate(name.numbers, start=len(words)))
@@ -478,7 +491,8 @@ class WatchlistIndex:
             if length <= budget:
                 pieces.append(posting.slots)
                 weights.append(posting.weight)
-                whole_words.add(word)
+                if word != _EXACT_POSITION:  # the other names holding common words are still looked for
+                    whole_words.add(word)
                 budget -= length
             else:
                 if budget > 0:
