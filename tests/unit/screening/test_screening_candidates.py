@@ -55,6 +55,17 @@ def test_every_listed_name_screened_as_written_finds_its_entry(
     assert lost == []
 
 
+def test_an_alias_written_with_accents_finds_its_entries(
+    sdn_entries: list[WatchlistEntry], sdn_index: WatchlistIndex
+) -> None:
+    # `AL-AQSA CHARITABLE ORGANIZATION`, an alias of each AL-AQSA FOUNDATION entry: its spelled-out legal form is
+    # removed however it is accented, so the name is the listed one.
+    listed = {e.entry_id for e in sdn_entries if "AL-AQSA CHARITABLE ORGANIZATION" in e.names}
+    matches = sdn_index.screen(ScreeningQuery(name="AL-AQSA CHÁRITABLE ORGANIZÁTÍON"), limit=len(listed) + 5)
+    assert listed
+    assert listed <= {m.entry.entry_id for m in matches if m.score == 1.0}
+
+
 def test_bank_melat_iran_finds_bank_mellat_above_the_threshold(
     sdn_entries: list[WatchlistEntry], sdn_index: WatchlistIndex
 ) -> None:

@@ -46,6 +46,18 @@ def test_an_annotation_is_stripped_only_when_a_name_is_left() -> None:
     assert normalize_name("ACME, HEAD OFFICE").tokens == ("ACME",)
 
 
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [
+        ("AL-AQSA CHÁRITABLE ORGANIZÁTÍON", "AL-AQSA CHARITABLE ORGANIZATION"),  # a spelled-out form, accented
+        ("FOURTEÉNTH OCEAN GMBH & ÇÓ. KG", "FOURTEENTH OCEAN GMBH & CO. KG"),
+    ],
+)
+def test_a_legal_form_written_with_accents_is_removed_as_written_plain(accented: str, plain: str) -> None:
+    with_accents, without = normalize_name(accented), normalize_name(plain)
+    assert (with_accents.tokens, with_accents.removed) == (without.tokens, without.removed)
+
+
 def test_word_order_does_not_change_the_sorted_form() -> None:
     assert normalize_name("AL ZAWAHIRI, Ayman").sorted == normalize_name("Ayman AL-ZAWAHIRI").sorted
 

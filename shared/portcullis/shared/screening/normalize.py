@@ -343,7 +343,9 @@ def normalize_name(name: str) -> NormalizedName:
         return _normalize_latin(text, name)
     text = cjk_numerals_to_digits(text)
     if is_latin(text):
-        return _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)), anyascii(name))
+        # Legal forms again without the accents: `CHÁRITABLE ORGANIZÁTÍON` is the form `CHARITABLE ORGANIZATION`, as
+        # it would be written plain (the forms rigour knows with their accents went above: `SOCIÉTÉ ANONYME`).
+        return _normalize_latin(_CAMEL_RE.sub(" ", without_legal_forms(anyascii(text))), anyascii(name))
     read = _normalize_latin(_CAMEL_RE.sub(" ", anyascii(text)))
     # Another script: anyascii's reading and ICU's rules for the script (`Джавад` DZHAVAD and DZAVAD), or a
     # dedicated romaniser's reading and anyascii's (`אלון` LWN and ALVN); the scorer takes the better of the two.
