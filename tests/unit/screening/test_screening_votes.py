@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from portcullis.shared.screening import matcher
@@ -59,8 +59,11 @@ def test_the_kernel_chooses_the_candidates_numpy_chooses(
     assert len(chosen) <= max_candidates
 
 
-@settings(max_examples=300, deadline=None)
-@given(weights=st.lists(st.floats(0.001, 1.0), min_size=2, max_size=300), order=st.randoms(use_true_random=False))
+# Most shuffles sum to the same bits and are filtered out (`assume`): longer lists differ more often, and the filter
+# is what this test is about, so hypothesis' check that a test filters too much does not apply (it failed the test
+# for a few seeds in a hundred).
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(weights=st.lists(st.floats(0.001, 1.0), min_size=8, max_size=300), order=st.randoms(use_true_random=False))
 def test_votes_are_summed_to_the_bits_numpy_sums_them(weights: list[float], order: random.Random) -> None:
     """Two slots with the same keys' weights in another order: their sums can differ in the last bits, and the one
     numpy's `add.reduceat` (the first weight plus a pairwise sum of the rest) makes larger must be the one chosen."""
