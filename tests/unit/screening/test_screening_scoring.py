@@ -145,6 +145,24 @@ def test_a_generic_word_shared_in_two_languages_is_no_distinctive_word_shared() 
     assert compare_names("BANK TOSEE SADERAT IRAN", "EXPORT DEVELOPMENT BANK OF INDIA") < DEFAULT_MATCH_THRESHOLD
 
 
+@pytest.mark.parametrize(
+    ("listed", "other"),
+    [
+        ("Muhammad AL-MUHAMMAD", "Muhammad AL-SHAYKH"),  # the title removed, `MUHAMMAD AL`: 1.0 before
+        ("Muhammad AL-MUHAMMAD", "Muhammad Ali"),  # 0.98 before
+        ("Hassan el-Hajj HASSAN", "Hassan AL-RAYS"),  # 0.90 before
+    ],
+)
+def test_a_word_a_name_repeats_is_matched_once_to_each_word_of_the_other_name(listed: str, other: str) -> None:
+    assert compare_names(listed, other) < DEFAULT_MATCH_THRESHOLD
+    assert compare_names(other, listed) < DEFAULT_MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize("variant", ["Muhammad AL-MUHAMMAD", "Mohammed al-Muhammad", "Muhammad Al Muhamad"])
+def test_a_name_that_repeats_a_word_still_matches_its_spellings(variant: str) -> None:
+    assert compare_names("Muhammad AL-MUHAMMAD", variant) >= DEFAULT_MATCH_THRESHOLD
+
+
 def test_scores_are_symmetric_and_bounded() -> None:
     pairs = [("Ayman al-Zawahiri", "Ahmad Fuad SALIM"), ("OCEAN STAR 1", "ocean star"), ("", "X")]
     for first, second in pairs:

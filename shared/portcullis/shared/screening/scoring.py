@@ -284,6 +284,13 @@ def _token_parts(
             elif sim > best_b[column]:
                 best_b[column] = sim
         best_a.append(row_best)
+    # A word a name has twice (`MUHAMMAD AL-MUHAMMAD`) is matched once to each word of the other name, not to the
+    # same one each time: rare, so looked up once a name.
+    repeated_a, repeated_b = _repeated(words_a), _repeated(words_b)
+    if repeated_a:
+        _each_word_once(words_a, words_b, repeated_a, best_a)
+    if repeated_b:
+        _each_word_once(words_b, words_a, repeated_b, best_b)
     weakest_a, weakest_b = min(best_a), min(best_b)
     adjusted = False  # whether a best match below was raised (a translation, a removed word), so the minima moved
     if weakest_a < TRANSLATION_FLOOR and weakest_b < TRANSLATION_FLOOR and generic_positions(words_b):
@@ -327,6 +334,32 @@ def _token_parts(
         substantive_b if substantive_b < substantive_a else substantive_a,
         vowelless_a or vowelless_b,
     )
+
+
+@lru_cache(maxsize=16384)
+def _repeated(words: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    """The positions of each word a name has more than once, a group a word (nearly always none). Particles are left
+    out: `AL` twice in `Ibn AL-SHAYKH AL-LIBI` says nothing of who it is, and a mistyped one must not cost the match."""
+    if len(set(words)) == len(words):
+        return ()
+    positions: dict[str, list[int]] = {}
+    for position, word in enumerate(words):
+        if word not in PARTICLES:
+            positions.setdefault(word, []).append(position)
+    return tuple(tuple(group) for group in positions.values() if len(group) > 1)
+
+
+def _each_word_once(
+    words: tuple[str, ...], other: tuple[str, ...], repeated: tuple[tuple[int, ...], ...], best: list[float]
+) -> None:
+    """Each occurrence of a repeated word gets its own word of `other`: the first its best match (as before), the
+    second the next best of the other words, and so on; 0 once `other` has no word left for it. Without it, `MUHAMMAD
+    AL MUHAMMAD` was fully matched by `MUHAMMAD AL` (1.0), its second `MUHAMMAD` matched to the same word again."""
+    for group in repeated:
+        word = words[group[0]]
+        similarities = sorted([token_similarity(word, candidate) for candidate in other], reverse=True)
+        for rank in range(len(group)):
+            best[group[rank]] = similarities[rank] if rank < len(similarities) else 0.0
 
 
 def _matched(
