@@ -1,5 +1,6 @@
 import pytest
 
+from portcullis.shared.screening import compare_names
 from portcullis.shared.screening.normalize import normalize_name, phonetic_key
 
 
@@ -56,6 +57,26 @@ def test_an_annotation_is_stripped_only_when_a_name_is_left() -> None:
 def test_a_legal_form_written_with_accents_is_removed_as_written_plain(accented: str, plain: str) -> None:
     with_accents, without = normalize_name(accented), normalize_name(plain)
     assert (with_accents.tokens, with_accents.removed) == (without.tokens, without.removed)
+
+
+@pytest.mark.parametrize(
+    ("plain", "accented", "abbreviated"),
+    [
+        ("BARAKA SOCIETE ANONYME", "BARAKA SOCIÉTÉ ANONYME", "BARAKA S.A."),
+        ("BARAKA GESELLSCHAFT MIT BESCHRANKTER HAFTUNG", "BARAKA GESELLSCHAFT MIT BESCHRÄNKTER HAFTUNG", "BARAKA GMBH"),
+        ("BARAKA SOCIEDADE ANONIMA", "BARAKA SOCIEDADE ANÓNIMA", "BARAKA SA"),
+    ],
+)
+def test_a_legal_form_rigour_knows_with_accents_is_removed_when_written_plain(
+    plain: str, accented: str, abbreviated: str
+) -> None:
+    # Trade systems often write plain ASCII: `SOCIETE ANONYME` is the form `société anonyme`, not two words of a name.
+    assert normalize_name(plain).tokens == normalize_name(accented).tokens == ("BARAKA",)
+    assert compare_names(plain, abbreviated) == 1.0
+
+
+def test_a_name_that_only_looks_like_a_legal_form_plain_keeps_its_words() -> None:
+    assert normalize_name("Societe Generale").tokens == ("SOCIETE", "GENERALE")
 
 
 def test_word_order_does_not_change_the_sorted_form() -> None:

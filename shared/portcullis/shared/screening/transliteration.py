@@ -113,25 +113,42 @@ _SHORTEST_FORM = 5
 _SHORTEST_OTHER_SCRIPT = 3
 
 
+#: rigour's table of legal forms decomposed (NFKD) and cleaned of their accents (`Cleanup.Strong`): the forms as they
+#: are written in plain ASCII, which the casefolded table (the default) does not match where a form has accents.
+_PLAIN_FLAGS = 4 | 32  # rigour's `Normalize.CASEFOLD | Normalize.NFKD`
+_PLAIN_CLEANUP = 1  # rigour's `Cleanup.Strong`
+
+
 @cache
-def _org_types() -> Callable[[str], list[tuple[str, str]]]:
-    """rigour's finder of legal forms in a casefolded text (imported on first use, not on every name)."""
+def _org_types() -> Callable[..., list[tuple[str, str]]]:
+    """rigour's finder of legal forms in a casefolded text (imported on first use, not on every name); optional
+    arguments: the normalisation flags and cleanup its table is built with."""
     from rigour.names import extract_org_types  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
-    found: Callable[[str], list[tuple[str, str]]] = extract_org_types
+    found: Callable[..., list[tuple[str, str]]] = extract_org_types
     return found
 
 
 def without_legal_forms(text: str) -> str:
-    """The text with the spelled-out legal forms that rigour knows (any language or script) removed."""
+    """The text with the spelled-out legal forms that rigour knows (any language or script) removed; a text in plain
+    ASCII also without the forms rigour knows only with accents, written plain (`societe anonyme` for `société
+    anonyme`, `gesellschaft mit beschrankter haftung`)."""
     folded = text.casefold()
-    stripped = folded
-    for form, _ in _org_types()(folded):
+    stripped = _without_forms(folded, _org_types()(folded))
+    if folded.isascii():
+        stripped = _without_forms(stripped, _org_types()(stripped, _PLAIN_FLAGS, _PLAIN_CLEANUP))
+    return text if stripped is folded else stripped
+
+
+def _without_forms(text: str, found: list[tuple[str, str]]) -> str:
+    """The text without the forms found in it that are long enough to be no word of a name."""
+    stripped = text
+    for form, _ in found:
         if len(form) >= _SHORTEST_FORM or " " in form or (not form.isascii() and len(form) >= _SHORTEST_OTHER_SCRIPT):
             shorter = _without_word(stripped, form)
             if shorter.strip():
                 stripped = shorter
-    return text if stripped is folded else stripped
+    return stripped
 
 
 def _without_word(text: str, form: str) -> str:
