@@ -13,7 +13,7 @@ Both libraries are loaded on first use, not at import (rigour's first load takes
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 
 from anyascii import anyascii
 
@@ -113,19 +113,26 @@ _SHORTEST_FORM = 5
 _SHORTEST_OTHER_SCRIPT = 3
 
 
-#: rigour's table of legal forms decomposed (NFKD) and cleaned of their accents (`Cleanup.Strong`): the forms as they
-#: are written in plain ASCII, which the casefolded table (the default) does not match where a form has accents.
-_PLAIN_FLAGS = 4 | 32  # rigour's `Normalize.CASEFOLD | Normalize.NFKD`
-_PLAIN_CLEANUP = 1  # rigour's `Cleanup.Strong`
+@cache
+def _org_types() -> Callable[[str], list[tuple[str, str]]]:
+    """rigour's finder of legal forms in a casefolded text (imported on first use, not on every name)."""
+    from rigour.names import extract_org_types  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    found: Callable[[str], list[tuple[str, str]]] = extract_org_types
+    return found
 
 
 @cache
-def _org_types() -> Callable[..., list[tuple[str, str]]]:
-    """rigour's finder of legal forms in a casefolded text (imported on first use, not on every name); optional
-    arguments: the normalisation flags and cleanup its table is built with."""
+def _plain_org_types() -> Callable[[str], list[tuple[str, str]]]:
+    """rigour's finder with its table of legal forms built decomposed (NFKD) and cleaned of their accents
+    (`Cleanup.Strong`): the forms as written in plain ASCII, which the casefolded table does not match where a form
+    has accents (`societe anonyme`)."""
     from rigour.names import extract_org_types  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from rigour.text.normalize import Cleanup, Normalize  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
-    found: Callable[..., list[tuple[str, str]]] = extract_org_types
+    found: Callable[[str], list[tuple[str, str]]] = partial(
+        extract_org_types, normalize_flags=Normalize.CASEFOLD | Normalize.NFKD, cleanup=Cleanup.Strong
+    )
     return found
 
 
@@ -136,7 +143,7 @@ def without_legal_forms(text: str) -> str:
     folded = text.casefold()
     stripped = _without_forms(folded, _org_types()(folded))
     if folded.isascii():
-        stripped = _without_forms(stripped, _org_types()(stripped, _PLAIN_FLAGS, _PLAIN_CLEANUP))
+        stripped = _without_forms(stripped, _plain_org_types()(stripped))
     return text if stripped is folded else stripped
 
 
